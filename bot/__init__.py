@@ -1,0 +1,1 @@
+"""Signpost's application layer: conversation, channels, reminders and the command line."""

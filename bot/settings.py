@@ -1,0 +1,53 @@
+"""Every setting Signpost reads from the environment, in one place.
+
+The README's settings table lists the same names; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "signpost"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default as the README shows it, and what it means."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SIGNPOST_DATA_DIR", "$XDG_DATA_HOME/signpost or ~/.local/share/signpost",
+            "Folder for the default SQLite database and the voice-note cache."),
+    Setting("DATABASE_URL", "sqlite:///<data dir>/signpost.db",
+            "The shared case file database. Use postgresql+psycopg://user@host/db for PostgreSQL."),
+    Setting("SIGNPOST_CONTENT_DIR", "content/ in this repository",
+            "The editors' folder: glossary, journeys, templates and translations."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    content_dir: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SIGNPOST_DATA_DIR") or _default_data_dir(env))
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'signpost.db'}"
+        content_dir = Path(env.get("SIGNPOST_CONTENT_DIR") or REPO_ROOT / "content")
+        return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir)
