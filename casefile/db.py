@@ -1,0 +1,146 @@
+"""Connecting to the case file: engines, sessions, migrations and the schema check.
+
+`DATABASE_URL` picks the database. SQLite (the default) gets WAL, foreign keys and a busy timeout;
+PostgreSQL (`postgresql+psycopg://...`) needs nothing special. Sessions are short: one per unit of work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from casefile.errors import SchemaOutdated
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# Services that write set this execution option so SQLite takes the write lock at BEGIN.
+# Without it two writers both start reading, and the second one fails to upgrade its lock
+# with "database is locked" instead of waiting its turn and then seeing the version conflict.
+WRITE_OPTION = "signpost_write"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`. For a SQLite file, the folder is created if it is missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        writing = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: views built from a session stay readable after it commits.
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writing one (matters on SQLite only).
+
+    Call first thing in a unit of work that writes. If the session is already in a transaction
+    it carries on as it is: the version checks still prevent lost updates.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={WRITE_OPTION: True})
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships its migrations
+        raise RuntimeError("no migrations found in casefile/migrations")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
+    """Bring the database to the current schema (or to `revision`)."""
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()
+
+
+def downgrade(url_or_engine: str | Engine, revision: str) -> None:
+    engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    try:
+        with engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), revision)
+    finally:
+        if isinstance(url_or_engine, str):
+            engine.dispose()
+
+
+def ensure_current(engine: Engine) -> None:
+    """Refuse to go on with a database whose schema is not the one this code expects."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaOutdated(
+            "This database was made by a newer version of Signpost. Please update Signpost first."
+        )
+    raise SchemaOutdated()
+
+
+def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine and session factory for a command to use, after checking the schema is current."""
+    engine = make_engine(url)
+    try:
+        ensure_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, session_factory(engine)
+
+
+def redacted_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)

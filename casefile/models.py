@@ -1,0 +1,409 @@
+"""The shared case file: one record per person, collected once and used by every agency.
+
+Tables only; every read and write by the chat or by staff goes through the service modules
+(`people`, `staff`, `linking`, `gaps`), which check permission, versions and write the audit trail.
+Records that several agencies may change at once carry a `version`, bumped on every update, so
+that an edit made on stale information fails instead of silently overwriting someone else's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from casefile.types import UTCDateTime
+
+# Stable constraint names, so migrations can refer to them on both databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Keys into the journeys/ content: where a person is in the criminal-justice system.
+STAGES: tuple[str, ...] = (
+    "in_court",
+    "on_remand",
+    "in_prison",
+    "release_day",
+    "on_licence",
+    "post_sentence_supervision",
+    "community_order",
+    "sentence_ended",
+)
+
+APPOINTMENT_STATUSES: tuple[str, ...] = (
+    "booked",
+    "confirmed",
+    "cant_make_it",
+    "moved",
+    "attended",
+    "missed",
+    "cancelled",
+)
+
+BENEFIT_TYPES: tuple[str, ...] = ("universal_credit",)
+
+# The Universal Credit steps the chat walks a person through, in order.
+UNIVERSAL_CREDIT_STEPS: tuple[str, ...] = (
+    "account_made",
+    "claim_sent",
+    "identity_checked",
+    "bank_details_given",
+    "jobcentre_interview",
+    "commitments_accepted",
+)
+
+DOSE_MODES: tuple[str, ...] = ("supervised", "take_away")
+
+CHANNELS_MAX = 20
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{value}'" for value in values)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(40), unique=True)
+    contact: Mapped[str | None] = mapped_column(String(300))
+
+    workers: Mapped[list[Worker]] = relationship(back_populates="agency")
+
+
+class Worker(Base):
+    """A key worker. Until staff accounts exist, this row is also the staff identity."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))  # in plain words: "Your probation officer"
+    helps_with: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    hours: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="workers")
+
+
+class Person(Base):
+    """Someone Signpost helps. `ref` is pseudonymous: no real names or prison numbers are needed."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint("remind_hours_before >= 0 AND remind_hours_before <= 72", name="remind_hours_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    preferred_name: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # Discreet: anything that may show on a locked screen avoids words like probation, prison, methadone.
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Paused by /stop: no messages are sent until the person starts again.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Contact preferences, read by the reminders.
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_day_before: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind_hours_before: Mapped[int] = mapped_column(Integer, default=2)
+    voice_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_from: Mapped[time | None] = mapped_column(Time)
+    quiet_until: Mapped[time | None] = mapped_column(Time)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    journey: Mapped[JourneyPosition | None] = relationship(back_populates="person", uselist=False)
+    pharmacy_plan: Mapped[PharmacyPlan | None] = relationship(back_populates="person", uselist=False)
+
+
+class Assignment(Base):
+    """A worker on a person's team. `ended_at` set means they have left the team (kept for the record)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # Exactly one lead professional per person: the database refuses a second current lead.
+        Index(
+            "uq_assignments_one_lead",
+            "person_id",
+            unique=True,
+            sqlite_where=text("is_lead AND ended_at IS NULL"),
+            postgresql_where=text("is_lead AND ended_at IS NULL"),
+        ),
+        Index(
+            "uq_assignments_current_worker",
+            "person_id",
+            "worker_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(200))  # their role for this person, e.g. "Probation officer"
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    worker: Mapped[Worker] = relationship()
+
+
+class JourneyPosition(Base):
+    """Where the person is now, and the dates that matter. One row per person."""
+
+    __tablename__ = "journey_positions"
+    __table_args__ = (CheckConstraint(f"stage IN ({_sql_list(STAGES)})", name="stage_known"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    prison: Mapped[str | None] = mapped_column(String(200))
+    sentence_date: Mapped[date | None] = mapped_column(Date)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    release_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    hdc_eligibility_date: Mapped[date | None] = mapped_column(Date)
+    licence_end: Mapped[date | None] = mapped_column(Date)
+    top_up_end: Mapped[date | None] = mapped_column(Date)
+    community_order_end: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    person: Mapped[Person] = relationship(back_populates="journey")
+
+
+class LicenceCondition(Base):
+    __tablename__ = "licence_conditions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    official_text: Mapped[str] = mapped_column(Text)
+    plain_text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(APPOINTMENT_STATUSES)})", name="status_known"),
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
+        Index("ix_appointments_person_start", "person_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400), default="")
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. probation, housing, health, jobcentre
+    bring: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    status_reason: Mapped[str | None] = mapped_column(Text)  # the person's words for "can't make it"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    worker: Mapped[Worker | None] = relationship()
+
+
+class BenefitClaim(Base):
+    __tablename__ = "benefit_claims"
+    __table_args__ = (
+        UniqueConstraint("person_id", "claim_type", name="uq_benefit_claims_person_type"),
+        CheckConstraint(f"claim_type IN ({_sql_list(BENEFIT_TYPES)})", name="claim_type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    claim_type: Mapped[str] = mapped_column(String(40), default="universal_credit")
+    claimed_on: Mapped[date | None] = mapped_column(Date)
+    steps_done: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expected_first_payment: Mapped[date | None] = mapped_column(Date)
+    advance_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PharmacyPlan(Base):
+    """Where and when the person collects their prescription. No medicine names: discreet by design."""
+
+    __tablename__ = "pharmacy_plans"
+    __table_args__ = (
+        CheckConstraint(f"dose_mode IN ({_sql_list(DOSE_MODES)})", name="dose_mode_known"),
+        CheckConstraint("missed_in_a_row >= 0", name="missed_not_negative"),
+    )
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    pharmacy_name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400), default="")
+    open_days: Mapped[list[int]] = mapped_column(JSON, default=list)  # 0 = Monday ... 6 = Sunday
+    opens_at: Mapped[time | None] = mapped_column(Time)
+    closes_at: Mapped[time | None] = mapped_column(Time)
+    pickup_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    pickup_time: Mapped[time | None] = mapped_column(Time)  # London clock
+    dose_mode: Mapped[str] = mapped_column(String(20), default="supervised")
+    script_start: Mapped[date | None] = mapped_column(Date)
+    script_end: Mapped[date | None] = mapped_column(Date)
+    prescriber_contact: Mapped[str] = mapped_column(String(300), default="")
+    missed_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    person: Mapped[Person] = relationship(back_populates="pharmacy_plan")
+
+
+class CaseUpdate(Base):
+    """A change to the case file: who made it, what it was before and after, and whether to tell the person."""
+
+    __tablename__ = "case_updates"
+    __table_args__ = (Index("ix_case_updates_person_at", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100))  # "staff:12", "person:3", "system:import"
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(60))  # e.g. appointment.moved, journey.changed, note
+    subject: Mapped[str] = mapped_column(String(40))  # table the change was made to
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(300))  # the changed fields, comma separated
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    tell_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    worker: Mapped[Worker | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+
+class ChatLink(Base):
+    """Which person or worker a chat belongs to. One owner per chat."""
+
+    __tablename__ = "chat_links"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", name="uq_chat_links_channel_chat"),
+        CheckConstraint("(person_id IS NULL) <> (worker_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNELS_MAX))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkCode(Base):
+    """A one-time code to link a chat. Only a hash of the code is kept; the code itself is shown once."""
+
+    __tablename__ = "link_codes"
+    __table_args__ = (CheckConstraint("(person_id IS NULL) <> (worker_id IS NULL)", name="one_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a newer code replaced it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # tries to use it after it stopped working
+
+
+class LinkAttempt(Base):
+    """Wrong link codes from one chat, so that a chat guessing codes is locked out for a while."""
+
+    __tablename__ = "link_attempts"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", name="uq_link_attempts_channel_chat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNELS_MAX))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Every read and write by staff (and every refused one). Never updated, never shown to the person."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_person_at", "person_id", "at"),
+        Index("ix_audit_events_actor", "actor_kind", "actor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_kind: Mapped[str] = mapped_column(String(20))  # staff, person, system
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # No foreign key: the audit trail outlives the records it describes.
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, denied, conflict, not_found
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnknownTerm(Base):
+    """Words people asked about that the glossary did not know. Only the word, never who asked."""
+
+    __tablename__ = "unknown_terms"
+    __table_args__ = (UniqueConstraint("term", "language", name="uq_unknown_terms_term_language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_asked: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_asked: Mapped[datetime] = mapped_column(UTCDateTime)
