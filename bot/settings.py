@@ -18,6 +18,15 @@ def _default_data_dir(environ: Mapping[str, str]) -> Path:
     return Path(base) / "signpost"
 
 
+def _positive_float(raw: str | None, default: float) -> float:
+    """A positive number from the environment; a blank, wrong or non-positive value keeps the default."""
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, its default as the README shows it, and what it means."""
@@ -34,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
             "The shared case file database. Use postgresql+psycopg://user@host/db for PostgreSQL."),
     Setting("SIGNPOST_CONTENT_DIR", "content/ in this repository",
             "The editors' folder: glossary, journeys, templates and translations."),
+    Setting("SIGNPOST_VOICE_TIMEOUT", "10",
+            "Seconds one voice note may take to make before the person is told speech is not available."),
+    Setting("SIGNPOST_VOICE_CACHE_DIR", "<data dir>/voice-cache",
+            "Folder for voice notes already made, and Telegram's ids for them, so each is made once."),
 )
 
 
@@ -42,6 +55,8 @@ class Settings:
     data_dir: Path
     database_url: str
     content_dir: Path
+    voice_timeout_seconds: float = 10.0
+    voice_cache_dir: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -50,4 +65,7 @@ class Settings:
         data_dir = Path(env.get("SIGNPOST_DATA_DIR") or _default_data_dir(env))
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'signpost.db'}"
         content_dir = Path(env.get("SIGNPOST_CONTENT_DIR") or REPO_ROOT / "content")
-        return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir)
+        voice_timeout_seconds = _positive_float(env.get("SIGNPOST_VOICE_TIMEOUT"), default=10.0)
+        voice_cache_dir = Path(env.get("SIGNPOST_VOICE_CACHE_DIR") or data_dir / "voice-cache")
+        return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir,
+                   voice_timeout_seconds=voice_timeout_seconds, voice_cache_dir=voice_cache_dir)
