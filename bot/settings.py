@@ -47,6 +47,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds one voice note may take to make before the person is told speech is not available."),
     Setting("SIGNPOST_VOICE_CACHE_DIR", "<data dir>/voice-cache",
             "Folder for voice notes already made, and Telegram's ids for them, so each is made once."),
+    Setting("SIGNPOST_LINK_CODE_DAYS", "14",
+            "How many days a new link code works for before it runs out."),
+    Setting("SIGNPOST_LINK_CODE_PEPPER", "(built-in)",
+            "Secret mixed into link-code hashes. Set it in production and keep it out of the database."),
 )
 
 
@@ -57,6 +61,8 @@ class Settings:
     content_dir: Path
     voice_timeout_seconds: float = 10.0
     voice_cache_dir: Path | None = None
+    link_code_days: int = 14
+    link_code_pepper: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -67,5 +73,8 @@ class Settings:
         content_dir = Path(env.get("SIGNPOST_CONTENT_DIR") or REPO_ROOT / "content")
         voice_timeout_seconds = _positive_float(env.get("SIGNPOST_VOICE_TIMEOUT"), default=10.0)
         voice_cache_dir = Path(env.get("SIGNPOST_VOICE_CACHE_DIR") or data_dir / "voice-cache")
+        link_code_days = int(_positive_float(env.get("SIGNPOST_LINK_CODE_DAYS"), default=14))
+        link_code_pepper = env.get("SIGNPOST_LINK_CODE_PEPPER") or ""
         return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir,
-                   voice_timeout_seconds=voice_timeout_seconds, voice_cache_dir=voice_cache_dir)
+                   voice_timeout_seconds=voice_timeout_seconds, voice_cache_dir=voice_cache_dir,
+                   link_code_days=link_code_days, link_code_pepper=link_code_pepper)
