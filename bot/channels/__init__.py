@@ -1,0 +1,1 @@
+"""Channel adapters: each turns its own messages into `Incoming` and shows `Reply` its own way."""

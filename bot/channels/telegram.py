@@ -1,0 +1,208 @@
+"""Telegram adapter (python-telegram-bot 22): updates in, `Conversation.handle`, replies out.
+
+Handler groups, in order:
+  0. callback queries (button presses) and text messages, commands included: both go to the core.
+The error handler logs and sends the person a kind message. Shared clients (database, glossary,
+voice) are made before the application starts and closed in post_shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import i18n
+from bot.conversation.core import Conversation
+from bot.messages import Incoming, Reply
+from bot.voice import SpeechUnavailable, VoiceNotes
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+PHOTO_CAPTION_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class TelegramOptions:
+    token: str
+    api_url: str | None = None  # another Bot API server: self-hosted, or a stand-in in tests
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+
+def command_list(conversation: Conversation, language: str) -> list[BotCommand]:
+    _ = conversation.gettext(language)
+    return [
+        BotCommand("start", _("Start, or turn messages back on")),
+        BotCommand("menu", _("Show the menu")),
+        BotCommand("help", _("What I can do")),
+        BotCommand("language", _("Change language")),
+        BotCommand("discreet", _("Hide private words on your lock screen")),
+        BotCommand("stop", _("Pause my messages")),
+        BotCommand("forget", _("Unlink this chat and delete its data")),
+    ]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.label, callback_data=button.data) for button in row] for row in reply.buttons]
+    )
+
+
+class TelegramChannel:
+    def __init__(self, conversation: Conversation, voice: VoiceNotes | None, options: TelegramOptions) -> None:
+        self.conversation = conversation
+        self.voice = voice
+        self.options = options
+        self.application = self._build()
+
+    def _build(self) -> Application:
+        builder = (
+            ApplicationBuilder()
+            .token(self.options.token)
+            .rate_limiter(AIORateLimiter(max_retries=5))
+            .concurrent_updates(16)
+            .post_init(self._post_init)
+            .post_shutdown(self._post_shutdown)
+        )
+        if self.options.api_url:
+            base = self.options.api_url.rstrip("/")
+            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        application = builder.build()
+        application.add_handler(CallbackQueryHandler(self._on_button), group=0)
+        application.add_handler(MessageHandler(filters.TEXT, self._on_text), group=0)
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def _post_init(self, application: Application) -> None:
+        for language in i18n.LANGUAGES:
+            code = None if language == i18n.DEFAULT_LANGUAGE else language
+            await application.bot.set_my_commands(command_list(self.conversation, language), language_code=code)
+        if self.voice is not None:
+            await self.voice.start()
+
+    async def _post_shutdown(self, application: Application) -> None:
+        if self.voice is not None:
+            await self.voice.close()
+
+    # -- incoming ---------------------------------------------------------------------------------
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or message.text is None:
+            return
+        user = update.effective_user
+        incoming = Incoming(CHANNEL, str(chat.id), text=message.text,
+                            language_hint=user.language_code if user else None)
+        await self._answer(context, chat.id, incoming)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        chat = update.effective_chat
+        if query is None or chat is None:
+            return
+        await query.answer()
+        data = query.data or ""
+        if data.startswith("appt:") and query.message is not None:
+            # An answered reminder loses its buttons, so it cannot be answered twice by accident.
+            await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+        user = update.effective_user
+        incoming = Incoming(CHANNEL, str(chat.id), button=data, language_hint=user.language_code if user else None)
+        await self._answer(context, chat.id, incoming)
+
+    async def _answer(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming) -> None:
+        # The core uses the database synchronously: keep it off the event loop.
+        replies = await asyncio.to_thread(self.conversation.handle, incoming)
+        for reply in replies:
+            await self.send(context, chat_id, reply)
+
+    # -- outgoing ---------------------------------------------------------------------------------
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        bot = context.bot
+        markup = keyboard(reply)
+        if reply.voice_text is not None:
+            await self._send_voice(context, chat_id, reply)
+            return
+        if reply.photo_png is not None:
+            caption = reply.text if len(reply.text) <= PHOTO_CAPTION_LIMIT else None
+            await bot.send_photo(chat_id, photo=reply.photo_png, caption=caption, reply_markup=markup)
+            if caption is None and reply.text:
+                await bot.send_message(chat_id, reply.text)
+            return
+        await bot.send_message(chat_id, reply.text, reply_markup=markup)
+
+    async def _send_voice(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        bot = context.bot
+        markup = keyboard(reply)
+        if self.voice is None:
+            await bot.send_message(chat_id, self._speech_unavailable(reply), reply_markup=markup)
+            return
+        try:
+            await bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
+            note = await self.voice.voice_note(reply.voice_text or "", reply.voice_language)
+        except SpeechUnavailable:
+            log.warning("speech is not available; sent the text apology instead")
+            await bot.send_message(chat_id, self._speech_unavailable(reply), reply_markup=markup)
+            return
+        file_id = self.voice.file_id_for(note.key)
+        sent = await bot.send_voice(chat_id, voice=file_id or note.ogg, reply_markup=markup,
+                                    duration=max(1, round(note.duration_seconds)))
+        if file_id is None and sent.voice is not None:
+            self.voice.remember_file_id(note.key, sent.voice.file_id)
+
+    def _speech_unavailable(self, reply: Reply) -> str:
+        return self.conversation.render("chat/speech_unavailable.txt.j2", reply.voice_language)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        if isinstance(error, Forbidden):
+            log.info("a chat blocked the bot: %s", error)
+            return
+        log.error("error while handling an update", exc_info=error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            user = update.effective_user
+            language = i18n.choose_language(user.language_code if user else None)
+            try:
+                await context.bot.send_message(
+                    update.effective_chat.id, self.conversation.render("chat/error.txt.j2", language)
+                )
+            except TelegramError:
+                log.exception("could not send the error message either")
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Long polling, or a webhook when a webhook URL is set. Blocks until stopped."""
+        if self.options.webhook_url:
+            path = "telegram"
+            self.application.run_webhook(
+                listen=self.options.webhook_listen,
+                port=self.options.webhook_port,
+                url_path=path,
+                webhook_url=self.options.webhook_url,
+                secret_token=self.options.webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+        else:
+            self.application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+def media_dir(data_dir: Path) -> Path:
+    return data_dir / "media"

@@ -1,0 +1,92 @@
+"""The conversation in a terminal: buttons become numbered choices, pictures and voice notes files.
+
+When standard input is not a terminal it reads one message per line and prints the replies, so a
+script can hold a conversation: a line that is just a number presses that button of the last reply.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.conversation.core import Conversation
+from bot.messages import Button, Incoming, Reply
+
+CHANNEL = "terminal"
+SpeakFn = Callable[[str, str], Path]
+
+
+class TerminalChat:
+    def __init__(
+        self,
+        conversation: Conversation,
+        chat_id: str,
+        language_hint: str | None,
+        out: TextIO,
+        media_dir: Path,
+        speak: SpeakFn | None = None,
+    ) -> None:
+        self.conversation = conversation
+        self.chat_id = chat_id
+        self.language_hint = language_hint
+        self.out = out
+        self.media_dir = media_dir
+        self.speak = speak
+        self.choices: list[Button] = []
+        self._pictures = 0
+
+    def send(self, line: str) -> None:
+        """One line from the person: a choice number presses a button, anything else is text."""
+        line = line.strip()
+        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+            incoming = Incoming(CHANNEL, self.chat_id, button=self.choices[int(line) - 1].data,
+                                language_hint=self.language_hint)
+        else:
+            incoming = Incoming(CHANNEL, self.chat_id, text=line, language_hint=self.language_hint)
+        for reply in self.conversation.handle(incoming):
+            self.show(reply)
+
+    def show(self, reply: Reply) -> None:
+        if reply.photo_png is not None:
+            self.media_dir.mkdir(parents=True, exist_ok=True)
+            self._pictures += 1
+            path = self.media_dir / f"picture-{self._pictures}.png"
+            path.write_bytes(reply.photo_png)
+            self.out.write(f"[picture: {path}]\n")
+        if reply.voice_text:
+            self.out.write(self._voice(reply) + "\n")
+        if reply.text:
+            self.out.write(reply.text + "\n")
+        if reply.buttons:
+            self.choices = [button for row in reply.buttons for button in row]
+            numbered = "   ".join(f"[{n}] {b.label}" for n, b in enumerate(self.choices, start=1))
+            self.out.write(numbered + "\n")
+        self.out.write("\n")
+        self.out.flush()
+
+    def _voice(self, reply: Reply) -> str:
+        if self.speak is None:
+            return "[voice notes are not available in this terminal]"
+        try:
+            path = self.speak(reply.voice_text or "", reply.voice_language)
+        except Exception as error:  # speech is optional: the text answer is already on screen
+            return f"[voice note not available: {error}]"
+        return f"[voice note: {path}]"
+
+
+def run(chat: TerminalChat, stdin: TextIO = sys.stdin, first_message: str = "/start") -> int:
+    interactive = stdin.isatty()
+    chat.send(first_message)
+    while True:
+        if interactive:
+            chat.out.write("> ")
+            chat.out.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        if interactive and line.strip() in ("/quit", "/exit"):
+            return 0
+        if line.strip() or not interactive:
+            chat.send(line)
