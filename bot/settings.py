@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,16 @@ SETTINGS: tuple[Setting, ...] = (
             "How many days a new link code works for before it runs out."),
     Setting("SIGNPOST_LINK_CODE_PEPPER", "(built-in)",
             "Secret mixed into link-code hashes. Set it in production and keep it out of the database."),
+    Setting("TELEGRAM_BOT_TOKEN", "(none)",
+            "The bot's token from BotFather. `signpost serve` needs it; the terminal chat does not."),
+    Setting("SIGNPOST_TELEGRAM_API_URL", "https://api.telegram.org",
+            "Another Bot API server: a self-hosted one, or a local stand-in in tests."),
+    Setting("SIGNPOST_WEBHOOK_URL", "(none: long polling)",
+            "Public HTTPS address Telegram sends updates to. When set, `signpost serve` uses a webhook."),
+    Setting("SIGNPOST_WEBHOOK_SECRET", "(none)",
+            "Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header; other requests are refused."),
+    Setting("SIGNPOST_WEBHOOK_LISTEN", "127.0.0.1:8443",
+            "Address and port the webhook server listens on (behind your HTTPS proxy)."),
 )
 
 
@@ -63,7 +73,11 @@ class Settings:
     voice_cache_dir: Path | None = None
     link_code_days: int = 14
     link_code_pepper: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    telegram_token: str | None = None
+    telegram_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1:8443"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,4 +91,9 @@ class Settings:
         link_code_pepper = env.get("SIGNPOST_LINK_CODE_PEPPER") or ""
         return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir,
                    voice_timeout_seconds=voice_timeout_seconds, voice_cache_dir=voice_cache_dir,
-                   link_code_days=link_code_days, link_code_pepper=link_code_pepper)
+                   link_code_days=link_code_days, link_code_pepper=link_code_pepper,
+                   telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+                   telegram_api_url=env.get("SIGNPOST_TELEGRAM_API_URL") or None,
+                   webhook_url=env.get("SIGNPOST_WEBHOOK_URL") or None,
+                   webhook_secret=env.get("SIGNPOST_WEBHOOK_SECRET") or None,
+                   webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443")
