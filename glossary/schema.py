@@ -1,0 +1,316 @@
+"""The shape of a glossary file (content/glossary/SCHEMA.md): which fields exist and what each holds.
+
+Every problem becomes a finding an editor can act on. Checking goes on past the first problem, so one
+run shows everything that needs fixing in a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from glossary.findings import Finding
+from glossary.plain_language import did_you_mean, yaml11_trap
+from glossary.yaml_source import Locator, YamlSource
+
+CATEGORIES: tuple[str, ...] = (
+    "police", "courts", "sentences", "prison", "probation", "assessment", "programmes", "drugs-alcohol",
+    "housing", "money", "health", "work-learning", "agencies", "general",
+)
+TRANSLATION_LANGUAGES: dict[str, str] = {"cy": "Welsh", "pl": "Polish"}
+
+FILE_FIELDS = ("category", "entries")
+ENTRY_FIELDS = ("term", "full_form", "explanation", "for_you", "aliases", "misspellings", "related",
+                "replaced_by", "used_by", "core", "translations", "meanings", "category")
+# With `meanings:` these belong inside each meaning, not on the entry.
+MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
+TRANSLATION_FIELDS = ("explanation", "for_you")
+LIST_FIELDS = ("aliases", "misspellings", "related")
+SCHEMA_DOC = "content/glossary/SCHEMA.md"
+
+
+@dataclass(frozen=True)
+class EntryBlock:
+    """One entry as written in a file, with where it is; `data` is only trusted after checking."""
+
+    data: Mapping[str, Any]
+    category: str
+    where: Locator
+
+    @property
+    def term(self) -> str | None:
+        term = self.data.get("term")
+        return term.strip() if isinstance(term, str) and term.strip() else None
+
+    @property
+    def line(self) -> int:
+        return self.where.fallback_line
+
+    def meanings(self) -> list[tuple[Mapping[str, Any], Locator, str]]:
+        """(fields, locator, label) for each meaning; an entry without `meanings:` is its own one meaning."""
+        raw = self.data.get("meanings")
+        if not isinstance(raw, list):
+            return [(self.data, self.where, "")]
+        return [(meaning, self.where.inside("meanings", index), f" (meaning {index + 1})")
+                for index, meaning in enumerate(raw) if isinstance(meaning, Mapping)]
+
+
+def entry_name(data: Mapping[str, Any], where: Locator) -> str:
+    """How messages name an entry: 'the entry "CPS"', or 'the entry on line 12' before it has a term."""
+    term = data.get("term")
+    if isinstance(term, str) and term.strip():
+        return f'the entry "{term.strip()}"'
+    return f"the entry on line {where.fallback_line}"
+
+
+def check_file_shape(source: YamlSource) -> tuple[list[EntryBlock], list[Finding]]:
+    """Top level of a glossary file: `category:` matching the file name, and `entries:` as a list."""
+    path = source.path
+    findings: list[Finding] = []
+    data = source.data
+    if not isinstance(data, Mapping):
+        return [], [Finding(path, 1, "The file should start with category: and entries:",
+                            f"Start it like the example in {SCHEMA_DOC}")]
+    for name in data:
+        if name not in FILE_FIELDS:
+            findings.append(Finding(path, source.line_of((name,)), f'The file has an unknown field "{name}"',
+                                    did_you_mean(str(name), FILE_FIELDS, "Remove it, or indent it under an entry")))
+    category = _check_category(source, findings)
+    entries = data.get("entries")
+    if entries is None:
+        findings.append(Finding(path, source.line_of(("entries",)), "The file has no entries",
+                                "Add entries: and list the entries under it, each starting with - term:"))
+        return [], findings
+    if not isinstance(entries, list):
+        findings.append(Finding(path, source.line_of(("entries",)), "entries: should be a list of entries",
+                                "Start each entry on its own line with - term:"))
+        return [], findings
+    blocks: list[EntryBlock] = []
+    for index, entry in enumerate(entries):
+        where = Locator(path, source, ("entries", index), source.line_of(("entries", index)))
+        if not isinstance(entry, Mapping):
+            findings.append(Finding(path, where.fallback_line, f"Item {index + 1} under entries: is not an entry",
+                                    "Start each entry with - term: and put its fields under it"))
+            continue
+        blocks.append(EntryBlock(entry, category, where))
+    return blocks, findings
+
+
+def _check_category(source: YamlSource, findings: list[Finding]) -> str:
+    path = source.path
+    file_category = path.stem
+    category = source.data.get("category")
+    line = source.line_of(("category",))
+    if category is None:
+        findings.append(Finding(path, 1, "The file has no category",
+                                f"Add category: {file_category} as the first line after the comments"))
+        return file_category
+    if not isinstance(category, str) or category not in CATEGORIES:
+        findings.append(Finding(
+            path, line, f'"{category}" is not one of the categories',
+            did_you_mean(str(category), CATEGORIES, f"Use one of the categories listed in {SCHEMA_DOC}"),
+        ))
+        return file_category
+    if category != file_category:
+        findings.append(Finding(
+            path, line, f'The category is "{category}" but the file is called {path.name}',
+            f"Make them match: rename the file to {category}.yaml or change the category",
+        ))
+    return category
+
+
+def check_entry_schema(data: Mapping[str, Any], where: Locator, *, file_category: str | None) -> list[Finding]:
+    """Missing, unknown and wrongly typed fields of one entry (and of its meanings and translations)."""
+    name = entry_name(data, where)
+    findings: list[Finding] = []
+    for field_name in data:
+        if field_name not in ENTRY_FIELDS:
+            findings.append(Finding(where.path, where.line(field_name), f'{_cap(name)} has an unknown field '
+                                    f'"{field_name}"', did_you_mean(str(field_name), ENTRY_FIELDS, "Remove it")))
+    if data.get("term") is None or (isinstance(data.get("term"), str) and not data["term"].strip()):
+        findings.append(Finding(where.path, where.line("term"), f"{_cap(name)} has no term",
+                                "Add a term: line with the word itself, as the first line of the entry"))
+    for field_name in ("term", "replaced_by", "used_by", "category"):
+        findings += _check_text(data, field_name, where, name, required=False)
+    for field_name in LIST_FIELDS:
+        findings += _check_text_list(data, field_name, where, name)
+    findings += _check_core(data, where, name)
+    entry_category = data.get("category")
+    if file_category and isinstance(entry_category, str) and entry_category.strip() != file_category:
+        findings.append(Finding(
+            where.path, where.line("category"),
+            f'{_cap(name)} says its category is "{entry_category}", but it is in the {file_category} file',
+            f"Move it to {entry_category}.yaml, or delete its category: line",
+        ))
+    if "meanings" in data:
+        findings += _check_meanings(data, where, name)
+    else:
+        findings += _check_meaning_fields(data, where, name, meaning_label="")
+    return findings
+
+
+def _check_meanings(data: Mapping[str, Any], where: Locator, name: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for field_name in MEANING_FIELDS:
+        if field_name in data:
+            findings.append(Finding(where.path, where.line(field_name),
+                                    f"{_cap(name)} has meanings and also its own {field_name}",
+                                    f"Move {field_name} into the meaning it belongs to"))
+    meanings = data.get("meanings")
+    if not isinstance(meanings, list) or not meanings:
+        findings.append(Finding(where.path, where.line("meanings"), f"The meanings of {name} should be a list",
+                                "Start each meaning on its own line with - full_form: and give it an explanation"))
+        return findings
+    if len(meanings) == 1:
+        findings.append(Finding(where.path, where.line("meanings"), f"{_cap(name)} has only one meaning",
+                                "Write full_form and explanation on the entry itself and delete meanings:"))
+    for index, meaning in enumerate(meanings):
+        label = f"meaning {index + 1} of {name}"
+        inner = where.inside("meanings", index)
+        if not isinstance(meaning, Mapping):
+            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} has no fields",
+                                    "Give it full_form: and explanation: lines"))
+            continue
+        for field_name in meaning:
+            if field_name in MEANING_FIELDS:
+                continue
+            fix = (f"{field_name} belongs to the whole entry: move it up, in line with term:"
+                   if field_name in ENTRY_FIELDS else did_you_mean(str(field_name), MEANING_FIELDS, "Remove it"))
+            findings.append(Finding(where.path, inner.line(field_name),
+                                    f'{_cap(label)} has an unknown field "{field_name}"', fix))
+        findings += _check_meaning_fields(meaning, inner, name, meaning_label=f" (meaning {index + 1})")
+    return findings
+
+
+def _check_meaning_fields(data: Mapping[str, Any], where: Locator, name: str, *, meaning_label: str) -> list[Finding]:
+    """full_form, explanation, for_you, used_by and translations: on the entry, or on one meaning."""
+    findings: list[Finding] = []
+    explanation = data.get("explanation")
+    if explanation is None or (isinstance(explanation, str) and not explanation.strip()):
+        owner = f"{_cap(name)}{meaning_label}"
+        place = "under the term" if not meaning_label else "to that meaning"
+        findings.append(Finding(where.path, where.line("explanation"), f"{owner} has no explanation",
+                                f"Add an explanation: line {place}"))
+    else:
+        findings += _check_text(data, "explanation", where, name + meaning_label, required=True)
+    for field_name in ("full_form", "for_you", "used_by"):
+        findings += _check_text(data, field_name, where, name + meaning_label, required=False)
+    if "translations" in data:
+        findings += _check_translations(data["translations"], where, name + meaning_label)
+    return findings
+
+
+def _check_translations(translations: Any, where: Locator, name: str) -> list[Finding]:
+    line = where.line("translations")
+    if not isinstance(translations, Mapping):
+        return [Finding(where.path, line, f"The translations of {name} should have cy: and pl: under them",
+                        f"Lay them out like the example in {SCHEMA_DOC}")]
+    findings: list[Finding] = []
+    for language, translation in translations.items():
+        if language not in TRANSLATION_LANGUAGES:
+            findings.append(Finding(
+                where.path, where.line("translations", language),
+                f'{_cap(name)} has a translation for "{language}", which Signpost does not use',
+                did_you_mean(str(language), tuple(TRANSLATION_LANGUAGES), "Use cy for Welsh or pl for Polish"),
+            ))
+            continue
+        label = f"the {TRANSLATION_LANGUAGES[language]} ({language}) translation of {name}"
+        inner = where.inside("translations", language)
+        if not isinstance(translation, Mapping):
+            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} has no explanation",
+                                    f"Add an explanation: line under {language}:"))
+            continue
+        for field_name in translation:
+            if field_name not in TRANSLATION_FIELDS:
+                findings.append(Finding(
+                    where.path, inner.line(field_name), f'{_cap(label)} has an unknown field "{field_name}"',
+                    did_you_mean(str(field_name), TRANSLATION_FIELDS, "Remove it"),
+                ))
+        text = translation.get("explanation")
+        if text is None or (isinstance(text, str) and not text.strip()):
+            findings.append(Finding(where.path, inner.line("explanation"), f"{_cap(label)} has no explanation",
+                                    f"Add an explanation: line under {language}:"))
+        else:
+            findings += _check_text(translation, "explanation", inner, label, required=True)
+        findings += _check_text(translation, "for_you", inner, label, required=False)
+    return findings
+
+
+def _check_text(data: Mapping[str, Any], field_name: str, where: Locator, name: str, *,
+                required: bool) -> list[Finding]:
+    if field_name not in data:
+        return []
+    value = data[field_name]
+    line = where.line(field_name)
+    written = where.bool_like(field_name)
+    if written is not None or isinstance(value, bool):
+        return [yaml11_trap(where.path, line, written or str(value).lower())]
+    if isinstance(value, str):
+        if value.strip() or required:
+            return []
+        return [Finding(where.path, line, f"The {field_name} of {name} is empty",
+                        f"Write it after {field_name}:, or delete the line")]
+    if value is None:
+        return [Finding(where.path, line, f"The {field_name} of {name} is empty",
+                        f"Write it after {field_name}:, or delete the line")]
+    return [Finding(where.path, line, f"The {field_name} of {name} should be text, but it is {_describe(value)}",
+                    _text_fix(field_name, value))]
+
+
+def _check_text_list(data: Mapping[str, Any], field_name: str, where: Locator, name: str) -> list[Finding]:
+    if field_name not in data:
+        return []
+    value = data[field_name]
+    line = where.line(field_name)
+    if value is None or value == []:
+        return [Finding(where.path, line, f"The {field_name} list of {name} is empty",
+                        f"Add the words in square brackets, like {field_name}: [one, two], or delete the line")]
+    if not isinstance(value, list):
+        shown = value if isinstance(value, str) else "one, two"
+        return [Finding(where.path, line, f"The {field_name} of {name} should be a list, but it is {_describe(value)}",
+                        f"Write it in square brackets, like {field_name}: [{shown}]")]
+    findings: list[Finding] = []
+    for index, item in enumerate(value):
+        item_line = where.line(field_name, index)
+        written = where.bool_like(field_name, index)
+        if written is not None or isinstance(item, bool):
+            findings.append(yaml11_trap(where.path, item_line, written or str(item).lower()))
+        elif isinstance(item, str) and not item.strip():
+            findings.append(Finding(where.path, item_line, f"Item {index + 1} of {field_name} in {name} is empty",
+                                    "Delete it"))
+        elif not isinstance(item, str):
+            findings.append(Finding(where.path, item_line,
+                                    f"Item {index + 1} of {field_name} in {name} should be text, but it is "
+                                    f"{_describe(item)}", _text_fix(field_name, item)))
+    return findings
+
+
+def _check_core(data: Mapping[str, Any], where: Locator, name: str) -> list[Finding]:
+    if "core" not in data or isinstance(data["core"], bool):
+        return []
+    return [Finding(where.path, where.line("core"), f'"core" of {name} should be true or false, but it says '
+                    f'"{data["core"]}"', "Write core: true or core: false, without quotes")]
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a group of fields"
+    if isinstance(value, int | float):
+        return "a number"
+    return "empty" if value is None else "something else"
+
+
+def _text_fix(field_name: str, value: Any) -> str:
+    if isinstance(value, int | float):
+        return f'Put it in quotes: "{value}"'
+    if isinstance(value, list):
+        return f"Write it as text straight after {field_name}:, without square brackets"
+    return f"Write the text straight after {field_name}: on the same line, or on the next line after >-"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+

@@ -1,0 +1,252 @@
+"""Read an editor's YAML file and remember where everything is, so findings can name the exact line.
+
+We compose ruamel.yaml nodes ourselves instead of loading: nodes keep line numbers and scalar styles,
+and building the values by hand lets us report a repeated key on both of its lines (a loader would
+either stop with jargon or silently keep one of them). Parser errors are turned into a plain hint
+about the usual causes (tabs, a missing colon, a quote that is never closed) for non-programmers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from glossary.findings import Finding
+
+KeyPath = tuple[str | int, ...]
+
+# Words YAML 1.1 tools (PyYAML, many editors' plugins) read as true/false when not in quotes.
+BOOL_LIKE_WORDS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
+
+_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+@dataclass
+class YamlSource:
+    """One YAML file: its plain Python values plus the line of every key and list item."""
+
+    path: Path
+    data: Any = None
+    source_lines: list[str] = field(default_factory=list)
+    # 1-based line of each mapping key (the line an editor sees `explanation:` on) or list item.
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    # First and last line a value's text covers: block scalars (`>-`) run over several lines.
+    spans: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    # Plain (unquoted) scalars such as `no` that YAML 1.1 reads as true/false, with the text as written.
+    bool_like: dict[KeyPath, str] = field(default_factory=dict)
+    # Problems found while reading: syntax errors and repeated keys.
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        """False when the file could not be parsed at all, so there is nothing else to check."""
+        return self.data is not None or not self.findings
+
+    def line_of(self, keypath: KeyPath) -> int:
+        """The line of the deepest part of `keypath` we know, so a missing field points at its parent."""
+        for cut in range(len(keypath), 0, -1):
+            line = self.lines.get(keypath[:cut])
+            if line is not None:
+                return line
+        return 1
+
+    def line_of_text(self, keypath: KeyPath, needle: str) -> int:
+        """The line inside a (possibly multi-line) text value where `needle` first appears."""
+        span = self.spans.get(keypath)
+        if span is None:
+            return self.line_of(keypath)
+        first_word = needle.split()[0] if needle.split() else needle
+        pattern = re.compile(r"(?<!\w)" + re.escape(first_word), re.IGNORECASE)
+        for number in range(span[0], span[1] + 1):
+            if number - 1 < len(self.source_lines) and pattern.search(self.source_lines[number - 1]):
+                return number
+        return span[0]
+
+
+def read_yaml(path: Path) -> YamlSource:
+    """Read and compose one file; problems become findings, never exceptions."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        return YamlSource(path=path, findings=[Finding(
+            path, line, "This line has a character that is not UTF-8 text",
+            "Save the file as UTF-8 in your editor, or retype the odd character (often a curly quote or dash)",
+        )])
+    except OSError as error:
+        return YamlSource(path=path, findings=[Finding(
+            path, 1, f"The file cannot be opened ({error.strerror or error})",
+            "Check the file exists and you are allowed to read it",
+        )])
+    return parse_yaml_text(text, path)
+
+
+def parse_yaml_text(text: str, path: Path) -> YamlSource:
+    source = YamlSource(path=path, source_lines=text.splitlines())
+    try:
+        root = YAML(typ="safe", pure=True).compose(text)
+    except MarkedYAMLError as error:
+        source.findings.append(_syntax_finding(error, source))
+        return source
+    except YAMLError as error:  # unmarked errors are rare; still give the editor a line and a way forward
+        source.findings.append(Finding(
+            path, 1, f"The file cannot be read as YAML ({error})",
+            "Compare it with content/glossary/SCHEMA.md and look for a missing colon, quote or space",
+        ))
+        return source
+    if root is None:
+        source.findings.append(Finding(
+            path, 1, "The file is empty", "Fill it in, or delete it if it is not needed",
+        ))
+        return source
+    source.data = _build(root, (), source)
+    return source
+
+
+def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
+    if isinstance(node, ScalarNode):
+        first = node.start_mark.line + 1
+        last = max(first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
+        source.spans[keypath] = (first, last)
+        if node.style is None and str(node.value).casefold() in BOOL_LIKE_WORDS:
+            source.bool_like[keypath] = str(node.value)
+        return _scalar_value(node)
+    if isinstance(node, SequenceNode):
+        items: list[Any] = []
+        for index, child in enumerate(node.value):
+            source.lines[keypath + (index,)] = child.start_mark.line + 1
+            items.append(_build(child, keypath + (index,), source))
+        return items
+    if isinstance(node, MappingNode):
+        mapping: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
+            key_line = key_node.start_mark.line + 1
+            if key in first_line:
+                source.findings.append(Finding(
+                    source.path, key_line,
+                    f'"{key}" appears twice in the same block (lines {first_line[key]} and {key_line})',
+                    "Keep one of them and delete the other",
+                ))
+                continue  # keep the first, so every line we report stays true
+            first_line[key] = key_line
+            source.lines[keypath + (key,)] = key_line
+            mapping[key] = _build(value_node, keypath + (key,), source)
+            # A short value on the key's own line: its span starts at the key.
+            if keypath + (key,) in source.spans:
+                start, end = source.spans[keypath + (key,)]
+                source.spans[keypath + (key,)] = (min(start, key_line), end)
+        return mapping
+    return None
+
+
+def _scalar_value(node: ScalarNode) -> Any:
+    tag = str(node.tag)
+    text = str(node.value)
+    if not tag.startswith(_TAG_PREFIX):
+        return text
+    kind = tag[len(_TAG_PREFIX):]
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.casefold() == "true"
+    if kind == "int":
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return text
+    if kind == "float":
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text
+
+
+def _syntax_finding(error: MarkedYAMLError, source: YamlSource) -> Finding:
+    """Turn the parser's message into the usual cause, on the line the editor needs to change."""
+    problem = (error.problem or "").strip()
+    context = (error.context or "").strip()
+    problem_line = error.problem_mark.line + 1 if error.problem_mark is not None else 1
+    context_line = error.context_mark.line + 1 if error.context_mark is not None else problem_line
+
+    def text_of(line: int) -> str:
+        return source.source_lines[line - 1] if 0 < line <= len(source.source_lines) else ""
+
+    path = source.path
+    for line in (problem_line, context_line):
+        indent = text_of(line)[: len(text_of(line)) - len(text_of(line).lstrip())]
+        if "\t" in indent or (line == problem_line and "'\\t'" in problem):
+            return Finding(path, line, "This line is indented with a tab", "Use spaces to indent, never tabs")
+    if "quoted scalar" in context:
+        return Finding(path, context_line, "A quote mark is opened on this line but never closed",
+                       "Add the closing quote mark at the end of the text")
+    if "flow sequence" in context or "flow mapping" in context:
+        return Finding(path, context_line, "A list in square brackets [ ] is not closed properly",
+                       "Check it ends with ] and that items are split by commas; put quotes around "
+                       "any item that has a comma or colon in it")
+    if "could not find expected ':'" in problem:
+        return Finding(path, context_line, "This line has no colon (:) after the field name",
+                       "Write it as name: value, or join it to the text on the line above")
+    if "mapping values are not allowed" in problem:
+        line_text = text_of(problem_line)
+        if line_text.count(": ") + line_text.rstrip().endswith(":") >= 2:
+            return Finding(path, problem_line, "This line has a colon (:) inside text that is not in quotes",
+                           'Put the text in double quotes, like explanation: "Time: 10am"')
+        return Finding(path, problem_line, "This line is indented more or less than the lines around it",
+                       "Line it up with the other fields of the same entry, using spaces")
+    if "cannot start any token" in problem:
+        return Finding(path, problem_line, "This text starts with a character YAML does not allow there",
+                       'Put the whole text in double quotes, like "@home"')
+    if context.startswith("while parsing a block mapping") and "<scalar>" in problem:
+        line_text = text_of(problem_line)
+        if line_text.count("'") >= 3:
+            return Finding(path, problem_line, "Text in single quotes has an apostrophe inside it",
+                           "Put the text in double quotes instead, like \"it's\"")
+        if line_text.count('"') >= 3:
+            return Finding(path, problem_line, "Text in double quotes has another double quote inside it",
+                           "Put the text in single quotes instead, or write \\\" for the inner quote")
+    if "expected <block end>" in problem or "did not find expected" in problem:
+        return Finding(path, problem_line, "This line is indented more or less than the lines around it",
+                       "Line it up with the other fields of the same entry, using spaces")
+    return Finding(path, problem_line, f"The file cannot be read here (the YAML reader says: {problem or error})",
+                   "Look for a missing colon, quote or space on this line or the one above")
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where one block (say a glossary entry) sits, so its findings can name lines.
+
+    With no `source` (an entry saved from a form, not a file) every line is `fallback_line`.
+    """
+
+    path: Path
+    source: YamlSource | None = None
+    prefix: KeyPath = ()
+    fallback_line: int = 1
+
+    def line(self, *keys: str | int) -> int:
+        if self.source is None:
+            return self.fallback_line
+        return self.source.line_of(self.prefix + keys)
+
+    def text_line(self, keys: KeyPath, needle: str) -> int:
+        if self.source is None:
+            return self.fallback_line
+        return self.source.line_of_text(self.prefix + keys, needle)
+
+    def bool_like(self, *keys: str | int) -> str | None:
+        """The text as written when this value is a bare yes/no/on/off/true/false, else None."""
+        if self.source is None:
+            return None
+        return self.source.bool_like.get(self.prefix + keys)
+
+    def inside(self, *keys: str | int) -> Locator:
+        return Locator(self.path, self.source, self.prefix + keys, self.line(*keys))
