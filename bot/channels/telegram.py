@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -101,7 +100,7 @@ class TelegramChannel:
 
     async def _post_shutdown(self, application: Application) -> None:
         if self.voice is not None:
-            await self.voice.close()
+            self.voice.close()
 
     # -- incoming ---------------------------------------------------------------------------------
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -202,7 +201,3 @@ class TelegramChannel:
             )
         else:
             self.application.run_polling(allowed_updates=["message", "callback_query"])
-
-
-def media_dir(data_dir: Path) -> Path:
-    return data_dir / "media"

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
-from bot.conversation.intents import Intent, route
-from bot.conversation.state import ChatState, ChatStates, Waiting
+from bot.conversation.state import ChatState, ChatStates
 from bot.messages import Button, Incoming, Reply, split_for_channel
 from glossary.live import LiveGlossary
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from rapidfuzz import fuzz
 
 
-class Intent(str, Enum):
+class Intent(StrEnum):
     WHERE = "where"
     TEAM = "team"
     APPOINTMENTS = "appointments"

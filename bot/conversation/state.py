@@ -10,10 +10,10 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Waiting(str, Enum):
+class Waiting(StrEnum):
     NOTHING = "nothing"
     CODE = "code"  # the person tapped "I have a code"
     WORD = "word"  # the person tapped "What does this mean?"

@@ -1,0 +1,124 @@
+"""`signpost chat` (the conversation in a terminal) and `signpost serve` (the Telegram bot)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    chat = subparsers.add_parser(
+        "chat",
+        help="Talk to Signpost in this terminal, as a person on the demo data.",
+        description="The same conversation as on Telegram, in a terminal. Buttons are numbered: type the "
+        "number to press one. When standard input is not a terminal, each line is one message.",
+    )
+    chat.add_argument("--as", dest="person", metavar="PERSON",
+                      help="The person's reference (for example DEMO-1). Without it: not linked, like a new user.")
+    chat.add_argument("--lang", choices=("en", "cy", "pl"), default=None, help="Language to start in.")
+    chat.set_defaults(func=run_chat)
+
+    serve = subparsers.add_parser(
+        "serve",
+        help="Run the Telegram bot (long polling, or a webhook when SIGNPOST_WEBHOOK_URL is set).",
+        description="Run the Telegram bot. Needs TELEGRAM_BOT_TOKEN.",
+    )
+    serve.set_defaults(func=run_serve)
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.channels import terminal
+    from casefile import errors
+
+    settings = Settings.from_env()
+    try:
+        app = build_app(settings, watch_content=sys.stdin.isatty())
+    except errors.CasefileError as problem:
+        print(problem.message, file=sys.stderr)
+        return 1
+    try:
+        chat_id = "local"
+        if args.person:
+            found = _link_terminal(app, args.person)
+            if found is None:
+                print(f'No person with reference "{args.person}". Try signpost demo-data, then DEMO-1.',
+                      file=sys.stderr)
+                return 1
+            chat_id = found
+        chat = terminal.TerminalChat(
+            app.conversation, chat_id, args.lang, sys.stdout, settings.data_dir / "terminal-media",
+            speak=_speaker(settings),
+        )
+        return terminal.run(chat)
+    finally:
+        app.close()
+
+
+def _link_terminal(app, person_ref: str) -> str | None:
+    """Link a terminal chat straight to a person: whoever runs the command can read the database anyway."""
+    from casefile import linking
+    from casefile.actors import SystemActor
+
+    chat_id = f"local-{person_ref}"
+    with app.conversation.sessions() as session:
+        linked = linking.link_chat_to_person_ref(
+            session, SystemActor("terminal"), "terminal", chat_id, person_ref, datetime.now(UTC)
+        )
+        session.commit()
+    return chat_id if linked else None
+
+
+def _speaker(settings: Settings):
+    """Voice notes in the terminal are OGG files written next to the pictures."""
+    import asyncio
+
+    from bot.voice import VoiceNotes
+
+    def speak(text: str, language: str):
+        async def make():
+            voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
+                               timeout_seconds=settings.voice_timeout_seconds)
+            try:
+                return (await voice.voice_note(text, language)).path
+            finally:
+                voice.close()
+
+        return asyncio.run(make())
+
+    return speak
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.channels.telegram import TelegramChannel, TelegramOptions
+    from bot.voice import VoiceNotes
+    from casefile import errors
+
+    settings = Settings.from_env()
+    if not settings.telegram_token:
+        print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.",
+              file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = build_app(settings)
+    except errors.CasefileError as problem:
+        print(problem.message, file=sys.stderr)
+        return 1
+    host, _, port = settings.webhook_listen.rpartition(":")
+    options = TelegramOptions(
+        token=settings.telegram_token, api_url=settings.telegram_api_url, webhook_url=settings.webhook_url,
+        webhook_secret=settings.webhook_secret, webhook_listen=host or "127.0.0.1", webhook_port=int(port or 8443),
+    )
+    voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
+                       timeout_seconds=settings.voice_timeout_seconds)
+    try:
+        TelegramChannel(app.conversation, voice, options).run()
+    finally:
+        app.close()
+    return 0
