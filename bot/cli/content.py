@@ -1,0 +1,183 @@
+"""`signpost content check|stats|gaps`: the content editors' tools.
+
+Editors are not programmers, so every line says what is wrong and how to fix it, in plain words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.settings import Settings
+
+DEFAULT_GAPS_LIMIT = 20
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    content = subparsers.add_parser(
+        "content",
+        help="Tools for content editors: check the glossary, see figures, find missing words.",
+        description="Tools for the people who write Signpost's content.",
+    )
+    commands = content.add_subparsers(dest="content_command", metavar="COMMAND", title="commands")
+    content.set_defaults(func=lambda args: _help(content))
+
+    check = commands.add_parser(
+        "check",
+        help="Check every content file and list each problem with how to fix it.",
+        description="Check every content file. Each problem is one line: file:line: what is wrong. How to fix "
+        "it. The exit status is 1 if there are errors, 0 if there are only warnings or nothing.",
+    )
+    check.add_argument("directory", nargs="?", type=Path, metavar="DIR",
+                       help="The content folder to check (default: SIGNPOST_CONTENT_DIR, or content/).")
+    check.set_defaults(func=run_check)
+
+    stats = commands.add_parser(
+        "stats",
+        help="Show entries by category, how much is translated, and the longest explanations.",
+        description="Figures about the glossary: entries by category, Welsh and Polish coverage, and the "
+        "longest explanations (the first ones to shorten).",
+    )
+    stats.add_argument("directory", nargs="?", type=Path, metavar="DIR",
+                       help="The content folder (default: SIGNPOST_CONTENT_DIR, or content/).")
+    stats.set_defaults(func=run_stats)
+
+    gaps = commands.add_parser(
+        "gaps",
+        help="List the words people asked about most that the glossary does not have yet.",
+        description="The words people asked about that the glossary did not know, most asked first, so you "
+        "know what to add next. Only the words are kept, never who asked.",
+    )
+    gaps.add_argument("--limit", type=_positive, default=DEFAULT_GAPS_LIMIT, metavar="N",
+                      help=f"How many words to show (default {DEFAULT_GAPS_LIMIT}).")
+    gaps.set_defaults(func=run_gaps)
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a whole number, like 20') from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("it must be 1 or more")
+    return number
+
+
+def _content_dir(args: argparse.Namespace) -> Path:
+    return args.directory if args.directory is not None else Settings.from_env().content_dir
+
+
+def _missing_folder(directory: Path, out: TextIO) -> bool:
+    if directory.is_dir():
+        return False
+    print(f"There is no folder called {directory}. Check the name, or leave it out to use the usual "
+          "content folder.", file=out)
+    return True
+
+
+def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from glossary.check import check_content
+
+    out = out or sys.stdout
+    directory = _content_dir(args)
+    if _missing_folder(directory, out):
+        return 1
+    report = check_content(directory)
+    for line in report.lines(relative_to=Path.cwd()):
+        print(line, file=out)
+    print(report.summary(), file=out)
+    return 1 if report.has_errors else 0
+
+
+def run_stats(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from glossary.content_stats import content_stats
+    from glossary.schema import TRANSLATION_LANGUAGES
+
+    out = out or sys.stdout
+    directory = _content_dir(args)
+    if _missing_folder(directory, out):
+        return 1
+    stats = content_stats(directory)
+    width = max([len(category) for category in stats.by_category] + [len("Total")])
+    print("Entries by category:", file=out)
+    for category, count in stats.by_category.items():
+        print(f"  {category:<{width}}  {count:>4}", file=out)
+    print(f"  {'Total':<{width}}  {stats.entry_count:>4}", file=out)
+    print("", file=out)
+    print("Translations:", file=out)
+    for coverage in stats.coverage:
+        name = f"{TRANSLATION_LANGUAGES[coverage.language]} ({coverage.language})"
+        print(f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({_percent(coverage.translated, coverage.total)}),"
+              f" core {coverage.core_translated} of {coverage.core_total}", file=out)
+    print("", file=out)
+    print("Longest explanations:", file=out)
+    for item in stats.longest:
+        shown = _shown_path(item.path)
+        print(f"  {item.words:>3} words  {item.term}  ({shown}:{item.line})", file=out)
+    if stats.problems:
+        print("", file=out)
+        print(f"Some files have problems ({len(stats.problems)}), so these figures may be short. "
+              "Run: signpost content check", file=out)
+    return 0
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "0%"
+
+
+def _shown_path(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def run_gaps(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from casefile import db, errors
+
+    out = out or sys.stdout
+    settings = Settings.from_env()
+    try:
+        from casefile.gaps import top_unknown_terms
+    except ImportError:
+        print("This version of Signpost cannot read the list of unknown words yet.", file=out)
+        return 1
+    try:
+        engine, sessions = db.open_database(settings.database_url)
+    except errors.CasefileError as problem:
+        print(problem.message, file=out)
+        return 1
+    except Exception as problem:  # a wrong URL or a database that is down: say so plainly, no traceback
+        print(f"Signpost cannot open the database at {_redacted(settings.database_url)} ({type(problem).__name__}). "
+              "Check DATABASE_URL and that the database is running.", file=out)
+        return 1
+    try:
+        with sessions() as session:
+            rows = top_unknown_terms(session, args.limit)
+    finally:
+        engine.dispose()
+    if not rows:
+        print("Nobody has asked about a word the glossary does not have. Nothing to add yet.", file=out)
+        return 0
+    print("Words people asked about that the glossary does not have (most asked first):", file=out)
+    width = max(len(str(count)) for _, count in rows)
+    for term, count in rows:
+        print(f"  {count:>{width}}  {term}", file=out)
+    print("Add the ones that matter to content/glossary/, then run: signpost content check", file=out)
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from casefile.db import redacted_url
+
+    try:
+        return redacted_url(url)
+    except Exception:  # a URL too broken to parse is shown as nothing rather than leak a password
+        return "(the DATABASE_URL setting)"

@@ -1,0 +1,177 @@
+"""The glossary a running process serves, reloaded when editors change the files (or on SIGHUP).
+
+New content is checked first and only swapped in when it has no errors; otherwise the process keeps
+serving the last good content and logs the findings, so broken content is never served. The very
+first load has nothing to fall back on, so it raises instead.
+
+Changes are found by polling file times and sizes once a second: no extra dependency, and it works
+the same on every filesystem (including network and container mounts where inotify is unreliable).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from glossary.check import GLOSSARY_DIR, check_glossary
+from glossary.findings import Finding, Severity
+from glossary.load import ContentError, load_glossary
+from glossary.model import Glossary
+from glossary.plain_language import PLAIN_WORDS_FILE
+from glossary.search import GlossaryIndex
+
+logger = logging.getLogger("signpost.content")
+
+FindingsHandler = Callable[[Sequence[Finding]], None]
+Snapshot = tuple[tuple[str, int, int], ...]
+
+
+class ContentCheckFailed(ContentError):
+    """The content has errors and there is no earlier good content to serve instead."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        errors = [finding for finding in findings if finding.severity is Severity.ERROR]
+        first = errors[0]
+        more = len(errors) - 1
+        if more:
+            first = Finding(first.path, first.line,
+                            f"{first.problem} (and {more} more {'error' if more == 1 else 'errors'})",
+                            f"{first.fix}. Run `signpost content check` to see them all")
+        super().__init__(first)
+        self.findings = list(findings)
+
+
+def log_findings_to(target: logging.Logger) -> FindingsHandler:
+    """A findings handler that writes each finding as one log line: errors as errors, warnings as warnings."""
+
+    def handle(findings: Sequence[Finding]) -> None:
+        for finding in sorted(findings):
+            level = logging.ERROR if finding.severity is Severity.ERROR else logging.WARNING
+            target.log(level, "%s", finding.format())
+
+    return handle
+
+
+class LiveGlossary:
+    """Holds the current `(Glossary, GlossaryIndex)` and replaces it only with content that passes the check."""
+
+    def __init__(self, content_dir: Path, on_findings: FindingsHandler | logging.Logger | None = None) -> None:
+        self.content_dir = Path(content_dir)
+        if on_findings is None:
+            on_findings = logger
+        self._on_findings: FindingsHandler = (
+            log_findings_to(on_findings) if isinstance(on_findings, logging.Logger) else on_findings
+        )
+        self._reload_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._seen: Snapshot = self._snapshot()
+        self.loads = 0  # how many times good content was swapped in (the first load counts)
+        loaded, findings = self._check_and_load()
+        if loaded is None:
+            raise ContentCheckFailed(findings)
+        self._current: tuple[Glossary, GlossaryIndex] = loaded
+        self.loads = 1
+
+    def current(self) -> tuple[Glossary, GlossaryIndex]:
+        """The content to answer with now; read it once per reply so one reply never mixes two loads."""
+        return self._current
+
+    @property
+    def glossary(self) -> Glossary:
+        return self._current[0]
+
+    @property
+    def index(self) -> GlossaryIndex:
+        return self._current[1]
+
+    def reload(self) -> bool:
+        """Check and load the content again; True if new content is now served, False if the old one stays."""
+        with self._reload_lock:
+            self._seen = self._snapshot()
+            loaded, findings = self._check_and_load()
+            if loaded is None:
+                errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
+                logger.error("The changed content in %s has %d %s, so the last good content is still served. "
+                             "Fix them and save again.", self.content_dir, errors, "error" if errors == 1 else "errors")
+                return False
+            self._current = loaded  # one assignment: readers see the old pair or the new one, never half
+            self.loads += 1
+            logger.info("Content reloaded from %s: %d entries.", self.content_dir, len(loaded[0]))
+            return True
+
+    def _check_and_load(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
+        report = check_glossary(self.content_dir)
+        if report.findings:
+            self._on_findings(report.findings)
+        if report.has_errors:
+            return None, report.findings
+        try:
+            glossary = load_glossary(self.content_dir)
+            index = GlossaryIndex.build(glossary)
+        except ContentError as error:
+            # The checker passed something the loader cannot build: still never serve it.
+            self._on_findings([error.finding])
+            return None, report.findings + [error.finding]
+        return (glossary, index), report.findings
+
+    def _snapshot(self) -> Snapshot:
+        """Name, change time and size of every file a reload reads; any difference means reload."""
+        paths = sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml")) + [self.content_dir / PLAIN_WORDS_FILE]
+        seen: list[tuple[str, int, int]] = []
+        for path in paths:
+            try:
+                status = path.stat()
+            except OSError:  # deleted between listing and looking: the next poll sees it gone
+                continue
+            seen.append((path.name, status.st_mtime_ns, status.st_size))
+        return tuple(seen)
+
+    def changed(self) -> bool:
+        return self._snapshot() != self._seen
+
+    def start_watching(self, interval: float = 1.0) -> None:
+        """Poll the content folder every `interval` seconds in a daemon thread and reload on changes."""
+        if self._watcher is not None and self._watcher.is_alive():
+            return
+        self._stop.clear()
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="content-watcher", daemon=True)
+        self._watcher.start()
+
+    def _watch(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                if self.changed():
+                    self.reload()
+            except Exception:  # a bug must not stop the watching; the old content is still served
+                logger.exception("Reloading the content failed; the last good content is still served.")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
+    def install_sighup_handler(self) -> Any:
+        """Reload on SIGHUP (`kill -HUP <pid>`). Call from the main thread; returns the previous handler.
+
+        The reload runs in its own thread: the handler may interrupt code that holds the reload lock.
+        """
+        if not hasattr(signal, "SIGHUP"):  # Windows has no SIGHUP; file watching still works
+            return None
+
+        def on_sighup(signum: int, frame: FrameType | None) -> None:
+            threading.Thread(target=self._reload_quietly, name="content-reload-sighup", daemon=True).start()
+
+        return signal.signal(signal.SIGHUP, on_sighup)
+
+    def _reload_quietly(self) -> None:
+        try:
+            self.reload()
+        except Exception:
+            logger.exception("Reloading the content failed; the last good content is still served.")
