@@ -155,16 +155,17 @@ def question_parts(query: str) -> list[QueryPart]:
     changed = True
     while changed and start < end:
         changed = False
-        for pattern in _QUESTION_PREFIXES:
-            match = pattern.match(query, start, end)
-            if match and match.end() < end:
-                start, end = _trim(query, match.end(), end)
-                add(start, end)
-                changed = True
+        # Endings first, so "what does this mean" keeps "this" rather than losing it as a determiner.
         for pattern in _QUESTION_SUFFIXES:
             match = pattern.search(query, start, end)
             if match and match.start() > start:
                 start, end = _trim(query, start, match.start())
+                add(start, end)
+                changed = True
+        for pattern in _QUESTION_PREFIXES:
+            match = pattern.match(query, start, end)
+            if match and match.end() < end:
+                start, end = _trim(query, match.end(), end)
                 add(start, end)
                 changed = True
     return parts

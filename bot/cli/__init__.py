@@ -14,6 +14,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.run",
     "bot.cli.content",
+    "bot.cli.explain",
 )
 
 
