@@ -380,7 +380,7 @@ def _translation_findings(block: EntryBlock) -> list[Finding]:
                 if language not in translations:
                     line = where.line("translations") if "translations" in fields else where.fallback_line
                     findings.append(Finding(where.path, line, f"{owner} has no {language_name} ({language}) translation",
-                                            f"Add {language}: with an explanation: under translations:"))
+                                            f"Add a {language}: block with an explanation under translations"))
                 continue
             english_for_you = fields.get("for_you")
             if isinstance(english_for_you, str) and english_for_you.strip() and not translation.get("for_you"):

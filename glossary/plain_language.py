@@ -145,7 +145,7 @@ def _read_hard_words(source: YamlSource, findings: list[Finding]) -> dict[str, t
     if not isinstance(raw, dict):
         findings.append(Finding(
             path, source.line_of(("hard_words",)), "There is no hard_words: list",
-            "Add hard_words: and under it one line per word, like  accommodation: [somewhere to live]",
+            "Add hard_words: and under it one line per word, like accommodation: [somewhere to live]",
         ))
         return {}
     hard_words: dict[str, tuple[str, ...]] = {}
@@ -155,7 +155,7 @@ def _read_hard_words(source: YamlSource, findings: list[Finding]) -> dict[str, t
         if not isinstance(plainer, list) or not plainer:
             findings.append(Finding(
                 path, line, f'The hard word "{hard}" has no plainer words',
-                f"Write them in square brackets after it, like  {hard}: [plainer word, another]",
+                f"Write them in square brackets after it, like {hard}: [plainer word, another]",
             ))
             continue
         words: list[str] = []
@@ -188,7 +188,7 @@ def _read_everyday_acronyms(source: YamlSource, findings: list[Finding]) -> froz
     line = source.line_of(("everyday_acronyms",))
     if not isinstance(raw, list):
         findings.append(Finding(source.path, line, "everyday_acronyms should be a list",
-                                "Write it in square brackets, like  everyday_acronyms: [UK, TV]"))
+                                "Write it in square brackets, like everyday_acronyms: [UK, TV]"))
         return frozenset()
     acronyms: set[str] = set()
     for index, item in enumerate(raw):
@@ -210,15 +210,15 @@ def yaml11_trap(path: Path, line: int, written: str) -> Finding:
 
 def did_you_mean(name: str, allowed: tuple[str, ...], otherwise: str) -> str:
     """The fix for a misspelt name: the closest allowed one, or `otherwise` when nothing is close."""
-    close = difflib.get_close_matches(name.casefold(), allowed, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name.casefold(), allowed, n=1, cutoff=0.65)
     if close:
-        return f"Did you mean '{close[0]}'? If not, remove it"
+        return f"Did you mean '{close[0]}'? If not, {otherwise[:1].lower()}{otherwise[1:]}"
     return otherwise
 
 
 def text_findings(
     *, path: Path, line_of: Any, text: str, what: str, plain_words: PlainWords, english: bool,
-    max_sentences: int, too_many_sentences: Severity = Severity.ERROR, own_names: Iterable[str] = (),
+    max_sentences: int, own_names: Iterable[str] = (),
 ) -> list[Finding]:
     """Sentence count, sentence length and hard words for one piece of text.
 
@@ -229,9 +229,11 @@ def text_findings(
     findings: list[Finding] = []
     sentences = split_sentences(text)
     if len(sentences) > max_sentences:
+        # Past the hard limit it is an error; past a field's own, shorter limit (for_you) a warning.
+        over_hard_limit = english and len(sentences) > MAX_EXPLANATION_SENTENCES
         limit = "1 sentence" if max_sentences == 1 else f"{max_sentences} sentences or fewer"
         findings.append(Finding(path, line_of(sentences[0]), f"{what} has {len(sentences)} sentences",
-                                f"Cut it to {limit}", too_many_sentences if english else Severity.WARNING))
+                                f"Cut it to {limit}", Severity.ERROR if over_hard_limit else Severity.WARNING))
     for sentence in sentences:
         words = count_words(sentence)
         if words > MAX_SENTENCE_WORDS:

@@ -80,11 +80,11 @@ def check_file_shape(source: YamlSource) -> tuple[list[EntryBlock], list[Finding
     entries = data.get("entries")
     if entries is None:
         findings.append(Finding(path, source.line_of(("entries",)), "The file has no entries",
-                                "Add entries: and list the entries under it, each starting with - term:"))
+                                "Add an entries: line and list the entries under it, each starting with - term"))
         return [], findings
     if not isinstance(entries, list):
         findings.append(Finding(path, source.line_of(("entries",)), "entries: should be a list of entries",
-                                "Start each entry on its own line with - term:"))
+                                "Start each entry on its own line with - term: and put its fields under it"))
         return [], findings
     blocks: list[EntryBlock] = []
     for index, entry in enumerate(entries):
@@ -131,7 +131,7 @@ def check_entry_schema(data: Mapping[str, Any], where: Locator, *, file_category
     if data.get("term") is None or (isinstance(data.get("term"), str) and not data["term"].strip()):
         findings.append(Finding(where.path, where.line("term"), f"{_cap(name)} has no term",
                                 "Add a term: line with the word itself, as the first line of the entry"))
-    for field_name in ("term", "replaced_by", "used_by", "category"):
+    for field_name in ("term", "replaced_by", "category"):
         findings += _check_text(data, field_name, where, name, required=False)
     for field_name in LIST_FIELDS:
         findings += _check_text_list(data, field_name, where, name)
@@ -160,11 +160,11 @@ def _check_meanings(data: Mapping[str, Any], where: Locator, name: str) -> list[
     meanings = data.get("meanings")
     if not isinstance(meanings, list) or not meanings:
         findings.append(Finding(where.path, where.line("meanings"), f"The meanings of {name} should be a list",
-                                "Start each meaning on its own line with - full_form: and give it an explanation"))
+                                "Start each meaning on its own line with - full_form and give it an explanation"))
         return findings
     if len(meanings) == 1:
         findings.append(Finding(where.path, where.line("meanings"), f"{_cap(name)} has only one meaning",
-                                "Write full_form and explanation on the entry itself and delete meanings:"))
+                                "Write full_form and explanation on the entry itself and delete the meanings line"))
     for index, meaning in enumerate(meanings):
         label = f"meaning {index + 1} of {name}"
         inner = where.inside("meanings", index)
@@ -175,7 +175,7 @@ def _check_meanings(data: Mapping[str, Any], where: Locator, name: str) -> list[
         for field_name in meaning:
             if field_name in MEANING_FIELDS:
                 continue
-            fix = (f"{field_name} belongs to the whole entry: move it up, in line with term:"
+            fix = (f"{field_name} belongs to the whole entry, so move it up to line up with term"
                    if field_name in ENTRY_FIELDS else did_you_mean(str(field_name), MEANING_FIELDS, "Remove it"))
             findings.append(Finding(where.path, inner.line(field_name),
                                     f'{_cap(label)} has an unknown field "{field_name}"', fix))
@@ -218,8 +218,8 @@ def _check_translations(translations: Any, where: Locator, name: str) -> list[Fi
         label = f"the {TRANSLATION_LANGUAGES[language]} ({language}) translation of {name}"
         inner = where.inside("translations", language)
         if not isinstance(translation, Mapping):
-            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} has no explanation",
-                                    f"Add an explanation: line under {language}:"))
+            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} is plain text, but it needs an explanation line",
+                                    f"Write explanation: on the line under {language}: and put the text after it"))
             continue
         for field_name in translation:
             if field_name not in TRANSLATION_FIELDS:
@@ -230,7 +230,7 @@ def _check_translations(translations: Any, where: Locator, name: str) -> list[Fi
         text = translation.get("explanation")
         if text is None or (isinstance(text, str) and not text.strip()):
             findings.append(Finding(where.path, inner.line("explanation"), f"{_cap(label)} has no explanation",
-                                    f"Add an explanation: line under {language}:"))
+                                    f"Add an explanation: line under {language}: with the translated text"))
         else:
             findings += _check_text(translation, "explanation", inner, label, required=True)
         findings += _check_text(translation, "for_you", inner, label, required=False)
@@ -300,6 +300,8 @@ def _describe(value: Any) -> str:
         return "a group of fields"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, str):
+        return "one piece of text"
     return "empty" if value is None else "something else"
 
 

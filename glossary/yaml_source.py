@@ -25,6 +25,12 @@ KeyPath = tuple[str | int, ...]
 BOOL_LIKE_WORDS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
+_WORDS_TO_MATCH = 4  # enough to tell one sentence from another
+
+
+def _bare(word: str) -> str:
+    """A word without the quotes and punctuation around it, case-folded."""
+    return re.sub(r"^\W+|\W+$", "", word.casefold())
 
 
 @dataclass
@@ -57,17 +63,23 @@ class YamlSource:
         return 1
 
     def line_of_text(self, keypath: KeyPath, needle: str) -> int:
-        """The line inside a (possibly multi-line) text value where `needle` first appears."""
+        """The line inside a (possibly multi-line) text value where `needle` starts.
+
+        Compared word by word, so a phrase folded over two lines is still found, and the last word may
+        have an ending ("obtain" finds "obtained,"). Falls back to the value's first line.
+        """
         span = self.spans.get(keypath)
         if span is None:
             return self.line_of(keypath)
-        first_word = needle.split()[0] if needle.split() else needle
-        pattern = re.compile(r"(?<!\w)" + re.escape(first_word), re.IGNORECASE)
-        for number in range(span[0], span[1] + 1):
-            if number - 1 < len(self.source_lines) and pattern.search(self.source_lines[number - 1]):
-                return number
+        wanted = [_bare(word) for word in needle.split()[:_WORDS_TO_MATCH]]
+        words = [(_bare(word), number)
+                 for number in range(span[0], min(span[1], len(self.source_lines)) + 1)
+                 for word in self.source_lines[number - 1].split()]
+        for start in range(len(words) - len(wanted) + 1):
+            window = [word for word, _ in words[start:start + len(wanted)]]
+            if window[:-1] == wanted[:-1] and window and window[-1].startswith(wanted[-1]):
+                return words[start][1]
         return span[0]
-
 
 def read_yaml(path: Path) -> YamlSource:
     """Read and compose one file; problems become findings, never exceptions."""

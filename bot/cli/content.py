@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from bot.settings import Settings
 
@@ -52,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     gaps.add_argument("--limit", type=_positive, default=DEFAULT_GAPS_LIMIT, metavar="N",
                       help=f"How many words to show (default {DEFAULT_GAPS_LIMIT}).")
+    gaps.add_argument("--lang", choices=("en", "cy", "pl"), default=None,
+                      help="Only words asked in this language (default: all languages together).")
     gaps.set_defaults(func=run_gaps)
 
 
@@ -74,57 +75,55 @@ def _content_dir(args: argparse.Namespace) -> Path:
     return args.directory if args.directory is not None else Settings.from_env().content_dir
 
 
-def _missing_folder(directory: Path, out: TextIO) -> bool:
+def _missing_folder(directory: Path) -> bool:
     if directory.is_dir():
         return False
     print(f"There is no folder called {directory}. Check the name, or leave it out to use the usual "
-          "content folder.", file=out)
+          "content folder.", file=sys.stderr)
     return True
 
 
-def run_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_check(args: argparse.Namespace) -> int:
     from glossary.check import check_content
 
-    out = out or sys.stdout
     directory = _content_dir(args)
-    if _missing_folder(directory, out):
+    if _missing_folder(directory):
         return 1
     report = check_content(directory)
     for line in report.lines(relative_to=Path.cwd()):
-        print(line, file=out)
-    print(report.summary(), file=out)
+        print(line)
+    print(report.summary())
     return 1 if report.has_errors else 0
 
 
-def run_stats(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_stats(args: argparse.Namespace) -> int:
     from glossary.content_stats import content_stats
     from glossary.schema import TRANSLATION_LANGUAGES
 
-    out = out or sys.stdout
     directory = _content_dir(args)
-    if _missing_folder(directory, out):
+    if _missing_folder(directory):
         return 1
     stats = content_stats(directory)
     width = max([len(category) for category in stats.by_category] + [len("Total")])
-    print("Entries by category:", file=out)
+    print("Entries by category:")
     for category, count in stats.by_category.items():
-        print(f"  {category:<{width}}  {count:>4}", file=out)
-    print(f"  {'Total':<{width}}  {stats.entry_count:>4}", file=out)
-    print("", file=out)
-    print("Translations:", file=out)
+        print(f"  {category:<{width}}  {count:>4}")
+    print(f"  {'Total':<{width}}  {stats.entry_count:>4}")
+    print("")
+    print("Translations:")
     for coverage in stats.coverage:
         name = f"{TRANSLATION_LANGUAGES[coverage.language]} ({coverage.language})"
         print(f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({_percent(coverage.translated, coverage.total)}),"
-              f" core {coverage.core_translated} of {coverage.core_total}", file=out)
-    print("", file=out)
-    print("Longest explanations:", file=out)
+              f" core {coverage.core_translated} of {coverage.core_total}")
+    print("")
+    print("Longest explanations:")
     for item in stats.longest:
         shown = _shown_path(item.path)
-        print(f"  {item.words:>3} words  {item.term}  ({shown}:{item.line})", file=out)
+        print(f"  {item.words:>3} words  {item.term}  ({shown}:{item.line})")
     if stats.problems:
-        print("", file=out)
+        print("")
         print(f"Some files have problems ({len(stats.problems)}), so these figures may be short. "
-              "Run: signpost content check", file=out)
+              "Run: signpost content check")
     return 0
 
 
@@ -139,38 +138,33 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
-def run_gaps(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_gaps(args: argparse.Namespace) -> int:
     from casefile import db, errors
+    from casefile.gaps import top_unknown_terms
 
-    out = out or sys.stdout
     settings = Settings.from_env()
     try:
-        from casefile.gaps import top_unknown_terms
-    except ImportError:
-        print("This version of Signpost cannot read the list of unknown words yet.", file=out)
-        return 1
-    try:
         engine, sessions = db.open_database(settings.database_url)
+        try:
+            with sessions() as session:
+                rows = top_unknown_terms(session, args.limit, language=args.lang)
+        finally:
+            engine.dispose()
     except errors.CasefileError as problem:
-        print(problem.message, file=out)
+        print(problem.message, file=sys.stderr)
         return 1
     except Exception as problem:  # a wrong URL or a database that is down: say so plainly, no traceback
-        print(f"Signpost cannot open the database at {_redacted(settings.database_url)} ({type(problem).__name__}). "
-              "Check DATABASE_URL and that the database is running.", file=out)
+        print(f"Signpost cannot read the database at {_redacted(settings.database_url)} ({type(problem).__name__}). "
+              "Check DATABASE_URL and that the database is running.", file=sys.stderr)
         return 1
-    try:
-        with sessions() as session:
-            rows = top_unknown_terms(session, args.limit)
-    finally:
-        engine.dispose()
     if not rows:
-        print("Nobody has asked about a word the glossary does not have. Nothing to add yet.", file=out)
+        print("Nobody has asked about a word the glossary does not have. Nothing to add yet.")
         return 0
-    print("Words people asked about that the glossary does not have (most asked first):", file=out)
+    print("Words people asked about that the glossary does not have (most asked first):")
     width = max(len(str(count)) for _, count in rows)
     for term, count in rows:
-        print(f"  {count:>{width}}  {term}", file=out)
-    print("Add the ones that matter to content/glossary/, then run: signpost content check", file=out)
+        print(f"  {count:>{width}}  {term}")
+    print("Add the ones that matter to content/glossary/, then run: signpost content check")
     return 0
 
 
