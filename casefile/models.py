@@ -45,6 +45,7 @@ STAGES: tuple[str, ...] = (
     "on_remand",
     "in_prison",
     "release_day",
+    "hdc",
     "on_licence",
     "post_sentence_supervision",
     "community_order",
@@ -63,15 +64,9 @@ APPOINTMENT_STATUSES: tuple[str, ...] = (
 
 BENEFIT_TYPES: tuple[str, ...] = ("universal_credit",)
 
-# The Universal Credit steps the chat walks a person through, in order.
-UNIVERSAL_CREDIT_STEPS: tuple[str, ...] = (
-    "account_made",
-    "claim_sent",
-    "identity_checked",
-    "bank_details_given",
-    "jobcentre_interview",
-    "commitments_accepted",
-)
+# Money steps are keys from content/journeys/money.yaml (bank_account, claim_online, ...). Editors may
+# add steps, so the case file checks only their shape, not a fixed list.
+STEP_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 DOSE_MODES: tuple[str, ...] = ("supervised", "take_away")
 

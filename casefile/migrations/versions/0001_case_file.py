@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('community_order_end', sa.Date(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("stage IN ('in_court', 'on_remand', 'in_prison', 'release_day', 'on_licence', 'post_sentence_supervision', 'community_order', 'sentence_ended')", name=op.f('ck_journey_positions_stage_known')),
+    sa.CheckConstraint("stage IN ('in_court', 'on_remand', 'in_prison', 'release_day', 'hdc', 'on_licence', 'post_sentence_supervision', 'community_order', 'sentence_ended')", name=op.f('ck_journey_positions_stage_known')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_journey_positions_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_journey_positions'))
     )

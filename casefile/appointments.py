@@ -1,0 +1,224 @@
+"""Appointment writes. Each change goes through exactly one function here.
+
+That is deliberate: reminders (a later piece of work) must be re-timed in the same transaction
+as the appointment changes, and these four functions plus `respond` are the only places to do it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from casefile.actors import Actor, PersonActor, StaffActor
+from casefile.errors import InvalidInput, NotFound, PermissionDenied
+from casefile.models import APPOINTMENT_STATUSES, Appointment, Worker
+from casefile.unit import Unit, apply_changes, check_version, unit_of_work
+
+MAX_MINUTES = 1440
+_FINISHED = frozenset({"cancelled", "attended", "missed"})
+_TEXT_LIMITS = {"place": 200, "address": 400, "kind": 40}
+
+
+def book_appointment(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    start: datetime,
+    minutes: int,
+    place: str,
+    address: str,
+    kind: str,
+    bring: str,
+    worker_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    tell_person: bool = True,
+) -> Appointment:
+    """Book a new appointment. A worker booking with no `worker_id` books it with themself."""
+    start = _aware(start)
+    minutes = _check_minutes(minutes)
+    texts = _check_text(place=place or "", address=address or "", kind=kind or "")
+    place, address, kind = texts["place"], texts["address"], texts["kind"]
+    if not place or not kind:
+        raise InvalidInput("Please say where the appointment is and what it is for.")
+    with unit_of_work(session, actor, "write.appointment.book", "appointment", now=now) as unit:
+        unit.require_person(person_id)
+        if worker_id is None and isinstance(actor, StaffActor):
+            worker_id = actor.worker_id
+        if worker_id is not None and session.get(Worker, worker_id) is None:
+            raise NotFound("Sorry, we could not find that worker.")
+        appointment = Appointment(
+            person_id=person_id,
+            worker_id=worker_id,
+            starts_at=start,
+            minutes=minutes,
+            place=place,
+            address=address,
+            kind=kind,
+            bring=(bring or "").strip(),
+            status="booked",
+            created_at=unit.now,
+            updated_at=unit.now,
+        )
+        session.add(appointment)
+        session.flush()
+        unit.subject_id = appointment.id
+        after = {
+            "starts_at": start, "minutes": minutes, "place": place, "address": address,
+            "kind": kind, "bring": appointment.bring, "worker_id": worker_id, "status": "booked",
+        }
+        unit.record_change(
+            "appointment.booked", "appointment", appointment.id, {}, after,
+            summary="You have a new appointment.", tell_person=tell_person,
+        )
+        return appointment
+
+
+def move_appointment(
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    new_start: datetime,
+    expected_version: int,
+    place: str | None = None,
+    address: str | None = None,
+    minutes: int | None = None,
+    *,
+    now: datetime | None = None,
+    tell_person: bool = True,
+) -> Appointment:
+    """Move an appointment to a new time (and optionally place, address or length)."""
+    changes: dict[str, object] = {"starts_at": _aware(new_start), "status": "moved", "status_reason": None}
+    if minutes is not None:
+        changes["minutes"] = _check_minutes(minutes)
+    changes.update(_check_text(place=place, address=address))
+    if changes.get("place") == "":
+        raise InvalidInput("Please say where the appointment is.")
+    with unit_of_work(session, actor, "write.appointment.move", "appointment", now=now) as unit:
+        appointment = _load(unit, appointment_id, expected_version)
+        if appointment.status == "cancelled":
+            raise InvalidInput("This appointment was cancelled. Please book a new one instead.")
+        return _change(unit, appointment, changes, "appointment.moved", "Your appointment has changed.",
+                       tell_person)
+
+
+def cancel_appointment(
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    expected_version: int,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+    tell_person: bool = True,
+) -> Appointment:
+    """Cancel an appointment. It stays on the record with the status cancelled."""
+    return set_appointment_status(
+        session, actor, appointment_id, "cancelled", expected_version, reason, now=now, tell_person=tell_person
+    )
+
+
+def set_appointment_status(
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    status: str,
+    expected_version: int,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+    tell_person: bool | None = None,
+) -> Appointment:
+    """Set the status (booked, confirmed, can't make it, moved, attended, missed, cancelled).
+
+    The person is told about cancellations by default; other status changes are for staff.
+    """
+    if status not in APPOINTMENT_STATUSES:
+        raise InvalidInput(f"Unknown appointment status {status!r}.")
+    if isinstance(actor, PersonActor):
+        raise PermissionDenied("Please answer the appointment message instead.")
+    tell = status == "cancelled" if tell_person is None else tell_person
+    summary = "Your appointment has been cancelled." if status == "cancelled" else ""
+    with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
+        appointment = _load(unit, appointment_id, expected_version)
+        changes = {"status": status, "status_reason": _reason(reason)}
+        return _change(unit, appointment, changes, f"appointment.{status}", summary, tell)
+
+
+def respond(
+    session: Session,
+    actor: PersonActor,
+    appointment_id: int,
+    confirmed: bool,
+    reason: str | None,
+    expected_version: int | None,
+    *,
+    now: datetime | None = None,
+) -> Appointment:
+    """The person's own answer; see `people.respond_to_appointment`."""
+    if not isinstance(actor, PersonActor):
+        raise PermissionDenied("Staff change appointments with set_appointment_status.")
+    status = "confirmed" if confirmed else "cant_make_it"
+    with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
+        appointment = _load(unit, appointment_id, expected_version, version_required=False)
+        if appointment.status in _FINISHED:
+            raise InvalidInput("This appointment is not going ahead, so there is nothing to answer.")
+        if appointment.starts_at + timedelta(minutes=appointment.minutes) <= unit.now:
+            raise InvalidInput("This appointment has already happened.")
+        changes = {"status": status, "status_reason": None if confirmed else _reason(reason)}
+        return _change(unit, appointment, changes, f"appointment.{status}", "", False)
+
+
+def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, version_required: bool = True
+          ) -> Appointment:
+    unit.subject_id = appointment_id
+    appointment = unit.session.get(Appointment, appointment_id, populate_existing=True)
+    if appointment is None:
+        raise NotFound("Sorry, we could not find that appointment.")
+    unit.require_person(appointment.person_id)
+    if version_required or expected_version is not None:
+        check_version(appointment, expected_version)
+    return appointment
+
+
+def _change(
+    unit: Unit, appointment: Appointment, changes: dict[str, object], kind: str, summary: str, tell: bool
+) -> Appointment:
+    before, after = apply_changes(appointment, changes)
+    if before:
+        appointment.updated_at = unit.now
+        unit.record_change(kind, "appointment", appointment.id, before, after, summary=summary,
+                           tell_person=tell)
+        # Flushing here makes the version check happen now: UPDATE ... WHERE version = the one we read.
+        unit.session.flush()
+    return appointment
+
+
+def _aware(moment: datetime) -> datetime:
+    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput("Appointment times must say which time zone they are in.")
+    return moment
+
+
+def _check_minutes(minutes: int) -> int:
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 < minutes <= MAX_MINUTES:
+        raise InvalidInput("An appointment must last between 1 minute and 24 hours.")
+    return minutes
+
+
+def _check_text(**fields: str | None) -> dict[str, str]:
+    checked: dict[str, str] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        value = value.strip()
+        if len(value) > _TEXT_LIMITS[name]:
+            raise InvalidInput(f"The {name} is too long (at most {_TEXT_LIMITS[name]} letters).")
+        checked[name] = value
+    return checked
+
+
+def _reason(reason: str | None) -> str | None:
+    text = (reason or "").strip()
+    return text[:500] or None

@@ -1,0 +1,90 @@
+"""The audit trail: every read and write by staff, and every refused attempt by anyone.
+
+Successful actions are recorded in the same transaction as the work, so there is never a change
+without its audit row. Refusals and conflicts are recorded in a transaction of their own, after
+the failed work has been rolled back, so the attempt is on record even though nothing changed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casefile.actors import Actor, actor_id, actor_kind, actor_label
+from casefile.models import AuditEvent
+
+OK = "ok"
+DENIED = "denied"
+CONFLICT = "conflict"
+NOT_FOUND = "not_found"
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject: str,
+    *,
+    subject_id: int | None = None,
+    person_id: int | None = None,
+    outcome: str = OK,
+    detail: str = "",
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session's current transaction."""
+    event = AuditEvent(
+        at=now or datetime.now(UTC),
+        actor_kind=actor_kind(actor),
+        actor_id=actor_id(actor),
+        actor_name=actor_label(actor),
+        action=action,
+        subject=subject,
+        subject_id=subject_id,
+        person_id=person_id,
+        outcome=outcome,
+        detail=detail[:2000],
+    )
+    session.add(event)
+    return event
+
+
+def record_separately(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject: str,
+    *,
+    subject_id: int | None = None,
+    person_id: int | None = None,
+    outcome: str,
+    detail: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Throw away the session's unfinished work, then record and commit one audit event on its own."""
+    session.rollback()
+    record(
+        session, actor, action, subject,
+        subject_id=subject_id, person_id=person_id, outcome=outcome, detail=detail, now=now,
+    )
+    session.commit()
+
+
+def audit_trail(
+    session: Session,
+    *,
+    person_id: int | None = None,
+    actor: Actor | None = None,
+    action_prefix: str | None = None,
+    limit: int = 200,
+) -> list[AuditEvent]:
+    """Audit events, oldest first, filtered by person, actor and/or action."""
+    query = select(AuditEvent)
+    if person_id is not None:
+        query = query.where(AuditEvent.person_id == person_id)
+    if actor is not None:
+        query = query.where(AuditEvent.actor_name == actor_label(actor))
+    if action_prefix is not None:
+        query = query.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    return list(session.scalars(query.order_by(AuditEvent.at, AuditEvent.id).limit(limit)))

@@ -1,0 +1,57 @@
+"""Words people asked about that the glossary did not know, for the glossary editors.
+
+Only the word, its language, how often and when: never who asked, never the rest of the message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casefile.models import UnknownTerm
+from casefile.unit import aware_now
+
+TERM_LIMIT = 80
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_term(term: str) -> str:
+    """'  Post-Sentence   SUPERVISION ' -> 'post-sentence supervision'."""
+    return _SPACES.sub(" ", (term or "").strip()).casefold()[:TERM_LIMIT]
+
+
+def record_unknown_term(session: Session, term: str, language: str, *, now: datetime | None = None) -> None:
+    """Count one more ask for this term (atomically, so busy chats lose no counts)."""
+    word = normalise_term(term)
+    if not word:
+        return
+    moment = aware_now(now)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(UnknownTerm).values(
+        term=word, language=language[:8], count=1, first_asked=moment, last_asked=moment
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[UnknownTerm.term, UnknownTerm.language],
+        set_={"count": UnknownTerm.count + 1, "last_asked": statement.excluded.last_asked},
+    )
+    try:
+        session.execute(statement)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def top_unknown_terms(session: Session, limit: int = 20, language: str | None = None) -> list[tuple[str, int]]:
+    """The most asked-about unknown terms, most asked first (summed over languages unless one is given)."""
+    total = func.sum(UnknownTerm.count).label("total")
+    query = select(UnknownTerm.term, total).group_by(UnknownTerm.term)
+    if language is not None:
+        query = query.where(UnknownTerm.language == language)
+    rows = session.execute(query.order_by(total.desc(), UnknownTerm.term).limit(limit)).tuples()
+    return [(term, int(count)) for term, count in rows]

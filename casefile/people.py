@@ -1,0 +1,370 @@
+"""The person's side of the case file: their view, and the few things they change themselves.
+
+`person_view` answers everything the chat needs in six queries, however big the database is:
+the person with their journey and pharmacy plan, licence conditions, team, appointments,
+benefit claims, and unseen updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casefile import appointments as _appointments
+from casefile.actors import Actor, PersonActor, StaffActor
+from casefile.errors import InvalidInput, NotFound, PermissionDenied
+from casefile.models import (
+    Agency,
+    Appointment,
+    Assignment,
+    BenefitClaim,
+    CaseUpdate,
+    JourneyPosition,
+    LicenceCondition,
+    Person,
+    PharmacyPlan,
+    Worker,
+)
+from casefile.unit import NOT_YOURS, Unit, apply_changes, aware_now, unit_of_work
+from casefile.views import (
+    AppointmentView,
+    BenefitClaimView,
+    KeyDates,
+    LicenceConditionView,
+    PersonInfo,
+    PersonView,
+    PharmacyPlanView,
+    TeamMember,
+    UpdateView,
+)
+
+UPCOMING_LIMIT = 20
+UNSEEN_LIMIT = 20
+# Appointments last at most a day, so any appointment not yet over started in the last 24 hours or later.
+_LONGEST_APPOINTMENT = timedelta(minutes=1440)
+# Room for appointments that started in the last day and are already over, dropped after the query.
+_RECENTLY_ENDED_ALLOWANCE = 10
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "cy", "pl")
+CONTACT_PREFERENCES: frozenset[str] = frozenset(
+    {"reminders_on", "remind_day_before", "remind_hours_before", "voice_notes", "quiet_from", "quiet_until"}
+)
+
+
+def person_view(
+    session: Session,
+    person_id: int,
+    today: date,
+    now: datetime,
+    *,
+    actor: Actor | None = None,
+    upcoming_limit: int = UPCOMING_LIMIT,
+    unseen_limit: int = UNSEEN_LIMIT,
+) -> PersonView:
+    """Everything the chat needs for one person.
+
+    Without `actor` the caller has already decided who this chat is (see `linking.chat_link_for`).
+    With a PersonActor for someone else it raises PermissionDenied and the attempt is audited;
+    a StaffActor must be on the person's team, and the read is audited.
+    """
+    now = aware_now(now)
+    if actor is None:
+        return build_person_view(session, person_id, today, now, upcoming_limit, unseen_limit)
+    with unit_of_work(
+        session, actor, "read.person_view", "person", now=now, write=False,
+        audit_success=isinstance(actor, StaffActor),
+    ) as unit:
+        unit.require_person(person_id)
+        unit.subject_id = person_id
+        return build_person_view(session, person_id, today, now, upcoming_limit, unseen_limit)
+
+
+def build_person_view(
+    session: Session, person_id: int, today: date, now: datetime, upcoming_limit: int, unseen_limit: int
+) -> PersonView:
+    """The six queries. No permission check here: callers do that first."""
+    row = session.execute(
+        select(Person, JourneyPosition, PharmacyPlan)
+        .outerjoin(JourneyPosition, JourneyPosition.person_id == Person.id)
+        .outerjoin(PharmacyPlan, PharmacyPlan.person_id == Person.id)
+        .where(Person.id == person_id)
+    ).first()
+    if row is None:
+        raise NotFound("Sorry, we could not find that person.")
+    person, journey, pharmacy = row
+
+    conditions = session.scalars(
+        select(LicenceCondition)
+        .where(LicenceCondition.person_id == person_id)
+        .order_by(LicenceCondition.position, LicenceCondition.id)
+    ).all()
+
+    team_rows = session.execute(
+        select(Assignment, Worker, Agency)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .join(Agency, Agency.id == Worker.agency_id)
+        .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.is_lead.desc(), Assignment.started_at, Assignment.id)
+    ).all()
+
+    appointment_rows = session.execute(
+        select(Appointment, Worker.name, Agency.name, Agency.short_name)
+        .outerjoin(Worker, Worker.id == Appointment.worker_id)
+        .outerjoin(Agency, Agency.id == Worker.agency_id)
+        .where(Appointment.person_id == person_id, Appointment.starts_at >= now - _LONGEST_APPOINTMENT)
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(upcoming_limit + _RECENTLY_ENDED_ALLOWANCE)
+    ).all()
+
+    claims = session.scalars(
+        select(BenefitClaim).where(BenefitClaim.person_id == person_id).order_by(BenefitClaim.id)
+    ).all()
+
+    update_rows = session.execute(
+        select(CaseUpdate, Worker.name, Agency.name, Agency.short_name)
+        .outerjoin(Worker, Worker.id == CaseUpdate.worker_id)
+        .outerjoin(Agency, Agency.id == CaseUpdate.agency_id)
+        .where(
+            CaseUpdate.person_id == person_id,
+            CaseUpdate.tell_person.is_(True),
+            CaseUpdate.seen_at.is_(None),
+        )
+        .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc())
+        .limit(unseen_limit)
+    ).all()
+
+    upcoming = [
+        appointment_view(appointment, worker_name, agency_name, agency_short)
+        for appointment, worker_name, agency_name, agency_short in appointment_rows
+    ]
+    return PersonView(
+        person=_person_info(person),
+        as_of=today,
+        stage=journey.stage if journey else None,
+        prison=journey.prison if journey else None,
+        dates=_key_dates(journey),
+        journey_version=journey.version if journey else None,
+        licence_conditions=tuple(
+            LicenceConditionView(id=c.id, official=c.official_text, plain=c.plain_text) for c in conditions
+        ),
+        team=tuple(_team_member(a, w, agency) for a, w, agency in team_rows),
+        appointments=tuple(a for a in upcoming if a.ends_at > now)[:upcoming_limit],
+        benefit_claims=tuple(benefit_view(claim) for claim in claims),
+        pharmacy_plan=pharmacy_view(pharmacy) if pharmacy else None,
+        unseen_updates=tuple(_update_view(*update_row) for update_row in update_rows),
+    )
+
+
+def mark_updates_seen(session: Session, person_id: int, update_ids: Iterable[int], now: datetime) -> int:
+    """The person has been shown these updates. Returns how many were newly marked.
+
+    Updates about someone else are refused (and audited), never marked.
+    """
+    ids = sorted(set(update_ids))
+    with unit_of_work(session, PersonActor(person_id), "write.updates_seen", "case_update", now=now) as unit:
+        unit.require_person(person_id)
+        if not ids:
+            return 0
+        owners = set(session.scalars(select(CaseUpdate.person_id).where(CaseUpdate.id.in_(ids))))
+        if owners - {person_id}:
+            raise PermissionDenied(NOT_YOURS)
+        result = session.execute(
+            update(CaseUpdate)
+            .where(CaseUpdate.id.in_(ids), CaseUpdate.person_id == person_id, CaseUpdate.seen_at.is_(None))
+            .values(seen_at=unit.now)
+        )
+        unit.detail = f"{result.rowcount} marked seen"
+        return int(result.rowcount)
+
+
+def set_language(
+    session: Session, actor: Actor, person_id: int, language: str, *, now: datetime | None = None
+) -> int:
+    """Change the language Signpost talks in. Returns the person's new version."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput("Sorry, Signpost can talk in English, Welsh (Cymraeg) or Polish (Polski).")
+    return _change_person(session, actor, person_id, {"language": language}, "person.language", now)
+
+
+def set_discreet(
+    session: Session, actor: Actor, person_id: int, discreet: bool, *, now: datetime | None = None
+) -> int:
+    """Discreet mode: messages that may show on a locked screen avoid tell-tale words."""
+    return _change_person(session, actor, person_id, {"discreet": bool(discreet)}, "person.discreet", now)
+
+
+def set_paused(
+    session: Session, actor: Actor, person_id: int, paused: bool, *, now: datetime | None = None
+) -> int:
+    """Pause (/stop) or restart all messages to the person."""
+    return _change_person(session, actor, person_id, {"paused": bool(paused)}, "person.paused", now)
+
+
+def set_contact_preferences(
+    session: Session, actor: Actor, person_id: int, *, now: datetime | None = None, **preferences: object
+) -> int:
+    """Reminder settings: reminders_on, remind_day_before, remind_hours_before, voice_notes, quiet hours."""
+    unknown = set(preferences) - CONTACT_PREFERENCES
+    if unknown:
+        raise InvalidInput(f"Unknown contact preference: {', '.join(sorted(unknown))}.")
+    hours = preferences.get("remind_hours_before")
+    if hours is not None and (not isinstance(hours, int) or not 0 <= hours <= 72):
+        raise InvalidInput("Reminders can come between 0 and 72 hours before an appointment.")
+    return _change_person(session, actor, person_id, dict(preferences), "person.contact_preferences", now)
+
+
+def respond_to_appointment(
+    session: Session,
+    actor: PersonActor,
+    appointment_id: int,
+    confirmed: bool,
+    reason: str | None,
+    expected_version: int | None,
+    *,
+    now: datetime | None = None,
+) -> Appointment:
+    """The person's answer: "I'll be there" (confirmed) or "I can't make it" (with their reason).
+
+    Pass the version the person was shown, so an answer to an appointment that has since moved is
+    refused with ConflictError rather than confirming a time they never saw.
+    """
+    return _appointments.respond(session, actor, appointment_id, confirmed, reason, expected_version, now=now)
+
+
+def _change_person(
+    session: Session, actor: Actor, person_id: int, changes: dict[str, object], kind: str, now: datetime | None
+) -> int:
+    with unit_of_work(session, actor, f"write.{kind}", "person", now=now) as unit:
+        unit.require_person(person_id)
+        unit.subject_id = person_id
+        person = _load_person(unit, person_id)
+        before, after = apply_changes(person, changes)
+        if before:
+            unit.record_change(kind, "person", person_id, before, after)
+            session.flush()
+        return person.version
+
+
+def _load_person(unit: Unit, person_id: int) -> Person:
+    person = unit.session.get(Person, person_id, populate_existing=True)
+    if person is None:
+        raise NotFound("Sorry, we could not find that person.")
+    return person
+
+
+def _person_info(person: Person) -> PersonInfo:
+    return PersonInfo(
+        id=person.id,
+        ref=person.ref,
+        preferred_name=person.preferred_name,
+        language=person.language,
+        discreet=person.discreet,
+        paused=person.paused,
+        reminders_on=person.reminders_on,
+        remind_day_before=person.remind_day_before,
+        remind_hours_before=person.remind_hours_before,
+        voice_notes=person.voice_notes,
+        quiet_from=person.quiet_from,
+        quiet_until=person.quiet_until,
+        version=person.version,
+    )
+
+
+def _key_dates(journey: JourneyPosition | None) -> KeyDates:
+    if journey is None:
+        return KeyDates()
+    return KeyDates(
+        sentence_date=journey.sentence_date,
+        release_date=journey.release_date,
+        release_confirmed=journey.release_confirmed,
+        hdc_eligibility_date=journey.hdc_eligibility_date,
+        licence_end=journey.licence_end,
+        top_up_end=journey.top_up_end,
+        community_order_end=journey.community_order_end,
+    )
+
+
+def _team_member(assignment: Assignment, worker: Worker, agency: Agency) -> TeamMember:
+    return TeamMember(
+        worker_id=worker.id,
+        name=worker.name,
+        agency_name=agency.name,
+        agency_short_name=agency.short_name,
+        role=worker.role,
+        helps_with=worker.helps_with,
+        contact=worker.contact,
+        hours=worker.hours,
+        is_lead=assignment.is_lead,
+        assignment_role=assignment.role,
+    )
+
+
+def appointment_view(
+    appointment: Appointment, worker_name: str | None, agency_name: str | None, agency_short: str | None
+) -> AppointmentView:
+    return AppointmentView(
+        id=appointment.id,
+        starts_at=appointment.starts_at,
+        minutes=appointment.minutes,
+        place=appointment.place,
+        address=appointment.address,
+        kind=appointment.kind,
+        bring=appointment.bring,
+        status=appointment.status,
+        status_reason=appointment.status_reason,
+        worker_name=worker_name,
+        agency_name=agency_name,
+        agency_short_name=agency_short,
+        version=appointment.version,
+    )
+
+
+def benefit_view(claim: BenefitClaim) -> BenefitClaimView:
+    return BenefitClaimView(
+        id=claim.id,
+        claim_type=claim.claim_type,
+        claimed_on=claim.claimed_on,
+        steps_done=frozenset(claim.steps_done or ()),
+        expected_first_payment=claim.expected_first_payment,
+        advance_requested=claim.advance_requested,
+        version=claim.version,
+    )
+
+
+def pharmacy_view(plan: PharmacyPlan) -> PharmacyPlanView:
+    return PharmacyPlanView(
+        pharmacy_name=plan.pharmacy_name,
+        address=plan.address,
+        open_days=tuple(plan.open_days or ()),
+        opens_at=plan.opens_at,
+        closes_at=plan.closes_at,
+        pickup_days=tuple(plan.pickup_days or ()),
+        pickup_time=plan.pickup_time,
+        dose_mode=plan.dose_mode,
+        script_start=plan.script_start,
+        script_end=plan.script_end,
+        prescriber_contact=plan.prescriber_contact,
+        missed_in_a_row=plan.missed_in_a_row,
+        version=plan.version,
+    )
+
+
+def _update_view(
+    update_row: CaseUpdate, worker_name: str | None, agency_name: str | None, agency_short: str | None
+) -> UpdateView:
+    return UpdateView(
+        id=update_row.id,
+        at=update_row.at,
+        kind=update_row.kind,
+        summary=update_row.summary,
+        field=update_row.field,
+        before=MappingProxyType(dict(update_row.before or {})),
+        after=MappingProxyType(dict(update_row.after or {})),
+        worker_name=worker_name,
+        agency_name=agency_name,
+        agency_short_name=agency_short,
+    )

@@ -1,0 +1,236 @@
+"""The staff side of the case file: a worker's caseload, a person's file, and every staff write.
+
+A worker sees and changes only the people they are assigned to. The lead professional may also
+change the team and the licence conditions. Anything else is refused with PermissionDenied, and
+the attempt is audited. Appointment, journey, money and pharmacy writes live in their own modules
+and are re-exported here, so `casefile.staff` is the one place staff tools import from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casefile.actors import Actor, StaffActor
+from casefile.appointments import (
+    book_appointment,
+    cancel_appointment,
+    move_appointment,
+    set_appointment_status,
+)
+from casefile.errors import InvalidInput, NotFound
+from casefile.models import Appointment, Assignment, CaseUpdate, JourneyPosition, Person, Worker
+from casefile.people import build_person_view
+from casefile.records import (
+    set_licence_conditions,
+    update_benefit_claim,
+    update_journey,
+    update_pharmacy_plan,
+)
+from casefile.unit import apply_changes, aware_now, unit_of_work
+from casefile.views import CaseloadRow, PersonView
+
+__all__ = [
+    "add_case_update",
+    "assign_worker",
+    "book_appointment",
+    "cancel_appointment",
+    "caseload",
+    "end_assignment",
+    "move_appointment",
+    "person_file",
+    "set_appointment_status",
+    "set_licence_conditions",
+    "update_benefit_claim",
+    "update_journey",
+    "update_pharmacy_plan",
+]
+
+_NOT_GOING_AHEAD = ("cancelled", "attended", "missed")
+SUMMARY_LIMIT = 2000
+
+
+def caseload(session: Session, worker_id: int, today: date, now: datetime) -> list[CaseloadRow]:
+    """The worker's people, with stage, next appointment and unseen updates. Three queries, audited."""
+    now = aware_now(now)
+    actor = StaffActor(worker_id)
+    with unit_of_work(session, actor, "read.caseload", "caseload", now=now, write=False) as unit:
+        unit.subject_id = worker_id
+        if session.get(Worker, worker_id) is None:
+            raise NotFound("Sorry, we could not find that worker.")
+        mine = (
+            select(Assignment.person_id)
+            .where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
+            .scalar_subquery()
+        )
+        people = session.execute(
+            select(Assignment, Person.ref, Person.preferred_name, JourneyPosition.stage)
+            .join(Person, Person.id == Assignment.person_id)
+            .outerjoin(JourneyPosition, JourneyPosition.person_id == Person.id)
+            .where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
+            .order_by(Person.preferred_name, Person.id)
+        ).all()
+        ranked = (
+            select(
+                Appointment.id,
+                Appointment.person_id,
+                Appointment.starts_at,
+                Appointment.status,
+                func.row_number()
+                .over(partition_by=Appointment.person_id, order_by=(Appointment.starts_at, Appointment.id))
+                .label("rank"),
+            )
+            .where(
+                Appointment.person_id.in_(mine),
+                Appointment.starts_at >= now,
+                Appointment.status.not_in(_NOT_GOING_AHEAD),
+            )
+            .subquery()
+        )
+        next_appointments = {
+            row.person_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))
+        }
+        unseen = dict(
+            session.execute(
+                select(CaseUpdate.person_id, func.count())
+                .where(
+                    CaseUpdate.person_id.in_(mine),
+                    CaseUpdate.tell_person.is_(True),
+                    CaseUpdate.seen_at.is_(None),
+                )
+                .group_by(CaseUpdate.person_id)
+            ).tuples()
+        )
+        unit.detail = f"{len(people)} people"
+        rows: list[CaseloadRow] = []
+        for assignment, ref, name, stage in people:
+            upcoming = next_appointments.get(assignment.person_id)
+            rows.append(
+                CaseloadRow(
+                    person_id=assignment.person_id,
+                    ref=ref,
+                    preferred_name=name,
+                    stage=stage,
+                    is_lead=assignment.is_lead,
+                    assignment_role=assignment.role,
+                    next_appointment_id=upcoming.id if upcoming else None,
+                    next_appointment_at=upcoming.starts_at if upcoming else None,
+                    next_appointment_status=upcoming.status if upcoming else None,
+                    unseen_updates=int(unseen.get(assignment.person_id, 0)),
+                )
+            )
+        return rows
+
+
+def person_file(
+    session: Session, actor: StaffActor, person_id: int, today: date, now: datetime
+) -> PersonView:
+    """One person's whole file, for a worker on their team (or Signpost itself). Audited."""
+    now = aware_now(now)
+    with unit_of_work(session, actor, "read.person_file", "person", now=now, write=False) as unit:
+        unit.require_person(person_id)
+        unit.subject_id = person_id
+        return build_person_view(session, person_id, today, now, upcoming_limit=50, unseen_limit=50)
+
+
+def assign_worker(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    worker_id: int,
+    role: str,
+    lead: bool,
+    *,
+    now: datetime | None = None,
+    tell_person: bool = True,
+) -> Assignment:
+    """Put a worker on the person's team (or change their role). Lead professional or Signpost only.
+
+    Making someone lead takes the lead from whoever had it, in the same transaction.
+    """
+    role = (role or "").strip()
+    if not role or len(role) > 200:
+        raise InvalidInput("Please describe the worker's role in a few plain words.")
+    with unit_of_work(session, actor, "write.assignment", "assignment", now=now) as unit:
+        unit.require_person(person_id, lead_only=True)
+        worker = session.get(Worker, worker_id)
+        if worker is None or not worker.active:
+            raise NotFound("Sorry, we could not find that worker.")
+        current = session.scalars(
+            select(Assignment)
+            .where(Assignment.person_id == person_id, Assignment.ended_at.is_(None))
+            .execution_options(populate_existing=True)
+        ).all()
+        if lead:
+            for other in current:
+                if other.is_lead and other.worker_id != worker_id:
+                    other.is_lead = False
+                    unit.record_change("team.lead_changed", "assignment", other.id,
+                                       {"is_lead": True}, {"is_lead": False})
+            # The old lead must be stepped down before the new one is stepped up: one lead at a time.
+            session.flush()
+        assignment = next((a for a in current if a.worker_id == worker_id), None)
+        if assignment is None:
+            assignment = Assignment(person_id=person_id, worker_id=worker_id, role=role, is_lead=lead,
+                                    started_at=unit.now)
+            session.add(assignment)
+            session.flush()
+            before, after = {}, {"worker_id": worker_id, "role": role, "is_lead": lead}
+        else:
+            before, after = apply_changes(assignment, {"role": role, "is_lead": lead})
+        unit.subject_id = assignment.id
+        if after:
+            unit.record_change("team.changed", "assignment", assignment.id, before, after,
+                               summary=f"{worker.name} is now on your team.", tell_person=tell_person)
+        session.flush()
+        return assignment
+
+
+def end_assignment(
+    session: Session, actor: Actor, person_id: int, worker_id: int, *, now: datetime | None = None
+) -> Assignment:
+    """Take a worker off the person's team. The lead cannot be removed until someone else is lead."""
+    with unit_of_work(session, actor, "write.assignment.end", "assignment", now=now) as unit:
+        unit.require_person(person_id, lead_only=True)
+        assignment = session.scalars(
+            select(Assignment)
+            .where(Assignment.person_id == person_id, Assignment.worker_id == worker_id,
+                   Assignment.ended_at.is_(None))
+            .execution_options(populate_existing=True)
+        ).first()
+        if assignment is None:
+            raise NotFound("That worker is not on this person's team.")
+        if assignment.is_lead:
+            raise InvalidInput("Please choose a new lead professional first.")
+        unit.subject_id = assignment.id
+        assignment.ended_at = unit.now
+        unit.record_change("team.left", "assignment", assignment.id, {"worker_id": worker_id}, {})
+        session.flush()
+        return assignment
+
+
+def add_case_update(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    summary: str,
+    *,
+    tell_person: bool = False,
+    kind: str = "note",
+    now: datetime | None = None,
+) -> CaseUpdate:
+    """A note on the file. With tell_person the chat passes `summary` on, so write it for the person."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise InvalidInput("Please write the update.")
+    if len(summary) > SUMMARY_LIMIT:
+        raise InvalidInput(f"The update is too long (at most {SUMMARY_LIMIT} letters).")
+    with unit_of_work(session, actor, "write.case_update", "case_update", now=now) as unit:
+        unit.require_person(person_id)
+        update = unit.record_change(kind, "note", None, {}, {}, summary=summary, tell_person=tell_person)
+        session.flush()
+        unit.subject_id = update.id
+        return update
+

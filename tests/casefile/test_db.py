@@ -1,0 +1,100 @@
+"""Connections, time zones, migrations and the outdated-schema refusal, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from conftest import create_postgres_database, drop_postgres_database, postgres_url
+from factories import NOW, make_appointment, make_person
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from casefile import db
+from casefile.errors import SchemaOutdated
+from casefile.models import Appointment, AuditEvent, Base
+
+
+def test_times_go_in_with_any_zone_and_come_back_as_utc(session: Session) -> None:
+    person = make_person(session)
+    in_paris = datetime(2027, 1, 15, 11, 0, tzinfo=timezone(timedelta(hours=1)))
+    appointment = make_appointment(session, person, start=in_paris)
+    session.expunge_all()
+    stored = session.get(Appointment, appointment.id)
+    assert stored is not None
+    assert stored.starts_at == datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
+    assert stored.starts_at.utcoffset() == timedelta(0)
+
+
+def test_a_time_without_a_zone_is_refused(session: Session) -> None:
+    session.add(AuditEvent(at=datetime(2027, 1, 1, 9, 0), actor_kind="system", actor_name="system:tests",
+                           action="test", subject="test", outcome="ok", detail=""))
+    with pytest.raises(StatementError, match="time zone"):
+        session.flush()
+    session.rollback()
+
+
+def test_sqlite_gets_wal_foreign_keys_and_a_busy_timeout(tmp_path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'new' / 'folder' / 'file.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+    engine.dispose()
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    """Autogenerate against the migrated database finds nothing to do: models and migrations agree."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_current_schema_is_accepted(engine: Engine) -> None:
+    db.ensure_current(engine)
+    assert db.current_revision(engine) == db.head_revision()
+
+
+@pytest.fixture
+def blank_url(request: pytest.FixtureRequest, tmp_path, db_url: str) -> str:
+    """A brand-new empty database of the same kind as `db_url`."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    name = create_postgres_database()
+    request.addfinalizer(lambda: drop_postgres_database(name))
+    return postgres_url(name)
+
+
+def test_an_empty_or_outdated_database_is_refused_with_the_fix(blank_url: str) -> None:
+    engine = db.make_engine(blank_url)
+    try:
+        with pytest.raises(SchemaOutdated, match="Run: signpost db upgrade"):
+            db.ensure_current(engine)
+        with pytest.raises(SchemaOutdated, match="signpost db upgrade"):
+            db.open_database(blank_url)
+        db.upgrade(engine)
+        db.ensure_current(engine)
+        db.downgrade(engine, "base")
+        with pytest.raises(SchemaOutdated, match="Run: signpost db upgrade"):
+            db.ensure_current(engine)
+        db.upgrade(engine)
+        # A database stamped by a newer Signpost than this one says so instead.
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+        with pytest.raises(SchemaOutdated, match="newer version of Signpost"):
+            db.ensure_current(engine)
+    finally:
+        engine.dispose()
+
+
+def test_sessions_keep_values_after_commit(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        person = make_person(session, name="Ava")
+    # expire_on_commit=False: the object is still readable once its session has gone.
+    assert person.preferred_name == "Ava"
+    with session_factory() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.person_id == person.id)).first()
+    assert NOW.tzinfo is UTC

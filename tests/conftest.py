@@ -1,0 +1,137 @@
+"""Shared database fixtures: every case-file test runs on SQLite and on PostgreSQL.
+
+`db_url` is parametrised over both. Each test session (each xdist worker) makes one SQLite file and
+one fresh PostgreSQL database `signpost_test_<random>`, brings them to the current schema once,
+and empties the tables before every test. With no PostgreSQL at 127.0.0.1:5432 the PostgreSQL
+cases are skipped with a reason that shows in the summary, unless `CI` is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from casefile import db
+from casefile.models import Base
+
+POSTGRES_HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+POSTGRES_USER = "postgres"
+POSTGRES_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL tests did not run"
+
+_postgres_problem: list[str] = []
+
+
+def _admin_connection() -> psycopg.Connection:
+    return psycopg.connect(
+        host=POSTGRES_HOST, port=POSTGRES_PORT, user=POSTGRES_USER, dbname="postgres",
+        connect_timeout=3, autocommit=True,
+    )
+
+
+def postgres_url(database: str) -> str:
+    return f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/{database}"
+
+
+def create_postgres_database() -> str:
+    """A new empty database; returns its name. Skips (or fails in CI) when PostgreSQL is not there."""
+    name = f"signpost_test_{secrets.token_hex(6)}"
+    try:
+        with _admin_connection() as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+            # Test data need not survive a power cut; not waiting for the disk keeps the suite quick.
+            admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_UNREACHABLE} (CI is set, so this is an error): {exc}", pytrace=False)
+        _postgres_problem.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "unreachable")
+        pytest.skip(POSTGRES_UNREACHABLE)
+    return name
+
+
+def drop_postgres_database(name: str) -> None:
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("casefile") / "casefile.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _postgresql_database(_engines: dict[str, Engine]) -> Iterator[str]:
+    name = create_postgres_database()
+    url = postgres_url(name)
+    try:
+        db.upgrade(url)
+        yield url
+    finally:
+        engine = _engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        drop_postgres_database(name)
+
+
+def _cached_engine(engines: dict[str, Engine], url: str) -> Engine:
+    if url not in engines:
+        engines[url] = db.make_engine(url)
+    return engines[url]
+
+
+def empty_tables(engine: Engine) -> None:
+    """Remove every row (but keep the schema and its alembic version)."""
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> str:
+    """A current-schema, empty case-file database: SQLite, then PostgreSQL."""
+    url: str = request.getfixturevalue(f"_{request.param}_database")
+    empty_tables(_cached_engine(_engines, url))
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str, _engines: dict[str, Engine]) -> Engine:
+    return _cached_engine(_engines, db_url)
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return db.session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as opened:
+        yield opened
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_problem:
+        terminalreporter.write_line(f"NOTE: {POSTGRES_UNREACHABLE} ({_postgres_problem[0]})", yellow=True)
