@@ -85,6 +85,7 @@ Checker = Callable[[Path], "CheckReport | list[Finding]"]
 # A checker takes the content folder and returns findings, or a CheckReport to count entries and files.
 CONTENT_CHECKERS: list[str | Checker] = [
     "glossary.check:check_glossary",
+    "journeys.check:journeys_check_report",
 ]
 
 
@@ -97,7 +98,7 @@ def check_content(content_dir: Path) -> CheckReport:
     """Run every content checker on `content_dir`."""
     report = CheckReport()
     for checker in CONTENT_CHECKERS:
-        name = checker if isinstance(checker, str) else getattr(checker, "__qualname__", repr(checker))
+        name = checker if isinstance(checker, str) else f"{checker.__module__}:{checker.__name__}"
         try:
             function = _resolve(checker)
             report.add(function(content_dir))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glossary.findings import Finding, Severity
 from journeys.calendar import BANK_HOLIDAYS_FILE, holidays_by_rule, parse_changes
@@ -29,6 +29,12 @@ from journeys.yamlfile import (
     text_value,
 )
 
+if TYPE_CHECKING:
+    from glossary.check import CheckReport
+
+JOURNEYS_DIR = "journeys"
+JOURNEY_FILES: tuple[tuple[str, str], ...] = ((STAGES_FILE, "stages"), (MONEY_FILE, "steps"),
+                                               (BANK_HOLIDAYS_FILE, "changes"))
 MAX_SENTENCES: dict[str, int] = {"explanation": 2, "next": 2, "what_to_do": 3, "if_late": 2}
 
 
@@ -141,7 +147,13 @@ CHECKS = (check_stages, check_money, check_bank_holidays)
 
 
 def check_journeys(content_dir: Path) -> list[Finding]:
-    """All findings for the journey files, sorted by file and line."""
+    """All findings for the journey files, sorted by file and line.
+
+    A content folder with no journeys/ folder at all (a glossary-only folder in tests) has nothing to check;
+    a journeys/ folder missing one of its files is an error.
+    """
+    if not (content_dir / JOURNEYS_DIR).is_dir():
+        return []
     found: list[Finding] = []
     for check in CHECKS:
         try:
@@ -149,6 +161,23 @@ def check_journeys(content_dir: Path) -> list[Finding]:
         except ContentError as error:  # the file is missing or is not valid YAML: nothing else can be checked
             found.append(_finding(error))
     return sorted(found)
+
+
+def journeys_check_report(content_dir: Path) -> CheckReport:
+    """The findings with how much was checked, for `signpost content check` (registered in glossary.check)."""
+    from glossary.check import CheckReport  # imported here: glossary.check loads this module by name
+
+    report = CheckReport(findings=check_journeys(content_dir))
+    for file_name, list_name in JOURNEY_FILES:
+        path = content_dir / file_name
+        try:
+            data = read_yaml(path)
+        except ContentError:
+            continue
+        report.file_count += 1
+        entries = data.get(list_name) if isinstance(data, Mapping) else None
+        report.entry_count += len(entries) if isinstance(entries, list) else 0
+    return report
 
 
 def format_findings(findings: Iterable[Finding], relative_to: Path | None = None) -> list[str]:
