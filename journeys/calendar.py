@@ -58,21 +58,34 @@ def _next_free_weekday(day: date, taken: Iterable[date]) -> date:
     return day
 
 
+def _substitute_name(name: str) -> str:
+    return f"{name} (substitute day)"
+
+
 def holidays_by_rule(year: int) -> dict[date, str]:
     """The usual England and Wales bank holidays of `year`, with substitute days, by date."""
     easter = easter_sunday(year)
+    new_year = date(year, 1, 1)
     found: dict[date, str] = {
-        _next_free_weekday(date(year, 1, 1), ()): "New Year's Day",
         easter - timedelta(days=2): "Good Friday",
         easter + timedelta(days=1): "Easter Monday",
         _first_monday(year, 5): "Early May bank holiday",
         _last_monday(year, 5): "Spring bank holiday",
         _last_monday(year, 8): "Summer bank holiday",
     }
-    # Christmas first, then Boxing Day, so when both fall at a weekend they take Monday then Tuesday.
-    christmas = _next_free_weekday(date(year, 12, 25), found)
-    found[christmas] = "Christmas Day"
-    found[_next_free_weekday(date(year, 12, 26), found)] = "Boxing Day"
+    if _is_weekend(new_year):
+        found[_next_free_weekday(new_year, found)] = _substitute_name("New Year's Day")
+    else:
+        found[new_year] = "New Year's Day"
+    # Christmas and Boxing Day keep their own day when it is a weekday; only weekend ones move, to the
+    # next free weekday, so a Sunday Christmas is made up on Tuesday after Boxing Day on Monday.
+    christmas_days = ((date(year, 12, 25), "Christmas Day"), (date(year, 12, 26), "Boxing Day"))
+    for day, name in christmas_days:
+        if not _is_weekend(day):
+            found[day] = name
+    for day, name in christmas_days:
+        if _is_weekend(day):
+            found[_next_free_weekday(day, found)] = _substitute_name(name)
     return dict(sorted(found.items()))
 
 

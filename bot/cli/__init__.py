@@ -15,6 +15,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.run",
     "bot.cli.content",
     "bot.cli.explain",
+    "bot.cli.journeys",
 )
 
 
