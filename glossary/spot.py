@@ -1,23 +1,27 @@
 """Spotting glossary words in a pasted text: a letter, a licence, a text message.
 
-Spotting is exact, never fuzzy: a word counts only when its normalised form is a term, an alias or a
-full form (misspellings are for look-up only, because "oasis" in a text is usually just an oasis).
+Spotting is exact, never fuzzy: a word counts only when its normalised form is a term, a full form or an
+alias (misspellings are for look-up only, because "oasis" in a text is usually just an oasis; one-word
+lower-case aliases such as "spent", "mind" or "letter" are for look-up only too, being everyday words).
 Phrases are found with a trie of words, longest first, so "Parole Board" wins over "parole".
 
-Three rules keep ordinary English from raising false alarms. They are checked on each match:
+Rules keep ordinary English from raising false alarms (word lists in `glossary.everyday`):
 
-* **Acronyms that are also English words** (PO, AP, CO, IT, DIP, SHIP, VISOR... see
-  `ENGLISH_WORD_ACRONYMS`) count only when written in capitals ("PO", "POs", "PO's") *and* the
-  sentence around them is not itself in capitals. "Your PO will call" counts; "IT IS OK", "AS SOON AS"
-  and "on monday, so ok" do not. Other capital-letter words in the sentence that are glossary acronyms
-  (HDC, OASys) do not make it shouting, so "Meet your PO about HDC" still counts. A capital word with
-  no other words around it in its sentence ("PO" alone, "PO: Jane") counts: it was written on purpose.
-* **Words with an everyday sense** (recall, tag, charge, sentence... see `EVERYDAY_SENSES`) count only
-  when the text is clearly about the justice system: some other glossary word was found, or a word
-  like probation, prison, court or police is in it. "I can't recall" alone finds nothing.
+* **Acronyms spelled like English words** (PO, AP, IT, DIP, SHIP, VISOR...) count only when written in
+  capitals ("PO", "POs", "PO's") *and* the sentence around them is not itself in capitals. "Your PO will
+  call" counts; "IT IS OK", "AS SOON AS" and "on monday, so ok" do not. Capital words in the sentence that
+  are glossary acronyms (HDC, OASys) are not shouting, so "Meet your PO about HDC" counts. A capital word
+  with no other words in its sentence ("PO" alone, "PO: Jane") counts: it was written on purpose.
+* **Some words count alone; the rest need a justice text.** Alone: acronyms (except everyday ones like
+  ID, CV, GP), names written with capitals ("Universal Credit", "Parole Board"), full forms, and the own
+  lower-case terms of justice categories (police, courts, sentences, prison, probation, assessment,
+  programmes) unless they are everyday words ("curfew", "unpaid work" count; "fine", "tag", "recall" do
+  not). Everything else (everyday words, "dentist", "bank account", lower-case aliases) counts only when
+  something else counted alone, or a word like probation, prison, court or police is in the text.
+  So "I can't recall his name" and "going to the dentist" find nothing, while a probation letter finds
+  its "recall" and its "pharmacy".
 * **Full forms of a word with several meanings** (PO's "Post Office", NFA's "No further action") are
-  everyday phrases in other places, so they count only in title case ("No Further Action") and, like
-  everyday-sense words, only in a text about the justice system.
+  everyday phrases elsewhere, so they count only in title case ("No Further Action") in a justice text.
 """
 
 from __future__ import annotations
@@ -25,99 +29,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 
+from glossary.everyday import (
+    ENGLISH_WORD_ACRONYMS,
+    EVERYDAY_ACRONYMS,
+    EVERYDAY_WORDS,
+    JUSTICE_CATEGORIES,
+    JUSTICE_CUES,
+)
 from glossary.model import Entry, looks_like_acronym
 from glossary.normalize import WORD, fold, singular_forms, word_key, word_set
-
-# Short English words that are, or could be, an acronym in the glossary. Written in lower case here.
-ENGLISH_WORD_ACRONYMS: frozenset[str] = word_set(
-    """
-    a i am an as at be by co do go he hi if in is it me my no of oh ok on or ow so to up us we ye
-    ad ah ap aw ax ba bi da de di eh em en er ex fa ha id jo ka la lo ma mi mo mu na ne nu od oi om
-    op oy pa pe pi po re sh si ta te ti uh um un yo
-    ace act add age aid aim air all and ant any ape apt arc are ark arm art ash ask ate awe axe bad
-    bag ban bar bat bay bed bee bet bid big bin bit bog boo bop bow box boy bra bud bug bum bun bus
-    but buy bye cab can cap car cat cod cog con cop cot cow coy cry cub cue cup cut dab dad dam day
-    den dew did die dig dim din dip doe dog don dot dry dub dud due dug dye ear eat ebb eel egg ego
-    elf elk elm emu end era eve ewe eye fab fad fan far fat fax fed fee fen few fib fig fin fir fit
-    fix flu fly foe fog for fox fry fun fur gag gap gas gel gem get gig gin gnu god got gum gun gut
-    guy gym had ham has hat hay hem hen her hew hid him hip his hit hob hoe hog hop hot how hub hue
-    hug hum hut ice icy ill imp ink inn ion ire irk its ivy jab jam jar jaw jet jig job jog jot joy
-    jug jut keg ken key kid kin kit lab lad lag lap law lax lay led leg let lid lie lip lit lob log
-    lot low mad man map mat maw may men met mid mix mob mod mom mop mow mud mug mum nab nag nap nay
-    net new nib nil nip nit nod nor not now nun nut oak oar oat odd ode off oft oil old one opt orb
-    ore our out owe owl own pad pal pan pap par pat paw pay pea peg pen pep per pet pew pie pig pin
-    pit ply pod pop pot pow pro pry pub pug pun pup pus put rag ram ran rap rat raw ray red ref rep
-    rib rid rig rim rip rob rod roe rot row rub rug rum run rut rye sad sag sap sat saw say sea see
-    set sew sex she shy sin sip sir sit six ski sky sly sob sod son sop sow soy spa spy sty sub sue
-    sum sun sup tab tad tag tan tap tar tat tax tea ten the thy tic tie tin tip toe tom ton too top
-    tot tow toy try tub tug two urn use van vat vet via vie vow wad wag war was wax way web wed wee
-    wet who why wig win wit woe wok won woo wow yak yam yap yes yet yew you zap zip zoo
-    able acts aide aims also area arms army arts back bail band bank base bass bear beds best bill
-    bind boat body bold bond book boss burn bush call calm camp card care carp case cash cast chip
-    city clip club code coin cold come cope core cost crop cure dash data date deal dean deed deep
-    desk diet disc dish dock dole done door dose down drop drug dual duty each earn ease east easy
-    echo edit else emit epic even ever exit face fact fair fall fame farm fast fate fear feed fell
-    file fill film find fine fire firm fish five flag flat flow fold folk fond font food form fort
-    four free fuel full fund gain game gate gear gift girl give glad goal gold golf good gown grab
-    grip grow hair half hall hand hard harm have head heal hear heat held help here hero high hill
-    hire hold hole home hope host hour huge hunt idea iron item jail join joke jump just keen keep
-    kind king kiss lace lack lady land lane last late lead leaf lean left lend lens less life lift
-    like line link list live load loan lock long look lord lose loss lost love luck made mail main
-    make male many mark mass meal mean meat meet mild mile milk mind mine miss mode mood moon more
-    most move much must name near neat need news next nice nine none norm note once only open oral
-    over pace pack page paid pain pair pale palm park part pass past path peak pick pile pipe plan
-    play plea plot plus poll pool poor port pose post pour pray pull pump pure push race rage raid
-    rail rain rank rare rate read real rear rely rent rest rice rich ride ring rise risk road rock
-    role roll roof room root rope rose rule rush safe sage sail sake sale salt same sand save seal
-    seat seed seek seem self sell send ship shoe shop shot show shut sick side sign sing site size
-    skin slip slow snap soap soft soil sole some song soon sort soul spot star stay step stop such
-    suit sure swim tail take tale talk tall tank tape task team tear tell tend term test text than
-    that them then they thin this tide tidy time tiny tire told toll tone tool tops torn tour town
-    trap tree trip true tune turn twin type unit upon used user vary vast very view visa vote wage
-    wait wake walk wall want ward warm warn wash wave weak wear week well west what when whip wide
-    wife wild will wind wine wing wire wise wish with wood word work yard year your zero zone
-    alarm alert alone apply arise aside asset audit avoid basic begin being birth black blame blank
-    board bonus brief bring build carat carats cards cause chain chair chart check chief child civil
-    claim class clean clear close coach count court cover crime cross drive early earth enter equal
-    event exact exist extra faith false fault field final first focus force frame fresh front fully
-    grant grasp great green group guard guest guide happy heart heavy hence house human ideal image
-    issue judge known large later laugh learn least leave legal level light limit local loose lower
-    lucky magic major march match maybe means media might money month moral motor mount mouse mouth
-    music needs never night noise north noted novel nurse occur offer often order other owner panel
-    paper party peace phase phone piece pilot pitch place plain plane plant point power press price
-    pride prime print prior prize proof proud prove quick quiet quite radio raise range rapid reach
-    ready relax reply right river rough round route royal rural scale scene scope score sense serve
-    seven shape share sharp shift short sight skill sleep small smart smile solid sound south space
-    speak speed spend spent spite split sport staff stage stake stand start state steal steam steel
-    stock stone store storm story style sugar sweet table taken teach thank theme there thing think
-    three throw tight title today topic total touch tough tower track trade train treat trend trial
-    trust truth under union unity until upper upset urban usual valid value video visit visor vital
-    voice waste watch water wheel where which while white whole woman world worry worth would write
-    wrong young youth
-    """
-)
-
-# Glossary words that also have a common everyday sense, so alone they prove nothing.
-EVERYDAY_SENSES: frozenset[str] = word_set(
-    """
-    appeal appointment bail board book breach caution charge charges check condition conditions
-    conviction court custody discharge fine grant hearing key licence license order plan programme
-    record recall release remand report review sentence sign signing statement support tag tagged
-    tagging term trial warrant work
-    """
-)
-
-# Words that show a text is about the justice system, so everyday-sense words in it count.
-JUSTICE_CUES: frozenset[str] = word_set(
-    """
-    probation prison prisons prisoner prisoners jail police policing court courts magistrate magistrates
-    judge crown offender offenders offence offences offending reoffending parole custody custodial
-    convicted conviction sentenced hmpps hmp mappa oasys crime criminal solicitor barrister arrest
-    arrested
-    """
-)
 
 # Small words that stay lower case inside a title-case phrase ("Release on Temporary Licence").
 _SMALL_WORDS = word_set("a an and as at by for from in of on or the to with")
@@ -128,22 +49,17 @@ _END = ""  # key of a trie node's payload: no word folds to the empty string
 _NEIGHBOURS = 8  # words looked at on each side to tell shouting from a capital-letter acronym
 
 
-class Rule(Enum):
-    ANY_CASE = "any case"
-    CAPITALS = "capitals, not shouting"
-    EVERYDAY = "needs justice context"
-    TITLE_CASE = "title case"
-
-
 @dataclass(frozen=True)
 class SpotName:
-    """One way of writing an entry that the spotter looks for, and the rule it must pass."""
+    """One way of writing an entry that the spotter looks for, and the rules it must pass."""
 
     entry: Entry
     written: str
     how: str  # "exact" (the term), "alias" or "full_form"
     meaning: int | None  # index into entry.meanings when this is one meaning's full form
-    rule: Rule
+    capitals: bool = False  # must be written in capitals, in a sentence that is not shouting
+    title_case: bool = False  # must be written in title case
+    alone: bool = True  # counts without any other sign that the text is about the justice system
 
 
 @dataclass(frozen=True)
@@ -156,17 +72,33 @@ class Spotted:
     matched: str
     how: str
     meaning: int | None = None
+    written: str = ""  # the name as the glossary writes it ("AP" for a match of "AP" or "APs")
 
 
-def _rule_for(entry: Entry, written: str, words: list[str], how: str) -> Rule:
+def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) -> SpotName | None:
+    """The rules for one name (see the module docstring), or None when it is for look-up only."""
+    words = fold(written).split()
+    if not words:
+        return None
+    key = " ".join(words)
+    acronym = len(words) == 1 and looks_like_acronym(written)
+    has_capital = any(ch.isupper() for ch in written)
+    if how == "alias" and len(words) == 1 and not has_capital:
+        return None
+    capitals = acronym and key in ENGLISH_WORD_ACRONYMS
     if how == "full_form" and entry.has_many_meanings:
-        return Rule.TITLE_CASE
-    if len(words) == 1:
-        if words[0] in ENGLISH_WORD_ACRONYMS and looks_like_acronym(written.replace(" ", "")):
-            return Rule.CAPITALS
-        if words[0] in EVERYDAY_SENSES or words[0] in ENGLISH_WORD_ACRONYMS:
-            return Rule.EVERYDAY
-    return Rule.ANY_CASE
+        return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False)
+    if acronym:
+        alone = key not in EVERYDAY_ACRONYMS
+    elif key in EVERYDAY_WORDS or (len(words) == 1 and key in ENGLISH_WORD_ACRONYMS):
+        alone = False
+    elif how == "full_form":
+        alone = len(words) > 1
+    elif how == "alias":
+        alone = has_capital and len(words) > 1
+    else:
+        alone = has_capital or entry.category in JUSTICE_CATEGORIES
+    return SpotName(entry, written, how, meaning, capitals, alone=alone)
 
 
 class Spotter:
@@ -185,7 +117,7 @@ class Spotter:
                 node = node.setdefault(word, {})
             # Names arrive in priority order (term, alias, full form): the first one keeps the slot.
             node.setdefault(_END, name)
-            if len(words) == 1 and looks_like_acronym(name.written) and name.rule is not Rule.CAPITALS:
+            if len(words) == 1 and looks_like_acronym(name.written) and not name.capitals:
                 self._acronym_words.add(words[0])
 
     @staticmethod
@@ -202,16 +134,17 @@ class Spotter:
                 else:
                     written_forms = [(m.full_form, i) for i, m in enumerate(entry.meanings) if m.full_form]
                 for written, meaning in written_forms:
-                    rule = _rule_for(entry, written, fold(written).split(), how)
-                    found.append(SpotName(entry, written, how, meaning, rule))
+                    name = spot_name(entry, written, how, meaning)
+                    if name is not None:
+                        found.append(name)
         return found
 
     def spot(self, text: str) -> list[Spotted]:
         """Every glossary word in `text`, in order of first appearance, each entry once."""
         spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
         keys = [word_key(text[start:end]) for start, end in spans]
-        raw: list[Spotted] = []
-        everyday: list[Spotted] = []
+        alone: list[Spotted] = []
+        in_context: list[Spotted] = []  # count only if the text turns out to be about justice
         index, count = 0, len(spans)
         root = self._root
         while index < count:
@@ -224,15 +157,15 @@ class Spotter:
                 continue
             name, after = found
             start, end = spans[index][0], spans[after - 1][1]
-            spotted = Spotted(name.entry, start, end, text[start:end], name.how, name.meaning)
-            needs_context = name.rule is Rule.EVERYDAY or name.rule is Rule.TITLE_CASE
-            (everyday if needs_context else raw).append(spotted)
+            spotted = Spotted(name.entry, start, end, text[start:end], name.how, name.meaning, name.written)
+            (alone if name.alone else in_context).append(spotted)
             index = after
-        if everyday and (raw or not JUSTICE_CUES.isdisjoint(keys)):
-            raw = sorted(raw + everyday, key=lambda item: item.start)
+        found_all = alone
+        if in_context and (alone or not JUSTICE_CUES.isdisjoint(keys)):
+            found_all = sorted(alone + in_context, key=lambda item: item.start)
         seen: set[str] = set()
         result: list[Spotted] = []
-        for item in raw:
+        for item in found_all:
             if item.entry.key not in seen:
                 seen.add(item.entry.key)
                 result.append(item)
@@ -245,7 +178,7 @@ class Spotter:
     def _longest_match(
         self, text: str, spans: list[tuple[int, int]], keys: list[str], first: int
     ) -> tuple[SpotName, int] | None:
-        """The longest name starting at word `first` that passes its rule, and the word after it."""
+        """The longest name starting at word `first` that passes its rules, and the word after it."""
         candidates: list[tuple[SpotName, int]] = []
         node = self._root
         position = first
@@ -272,12 +205,13 @@ class Spotter:
     def _passes(
         self, name: SpotName, text: str, spans: list[tuple[int, int]], keys: list[str], first: int, after: int
     ) -> bool:
-        if name.rule is Rule.CAPITALS:
+        if name.capitals:
             written = text[spans[first][0]:spans[first][1]]
             stem = written if keys[first] in self._root else _PLURAL_TAIL.sub("", written)
             letters = stem.replace(".", "")
-            return letters.isupper() and not self._shouting(text, spans, keys, first)
-        if name.rule is Rule.TITLE_CASE:
+            if not letters.isupper() or self._shouting(text, spans, keys, first):
+                return False
+        if name.title_case:
             return all(
                 text[start].isupper() or keys[i] in _SMALL_WORDS
                 for i, (start, _end) in enumerate(spans[first:after], start=first)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.text import render
-from glossary.model import Entry
+from glossary.model import Entry, looks_like_acronym
 from glossary.normalize import is_short_query, question_parts
 from glossary.search import GlossaryIndex, LookupResult
 from glossary.spot import Spotted
@@ -81,7 +81,10 @@ def label(entry: Entry) -> str:
     return f"{entry.term} ({' / '.join(forms)})"
 
 
-def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int | None = None) -> EntryView:
+def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int | None = None,
+               written: str | None = None) -> EntryView:
+    """What a reply shows of `entry`. `written` is the name that matched: an acronym alias such as "AP"
+    for approved premises is put first, so the reader sees the letters from their letter explained."""
     meanings = meaning_views(entry, language)
     if len(meanings) == 1:
         shown, others = meanings[0], ()
@@ -92,7 +95,9 @@ def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int |
     if shown is not None and shown.full_form and shown.full_form.casefold() != entry.key:
         heading = f"{entry.term} ({shown.full_form})"
     else:
-        heading = label(entry) if shown is None else entry.term
+        heading = entry.term
+    if written and looks_like_acronym(written) and written.casefold() != entry.key:
+        heading = f"{written} ({heading})"
     replaced = index.entry_named(entry.replaced_by) if entry.replaced_by else None
     related = []
     for name in entry.related:
@@ -119,7 +124,7 @@ def lookup_reply(content_dir: Path, index: GlossaryIndex, result: LookupResult, 
     `noted` says the unknown word was written to the editors' gaps log, so the reply may say so.
     """
     if result.entry is not None:
-        view = entry_view(result.entry, index, language, result.meaning)
+        view = entry_view(result.entry, index, language, result.meaning, result.name)
         return render(content_dir, FOUND, language, entry=view, guessed=result.how in _GUESSED)
     if result.suggestions:
         labels = [label(entry) for entry in result.suggestions]
@@ -129,7 +134,7 @@ def lookup_reply(content_dir: Path, index: GlossaryIndex, result: LookupResult, 
 
 def spotted_reply(content_dir: Path, index: GlossaryIndex, spotted: Sequence[Spotted], language: str) -> str:
     """The reply to a pasted text: "I found N words in your text:" and each one briefly."""
-    views = [entry_view(item.entry, index, language, item.meaning) for item in spotted]
+    views = [entry_view(item.entry, index, language, item.meaning, item.written) for item in spotted]
     return render(content_dir, SPOTTED, language, entries=views, count=len(views),
                   in_english=any(view.in_english for view in views))
 
