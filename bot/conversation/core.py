@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
+from bot.conversation.journey_answers import JourneyContentCache
 from bot.conversation.state import ChatState, ChatStates
 from bot.messages import Button, Incoming, Reply, split_for_channel
 from glossary.live import LiveGlossary
@@ -56,6 +57,7 @@ class Conversation:
         self.glossary = glossary
         self.clock = clock
         self.states = states or ChatStates()
+        self.journeys = JourneyContentCache(content_dir)
         # Imported here so the handler modules can import `Turn` from this one.
         from bot.conversation import handlers
 

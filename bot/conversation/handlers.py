@@ -25,6 +25,10 @@ MAX_TEXT = 4000  # longer messages are cut before any matching: a letter is neve
 
 def dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
     incoming = turn.incoming
+    if turn.worker_id is not None:
+        from bot.conversation import worker_answers
+
+        return worker_answers.dispatch(conversation, turn)
     if incoming.button is not None:
         return _button(conversation, turn, incoming.button)
     raw = (incoming.text or "").strip()[:MAX_TEXT]

@@ -15,7 +15,7 @@ from bot.conversation import journey_answers
 from bot.conversation.intents import Intent
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
-from casefile import errors, linking, people
+from casefile import errors, linking, people, staff
 from casefile.actors import PersonActor
 from casefile.views import AppointmentView, PersonView, TeamMember
 
@@ -37,15 +37,15 @@ def topic(conversation: Conversation, turn: Turn, intent: Intent) -> list[Reply]
     view = view_for(conversation, turn)
     replies = updates(conversation, turn, view)
     if intent is Intent.WHERE:
-        replies += journey_answers.where(conversation, turn, view)
+        replies += journey_answers.answer_where(conversation, turn, view)
     elif intent is Intent.TEAM:
         replies.append(team(conversation, turn, view))
     elif intent is Intent.APPOINTMENTS:
         replies.append(appointments(conversation, turn, view))
     elif intent is Intent.MONEY:
-        replies.append(journey_answers.money(conversation, turn, view))
+        replies.append(journey_answers.answer_money(conversation, turn, view))
     elif intent is Intent.PHARMACY:
-        replies.append(journey_answers.pharmacy(conversation, turn, view))
+        replies.append(journey_answers.answer_pharmacy(conversation, turn, view))
     return replies
 
 
@@ -140,8 +140,7 @@ def _respond(conversation: Conversation, turn: Turn, appointment: AppointmentVie
     assert turn.person_id is not None
     try:
         people.respond_to_appointment(
-            turn.session, PersonActor(turn.person_id), appointment.id, confirmed=confirmed, reason=reason,
-            expected_version=version, now=turn.now,
+            turn.session, PersonActor(turn.person_id), appointment.id, confirmed, reason, version, now=turn.now,
         )
     except errors.ConflictError:
         turn.session.rollback()
@@ -175,7 +174,8 @@ def redeem_code(conversation: Conversation, turn: Turn, code: str) -> list[Reply
         return [Reply(text=conversation.render("chat/linked_worker.txt.j2", turn.language))]
     name = people.person_view(turn.session, link.person_id, today=turn.now.date(), now=turn.now).person.preferred_name
     if turn.state.language and turn.state.language != turn.language:
-        people.set_language(turn.session, PersonActor(link.person_id), turn.state.language)
+        people.set_language(turn.session, PersonActor(link.person_id), link.person_id, turn.state.language,
+                            now=turn.now)
     language = turn.state.language or turn.language
     return [Reply(text=conversation.render("chat/linked.txt.j2", language, name=name),
                   buttons=conversation.menu_buttons(language))]
@@ -184,14 +184,14 @@ def redeem_code(conversation: Conversation, turn: Turn, code: str) -> list[Reply
 def set_language(conversation: Conversation, turn: Turn, language: str) -> Reply:
     turn.state.language = language
     if turn.person_id is not None:
-        people.set_language(turn.session, PersonActor(turn.person_id), language)
+        people.set_language(turn.session, PersonActor(turn.person_id), turn.person_id, language, now=turn.now)
     return Reply(text=conversation.render("chat/language_set.txt.j2", language),
                  buttons=conversation.menu_buttons(language))
 
 
 def pause(conversation: Conversation, turn: Turn, *, paused: bool) -> list[Reply]:
     if turn.person_id is not None:
-        people.set_paused(turn.session, PersonActor(turn.person_id), paused)
+        people.set_paused(turn.session, PersonActor(turn.person_id), turn.person_id, paused, now=turn.now)
     template = "chat/paused.txt.j2" if paused else "chat/resumed.txt.j2"
     if not paused and turn.person_id is None:
         return []
@@ -209,7 +209,7 @@ def toggle_discreet(conversation: Conversation, turn: Turn) -> list[Reply]:
 def set_discreet(conversation: Conversation, turn: Turn, on: bool) -> list[Reply]:
     if turn.person_id is None:
         return [_expired(conversation, turn)]
-    people.set_discreet(turn.session, PersonActor(turn.person_id), on)
+    people.set_discreet(turn.session, PersonActor(turn.person_id), turn.person_id, on, now=turn.now)
     _ = conversation.gettext(turn.language)
     switch = Button(_("Turn it off"), "discreet:off") if on else Button(_("Turn it on"), "discreet:on")
     return [Reply(text=conversation.render("chat/discreet.txt.j2", turn.language, discreet=on),
@@ -220,15 +220,18 @@ def tell_lead(conversation: Conversation, turn: Turn) -> list[Reply]:
     term = turn.state.unknown_term
     if turn.person_id is None or not term:
         return [_expired(conversation, turn)]
-    lead = people.ask_lead_about(turn.session, PersonActor(turn.person_id), term, turn.now)
+    summary = f'Asked Signpost what "{term}" means. Signpost could not explain it yet: please explain it.'
+    staff.add_case_update(turn.session, PersonActor(turn.person_id), turn.person_id, summary, kind="question",
+                          now=turn.now)
+    lead = view_for(conversation, turn).lead
     turn.state.unknown_term = None
-    return [conversation.answer(turn, conversation.render("chat/told_lead.txt.j2", turn.language,
-                                                          lead=lead or "", term=term))]
+    body = conversation.render("chat/told_lead.txt.j2", turn.language, lead=lead.name if lead else "", term=term)
+    return [conversation.answer(turn, body)]
 
 
 def forget_chat(conversation: Conversation, turn: Turn) -> Reply:
     incoming = turn.incoming
-    linking.unlink_chat(turn.session, incoming.channel, incoming.chat_id)
+    linking.unlink_chat(turn.session, incoming.channel, incoming.chat_id, now=turn.now)
     conversation.states.forget(incoming.channel, incoming.chat_id)
     return Reply(text=conversation.render("chat/forgotten.txt.j2", turn.language))
 
