@@ -59,7 +59,7 @@ def test_check_content_runs_every_registered_checker(tmp_path: Path, monkeypatch
         return [Finding(content_dir / "journeys" / "release.yaml", 4, "A step has no title", "Add a title",
                         Severity.WARNING)]
 
-    monkeypatch.setattr(check, "CONTENT_CHECKERS", list(check.CONTENT_CHECKERS))
+    monkeypatch.setattr(check, "CONTENT_CHECKERS", ["glossary.check:check_glossary"])
     check.register_checker(journeys_checker)
     check.register_checker(journeys_checker)  # registering twice runs it once
     report = check_content(tmp_path)
