@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
@@ -21,6 +22,20 @@ MAX_SENTENCE_WORDS = 20
 # A sentence ends at . ! or ? followed by a space or the end. Content avoids "e.g." for this reason.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[^\s]+")
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Leaves dates as text, so a wrong one (2023-13-01) is reported with its line by our own checks
+    instead of failing the whole file. A subclass, so other YAML readers in Signpost are not changed."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _DatesAsText.construct_yaml_str)
+
+
+def _reader() -> YAML:
+    reader = YAML(typ="rt")
+    reader.Constructor = _DatesAsText
+    return reader
 
 
 class ContentError(ValueError):
@@ -43,7 +58,7 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as error:
         raise ContentError(path, 1, "The file is not UTF-8 text", "Save the file as UTF-8") from error
     try:
-        return YAML(typ="rt").load(text)
+        return _reader().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
