@@ -144,7 +144,7 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             if key in first_line:
                 source.findings.append(Finding(
                     source.path, key_line,
-                    f'"{key}" appears twice in the same block (lines {first_line[key]} and {key_line})',
+                    f'"{key}" appears twice {_place(keypath)} (lines {first_line[key]} and {key_line})',
                     "Keep one of them and delete the other",
                 ))
                 continue  # keep the first, so every line we report stays true
@@ -157,6 +157,20 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
                 source.spans[keypath + (key,)] = (min(start, key_line), end)
         return mapping
     return None
+
+
+def _place(keypath: KeyPath) -> str:
+    """Where a repeated key is, in an editor's words: "in the same entry", "under cy:"."""
+    if not keypath:
+        return "at the top of the file"
+    last = keypath[-1]
+    if isinstance(last, str):
+        return f"under {last}:"
+    if len(keypath) >= 2 and keypath[-2] == "entries":
+        return "in the same entry"
+    if len(keypath) >= 2 and keypath[-2] == "meanings":
+        return "in the same meaning"
+    return "in the same list item"
 
 
 def _scalar_value(node: ScalarNode) -> Any:

@@ -29,7 +29,7 @@ EXPECTED: dict[str, list[str]] = {
         "plain-words.yaml:3: `no` is read as true/false by some tools. Put it in quotes: \"no\".",
     ],
     "plain_words_duplicate": [
-        "plain-words.yaml:4: \"accommodation\" appears twice in the same block (lines 2 and 4). Keep one of them and delete the other.",
+        "plain-words.yaml:4: \"accommodation\" appears twice under hard_words: (lines 2 and 4). Keep one of them and delete the other.",
     ],
 }
 

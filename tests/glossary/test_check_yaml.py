@@ -46,7 +46,7 @@ EXPECTED: dict[str, list[str]] = {
         "glossary/courts.yaml:4: This line has a character that is not UTF-8 text. Save the file as UTF-8 in your editor, or retype the odd character (often a curly quote or dash).",
     ],
     "duplicate_key": [
-        "glossary/courts.yaml:6: \"explanation\" appears twice in the same block (lines 4 and 6). Keep one of them and delete the other.",
+        "glossary/courts.yaml:6: \"explanation\" appears twice in the same entry (lines 4 and 6). Keep one of them and delete the other.",
     ],
     "yaml11_trap": [
         "glossary/courts.yaml:5: `no` is read as true/false by some tools. Put it in quotes: \"no\".",
