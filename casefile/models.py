@@ -134,6 +134,8 @@ class Person(Base):
     quiet_from: Mapped[time | None] = mapped_column(Time)
     quiet_until: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by `signpost casefile forget`: the file is closed and only the bare audit trail is kept.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -163,6 +165,8 @@ class Assignment(Base):
             sqlite_where=text("ended_at IS NULL"),
             postgresql_where=text("ended_at IS NULL"),
         ),
+        # An agency feed names each row by its own reference, so a re-import finds the same row.
+        Index("uq_assignments_source", "source_agency_id", "source_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +176,8 @@ class Assignment(Base):
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    source_ref: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -222,6 +228,7 @@ class Appointment(Base):
         CheckConstraint(f"status IN ({_sql_list(APPOINTMENT_STATUSES)})", name="status_known"),
         CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
         Index("ix_appointments_person_start", "person_id", "starts_at"),
+        Index("uq_appointments_source", "source_agency_id", "source_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -237,6 +244,9 @@ class Appointment(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)  # the person's words for "can't make it"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The agency and its own reference for this appointment, when it came in through a feed.
+    source_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    source_ref: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -27,6 +27,7 @@ from casefile.models import Assignment, CaseUpdate, Person, Worker
 NOT_ON_CASELOAD = "Sorry, this person is not on your caseload, so you cannot see or change their file."
 NOT_YOURS = "Sorry, you can only see and change your own details."
 LEAD_ONLY = "Only the lead professional for this person can do this."
+FILE_CLOSED = "This file has been closed, so nothing can be added to it or changed."
 
 
 @dataclass
@@ -69,8 +70,13 @@ class Unit:
             return
         if isinstance(actor, PersonActor) and (actor.person_id != person_id or lead_only):
             raise PermissionDenied(NOT_YOURS)
-        if self.session.get(Person, person_id) is None:
+        person = self.session.get(Person, person_id)
+        if person is None:
             raise NotFound("Sorry, we could not find that person.")
+        # A forgotten file (casefile.erasure) takes no new codes, chats or records. Staff lose their
+        # assignments when a file is closed, so the staff branch above refuses them already.
+        if person.closed_at is not None:
+            raise PermissionDenied(FILE_CLOSED)
 
     def require_system(self) -> None:
         if not isinstance(self.actor, SystemActor):
