@@ -79,11 +79,11 @@ ENGLISH_WORD_ACRONYMS: frozenset[str] = word_set(
     """
 )
 
-# Acronyms that people also write every day with another meaning (ID, CV, AA batteries, LED lights,
-# a GP, a DNA test...). They count only in a text about the justice system.
+# Acronyms that people also write every day, or with another meaning (ID, CV, DOB, AA batteries, LED
+# lights, a GP...). They, their full forms and their aliases count only in a text about the justice system.
 EVERYDAY_ACRONYMS: frozenset[str] = word_set(
     """
-    aa arms bass cab com cv dna ed em gp id jp kc led mr na od pc ta tv
+    aa arms bass cab com cv dna dob ed em gp id jp kc led mr na nhs ni od pc ta tv
     """
 )
 
@@ -128,6 +128,9 @@ EVERYDAY_WORDS: frozenset[str] = frozenset(
     tier
     trial
     warrant
+    111
+    999
+    a and e
     early release
     home visit
     release date

@@ -88,7 +88,9 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
     capitals = acronym and key in ENGLISH_WORD_ACRONYMS
     if how == "full_form" and entry.has_many_meanings:
         return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False)
-    if acronym:
+    if entry.key in EVERYDAY_ACRONYMS or fold(entry.term) in EVERYDAY_WORDS:
+        alone = False  # "ID card", "date of birth": as everyday as the acronym itself
+    elif acronym:
         alone = key not in EVERYDAY_ACRONYMS
     elif key in EVERYDAY_WORDS or (len(words) == 1 and key in ENGLISH_WORD_ACRONYMS):
         alone = False
