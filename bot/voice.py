@@ -245,7 +245,7 @@ class VoiceNotes:
             raise SpeechUnavailable(f"espeak-ng has no voice {voice_id!r} on this server")
         self._next_job_id += 1
         job = SynthesisJob(self._next_job_id, words, voice_id, self.rate_wpm, opusenc,
-                           OPUS_BITRATE_KBPS, self.complexity)  # fmt: skip
+                           OPUS_BITRATE_KBPS, self.complexity, self.timeout_seconds)  # fmt: skip
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:

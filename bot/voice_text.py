@@ -23,7 +23,7 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦‣●○■□➤►▶✓✔\-–—
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>=])")
 _EMPHASIS = re.compile(r"[*`~]+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])")
-_POUNDS = re.compile(r"£\s?(\d[\d,]*)(?:\.(\d{2}))?")
+_POUNDS = re.compile(r"£\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?")
 # A UK phone number: 0 then 9 or 10 more digits, maybe in groups. espeak-ng would read
 # "0800 328 5644" as "zero eight hundred, three hundred and twenty-eight...".
 _PHONE_NUMBER = re.compile(r"(?<![\d£.,])(?:\+44\s?|0)\d{2,4}(?:[ -]?\d{2,4}){1,3}(?![\d.,]\d)")
@@ -80,7 +80,7 @@ def _is_noise(character: str) -> bool:
     if "\u2190" <= character <= "\u21ff":  # arrows
         return True
     category = unicodedata.category(character)
-    return category in ("So", "Cs", "Co") or character in ("\u200d", "\ufe0f", "\ufe0e")
+    return category in ("So", "Sk", "Cs", "Co") or character in ("\u200d", "\ufe0f", "\ufe0e")
 
 
 def _say_link(match: re.Match[str], link_word: str) -> str:
@@ -91,11 +91,11 @@ def _say_link(match: re.Match[str], link_word: str) -> str:
 
 
 def _speakable_line(line: str) -> str:
+    line = "".join(" " if _is_noise(ch) else ch for ch in line)
     if _BUTTON_LINE.match(line):
         return ""
     line = _HEADING.sub("", line)
     line = _BULLET.sub("", line)
-    line = "".join(" " if _is_noise(ch) else ch for ch in line)
     line = _SPACES.sub(" ", line).strip()
     if line and not _ENDS_A_SENTENCE.search(line):
         line += "."  # so espeak-ng pauses between list items instead of running them together
