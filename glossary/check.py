@@ -71,8 +71,10 @@ class CheckReport:
         return [finding.format(relative_to) for finding in ordered]
 
     def summary(self) -> str:
-        return (f"Checked {_count(self.entry_count, 'entry', 'entries')} in {_count(self.file_count, 'file')}: "
-                f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}.")
+        return (
+            f"Checked {_count(self.entry_count, 'entry', 'entries')} in {_count(self.file_count, 'file')}: "
+            f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}."
+        )
 
 
 def _count(number: int, one: str, many: str | None = None) -> str:
@@ -103,10 +105,15 @@ def check_content(content_dir: Path) -> CheckReport:
             function = _resolve(checker)
             report.add(function(content_dir))
         except Exception as error:  # a bug in one checker must not hide the others' findings
-            report.findings.append(Finding(
-                content_dir, 1, f"The checker {name} stopped with an internal error ({type(error).__name__}: "
-                f"{error}), so some content was not checked", "Tell a developer, and send them this line",
-            ))
+            report.findings.append(
+                Finding(
+                    content_dir,
+                    1,
+                    f"The checker {name} stopped with an internal error ({type(error).__name__}: "
+                    f"{error}), so some content was not checked",
+                    "Tell a developer, and send them this line",
+                )
+            )
     return report
 
 
@@ -141,16 +148,39 @@ def read_entry_blocks(content_dir: Path) -> tuple[list[EntryBlock], list[Finding
 def _read_glossary_files(content_dir: Path) -> tuple[list[EntryBlock], list[Finding], int]:
     folder = content_dir / GLOSSARY_DIR
     if not folder.is_dir():
-        return [], [Finding(folder, 1, "There is no glossary folder here",
-                            "Check the folder name, or give the content folder, like: signpost content check content")], 0
+        return (
+            [],
+            [
+                Finding(
+                    folder,
+                    1,
+                    "There is no glossary folder here",
+                    "Check the folder name, or give the content folder, like: signpost content check content",
+                )
+            ],
+            0,
+        )
     findings: list[Finding] = []
     for stray in sorted(folder.glob("*.yml")):
-        findings.append(Finding(stray, 1, "This file is skipped because its name ends in .yml",
-                                f"Rename it to {stray.stem}.yaml", Severity.WARNING))
+        findings.append(
+            Finding(
+                stray,
+                1,
+                "This file is skipped because its name ends in .yml",
+                f"Rename it to {stray.stem}.yaml",
+                Severity.WARNING,
+            )
+        )
     paths = sorted(folder.glob("*.yaml"))
     if not paths:
-        findings.append(Finding(folder, 1, "The glossary folder has no .yaml files",
-                                "Add the glossary files, one per category, like courts.yaml"))
+        findings.append(
+            Finding(
+                folder,
+                1,
+                "The glossary folder has no .yaml files",
+                "Add the glossary files, one per category, like courts.yaml",
+            )
+        )
     blocks: list[EntryBlock] = []
     for path in paths:
         source = read_yaml(path)
@@ -188,8 +218,11 @@ def _names_of(block: EntryBlock, index: int) -> list[NameUse]:
     for kind in ("aliases", "misspellings"):
         values = data.get(kind)
         if isinstance(values, list):
-            uses += [NameUse(value.strip(), kind, index, where.line(kind, position))
-                     for position, value in enumerate(values) if isinstance(value, str) and value.strip()]
+            uses += [
+                NameUse(value.strip(), kind, index, where.line(kind, position))
+                for position, value in enumerate(values)
+                if isinstance(value, str) and value.strip()
+            ]
     many = isinstance(data.get("meanings"), list) and len(data["meanings"]) > 1
     for fields, inner, _ in block.meanings():
         full_form = fields.get("full_form")
@@ -222,7 +255,9 @@ def _allowed_pair(first: NameUse, second: NameUse) -> bool:
     return {first.kind, second.kind} == {"meaning full_form", "term"}
 
 
-def _cross_entry_findings(blocks: list[EntryBlock], plain_words: PlainWords, checked: Iterable[int]) -> list[Finding]:
+def _cross_entry_findings(
+    blocks: list[EntryBlock], plain_words: PlainWords, checked: Iterable[int]
+) -> list[Finding]:
     """Findings that need the whole glossary: shared names, references, acronyms, and the text rules."""
     index = _NameIndex(blocks)
     checked = set(checked)
@@ -251,8 +286,10 @@ def _duplicate_name_findings(index: _NameIndex, checked: set[int]) -> list[Findi
         involved = [clashing[number] for number in sorted(clashing)]
         at = involved[-1]
         block = index.blocks[at.block]
-        places = [f"{index.blocks[use.block].term} ({index.blocks[use.block].where.path.name}:{use.line})"
-                  for use in involved]
+        places = [
+            f"{index.blocks[use.block].term} ({index.blocks[use.block].where.path.name}:{use.line})"
+            for use in involved
+        ]
         listed = ", ".join(places[:-1]) + " and " + places[-1]
         how_many = {2: "two", 3: "three", 4: "four"}.get(len(involved), str(len(involved)))
         others = [use for use in involved if use.kind != "term"]
@@ -263,8 +300,9 @@ def _duplicate_name_findings(index: _NameIndex, checked: set[int]) -> list[Findi
             fix = f"Remove it from the {others[0].kind.replace('meaning ', '')} of {owner}"
         else:
             fix = "Remove it from one of them"
-        findings.append(Finding(block.where.path, at.line,
-                                f'"{at.written}" is used by {how_many} entries, {listed}', fix))
+        findings.append(
+            Finding(block.where.path, at.line, f'"{at.written}" is used by {how_many} entries, {listed}', fix)
+        )
     return findings
 
 
@@ -274,27 +312,52 @@ def _reference_findings(block: EntryBlock, number: int, index: _NameIndex) -> li
     references: list[tuple[str, int, str]] = []
     related = block.data.get("related")
     if isinstance(related, list):
-        references += [(name.strip(), where.line("related", position), "related")
-                       for position, name in enumerate(related) if isinstance(name, str) and name.strip()]
+        references += [
+            (name.strip(), where.line("related", position), "related")
+            for position, name in enumerate(related)
+            if isinstance(name, str) and name.strip()
+        ]
     replaced_by = block.data.get("replaced_by")
     if isinstance(replaced_by, str) and replaced_by.strip():
         references.append((replaced_by.strip(), where.line("replaced_by"), "replaced_by"))
     for name, line, kind in references:
-        said = (f'The entry "{term}" lists "{name}" in related' if kind == "related"
-                else f'The entry "{term}" says it is replaced by "{name}"')
+        said = (
+            f'The entry "{term}" lists "{name}" in related'
+            if kind == "related"
+            else f'The entry "{term}" says it is replaced by "{name}"'
+        )
         target = index.term_block(name)
         if target == number:
-            findings.append(Finding(where.path, line, f'The entry "{term}" points to itself in {kind}',
-                                    "Remove it from that list", Severity.WARNING))
+            findings.append(
+                Finding(
+                    where.path,
+                    line,
+                    f'The entry "{term}" points to itself in {kind}',
+                    "Remove it from that list",
+                    Severity.WARNING,
+                )
+            )
         elif target is not None:
             continue
         elif index.knows(name):
             owner = index.blocks[index.uses[normalise(name)][0].block].term
-            findings.append(Finding(where.path, line, f'{said}, but that is not the term of an entry',
-                                    f'Use the entry\'s term instead: "{owner}"'))
+            findings.append(
+                Finding(
+                    where.path,
+                    line,
+                    f"{said}, but that is not the term of an entry",
+                    f'Use the entry\'s term instead: "{owner}"',
+                )
+            )
         else:
-            findings.append(Finding(where.path, line, f'{said}, but there is no entry "{name}"',
-                                    f"Check the spelling, or add an entry for {name}"))
+            findings.append(
+                Finding(
+                    where.path,
+                    line,
+                    f'{said}, but there is no entry "{name}"',
+                    f"Check the spelling, or add an entry for {name}",
+                )
+            )
     return findings
 
 
@@ -304,25 +367,37 @@ def _text_rule_findings(block: EntryBlock, index: _NameIndex, plain_words: Plain
     own_names = [use.written for use in _names_of(block, -1)]
     for fields, where, label in block.meanings():
         total = 0
-        for field_name, what, most in (("explanation", "explanation", MAX_EXPLANATION_SENTENCES),
-                                       ("for_you", "for_you text", MAX_FOR_YOU_SENTENCES)):
+        for field_name, what, most in (
+            ("explanation", "explanation", MAX_EXPLANATION_SENTENCES),
+            ("for_you", "for_you text", MAX_FOR_YOU_SENTENCES),
+        ):
             text = fields.get(field_name)
             if not isinstance(text, str) or not text.strip():
                 continue
             total += count_words(text)
             subject = f'The {what} of "{term}"{label}'
             findings += text_findings(
-                path=where.path, line_of=_line_finder(where, field_name), text=text, what=subject,
-                plain_words=plain_words, english=True, max_sentences=most, own_names=own_names,
+                path=where.path,
+                line_of=_line_finder(where, field_name),
+                text=text,
+                what=subject,
+                plain_words=plain_words,
+                english=True,
+                max_sentences=most,
+                own_names=own_names,
             )
             findings += _acronym_findings(text, subject, where, field_name, index, plain_words)
             findings += _translated_text_findings(fields, where, field_name, what, term, label, plain_words)
         if total > MAX_TOTAL_WORDS:
-            findings.append(Finding(
-                where.path, where.line("explanation"),
-                f'The explanation and for_you of "{term}"{label} are {total} words together',
-                f"Cut them to {MAX_TOTAL_WORDS} words or fewer, so they fit on one phone screen", Severity.WARNING,
-            ))
+            findings.append(
+                Finding(
+                    where.path,
+                    where.line("explanation"),
+                    f'The explanation and for_you of "{term}"{label} are {total} words together',
+                    f"Cut them to {MAX_TOTAL_WORDS} words or fewer, so they fit on one phone screen",
+                    Severity.WARNING,
+                )
+            )
     return findings
 
 
@@ -330,22 +405,35 @@ def _line_finder(where: Locator, *keys: str) -> Callable[[str], int]:
     return lambda needle: where.text_line(tuple(keys), needle)
 
 
-def _acronym_findings(text: str, subject: str, where: Locator, field_name: str, index: _NameIndex,
-                      plain_words: PlainWords) -> list[Finding]:
+def _acronym_findings(
+    text: str, subject: str, where: Locator, field_name: str, index: _NameIndex, plain_words: PlainWords
+) -> list[Finding]:
     findings: list[Finding] = []
     for acronym in acronyms_in(text):
         if acronym in plain_words.everyday_acronyms or index.knows(acronym):
             continue
         if acronym.endswith("s") and index.knows(acronym[:-1]):  # "PSRs" is the plural of the entry "PSR"
             continue
-        findings.append(Finding(where.path, where.text_line((field_name,), acronym),
-                                f'{subject} uses "{acronym}", which is not in the glossary',
-                                f"Add an entry for {acronym} or write the words out"))
+        findings.append(
+            Finding(
+                where.path,
+                where.text_line((field_name,), acronym),
+                f'{subject} uses "{acronym}", which is not in the glossary',
+                f"Add an entry for {acronym} or write the words out",
+            )
+        )
     return findings
 
 
-def _translated_text_findings(fields: Mapping[str, Any], where: Locator, field_name: str, what: str, term: str | None,
-                              label: str, plain_words: PlainWords) -> list[Finding]:
+def _translated_text_findings(
+    fields: Mapping[str, Any],
+    where: Locator,
+    field_name: str,
+    what: str,
+    term: str | None,
+    label: str,
+    plain_words: PlainWords,
+) -> list[Finding]:
     findings: list[Finding] = []
     translations = fields.get("translations")
     if not isinstance(translations, Mapping):
@@ -357,9 +445,13 @@ def _translated_text_findings(fields: Mapping[str, Any], where: Locator, field_n
             continue
         most = MAX_EXPLANATION_SENTENCES if field_name == "explanation" else MAX_FOR_YOU_SENTENCES
         findings += text_findings(
-            path=where.path, line_of=_line_finder(where, "translations", language, field_name), text=text,
-            what=f'The {language_name} ({language}) {what} of "{term}"{label}', plain_words=plain_words,
-            english=False, max_sentences=most,
+            path=where.path,
+            line_of=_line_finder(where, "translations", language, field_name),
+            text=text,
+            what=f'The {language_name} ({language}) {what} of "{term}"{label}',
+            plain_words=plain_words,
+            english=False,
+            max_sentences=most,
         )
     return findings
 
@@ -371,8 +463,11 @@ def _translation_findings(block: EntryBlock) -> list[Finding]:
     findings: list[Finding] = []
     many = len(block.meanings()) > 1
     for position, (fields, where, _) in enumerate(block.meanings()):
-        owner = (f'Meaning {position + 1} of the core entry "{block.term}"' if many
-                 else f'The core entry "{block.term}"')
+        owner = (
+            f'Meaning {position + 1} of the core entry "{block.term}"'
+            if many
+            else f'The core entry "{block.term}"'
+        )
         translations = fields.get("translations")
         translations = translations if isinstance(translations, Mapping) else {}
         for language, language_name in TRANSLATION_LANGUAGES.items():
@@ -380,16 +475,30 @@ def _translation_findings(block: EntryBlock) -> list[Finding]:
             if not isinstance(translation, Mapping):
                 if language not in translations:
                     line = where.line("translations") if "translations" in fields else where.fallback_line
-                    findings.append(Finding(where.path, line, f"{owner} has no {language_name} ({language}) translation",
-                                            f"Add a {language}: block with an explanation under translations"))
+                    findings.append(
+                        Finding(
+                            where.path,
+                            line,
+                            f"{owner} has no {language_name} ({language}) translation",
+                            f"Add a {language}: block with an explanation under translations",
+                        )
+                    )
                 continue
             english_for_you = fields.get("for_you")
-            if isinstance(english_for_you, str) and english_for_you.strip() and not translation.get("for_you"):
-                findings.append(Finding(
-                    where.path, where.line("translations", language),
-                    f"The {language_name} ({language}) translation of the core entry \"{block.term}\" has no for_you",
-                    f"Add a for_you: line under {language}:, translating the English one",
-                ))
+            if (
+                isinstance(english_for_you, str)
+                and english_for_you.strip()
+                and not translation.get("for_you")
+            ):
+                findings.append(
+                    Finding(
+                        where.path,
+                        where.line("translations", language),
+                        f"The {language_name} ({language}) translation of the core entry "
+                        f'"{block.term}" has no for_you',
+                        f"Add a for_you: line under {language}:, translating the English one",
+                    )
+                )
     return findings
 
 
@@ -408,7 +517,12 @@ class GlossaryContext:
 
 
 def check_entry_mapping(
-    entry: Mapping[str, Any], *, category: str, context: GlossaryContext, path: Path, line: int = 1,
+    entry: Mapping[str, Any],
+    *,
+    category: str,
+    context: GlossaryContext,
+    path: Path,
+    line: int = 1,
     replacing: str | None = None,
 ) -> list[Finding]:
     """Check one entry (say, from a form) as if it were in `path` at `line`, against `context`.

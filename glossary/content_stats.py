@@ -55,8 +55,9 @@ def content_stats(content_dir: Path, longest: int = LONGEST_SHOWN) -> ContentSta
     by_category = dict(sorted(Counter(block.category for block in named).items()))
     coverage = [_coverage(named, language) for language in TRANSLATION_LANGUAGES]
     explanations = [
-        LongExplanation(f"{block.term}{label}", count_words(fields["explanation"]), where.path,
-                        where.line("explanation"))
+        LongExplanation(
+            f"{block.term}{label}", count_words(fields["explanation"]), where.path, where.line("explanation")
+        )
         for block in named
         for fields, where, label in block.meanings()
         if isinstance(fields.get("explanation"), str)

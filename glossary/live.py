@@ -39,9 +39,12 @@ class ContentCheckFailed(ContentError):
         first = errors[0]
         more = len(errors) - 1
         if more:
-            first = Finding(first.path, first.line,
-                            f"{first.problem} (and {more} more {'error' if more == 1 else 'errors'})",
-                            f"{first.fix}. Run `signpost content check` to see them all")
+            first = Finding(
+                first.path,
+                first.line,
+                f"{first.problem} (and {more} more {'error' if more == 1 else 'errors'})",
+                f"{first.fix}. Run `signpost content check` to see them all",
+            )
         super().__init__(first)
         self.findings = list(findings)
 
@@ -58,9 +61,11 @@ def log_findings_to(target: logging.Logger) -> FindingsHandler:
 
 
 class LiveGlossary:
-    """Holds the current `(Glossary, GlossaryIndex)` and replaces it only with content that passes the check."""
+    """Holds the current `(Glossary, GlossaryIndex)`; swaps in new content only when it passes the check."""
 
-    def __init__(self, content_dir: Path, on_findings: FindingsHandler | logging.Logger | None = None) -> None:
+    def __init__(
+        self, content_dir: Path, on_findings: FindingsHandler | logging.Logger | None = None
+    ) -> None:
         self.content_dir = Path(content_dir)
         if on_findings is None:
             on_findings = logger
@@ -97,8 +102,13 @@ class LiveGlossary:
             loaded, findings = self._check_and_load()
             if loaded is None:
                 errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
-                logger.error("The changed content in %s has %d %s, so the last good content is still served. "
-                             "Fix them and save again.", self.content_dir, errors, "error" if errors == 1 else "errors")
+                logger.error(
+                    "The changed content in %s has %d %s, so the last good content is still served. "
+                    "Fix them and save again.",
+                    self.content_dir,
+                    errors,
+                    "error" if errors == 1 else "errors",
+                )
                 return False
             self._current = loaded  # one assignment: readers see the old pair or the new one, never half
             self.loads += 1
@@ -122,7 +132,9 @@ class LiveGlossary:
 
     def _snapshot(self) -> Snapshot:
         """Name, change time and size of every file a reload reads; any difference means reload."""
-        paths = sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml")) + [self.content_dir / PLAIN_WORDS_FILE]
+        paths = sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml")) + [
+            self.content_dir / PLAIN_WORDS_FILE
+        ]
         seen: list[tuple[str, int, int]] = []
         for path in paths:
             try:
@@ -140,7 +152,9 @@ class LiveGlossary:
         if self._watcher is not None and self._watcher.is_alive():
             return
         self._stop.clear()
-        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="content-watcher", daemon=True)
+        self._watcher = threading.Thread(
+            target=self._watch, args=(interval,), name="content-watcher", daemon=True
+        )
         self._watcher.start()
 
     def _watch(self, interval: float) -> None:

@@ -26,8 +26,9 @@ MAX_FOR_YOU_SENTENCES = 1
 MAX_TOTAL_WORDS = 45
 
 # Shortenings that end in a full stop but never end a sentence.
-_NEVER_ENDS_SENTENCE = frozenset({"e.g.", "eg.", "i.e.", "ie.", "mr.", "mrs.", "ms.", "dr.", "st.", "vs.",
-                                  "approx.", "incl.", "cf."})
+_NEVER_ENDS_SENTENCE = frozenset(
+    {"e.g.", "eg.", "i.e.", "ie.", "mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "approx.", "incl.", "cf."}
+)
 # Initials and dotted short forms: "J.", "U.K.", "a.m.".
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _CLOSERS = "\"')]\u201d\u2019"
@@ -118,22 +119,39 @@ def read_plain_words(content_dir: Path) -> tuple[PlainWords, list[Finding]]:
     """Read and check `plain-words.yaml`; whatever is readable is still used, so one typo hides nothing."""
     path = content_dir / PLAIN_WORDS_FILE
     if not path.exists():
-        return PlainWords(), [Finding(
-            path, 1, "The list of hard words is missing",
-            f"Add {PLAIN_WORDS_FILE} to the content folder (the one in the Signpost repository is a good start)",
-        )]
+        return PlainWords(), [
+            Finding(
+                path,
+                1,
+                "The list of hard words is missing",
+                f"Add {PLAIN_WORDS_FILE} to the content folder "
+                "(the one in the Signpost repository is a good start)",
+            )
+        ]
     source = read_yaml(path)
     findings = list(source.findings)
     if source.data is None:
         return PlainWords(), findings
     if not isinstance(source.data, dict):
-        findings.append(Finding(path, 1, "The file should be a list of fields, starting with hard_words:",
-                                "Start the file with hard_words: and put each hard word under it"))
+        findings.append(
+            Finding(
+                path,
+                1,
+                "The file should be a list of fields, starting with hard_words:",
+                "Start the file with hard_words: and put each hard word under it",
+            )
+        )
         return PlainWords(), findings
     for name in source.data:
         if name not in PLAIN_WORDS_FIELDS:
-            findings.append(Finding(path, source.line_of((name,)), f'The field "{name}" is not one Signpost knows',
-                                    did_you_mean(str(name), PLAIN_WORDS_FIELDS, "Remove it")))
+            findings.append(
+                Finding(
+                    path,
+                    source.line_of((name,)),
+                    f'The field "{name}" is not one Signpost knows',
+                    did_you_mean(str(name), PLAIN_WORDS_FIELDS, "Remove it"),
+                )
+            )
     hard_words = _read_hard_words(source, findings)
     acronyms = _read_everyday_acronyms(source, findings)
     return PlainWords(hard_words=hard_words, everyday_acronyms=acronyms), findings
@@ -143,28 +161,42 @@ def _read_hard_words(source: YamlSource, findings: list[Finding]) -> dict[str, t
     path = source.path
     raw = source.data.get("hard_words")
     if not isinstance(raw, dict):
-        findings.append(Finding(
-            path, source.line_of(("hard_words",)), "There is no hard_words: list",
-            "Add hard_words: and under it one line per word, like accommodation: [somewhere to live]",
-        ))
+        findings.append(
+            Finding(
+                path,
+                source.line_of(("hard_words",)),
+                "There is no hard_words: list",
+                "Add hard_words: and under it one line per word, like accommodation: [somewhere to live]",
+            )
+        )
         return {}
     hard_words: dict[str, tuple[str, ...]] = {}
     for hard, plainer in raw.items():
         where = ("hard_words", hard)
         line = source.line_of(where)
         if not isinstance(plainer, list) or not plainer:
-            findings.append(Finding(
-                path, line, f'The hard word "{hard}" has no plainer words',
-                f"Write them in square brackets after it, like {hard}: [plainer word, another]",
-            ))
+            findings.append(
+                Finding(
+                    path,
+                    line,
+                    f'The hard word "{hard}" has no plainer words',
+                    f"Write them in square brackets after it, like {hard}: [plainer word, another]",
+                )
+            )
             continue
         words: list[str] = []
         for index, word in enumerate(plainer):
             if where + (index,) in source.bool_like:
                 findings.append(yaml11_trap(path, line, source.bool_like[where + (index,)]))
             elif not isinstance(word, str) or not word.strip():
-                findings.append(Finding(path, line, f'A plainer word for "{hard}" is empty or not text',
-                                        'Write each plainer word as text, in quotes if it is a number'))
+                findings.append(
+                    Finding(
+                        path,
+                        line,
+                        f'A plainer word for "{hard}" is empty or not text',
+                        "Write each plainer word as text, in quotes if it is a number",
+                    )
+                )
             else:
                 words.append(word.strip())
         if words:
@@ -173,11 +205,15 @@ def _read_hard_words(source: YamlSource, findings: list[Finding]) -> dict[str, t
     for hard, words in hard_words.items():
         for word in words:
             if word.casefold() in by_casefold:
-                findings.append(Finding(
-                    path, source.line_of(("hard_words", hard)),
-                    f'"{word}" is given as a plainer word for "{hard}", but it is in the list as a hard word too',
-                    f'Pick a plainer word for "{hard}", or take "{word}" off the hard words',
-                ))
+                findings.append(
+                    Finding(
+                        path,
+                        source.line_of(("hard_words", hard)),
+                        f'"{word}" is given as a plainer word for "{hard}", '
+                        "but it is in the list as a hard word too",
+                        f'Pick a plainer word for "{hard}", or take "{word}" off the hard words',
+                    )
+                )
     return hard_words
 
 
@@ -187,8 +223,14 @@ def _read_everyday_acronyms(source: YamlSource, findings: list[Finding]) -> froz
         return frozenset()
     line = source.line_of(("everyday_acronyms",))
     if not isinstance(raw, list):
-        findings.append(Finding(source.path, line, "everyday_acronyms should be a list",
-                                "Write it in square brackets, like everyday_acronyms: [UK, TV]"))
+        findings.append(
+            Finding(
+                source.path,
+                line,
+                "everyday_acronyms should be a list",
+                "Write it in square brackets, like everyday_acronyms: [UK, TV]",
+            )
+        )
         return frozenset()
     acronyms: set[str] = set()
     for index, item in enumerate(raw):
@@ -197,15 +239,22 @@ def _read_everyday_acronyms(source: YamlSource, findings: list[Finding]) -> froz
         elif isinstance(item, str) and item.strip():
             acronyms.add(item.strip())
         else:
-            findings.append(Finding(source.path, line, f"Item {index + 1} of everyday_acronyms is not text",
-                                    "Write each short form as letters, like UK"))
+            findings.append(
+                Finding(
+                    source.path,
+                    line,
+                    f"Item {index + 1} of everyday_acronyms is not text",
+                    "Write each short form as letters, like UK",
+                )
+            )
     return frozenset(acronyms)
 
 
 def yaml11_trap(path: Path, line: int, written: str) -> Finding:
     """`no`, `yes`, `on`, `off` without quotes are read as true/false by some tools."""
-    return Finding(path, line, f"`{written}` is read as true/false by some tools",
-                   f'Put it in quotes: "{written}"')
+    return Finding(
+        path, line, f"`{written}` is read as true/false by some tools", f'Put it in quotes: "{written}"'
+    )
 
 
 def did_you_mean(name: str, allowed: tuple[str, ...], otherwise: str) -> str:
@@ -217,8 +266,15 @@ def did_you_mean(name: str, allowed: tuple[str, ...], otherwise: str) -> str:
 
 
 def text_findings(
-    *, path: Path, line_of: Any, text: str, what: str, plain_words: PlainWords, english: bool,
-    max_sentences: int, own_names: Iterable[str] = (),
+    *,
+    path: Path,
+    line_of: Any,
+    text: str,
+    what: str,
+    plain_words: PlainWords,
+    english: bool,
+    max_sentences: int,
+    own_names: Iterable[str] = (),
 ) -> list[Finding]:
     """Sentence count, sentence length and hard words for one piece of text.
 
@@ -232,16 +288,36 @@ def text_findings(
         # Past the hard limit it is an error; past a field's own, shorter limit (for_you) a warning.
         over_hard_limit = english and len(sentences) > MAX_EXPLANATION_SENTENCES
         limit = "1 sentence" if max_sentences == 1 else f"{max_sentences} sentences or fewer"
-        findings.append(Finding(path, line_of(sentences[0]), f"{what} has {len(sentences)} sentences",
-                                f"Cut it to {limit}", Severity.ERROR if over_hard_limit else Severity.WARNING))
+        findings.append(
+            Finding(
+                path,
+                line_of(sentences[0]),
+                f"{what} has {len(sentences)} sentences",
+                f"Cut it to {limit}",
+                Severity.ERROR if over_hard_limit else Severity.WARNING,
+            )
+        )
     for sentence in sentences:
         words = count_words(sentence)
         if words > MAX_SENTENCE_WORDS:
-            findings.append(Finding(path, line_of(sentence), f"{what} has a sentence of {words} words",
-                                    f"Split it into sentences of {MAX_SENTENCE_WORDS} words or fewer", severity))
+            findings.append(
+                Finding(
+                    path,
+                    line_of(sentence),
+                    f"{what} has a sentence of {words} words",
+                    f"Split it into sentences of {MAX_SENTENCE_WORDS} words or fewer",
+                    severity,
+                )
+            )
     if english:
         for hard, plainer in plain_words.hard_words_in(text, skip=own_names):
-            findings.append(Finding(path, line_of(hard), f'"{hard}" is a hard word',
-                                    f"Use {quote_choices(plainer)} instead", Severity.WARNING))
+            findings.append(
+                Finding(
+                    path,
+                    line_of(hard),
+                    f'"{hard}" is a hard word',
+                    f"Use {quote_choices(plainer)} instead",
+                    Severity.WARNING,
+                )
+            )
     return findings
-

@@ -15,14 +15,39 @@ from glossary.plain_language import did_you_mean, yaml11_trap
 from glossary.yaml_source import Locator, YamlSource
 
 CATEGORIES: tuple[str, ...] = (
-    "police", "courts", "sentences", "prison", "probation", "assessment", "programmes", "drugs-alcohol",
-    "housing", "money", "health", "work-learning", "agencies", "general",
+    "police",
+    "courts",
+    "sentences",
+    "prison",
+    "probation",
+    "assessment",
+    "programmes",
+    "drugs-alcohol",
+    "housing",
+    "money",
+    "health",
+    "work-learning",
+    "agencies",
+    "general",
 )
 TRANSLATION_LANGUAGES: dict[str, str] = {"cy": "Welsh", "pl": "Polish"}
 
 FILE_FIELDS = ("category", "entries")
-ENTRY_FIELDS = ("term", "full_form", "explanation", "for_you", "aliases", "misspellings", "related",
-                "replaced_by", "used_by", "core", "translations", "meanings", "category")
+ENTRY_FIELDS = (
+    "term",
+    "full_form",
+    "explanation",
+    "for_you",
+    "aliases",
+    "misspellings",
+    "related",
+    "replaced_by",
+    "used_by",
+    "core",
+    "translations",
+    "meanings",
+    "category",
+)
 # With `meanings:` these belong inside each meaning, not on the entry.
 MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
 TRANSLATION_FIELDS = ("explanation", "for_you")
@@ -52,8 +77,11 @@ class EntryBlock:
         raw = self.data.get("meanings")
         if not isinstance(raw, list):
             return [(self.data, self.where, "")]
-        return [(meaning, self.where.inside("meanings", index), f" (meaning {index + 1})")
-                for index, meaning in enumerate(raw) if isinstance(meaning, Mapping)]
+        return [
+            (meaning, self.where.inside("meanings", index), f" (meaning {index + 1})")
+            for index, meaning in enumerate(raw)
+            if isinstance(meaning, Mapping)
+        ]
 
 
 def entry_name(data: Mapping[str, Any], where: Locator) -> str:
@@ -70,28 +98,58 @@ def check_file_shape(source: YamlSource) -> tuple[list[EntryBlock], list[Finding
     findings: list[Finding] = []
     data = source.data
     if not isinstance(data, Mapping):
-        return [], [Finding(path, 1, "The file should start with category: and entries:",
-                            f"Start it like the example in {SCHEMA_DOC}")]
+        return [], [
+            Finding(
+                path,
+                1,
+                "The file should start with category: and entries:",
+                f"Start it like the example in {SCHEMA_DOC}",
+            )
+        ]
     for name in data:
         if name not in FILE_FIELDS:
-            findings.append(Finding(path, source.line_of((name,)), f'The file has an unknown field "{name}"',
-                                    did_you_mean(str(name), FILE_FIELDS, "Remove it, or indent it under an entry")))
+            findings.append(
+                Finding(
+                    path,
+                    source.line_of((name,)),
+                    f'The file has an unknown field "{name}"',
+                    did_you_mean(str(name), FILE_FIELDS, "Remove it, or indent it under an entry"),
+                )
+            )
     category = _check_category(source, findings)
     entries = data.get("entries")
     if entries is None:
-        findings.append(Finding(path, source.line_of(("entries",)), "The file has no entries",
-                                "Add an entries: line and list the entries under it, each starting with - term"))
+        findings.append(
+            Finding(
+                path,
+                source.line_of(("entries",)),
+                "The file has no entries",
+                "Add an entries: line and list the entries under it, each starting with - term",
+            )
+        )
         return [], findings
     if not isinstance(entries, list):
-        findings.append(Finding(path, source.line_of(("entries",)), "entries: should be a list of entries",
-                                "Start each entry on its own line with - term: and put its fields under it"))
+        findings.append(
+            Finding(
+                path,
+                source.line_of(("entries",)),
+                "entries: should be a list of entries",
+                "Start each entry on its own line with - term: and put its fields under it",
+            )
+        )
         return [], findings
     blocks: list[EntryBlock] = []
     for index, entry in enumerate(entries):
         where = Locator(path, source, ("entries", index), source.line_of(("entries", index)))
         if not isinstance(entry, Mapping):
-            findings.append(Finding(path, where.fallback_line, f"Item {index + 1} under entries: is not an entry",
-                                    "Start each entry with - term: and put its fields under it"))
+            findings.append(
+                Finding(
+                    path,
+                    where.fallback_line,
+                    f"Item {index + 1} under entries: is not an entry",
+                    "Start each entry with - term: and put its fields under it",
+                )
+            )
             continue
         blocks.append(EntryBlock(entry, category, where))
     return blocks, findings
@@ -103,34 +161,62 @@ def _check_category(source: YamlSource, findings: list[Finding]) -> str:
     category = source.data.get("category")
     line = source.line_of(("category",))
     if category is None:
-        findings.append(Finding(path, 1, "The file has no category",
-                                f"Add category: {file_category} as the first line after the comments"))
+        findings.append(
+            Finding(
+                path,
+                1,
+                "The file has no category",
+                f"Add category: {file_category} as the first line after the comments",
+            )
+        )
         return file_category
     if not isinstance(category, str) or category not in CATEGORIES:
-        findings.append(Finding(
-            path, line, f'"{category}" is not one of the categories',
-            did_you_mean(str(category), CATEGORIES, f"Use one of the categories listed in {SCHEMA_DOC}"),
-        ))
+        findings.append(
+            Finding(
+                path,
+                line,
+                f'"{category}" is not one of the categories',
+                did_you_mean(str(category), CATEGORIES, f"Use one of the categories listed in {SCHEMA_DOC}"),
+            )
+        )
         return file_category
     if category != file_category:
-        findings.append(Finding(
-            path, line, f'The category is "{category}" but the file is called {path.name}',
-            f"Make them match: rename the file to {category}.yaml or change the category",
-        ))
+        findings.append(
+            Finding(
+                path,
+                line,
+                f'The category is "{category}" but the file is called {path.name}',
+                f"Make them match: rename the file to {category}.yaml or change the category",
+            )
+        )
     return category
 
 
-def check_entry_schema(data: Mapping[str, Any], where: Locator, *, file_category: str | None) -> list[Finding]:
+def check_entry_schema(
+    data: Mapping[str, Any], where: Locator, *, file_category: str | None
+) -> list[Finding]:
     """Missing, unknown and wrongly typed fields of one entry (and of its meanings and translations)."""
     name = entry_name(data, where)
     findings: list[Finding] = []
     for field_name in data:
         if field_name not in ENTRY_FIELDS:
-            findings.append(Finding(where.path, where.line(field_name), f'{_cap(name)} has an unknown field '
-                                    f'"{field_name}"', did_you_mean(str(field_name), ENTRY_FIELDS, "Remove it")))
+            findings.append(
+                Finding(
+                    where.path,
+                    where.line(field_name),
+                    f'{_cap(name)} has an unknown field "{field_name}"',
+                    did_you_mean(str(field_name), ENTRY_FIELDS, "Remove it"),
+                )
+            )
     if data.get("term") is None or (isinstance(data.get("term"), str) and not data["term"].strip()):
-        findings.append(Finding(where.path, where.line("term"), f"{_cap(name)} has no term",
-                                "Add a term: line with the word itself, as the first line of the entry"))
+        findings.append(
+            Finding(
+                where.path,
+                where.line("term"),
+                f"{_cap(name)} has no term",
+                "Add a term: line with the word itself, as the first line of the entry",
+            )
+        )
     for field_name in ("term", "replaced_by", "category"):
         findings += _check_text(data, field_name, where, name, required=False)
     for field_name in LIST_FIELDS:
@@ -138,11 +224,15 @@ def check_entry_schema(data: Mapping[str, Any], where: Locator, *, file_category
     findings += _check_core(data, where, name)
     entry_category = data.get("category")
     if file_category and isinstance(entry_category, str) and entry_category.strip() != file_category:
-        findings.append(Finding(
-            where.path, where.line("category"),
-            f'{_cap(name)} says its category is "{entry_category}", but it is in the {file_category} file',
-            f"Move it to {entry_category}.yaml, or delete its category: line",
-        ))
+        findings.append(
+            Finding(
+                where.path,
+                where.line("category"),
+                f'{_cap(name)} says its category is "{entry_category}", '
+                f"but it is in the {file_category} file",
+                f"Move it to {entry_category}.yaml, or delete its category: line",
+            )
+        )
     if "meanings" in data:
         findings += _check_meanings(data, where, name)
     else:
@@ -154,44 +244,84 @@ def _check_meanings(data: Mapping[str, Any], where: Locator, name: str) -> list[
     findings: list[Finding] = []
     for field_name in MEANING_FIELDS:
         if field_name in data:
-            findings.append(Finding(where.path, where.line(field_name),
-                                    f"{_cap(name)} has meanings and also its own {field_name}",
-                                    f"Move {field_name} into the meaning it belongs to"))
+            findings.append(
+                Finding(
+                    where.path,
+                    where.line(field_name),
+                    f"{_cap(name)} has meanings and also its own {field_name}",
+                    f"Move {field_name} into the meaning it belongs to",
+                )
+            )
     meanings = data.get("meanings")
     if not isinstance(meanings, list) or not meanings:
-        findings.append(Finding(where.path, where.line("meanings"), f"The meanings of {name} should be a list",
-                                "Start each meaning on its own line with - full_form and give it an explanation"))
+        findings.append(
+            Finding(
+                where.path,
+                where.line("meanings"),
+                f"The meanings of {name} should be a list",
+                "Start each meaning on its own line with - full_form and give it an explanation",
+            )
+        )
         return findings
     if len(meanings) == 1:
-        findings.append(Finding(where.path, where.line("meanings"), f"{_cap(name)} has only one meaning",
-                                "Write full_form and explanation on the entry itself and delete the meanings line"))
+        findings.append(
+            Finding(
+                where.path,
+                where.line("meanings"),
+                f"{_cap(name)} has only one meaning",
+                "Write full_form and explanation on the entry itself and delete the meanings line",
+            )
+        )
     for index, meaning in enumerate(meanings):
         label = f"meaning {index + 1} of {name}"
         inner = where.inside("meanings", index)
         if not isinstance(meaning, Mapping):
-            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} has no fields",
-                                    "Give it full_form: and explanation: lines"))
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.fallback_line,
+                    f"{_cap(label)} has no fields",
+                    "Give it full_form: and explanation: lines",
+                )
+            )
             continue
         for field_name in meaning:
             if field_name in MEANING_FIELDS:
                 continue
-            fix = (f"{field_name} belongs to the whole entry, so move it up to line up with term"
-                   if field_name in ENTRY_FIELDS else did_you_mean(str(field_name), MEANING_FIELDS, "Remove it"))
-            findings.append(Finding(where.path, inner.line(field_name),
-                                    f'{_cap(label)} has an unknown field "{field_name}"', fix))
+            fix = (
+                f"{field_name} belongs to the whole entry, so move it up to line up with term"
+                if field_name in ENTRY_FIELDS
+                else did_you_mean(str(field_name), MEANING_FIELDS, "Remove it")
+            )
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.line(field_name),
+                    f'{_cap(label)} has an unknown field "{field_name}"',
+                    fix,
+                )
+            )
         findings += _check_meaning_fields(meaning, inner, name, meaning_label=f" (meaning {index + 1})")
     return findings
 
 
-def _check_meaning_fields(data: Mapping[str, Any], where: Locator, name: str, *, meaning_label: str) -> list[Finding]:
+def _check_meaning_fields(
+    data: Mapping[str, Any], where: Locator, name: str, *, meaning_label: str
+) -> list[Finding]:
     """full_form, explanation, for_you, used_by and translations: on the entry, or on one meaning."""
     findings: list[Finding] = []
     explanation = data.get("explanation")
     if explanation is None or (isinstance(explanation, str) and not explanation.strip()):
         owner = f"{_cap(name)}{meaning_label}"
         place = "under the term" if not meaning_label else "to that meaning"
-        findings.append(Finding(where.path, where.line("explanation"), f"{owner} has no explanation",
-                                f"Add an explanation: line {place}"))
+        findings.append(
+            Finding(
+                where.path,
+                where.line("explanation"),
+                f"{owner} has no explanation",
+                f"Add an explanation: line {place}",
+            )
+        )
     else:
         findings += _check_text(data, "explanation", where, name + meaning_label, required=True)
     for field_name in ("full_form", "for_you", "used_by"):
@@ -204,41 +334,69 @@ def _check_meaning_fields(data: Mapping[str, Any], where: Locator, name: str, *,
 def _check_translations(translations: Any, where: Locator, name: str) -> list[Finding]:
     line = where.line("translations")
     if not isinstance(translations, Mapping):
-        return [Finding(where.path, line, f"The translations of {name} should have cy: and pl: under them",
-                        f"Lay them out like the example in {SCHEMA_DOC}")]
+        return [
+            Finding(
+                where.path,
+                line,
+                f"The translations of {name} should have cy: and pl: under them",
+                f"Lay them out like the example in {SCHEMA_DOC}",
+            )
+        ]
     findings: list[Finding] = []
     for language, translation in translations.items():
         if language not in TRANSLATION_LANGUAGES:
-            findings.append(Finding(
-                where.path, where.line("translations", language),
-                f'{_cap(name)} has a translation for "{language}", which Signpost does not use',
-                did_you_mean(str(language), tuple(TRANSLATION_LANGUAGES), "Use cy for Welsh or pl for Polish"),
-            ))
+            findings.append(
+                Finding(
+                    where.path,
+                    where.line("translations", language),
+                    f'{_cap(name)} has a translation for "{language}", which Signpost does not use',
+                    did_you_mean(
+                        str(language), tuple(TRANSLATION_LANGUAGES), "Use cy for Welsh or pl for Polish"
+                    ),
+                )
+            )
             continue
         label = f"the {TRANSLATION_LANGUAGES[language]} ({language}) translation of {name}"
         inner = where.inside("translations", language)
         if not isinstance(translation, Mapping):
-            findings.append(Finding(where.path, inner.fallback_line, f"{_cap(label)} is plain text, but it needs an explanation line",
-                                    f"Write explanation: on the line under {language}: and put the text after it"))
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.fallback_line,
+                    f"{_cap(label)} is plain text, but it needs an explanation line",
+                    f"Write explanation: on the line under {language}: and put the text after it",
+                )
+            )
             continue
         for field_name in translation:
             if field_name not in TRANSLATION_FIELDS:
-                findings.append(Finding(
-                    where.path, inner.line(field_name), f'{_cap(label)} has an unknown field "{field_name}"',
-                    did_you_mean(str(field_name), TRANSLATION_FIELDS, "Remove it"),
-                ))
+                findings.append(
+                    Finding(
+                        where.path,
+                        inner.line(field_name),
+                        f'{_cap(label)} has an unknown field "{field_name}"',
+                        did_you_mean(str(field_name), TRANSLATION_FIELDS, "Remove it"),
+                    )
+                )
         text = translation.get("explanation")
         if text is None or (isinstance(text, str) and not text.strip()):
-            findings.append(Finding(where.path, inner.line("explanation"), f"{_cap(label)} has no explanation",
-                                    f"Add an explanation: line under {language}: with the translated text"))
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.line("explanation"),
+                    f"{_cap(label)} has no explanation",
+                    f"Add an explanation: line under {language}: with the translated text",
+                )
+            )
         else:
             findings += _check_text(translation, "explanation", inner, label, required=True)
         findings += _check_text(translation, "for_you", inner, label, required=False)
     return findings
 
 
-def _check_text(data: Mapping[str, Any], field_name: str, where: Locator, name: str, *,
-                required: bool) -> list[Finding]:
+def _check_text(
+    data: Mapping[str, Any], field_name: str, where: Locator, name: str, *, required: bool
+) -> list[Finding]:
     if field_name not in data:
         return []
     value = data[field_name]
@@ -249,13 +407,31 @@ def _check_text(data: Mapping[str, Any], field_name: str, where: Locator, name: 
     if isinstance(value, str):
         if value.strip() or required:
             return []
-        return [Finding(where.path, line, f"The {field_name} of {name} is empty",
-                        f"Write it after {field_name}:, or delete the line")]
+        return [
+            Finding(
+                where.path,
+                line,
+                f"The {field_name} of {name} is empty",
+                f"Write it after {field_name}:, or delete the line",
+            )
+        ]
     if value is None:
-        return [Finding(where.path, line, f"The {field_name} of {name} is empty",
-                        f"Write it after {field_name}:, or delete the line")]
-    return [Finding(where.path, line, f"The {field_name} of {name} should be text, but it is {_describe(value)}",
-                    _text_fix(field_name, value))]
+        return [
+            Finding(
+                where.path,
+                line,
+                f"The {field_name} of {name} is empty",
+                f"Write it after {field_name}:, or delete the line",
+            )
+        ]
+    return [
+        Finding(
+            where.path,
+            line,
+            f"The {field_name} of {name} should be text, but it is {_describe(value)}",
+            _text_fix(field_name, value),
+        )
+    ]
 
 
 def _check_text_list(data: Mapping[str, Any], field_name: str, where: Locator, name: str) -> list[Finding]:
@@ -264,12 +440,24 @@ def _check_text_list(data: Mapping[str, Any], field_name: str, where: Locator, n
     value = data[field_name]
     line = where.line(field_name)
     if value is None or value == []:
-        return [Finding(where.path, line, f"The {field_name} list of {name} is empty",
-                        f"Add the words in square brackets, like {field_name}: [one, two], or delete the line")]
+        return [
+            Finding(
+                where.path,
+                line,
+                f"The {field_name} list of {name} is empty",
+                f"Add the words in square brackets, like {field_name}: [one, two], or delete the line",
+            )
+        ]
     if not isinstance(value, list):
         shown = value if isinstance(value, str) else "one, two"
-        return [Finding(where.path, line, f"The {field_name} of {name} should be a list, but it is {_describe(value)}",
-                        f"Write it in square brackets, like {field_name}: [{shown}]")]
+        return [
+            Finding(
+                where.path,
+                line,
+                f"The {field_name} of {name} should be a list, but it is {_describe(value)}",
+                f"Write it in square brackets, like {field_name}: [{shown}]",
+            )
+        ]
     findings: list[Finding] = []
     for index, item in enumerate(value):
         item_line = where.line(field_name, index)
@@ -277,20 +465,34 @@ def _check_text_list(data: Mapping[str, Any], field_name: str, where: Locator, n
         if written is not None or isinstance(item, bool):
             findings.append(yaml11_trap(where.path, item_line, written or str(item).lower()))
         elif isinstance(item, str) and not item.strip():
-            findings.append(Finding(where.path, item_line, f"Item {index + 1} of {field_name} in {name} is empty",
-                                    "Delete it"))
+            findings.append(
+                Finding(
+                    where.path, item_line, f"Item {index + 1} of {field_name} in {name} is empty", "Delete it"
+                )
+            )
         elif not isinstance(item, str):
-            findings.append(Finding(where.path, item_line,
-                                    f"Item {index + 1} of {field_name} in {name} should be text, but it is "
-                                    f"{_describe(item)}", _text_fix(field_name, item)))
+            findings.append(
+                Finding(
+                    where.path,
+                    item_line,
+                    f"Item {index + 1} of {field_name} in {name} should be text, but it is {_describe(item)}",
+                    _text_fix(field_name, item),
+                )
+            )
     return findings
 
 
 def _check_core(data: Mapping[str, Any], where: Locator, name: str) -> list[Finding]:
     if "core" not in data or isinstance(data["core"], bool):
         return []
-    return [Finding(where.path, where.line("core"), f'"core" of {name} should be true or false, but it says '
-                    f'"{data["core"]}"', "Write core: true or core: false, without quotes")]
+    return [
+        Finding(
+            where.path,
+            where.line("core"),
+            f'"core" of {name} should be true or false, but it says "{data["core"]}"',
+            "Write core: true or core: false, without quotes",
+        )
+    ]
 
 
 def _describe(value: Any) -> str:
@@ -315,4 +517,3 @@ def _text_fix(field_name: str, value: Any) -> str:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-

@@ -72,14 +72,17 @@ class YamlSource:
         if span is None:
             return self.line_of(keypath)
         wanted = [_bare(word) for word in needle.split()[:_WORDS_TO_MATCH]]
-        words = [(_bare(word), number)
-                 for number in range(span[0], min(span[1], len(self.source_lines)) + 1)
-                 for word in self.source_lines[number - 1].split()]
+        words = [
+            (_bare(word), number)
+            for number in range(span[0], min(span[1], len(self.source_lines)) + 1)
+            for word in self.source_lines[number - 1].split()
+        ]
         for start in range(len(words) - len(wanted) + 1):
-            window = [word for word, _ in words[start:start + len(wanted)]]
+            window = [word for word, _ in words[start : start + len(wanted)]]
             if window[:-1] == wanted[:-1] and window and window[-1].startswith(wanted[-1]):
                 return words[start][1]
         return span[0]
+
 
 def read_yaml(path: Path) -> YamlSource:
     """Read and compose one file; problems become findings, never exceptions."""
@@ -87,15 +90,30 @@ def read_yaml(path: Path) -> YamlSource:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         line = path.read_bytes()[: error.start].count(b"\n") + 1
-        return YamlSource(path=path, findings=[Finding(
-            path, line, "This line has a character that is not UTF-8 text",
-            "Save the file as UTF-8 in your editor, or retype the odd character (often a curly quote or dash)",
-        )])
+        return YamlSource(
+            path=path,
+            findings=[
+                Finding(
+                    path,
+                    line,
+                    "This line has a character that is not UTF-8 text",
+                    "Save the file as UTF-8 in your editor, or retype the odd character (often a curly "
+                    "quote or dash)",
+                )
+            ],
+        )
     except OSError as error:
-        return YamlSource(path=path, findings=[Finding(
-            path, 1, f"The file cannot be opened ({error.strerror or error})",
-            "Check the file exists and you are allowed to read it",
-        )])
+        return YamlSource(
+            path=path,
+            findings=[
+                Finding(
+                    path,
+                    1,
+                    f"The file cannot be opened ({error.strerror or error})",
+                    "Check the file exists and you are allowed to read it",
+                )
+            ],
+        )
     return parse_yaml_text(text, path)
 
 
@@ -107,15 +125,24 @@ def parse_yaml_text(text: str, path: Path) -> YamlSource:
         source.findings.append(_syntax_finding(error, source))
         return source
     except YAMLError as error:  # unmarked errors are rare; still give the editor a line and a way forward
-        source.findings.append(Finding(
-            path, 1, f"The file cannot be read as YAML ({error})",
-            "Compare it with content/glossary/SCHEMA.md and look for a missing colon, quote or space",
-        ))
+        source.findings.append(
+            Finding(
+                path,
+                1,
+                f"The file cannot be read as YAML ({error})",
+                "Compare it with content/glossary/SCHEMA.md and look for a missing colon, quote or space",
+            )
+        )
         return source
     if root is None:
-        source.findings.append(Finding(
-            path, 1, "The file is empty", "Fill it in, or delete it if it is not needed",
-        ))
+        source.findings.append(
+            Finding(
+                path,
+                1,
+                "The file is empty",
+                "Fill it in, or delete it if it is not needed",
+            )
+        )
         return source
     source.data = _build(root, (), source)
     return source
@@ -142,11 +169,14 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
             key_line = key_node.start_mark.line + 1
             if key in first_line:
-                source.findings.append(Finding(
-                    source.path, key_line,
-                    f'"{key}" appears twice {_place(keypath)} (lines {first_line[key]} and {key_line})',
-                    "Keep one of them and delete the other",
-                ))
+                source.findings.append(
+                    Finding(
+                        source.path,
+                        key_line,
+                        f'"{key}" appears twice {_place(keypath)} (lines {first_line[key]} and {key_line})',
+                        "Keep one of them and delete the other",
+                    )
+                )
                 continue  # keep the first, so every line we report stays true
             first_line[key] = key_line
             source.lines[keypath + (key,)] = key_line
@@ -178,7 +208,7 @@ def _scalar_value(node: ScalarNode) -> Any:
     text = str(node.value)
     if not tag.startswith(_TAG_PREFIX):
         return text
-    kind = tag[len(_TAG_PREFIX):]
+    kind = tag[len(_TAG_PREFIX) :]
     if kind == "null":
         return None
     if kind == "bool":
@@ -212,38 +242,78 @@ def _syntax_finding(error: MarkedYAMLError, source: YamlSource) -> Finding:
         if "\t" in indent or (line == problem_line and "'\\t'" in problem):
             return Finding(path, line, "This line is indented with a tab", "Use spaces to indent, never tabs")
     if "quoted scalar" in context:
-        return Finding(path, context_line, "A quote mark is opened on this line but never closed",
-                       "Add the closing quote mark at the end of the text")
+        return Finding(
+            path,
+            context_line,
+            "A quote mark is opened on this line but never closed",
+            "Add the closing quote mark at the end of the text",
+        )
     if "flow sequence" in context or "flow mapping" in context:
-        return Finding(path, context_line, "A list in square brackets [ ] is not closed properly",
-                       "Check it ends with ] and that items are split by commas; put quotes around "
-                       "any item that has a comma or colon in it")
+        return Finding(
+            path,
+            context_line,
+            "A list in square brackets [ ] is not closed properly",
+            "Check it ends with ] and that items are split by commas; put quotes around "
+            "any item that has a comma or colon in it",
+        )
     if "could not find expected ':'" in problem:
-        return Finding(path, context_line, "This line has no colon (:) after the field name",
-                       "Write it as name: value, or join it to the text on the line above")
+        return Finding(
+            path,
+            context_line,
+            "This line has no colon (:) after the field name",
+            "Write it as name: value, or join it to the text on the line above",
+        )
     if "mapping values are not allowed" in problem:
         line_text = text_of(problem_line)
         if line_text.count(": ") + line_text.rstrip().endswith(":") >= 2:
-            return Finding(path, problem_line, "This line has a colon (:) inside text that is not in quotes",
-                           'Put the text in double quotes, like explanation: "Time: 10am"')
-        return Finding(path, problem_line, "This line is indented more or less than the lines around it",
-                       "Line it up with the other fields of the same entry, using spaces")
+            return Finding(
+                path,
+                problem_line,
+                "This line has a colon (:) inside text that is not in quotes",
+                'Put the text in double quotes, like explanation: "Time: 10am"',
+            )
+        return Finding(
+            path,
+            problem_line,
+            "This line is indented more or less than the lines around it",
+            "Line it up with the other fields of the same entry, using spaces",
+        )
     if "cannot start any token" in problem:
-        return Finding(path, problem_line, "This text starts with a character YAML does not allow there",
-                       'Put the whole text in double quotes, like "@home"')
+        return Finding(
+            path,
+            problem_line,
+            "This text starts with a character YAML does not allow there",
+            'Put the whole text in double quotes, like "@home"',
+        )
     if context.startswith("while parsing a block mapping") and "<scalar>" in problem:
         line_text = text_of(problem_line)
         if line_text.count("'") >= 3:
-            return Finding(path, problem_line, "Text in single quotes has an apostrophe inside it",
-                           "Put the text in double quotes instead, like \"it's\"")
+            return Finding(
+                path,
+                problem_line,
+                "Text in single quotes has an apostrophe inside it",
+                'Put the text in double quotes instead, like "it\'s"',
+            )
         if line_text.count('"') >= 3:
-            return Finding(path, problem_line, "Text in double quotes has another double quote inside it",
-                           "Put the text in single quotes instead, or write \\\" for the inner quote")
+            return Finding(
+                path,
+                problem_line,
+                "Text in double quotes has another double quote inside it",
+                'Put the text in single quotes instead, or write \\" for the inner quote',
+            )
     if "expected <block end>" in problem or "did not find expected" in problem:
-        return Finding(path, problem_line, "This line is indented more or less than the lines around it",
-                       "Line it up with the other fields of the same entry, using spaces")
-    return Finding(path, problem_line, f"The file cannot be read here (the YAML reader says: {problem or error})",
-                   "Look for a missing colon, quote or space on this line or the one above")
+        return Finding(
+            path,
+            problem_line,
+            "This line is indented more or less than the lines around it",
+            "Line it up with the other fields of the same entry, using spaces",
+        )
+    return Finding(
+        path,
+        problem_line,
+        f"The file cannot be read here (the YAML reader says: {problem or error})",
+        "Look for a missing colon, quote or space on this line or the one above",
+    )
 
 
 @dataclass(frozen=True)

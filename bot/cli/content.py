@@ -26,11 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "check",
         help="Check every content file and list each problem with how to fix it.",
-        description="Check every content file. Each problem is one line: file:line: what is wrong. How to fix "
-        "it. The exit status is 1 if there are errors, 0 if there are only warnings or nothing.",
+        description="Check every content file. Each problem is one line: file:line: what is wrong. "
+        "How to fix it. The exit status is 1 if there are errors, 0 if there are only warnings or nothing.",
     )
-    check.add_argument("directory", nargs="?", type=Path, metavar="DIR",
-                       help="The content folder to check (default: SIGNPOST_CONTENT_DIR, or content/).")
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="The content folder to check (default: SIGNPOST_CONTENT_DIR, or content/).",
+    )
     check.set_defaults(func=run_check)
 
     stats = commands.add_parser(
@@ -39,8 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Figures about the glossary: entries by category, Welsh and Polish coverage, and the "
         "longest explanations (the first ones to shorten).",
     )
-    stats.add_argument("directory", nargs="?", type=Path, metavar="DIR",
-                       help="The content folder (default: SIGNPOST_CONTENT_DIR, or content/).")
+    stats.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="The content folder (default: SIGNPOST_CONTENT_DIR, or content/).",
+    )
     stats.set_defaults(func=run_stats)
 
     gaps = commands.add_parser(
@@ -49,10 +59,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="The words people asked about that the glossary did not know, most asked first, so you "
         "know what to add next. Only the words are kept, never who asked.",
     )
-    gaps.add_argument("--limit", type=_positive, default=DEFAULT_GAPS_LIMIT, metavar="N",
-                      help=f"How many words to show (default {DEFAULT_GAPS_LIMIT}).")
-    gaps.add_argument("--lang", choices=("en", "cy", "pl"), default=None,
-                      help="Only words asked in this language (default: all languages together).")
+    gaps.add_argument(
+        "--limit",
+        type=_positive,
+        default=DEFAULT_GAPS_LIMIT,
+        metavar="N",
+        help=f"How many words to show (default {DEFAULT_GAPS_LIMIT}).",
+    )
+    gaps.add_argument(
+        "--lang",
+        choices=("en", "cy", "pl"),
+        default=None,
+        help="Only words asked in this language (default: all languages together).",
+    )
     gaps.set_defaults(func=run_gaps)
 
 
@@ -78,8 +97,11 @@ def _content_dir(args: argparse.Namespace) -> Path:
 def _missing_folder(directory: Path) -> bool:
     if directory.is_dir():
         return False
-    print(f"There is no folder called {directory}. Check the name, or leave it out to use the usual "
-          "content folder.", file=sys.stderr)
+    print(
+        f"There is no folder called {directory}. Check the name, or leave it out to use the usual "
+        "content folder.",
+        file=sys.stderr,
+    )
     return True
 
 
@@ -113,8 +135,11 @@ def run_stats(args: argparse.Namespace) -> int:
     print("Translations:")
     for coverage in stats.coverage:
         name = f"{TRANSLATION_LANGUAGES[coverage.language]} ({coverage.language})"
-        print(f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({_percent(coverage.translated, coverage.total)}),"
-              f" core {coverage.core_translated} of {coverage.core_total}")
+        share = _percent(coverage.translated, coverage.total)
+        print(
+            f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({share}),"
+            f" core {coverage.core_translated} of {coverage.core_total}"
+        )
     print("")
     print("Longest explanations:")
     for item in stats.longest:
@@ -122,8 +147,10 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"  {item.words:>3} words  {item.term}  ({shown}:{item.line})")
     if stats.problems:
         print("")
-        print(f"Some files have problems ({len(stats.problems)}), so these figures may be short. "
-              "Run: signpost content check")
+        print(
+            f"Some files have problems ({len(stats.problems)}), so these figures may be short. "
+            "Run: signpost content check"
+        )
     return 0
 
 
@@ -154,8 +181,11 @@ def run_gaps(args: argparse.Namespace) -> int:
         print(problem.message, file=sys.stderr)
         return 1
     except Exception as problem:  # a wrong URL or a database that is down: say so plainly, no traceback
-        print(f"Signpost cannot read the database at {_redacted(settings.database_url)} ({type(problem).__name__}). "
-              "Check DATABASE_URL and that the database is running.", file=sys.stderr)
+        print(
+            f"Signpost cannot read the database at {_redacted(settings.database_url)} "
+            f"({type(problem).__name__}). Check DATABASE_URL and that the database is running.",
+            file=sys.stderr,
+        )
         return 1
     if not rows:
         print("Nobody has asked about a word the glossary does not have. Nothing to add yet.")

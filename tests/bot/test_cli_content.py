@@ -24,12 +24,14 @@ def in_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_check_exits_1_on_errors_and_ends_with_the_summary(in_content: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_exits_1_on_errors_and_ends_with_the_summary(
+    in_content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     content_with("missing_explanation", in_content)
     assert main(["content", "check", "."]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        'glossary/courts.yaml:10: The entry "CPS" has no explanation. Add an explanation: line under the term.',
+        'glossary/courts.yaml:10: The entry "CPS" has no explanation. Add an explanation: line under the '
+        "term.",
         "Checked 6 entries in 3 files: 1 error, 0 warnings.",
     ]
 
@@ -38,14 +40,16 @@ def test_check_exits_0_with_warnings_only(in_content: Path, capsys: pytest.Captu
     content_with("hard_word", in_content)
     assert main(["content", "check", "."]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        'glossary/housing.yaml:5: warning: "accommodation" is a hard word. Use "somewhere to live" or "housing" '
+        'glossary/housing.yaml:5: warning: "accommodation" is a hard word. Use "somewhere to live" or '
+        '"housing" '
         "instead.",
         "Checked 4 entries in 3 files: 0 errors, 1 warning.",
     ]
 
 
-def test_check_defaults_to_the_settings_content_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_defaults_to_the_settings_content_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     content_dir = content_with("_base", tmp_path / "editors-content")
     monkeypatch.setenv("SIGNPOST_CONTENT_DIR", str(content_dir))
     assert main(["content", "check"]) == 0
@@ -56,15 +60,22 @@ def test_check_of_a_missing_folder_says_so(in_content: Path, capsys: pytest.Capt
     assert main(["content", "check", "contnet"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.strip() == ("There is no folder called contnet. Check the name, or leave it out to use "
-                                    "the usual content folder.")
+    assert captured.err.strip() == (
+        "There is no folder called contnet. Check the name, or leave it out to use the usual content folder."
+    )
 
 
 def test_check_through_the_installed_command(in_content: Path) -> None:
     content_with("yaml11_trap", in_content)
     signpost = Path(sys.executable).parent / "signpost"
-    finished = subprocess.run([str(signpost), "content", "check", "."], capture_output=True, text=True,
-                              cwd=in_content, timeout=60, check=False)
+    finished = subprocess.run(
+        [str(signpost), "content", "check", "."],
+        capture_output=True,
+        text=True,
+        cwd=in_content,
+        timeout=60,
+        check=False,
+    )
     assert finished.returncode == 1
     assert finished.stdout.splitlines() == [
         'glossary/courts.yaml:5: `no` is read as true/false by some tools. Put it in quotes: "no".',
@@ -99,13 +110,20 @@ def test_stats_says_when_files_have_problems(in_content: Path, capsys: pytest.Ca
     assert main(["content", "stats", "."]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:4] == ["Entries by category:", "  general     3", "  Total       3", ""]
-    assert out[-1] == "Some files have problems (1), so these figures may be short. Run: signpost content check"
+    assert (
+        out[-1] == "Some files have problems (1), so these figures may be short. Run: signpost content check"
+    )
 
 
-def test_gaps_lists_the_most_asked_unknown_words(db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    for term, language, times in [("curfew order", "en", 3), ("Curfew  Order", "pl", 2), ("tag", "en", 4),
-                                  ("ETE", "en", 1)]:
+def test_gaps_lists_the_most_asked_unknown_words(
+    db_url: str, session: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for term, language, times in [
+        ("curfew order", "en", 3),
+        ("Curfew  Order", "pl", 2),
+        ("tag", "en", 4),
+        ("ETE", "en", 1),
+    ]:
         for _ in range(times):
             record_unknown_term(session, term, language)
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -120,16 +138,19 @@ def test_gaps_lists_the_most_asked_unknown_words(db_url: str, session: Session, 
     assert capsys.readouterr().out.splitlines()[1:2] == ["  2  curfew order"]
 
 
-def test_gaps_with_nothing_asked(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_gaps_with_nothing_asked(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["content", "gaps"]) == 0
-    assert capsys.readouterr().out.strip() == ("Nobody has asked about a word the glossary does not have. "
-                                               "Nothing to add yet.")
+    assert capsys.readouterr().out.strip() == (
+        "Nobody has asked about a word the glossary does not have. Nothing to add yet."
+    )
 
 
-def test_gaps_with_an_unreachable_database_is_a_plain_message(monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_gaps_with_an_unreachable_database_is_a_plain_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://editor:secret@127.0.0.1:1/signpost")
     assert main(["content", "gaps"]) == 1
     captured = capsys.readouterr()

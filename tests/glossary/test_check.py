@@ -55,8 +55,15 @@ def test_check_content_runs_every_registered_checker(tmp_path: Path, monkeypatch
     content_with("_base", tmp_path)
 
     def journeys_checker(content_dir: Path) -> list[Finding]:
-        return [Finding(content_dir / "journeys" / "release.yaml", 4, "A step has no title", "Add a title",
-                        Severity.WARNING)]
+        return [
+            Finding(
+                content_dir / "journeys" / "release.yaml",
+                4,
+                "A step has no title",
+                "Add a title",
+                Severity.WARNING,
+            )
+        ]
 
     monkeypatch.setattr(check, "CONTENT_CHECKERS", ["glossary.check:check_glossary"])
     check.register_checker(journeys_checker)
@@ -68,7 +75,9 @@ def test_check_content_runs_every_registered_checker(tmp_path: Path, monkeypatch
     assert report.summary() == "Checked 3 entries in 2 files: 0 errors, 1 warning."
 
 
-def test_a_broken_checker_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_checker_is_an_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     content_with("_base", tmp_path)
 
     def broken(content_dir: Path) -> list[Finding]:
@@ -78,17 +87,20 @@ def test_a_broken_checker_is_an_error_not_a_traceback(tmp_path: Path, monkeypatc
     report = check_content(tmp_path)
     assert report.has_errors
     assert report.lines(relative_to=tmp_path) == [
-        ".:1: The checker test_check:broken stopped with an internal error (KeyError: 'steps'), so some content was not checked. Tell a developer, and "
+        ".:1: The checker test_check:broken stopped with an internal error (KeyError: 'steps'), so some "
+        "content was not checked. Tell a developer, and "
         "send them this line.",
     ]
 
 
 def test_lines_are_sorted_by_file_then_line(tmp_path: Path) -> None:
-    report = CheckReport([
-        Finding(Path("b.yaml"), 2, "Two", "Fix"),
-        Finding(Path("a.yaml"), 9, "Nine", "Fix", Severity.WARNING),
-        Finding(Path("a.yaml"), 3, "Three", "Fix"),
-    ])
+    report = CheckReport(
+        [
+            Finding(Path("b.yaml"), 2, "Two", "Fix"),
+            Finding(Path("a.yaml"), 9, "Nine", "Fix", Severity.WARNING),
+            Finding(Path("a.yaml"), 3, "Three", "Fix"),
+        ]
+    )
     assert report.lines() == ["a.yaml:3: Three. Fix.", "a.yaml:9: warning: Nine. Fix.", "b.yaml:2: Two. Fix."]
 
 
@@ -101,8 +113,10 @@ def test_lines_are_sorted_by_file_then_line(tmp_path: Path) -> None:
         ("It is in the U.K. and Wales.", ["It is in the U.K. and Wales."]),
         ("Is it free? Yes. It costs nothing!", ["Is it free?", "Yes.", "It costs nothing!"]),
         ('He said "stop." Then he left.', ['He said "stop."', "Then he left."]),
-        ("Pay rent, bills etc. and save. 3 days later you hear.", ["Pay rent, bills etc. and save.",
-                                                                  "3 days later you hear."]),
+        (
+            "Pay rent, bills etc. and save. 3 days later you hear.",
+            ["Pay rent, bills etc. and save.", "3 days later you hear."],
+        ),
     ],
 )
 def test_sentence_splitting_copes_with_abbreviations_and_initials(text: str, sentences: list[str]) -> None:
@@ -115,11 +129,15 @@ def test_words_are_counted_like_a_reader_counts_them() -> None:
 
 def test_hard_words_are_found_with_simple_endings() -> None:
     words = PlainWords({"obtain": ("get",), "in order to": ("to",)})
-    assert words.hard_words_in("You obtained it in order to stay.") == [("obtain", ("get",)), ("in order to", ("to",))]
+    assert words.hard_words_in("You obtained it in order to stay.") == [
+        ("obtain", ("get",)),
+        ("in order to", ("to",)),
+    ]
     assert words.hard_words_in("Obtainable things.") == []
 
 
 # --- one entry at a time (a form that saves a single entry) ---
+
 
 @pytest.fixture
 def context(tmp_path: Path) -> GlossaryContext:
@@ -128,32 +146,51 @@ def context(tmp_path: Path) -> GlossaryContext:
 
 def test_a_good_entry_has_no_findings(context: GlossaryContext) -> None:
     entry = {"term": "CPS", "explanation": "The lawyers who take a case to court.", "related": ["PSR"]}
-    assert check_entry_mapping(entry, category="courts", context=context, path=Path("courts.yaml"), line=7) == []
+    assert (
+        check_entry_mapping(entry, category="courts", context=context, path=Path("courts.yaml"), line=7) == []
+    )
 
 
 def test_one_entry_is_checked_against_the_rest(context: GlossaryContext) -> None:
-    entry = {"term": "CPS", "explanation": "The lawyers who take a case to court. They talk to the DWP.",
-             "aliases": ["mapa"], "core": "yes", "colour": "red"}
-    lines = [f.format() for f in check_entry_mapping(entry, category="courts", context=context,
-                                                      path=Path("courts.yaml"), line=7)]
+    entry = {
+        "term": "CPS",
+        "explanation": "The lawyers who take a case to court. They talk to the DWP.",
+        "aliases": ["mapa"],
+        "core": "yes",
+        "colour": "red",
+    }
+    lines = [
+        f.format()
+        for f in check_entry_mapping(
+            entry, category="courts", context=context, path=Path("courts.yaml"), line=7
+        )
+    ]
     assert lines == [
         'courts.yaml:7: The entry "CPS" has an unknown field "colour". Remove it.',
-        'courts.yaml:7: "core" of the entry "CPS" should be true or false, but it says "yes". Write core: true or '
+        'courts.yaml:7: "core" of the entry "CPS" should be true or false, but it says "yes". Write '
+        "core: true or "
         "core: false, without quotes.",
-        'courts.yaml:7: "mapa" is used by two entries, MAPPA (general.yaml:12) and CPS (courts.yaml:7). Remove it '
+        'courts.yaml:7: "mapa" is used by two entries, MAPPA (general.yaml:12) and CPS (courts.yaml:7). '
+        "Remove it "
         "from one of them.",
-        'courts.yaml:7: The explanation of "CPS" uses "DWP", which is not in the glossary. Add an entry for DWP or '
+        'courts.yaml:7: The explanation of "CPS" uses "DWP", which is not in the glossary. Add an entry '
+        "for DWP or "
         "write the words out.",
     ]
 
 
 def test_replacing_an_entry_does_not_clash_with_its_old_self(context: GlossaryContext) -> None:
-    changed = {"term": "PSR", "full_form": "Pre-sentence report", "explanation": "A report that helps the judge."}
+    changed = {
+        "term": "PSR",
+        "full_form": "Pre-sentence report",
+        "explanation": "A report that helps the judge.",
+    }
     where = {"category": "general", "context": context, "path": Path("general.yaml"), "line": 13}
     assert check_entry_mapping(changed, **where, replacing="PSR") == []
     clash = check_entry_mapping(changed, **where)
     assert [f.format() for f in clash] == [
-        'general.yaml:13: "PSR" is used by two entries, PSR (general.yaml:13) and PSR (general.yaml:13). Merge them '
+        'general.yaml:13: "PSR" is used by two entries, PSR (general.yaml:13) and PSR (general.yaml:13). '
+        "Merge them "
         "into one entry, and use meanings: if the word has more than one meaning.",
         'general.yaml:13: "Pre-sentence report" is used by two entries, PSR (general.yaml:14) and PSR '
         "(general.yaml:13). Remove it from one of them.",
@@ -161,6 +198,7 @@ def test_replacing_an_entry_does_not_clash_with_its_old_self(context: GlossaryCo
 
 
 # --- the shipped content ---
+
 
 def test_shipped_content_has_no_errors() -> None:
     report = check_content(REPO / "content")

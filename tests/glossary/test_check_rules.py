@@ -13,58 +13,76 @@ from fixtures_check.helpers import checked
 
 EXPECTED: dict[str, list[str]] = {
     "alias_used_twice": [
-        "glossary/police.yaml:8: \"mapa\" is used by two entries, MAPPA (general.yaml:12) and map team (police.yaml:8). Remove it from one of them.",
+        'glossary/police.yaml:8: "mapa" is used by two entries, MAPPA (general.yaml:12) and map team '
+        "(police.yaml:8). Remove it from one of them.",
     ],
     "term_used_as_alias": [
-        "glossary/police.yaml:5: \"M.A.P.P.A.\" is used by two entries, MAPPA (general.yaml:8) and public protection team (police.yaml:5). Remove it from the aliases of public protection team.",
+        'glossary/police.yaml:5: "M.A.P.P.A." is used by two entries, MAPPA (general.yaml:8) and public '
+        "protection team (police.yaml:5). Remove it from the aliases of public protection team.",
     ],
     "term_used_twice": [
-        "glossary/general.yaml:13: \"PSR\" is used by two entries, PSR (courts.yaml:3) and PSR (general.yaml:13). Merge them into one entry, and use meanings: if the word has more than one meaning.",
+        'glossary/general.yaml:13: "PSR" is used by two entries, PSR (courts.yaml:3) and PSR '
+        "(general.yaml:13). Merge them into one entry, and use meanings: if the word has more than one "
+        "meaning.",
     ],
     "meaning_full_form_is_a_term": [],
     "related_points_nowhere": [
-        "glossary/courts.yaml:5: The entry \"CPS\" lists \"Crown Cort\" in related, but there is no entry \"Crown Cort\". Check the spelling, or add an entry for Crown Cort.",
+        'glossary/courts.yaml:5: The entry "CPS" lists "Crown Cort" in related, but there is no entry '
+        '"Crown Cort". Check the spelling, or add an entry for Crown Cort.',
     ],
     "replaced_by_points_nowhere": [
-        "glossary/probation.yaml:6: The entry \"CRC\" says it is replaced by \"Probation Servce\", but there is no entry \"Probation Servce\". Check the spelling, or add an entry for Probation Servce.",
+        'glossary/probation.yaml:6: The entry "CRC" says it is replaced by "Probation Servce", but there '
+        'is no entry "Probation Servce". Check the spelling, or add an entry for Probation Servce.',
     ],
     "related_names_an_alias": [
-        "glossary/courts.yaml:5: The entry \"CPS\" lists \"offender manager\" in related, but that is not the term of an entry. Use the entry's term instead: \"probation officer\".",
+        'glossary/courts.yaml:5: The entry "CPS" lists "offender manager" in related, but that is not '
+        'the term of an entry. Use the entry\'s term instead: "probation officer".',
     ],
     "related_to_itself": [
-        "glossary/courts.yaml:5: warning: The entry \"CPS\" points to itself in related. Remove it from that list.",
+        'glossary/courts.yaml:5: warning: The entry "CPS" points to itself in related. Remove it from '
+        "that list.",
     ],
     "long_sentence": [
-        "glossary/assessment.yaml:6: The explanation of \"OASys\" has a sentence of 32 words. Split it into sentences of 20 words or fewer.",
+        'glossary/assessment.yaml:6: The explanation of "OASys" has a sentence of 32 words. Split it '
+        "into sentences of 20 words or fewer.",
     ],
     "too_many_sentences": [
-        "glossary/assessment.yaml:5: The explanation of \"OASys\" has 3 sentences. Cut it to 2 sentences or fewer.",
+        'glossary/assessment.yaml:5: The explanation of "OASys" has 3 sentences. Cut it to 2 sentences '
+        "or fewer.",
     ],
     "for_you_two_sentences": [
-        "glossary/assessment.yaml:5: warning: The for_you text of \"OASys\" has 2 sentences. Cut it to 1 sentence.",
+        'glossary/assessment.yaml:5: warning: The for_you text of "OASys" has 2 sentences. Cut it to 1 '
+        "sentence.",
     ],
     "too_long_overall": [
-        "glossary/assessment.yaml:4: warning: The explanation and for_you of \"OASys\" are 52 words together. Cut them to 45 words or fewer, so they fit on one phone screen.",
+        'glossary/assessment.yaml:4: warning: The explanation and for_you of "OASys" are 52 words '
+        "together. Cut them to 45 words or fewer, so they fit on one phone screen.",
     ],
     "hard_word": [
-        "glossary/housing.yaml:5: warning: \"accommodation\" is a hard word. Use \"somewhere to live\" or \"housing\" instead.",
+        'glossary/housing.yaml:5: warning: "accommodation" is a hard word. Use "somewhere to live" or '
+        '"housing" instead.',
     ],
     "hard_word_in_own_term": [],
     "acronym_not_in_glossary": [
-        "glossary/drugs-alcohol.yaml:7: The explanation of \"DIP\" uses \"HMRC\", which is not in the glossary. Add an entry for HMRC or write the words out.",
+        'glossary/drugs-alcohol.yaml:7: The explanation of "DIP" uses "HMRC", which is not in the '
+        "glossary. Add an entry for HMRC or write the words out.",
     ],
     "acronym_known": [],
     "translation_long_sentence": [
-        "glossary/courts.yaml:8: warning: The Polish (pl) explanation of \"CPS\" has a sentence of 22 words. Split it into sentences of 20 words or fewer.",
+        'glossary/courts.yaml:8: warning: The Polish (pl) explanation of "CPS" has a sentence of 22 '
+        "words. Split it into sentences of 20 words or fewer.",
     ],
     "core_missing_translation": [
-        "glossary/courts.yaml:6: The core entry \"CPS\" has no Polish (pl) translation. Add a pl: block with an explanation under translations.",
+        'glossary/courts.yaml:6: The core entry "CPS" has no Polish (pl) translation. Add a pl: block '
+        "with an explanation under translations.",
     ],
     "core_meaning_missing_translation": [
-        "glossary/police.yaml:13: Meaning 2 of the core entry \"NFA\" has no Welsh (cy) translation. Add a cy: block with an explanation under translations.",
+        'glossary/police.yaml:13: Meaning 2 of the core entry "NFA" has no Welsh (cy) translation. Add a '
+        "cy: block with an explanation under translations.",
     ],
     "core_translation_missing_for_you": [
-        "glossary/courts.yaml:11: The Polish (pl) translation of the core entry \"CPS\" has no for_you. Add a for_you: line under pl:, translating the English one.",
+        'glossary/courts.yaml:11: The Polish (pl) translation of the core entry "CPS" has no for_you. '
+        "Add a for_you: line under pl:, translating the English one.",
     ],
     "non_core_without_translation": [],
 }

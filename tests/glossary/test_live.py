@@ -96,7 +96,9 @@ def test_first_load_of_broken_content_refuses_to_start(content_dir: Path) -> Non
     assert collected.lines(content_dir) == [finding.format(content_dir) for finding in raised.value.findings]
 
 
-def test_changed_content_is_served_after_reload(live: tuple[LiveGlossary, Collected], content_dir: Path) -> None:
+def test_changed_content_is_served_after_reload(
+    live: tuple[LiveGlossary, Collected], content_dir: Path
+) -> None:
     glossary, _ = live
     before = glossary.current()
     add_entry(content_dir)
@@ -108,8 +110,9 @@ def test_changed_content_is_served_after_reload(live: tuple[LiveGlossary, Collec
     assert glossary.loads == 2
 
 
-def test_broken_content_is_never_served(live: tuple[LiveGlossary, Collected], content_dir: Path,
-                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_broken_content_is_never_served(
+    live: tuple[LiveGlossary, Collected], content_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     glossary, collected = live
     good = glossary.current()
     break_content(content_dir)
@@ -118,7 +121,8 @@ def test_broken_content_is_never_served(live: tuple[LiveGlossary, Collected], co
     assert glossary.current() is good
     assert collected.lines(content_dir) == [
         'glossary/general.yaml:13: "MAPPA" is used by two entries, MAPPA (general.yaml:8) and MAPPA '
-        "(general.yaml:13). Merge them into one entry, and use meanings: if the word has more than one meaning.",
+        "(general.yaml:13). Merge them into one entry, and use meanings: if the word has more than one "
+        "meaning.",
     ]
     assert "the last good content is still served" in caplog.text
 
@@ -129,10 +133,19 @@ def test_findings_go_to_a_logger_when_given_one(content_dir: Path, caplog: pytes
     rewrite(general, general.read_text(encoding="utf-8").replace("term: PSR", "term: PSR\n    core: maybe"))
     with caplog.at_level(logging.WARNING, logger="editors"):
         assert glossary.reload() is False
-    logged = [(record.name, record.levelname, record.getMessage()) for record in caplog.records
-              if record.name == "editors"]
-    assert logged == [("editors", "ERROR", f'{general}:14: "core" of the entry "PSR" should be true or false, but '
-                       'it says "maybe". Write core: true or core: false, without quotes.')]
+    logged = [
+        (record.name, record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name == "editors"
+    ]
+    assert logged == [
+        (
+            "editors",
+            "ERROR",
+            f'{general}:14: "core" of the entry "PSR" should be true or false, but '
+            'it says "maybe". Write core: true or core: false, without quotes.',
+        )
+    ]
 
 
 def test_watcher_reloads_when_a_file_changes(live: tuple[LiveGlossary, Collected], content_dir: Path) -> None:
@@ -143,8 +156,9 @@ def test_watcher_reloads_when_a_file_changes(live: tuple[LiveGlossary, Collected
     assert glossary.loads == 2
 
 
-def test_watcher_keeps_old_content_when_a_change_breaks_it(live: tuple[LiveGlossary, Collected],
-                                                           content_dir: Path) -> None:
+def test_watcher_keeps_old_content_when_a_change_breaks_it(
+    live: tuple[LiveGlossary, Collected], content_dir: Path
+) -> None:
     glossary, collected = live
     good = glossary.current()
     glossary.start_watching(interval=0.05)
@@ -153,8 +167,12 @@ def test_watcher_keeps_old_content_when_a_change_breaks_it(live: tuple[LiveGloss
     assert glossary.current() is good
     # Fixing the file is picked up too.
     general = content_dir / "glossary" / "general.yaml"
-    rewrite(general, general.read_text(encoding="utf-8").replace("term: MAPPA\n    full_form: Pre", "term: PSR\n"
-                                                                 "    full_form: Pre"))
+    rewrite(
+        general,
+        general.read_text(encoding="utf-8").replace(
+            "term: MAPPA\n    full_form: Pre", "term: PSR\n    full_form: Pre"
+        ),
+    )
     assert wait_for(lambda: glossary.loads == 2)
 
 
