@@ -29,6 +29,7 @@ logger = logging.getLogger("signpost.content")
 
 FindingsHandler = Callable[[Sequence[Finding]], None]
 Snapshot = tuple[tuple[str, int, int], ...]
+_ATTEMPTS_WHILE_FILES_CHANGE = 5
 
 
 class ContentCheckFailed(ContentError):
@@ -98,7 +99,6 @@ class LiveGlossary:
     def reload(self) -> bool:
         """Check and load the content again; True if new content is now served, False if the old one stays."""
         with self._reload_lock:
-            self._seen = self._snapshot()
             loaded, findings = self._check_and_load()
             if loaded is None:
                 errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
@@ -116,9 +116,35 @@ class LiveGlossary:
             return True
 
     def _check_and_load(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
+        """Check, then load what was checked, and report the findings once.
+
+        The checker and the loader each read the files, so an editor saving in between could get
+        unchecked content loaded. If any file changed while we worked, start again.
+        """
+        for _ in range(_ATTEMPTS_WHILE_FILES_CHANGE):
+            before = self._snapshot()
+            loaded, findings = self._check_and_load_once()
+            self._seen = self._snapshot()
+            if self._seen == before:
+                break
+        else:
+            loaded, findings = (
+                None,
+                [
+                    Finding(
+                        self.content_dir,
+                        1,
+                        "The content files kept changing while they were being checked",
+                        "Wait until everyone has saved, then save one file again",
+                    )
+                ],
+            )
+        if findings:
+            self._on_findings(findings)
+        return loaded, findings
+
+    def _check_and_load_once(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
         report = check_glossary(self.content_dir)
-        if report.findings:
-            self._on_findings(report.findings)
         if report.has_errors:
             return None, report.findings
         try:
@@ -126,7 +152,6 @@ class LiveGlossary:
             index = GlossaryIndex.build(glossary)
         except ContentError as error:
             # The checker passed something the loader cannot build: still never serve it.
-            self._on_findings([error.finding])
             return None, report.findings + [error.finding]
         return (glossary, index), report.findings
 

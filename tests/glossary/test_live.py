@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from fixtures_check.helpers import content_with
 
+from glossary import live as live_module
+from glossary.check import CheckReport
 from glossary.findings import Finding
 from glossary.live import ContentCheckFailed, LiveGlossary
 from glossary.load import ContentError
@@ -193,3 +195,30 @@ def test_sighup_reloads(live: tuple[LiveGlossary, Collected], content_dir: Path)
         assert glossary.current()[0].get("CPS") is not None
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_save_during_the_check_is_checked_before_it_is_served(
+    live: tuple[LiveGlossary, Collected], content_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loader reads the files again after the check: a save in between must not slip through unchecked."""
+    glossary, collected = live
+    good = glossary.current()
+    general = content_dir / "glossary" / "general.yaml"
+    real_check = live_module.check_glossary
+    checks: list[int] = []
+
+    def check_then_an_editor_saves(directory: Path) -> CheckReport:
+        report = real_check(directory)
+        if not checks:  # the loader would happily take this text; the checker would not
+            rewrite(general, general.read_text(encoding="utf-8").replace("the court", "the HMCTS court"))
+        checks.append(report.errors)
+        return report
+
+    monkeypatch.setattr(live_module, "check_glossary", check_then_an_editor_saves)
+    assert glossary.reload() is False
+    assert glossary.current() is good
+    assert checks == [0, 1]
+    assert collected.lines(content_dir) == [
+        'glossary/general.yaml:15: The explanation of "PSR" uses "HMCTS", which is not in the glossary. '
+        "Add an entry for HMCTS or write the words out.",
+    ]
