@@ -160,7 +160,8 @@ def check_journeys(content_dir: Path) -> list[Finding]:
             found.extend(check(content_dir))
         except ContentError as error:  # the file is missing or is not valid YAML: nothing else can be checked
             found.append(_finding(error))
-    return sorted(found)
+    # By file and line; findings on the same line keep the order they were found in.
+    return sorted(found, key=lambda finding: (str(finding.path), finding.line))
 
 
 def journeys_check_report(content_dir: Path) -> CheckReport:

@@ -175,6 +175,8 @@ def parse_when(path: Path, entry: Mapping[str, Any]) -> tuple[Offset | None, lis
     from_release = "day" in when
     from_claim = "days_after_claim" in when or "months_after_claim" in when
     if from_release == from_claim:
+        if problems:  # a misspelt offset is why neither is there; one finding is enough
+            return None, problems
         problems.append(ContentError(path, line, "`when` must count from the release day or from the claim",
                                      "Give either `day` or `days_after_claim`/`months_after_claim`, not both"))
         return None, problems

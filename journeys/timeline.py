@@ -40,6 +40,10 @@ ROW_GAP = 28
 TITLE_SIZE, HEADING_SIZE, LABEL_SIZE = 40, 54, 34
 MARKER_RADIUS, CURRENT_RADIUS = 20, 30
 
+# zlib's usual level: `optimize=True` makes the file about 5% smaller but takes twice as long
+# (bench/timeline_png.py measures both).
+PNG_SAVE_OPTIONS: dict[str, int | bool] = {"compress_level": 6}
+
 # Contrast against their backgrounds is 7:1 or more (WCAG AAA for large text).
 BACKGROUND = (255, 255, 255)
 INK = (20, 20, 20)
@@ -72,6 +76,20 @@ def _font(bold: bool, size: int) -> FontType:
         return ImageFont.truetype(str(path), size)
     # Pillow 10.1+ has a scalable built-in font; it is plainer but keeps the picture working.
     return ImageFont.load_default(size=size)
+
+
+def missing_characters(text: str, bold: bool = False) -> str:
+    """Characters of `text` the picture's font cannot draw (they would show as empty boxes)."""
+    font = _font(bold, TITLE_SIZE)
+    blank = font.getmask("\uffff")  # no font draws this code point, so it gives the "missing" box
+    missing = ""
+    for character in dict.fromkeys(text):
+        if character.isspace():
+            continue
+        mask = font.getmask(character)
+        if mask.size == blank.size and bytes(mask) == bytes(blank):
+            missing += character
+    return missing
 
 
 def _fonts() -> _Fonts:
@@ -234,5 +252,5 @@ def draw_timeline(
     info = PngInfo()
     info.add_text("Language", language)
     info.add_text("Software", "Signpost")
-    image.save(buffer, format="PNG", optimize=True, pnginfo=info)
+    image.save(buffer, format="PNG", pnginfo=info, **PNG_SAVE_OPTIONS)
     return buffer.getvalue()
