@@ -172,7 +172,11 @@ class VoiceNotes:
         async with self._lock:
             if self._retention is not None:
                 await asyncio.get_running_loop().run_in_executor(self._executor, self._cache.prune, self._retention)
-            await self._ready_worker()
+            try:
+                await self._ready_worker()
+            except SpeechUnavailable as problem:
+                log.warning("voice notes not available: %s", problem.reason)
+                raise
 
     def key_for(self, text: str, language: str) -> str:
         """The cache key of `text` read in `language`: same words, same voice, same key."""
@@ -192,12 +196,17 @@ class VoiceNotes:
             note = self._cache.get(key)  # made by another caller while this one waited its turn
             if note is not None:
                 return note
-            ogg = await self._synthesise(words, voice_id)
-            self.synthesis_count += 1
             try:
-                return self._cache.put(key, ogg)
-            except NotOggOpus as error:
-                raise SpeechUnavailable(f"opusenc made something that is not Ogg/Opus: {error}") from None
+                ogg = await self._synthesise(words, voice_id)
+                self.synthesis_count += 1
+                try:
+                    return self._cache.put(key, ogg)
+                except NotOggOpus as error:
+                    raise SpeechUnavailable(f"opusenc made something that is not Ogg/Opus: {error}") from None
+            except SpeechUnavailable as problem:
+                # The reason is for whoever runs the bot; the words being read are never logged.
+                log.warning("voice note not made (%s, %d characters): %s", voice_id, len(words), problem.reason)
+                raise
 
     def remember_file_id(self, key: str, file_id: str) -> None:
         """Keep Telegram's file id for a sent note, on disk, so it is reused even after a restart."""
@@ -299,7 +308,6 @@ class VoiceNotes:
         if not isinstance(reply, WorkerReady):
             detail = reply.detail if isinstance(reply, WorkerFailed) else repr(reply)
             reason = f"speech could not start: {detail}"
-            log.warning("voice notes: %s", reason)
             self._stop_worker()
             self._start_failed = (time.monotonic(), reason)
             raise SpeechUnavailable(reason)

@@ -124,6 +124,19 @@ def test_too_slow_gives_speech_unavailable_and_the_next_note_works(tmp_path: Pat
     assert_real_voice_note(note, tmp_path)
 
 
+def test_a_cancelled_request_leaves_the_next_one_working(tmp_path: Path) -> None:
+    async def body(notes: VoiceNotes) -> VoiceNote:
+        await notes.start()
+        waiting = asyncio.create_task(notes.voice_note(MEDIUM_TEXT, "en"))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        return await notes.voice_note(SENTENCES["pl"], "pl")
+
+    assert_real_voice_note(run_with_notes(tmp_path, body), tmp_path)
+
+
 def test_missing_opusenc_gives_a_plain_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty_bin = tmp_path / "empty-bin"
     empty_bin.mkdir()
