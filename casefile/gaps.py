@@ -53,5 +53,5 @@ def top_unknown_terms(session: Session, limit: int = 20, language: str | None = 
     query = select(UnknownTerm.term, total).group_by(UnknownTerm.term)
     if language is not None:
         query = query.where(UnknownTerm.language == language)
-    rows = session.execute(query.order_by(total.desc(), UnknownTerm.term).limit(limit)).tuples()
+    rows = session.execute(query.order_by(total.desc(), UnknownTerm.term).limit(limit))
     return [(term, int(count)) for term, count in rows]

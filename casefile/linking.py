@@ -13,8 +13,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casefile import audit
@@ -41,6 +43,28 @@ LOCK_AFTER_FAILURES = 5
 LOCK_FOR = timedelta(hours=1)
 FAILURE_WINDOW = timedelta(hours=1)
 _SEPARATORS = str.maketrans("", "", " -_.\t")
+
+# Built once: redeeming runs for every guess, so it avoids rebuilding statements each time.
+_ATTEMPTS_FOR_CHAT = (
+    select(LinkAttempt.failures, LinkAttempt.window_start, LinkAttempt.locked_until)
+    .where(LinkAttempt.channel == bindparam("channel"), LinkAttempt.chat_id == bindparam("chat"))
+    .with_for_update()
+)
+_CODE_BY_HASH = (
+    select(LinkCode.id, LinkCode.person_id, LinkCode.worker_id, LinkCode.expires_at, LinkCode.used_at,
+           LinkCode.revoked_at)
+    .where(LinkCode.code_hash == bindparam("code_hash"))
+    .with_for_update()
+)
+_COUNT_CODE_ATTEMPT = (
+    update(LinkCode).where(LinkCode.id == bindparam("code_id")).values(attempts=LinkCode.attempts + 1)
+)
+_SET_ATTEMPTS = (
+    update(LinkAttempt)
+    .where(LinkAttempt.channel == bindparam("for_channel"), LinkAttempt.chat_id == bindparam("chat"))
+    .values(failures=bindparam("new_failures"), window_start=bindparam("new_window_start"),
+            locked_until=bindparam("new_locked_until"))
+)
 
 
 @dataclass(frozen=True)
@@ -146,43 +170,30 @@ def redeem_link_code(
     """Link this chat to whoever the code was for, or raise LinkCodeInvalid / ChatLocked.
 
     Every wrong, used or run-out code counts against the chat; the fifth in an hour locks it for an hour.
+    Guesses are the common case here, so the failure path uses plain SQL statements and no ORM objects.
     """
     now = aware_now(now)
     chat = str(chat_id)
-    hasher = hasher or default_hasher()
+    normalised = normalise_code(code)
+    # Hash before taking any lock: scrypt is the slow part.
+    code_hash = (hasher or default_hasher()).hash(normalised) if normalised else None
     begin_write(session)
     try:
-        attempts = session.scalars(
-            select(LinkAttempt)
-            .where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
+        connection = session.connection()
+        attempts = connection.execute(_ATTEMPTS_FOR_CHAT, {"channel": channel, "chat": chat}).first()
         if attempts is not None and attempts.locked_until is not None and attempts.locked_until > now:
             raise ChatLocked(attempts.locked_until)
-        normalised = normalise_code(code)
-        row = None
-        if normalised is not None:
-            row = session.scalars(
-                select(LinkCode)
-                .where(LinkCode.code_hash == hasher.hash(normalised))
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).first()
-        problem: LinkCodeInvalid | None = None
-        if row is None:
-            problem = LinkCodeInvalid()
-        elif row.used_at is not None:
-            problem = LinkCodeUsed()
-        elif row.revoked_at is not None or row.expires_at <= now:
-            problem = LinkCodeExpired()
-        if problem is not None or row is None:
-            if row is not None:
-                row.attempts += 1
-            _count_failure(session, attempts, channel, chat, now)
+        found = None
+        if code_hash is not None:
+            found = connection.execute(_CODE_BY_HASH, {"code_hash": code_hash}).first()
+        problem = _problem_with(found, now)
+        if problem is not None:
+            if found is not None:
+                connection.execute(_COUNT_CODE_ATTEMPT, {"code_id": found.id})
+            locked_until = _count_failure(session, attempts, channel, chat, now)
             session.commit()
-            raise problem or LinkCodeInvalid()
-        link = _link(session, row, channel, chat, now)
+            raise ChatLocked(locked_until) if locked_until else problem
+        link = _link(session, found, channel, chat, now)
         session.commit()
         return link
     except BaseException:
@@ -190,36 +201,55 @@ def redeem_link_code(
         raise
 
 
-def _count_failure(session: Session, attempts: LinkAttempt | None, channel: str, chat: str,
-                   now: datetime) -> None:
+def _problem_with(found: Row[Any] | None, now: datetime) -> LinkCodeInvalid | None:
+    if found is None:
+        return LinkCodeInvalid()
+    if found.used_at is not None:
+        return LinkCodeUsed()
+    if found.revoked_at is not None or found.expires_at <= now:
+        return LinkCodeExpired()
+    return None
+
+
+def _count_failure(
+    session: Session, attempts: Row[Any] | None, channel: str, chat: str, now: datetime
+) -> datetime | None:
+    """Count a wrong code against the chat; returns the lock-out end if this one locked it."""
+    connection = session.connection()
     if attempts is None:
-        attempts = LinkAttempt(channel=channel, chat_id=chat, failures=0, window_start=now)
-        session.add(attempts)
-    elif attempts.window_start + FAILURE_WINDOW <= now or attempts.locked_until is not None:
-        attempts.failures, attempts.window_start, attempts.locked_until = 0, now, None
-    attempts.failures += 1
-    if attempts.failures >= LOCK_AFTER_FAILURES:
-        attempts.locked_until = now + LOCK_FOR
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        first = insert(LinkAttempt).values(channel=channel, chat_id=chat, failures=1, window_start=now)
+        # Another request from the same chat may have inserted the row a moment ago.
+        connection.execute(first.on_conflict_do_update(
+            index_elements=[LinkAttempt.channel, LinkAttempt.chat_id],
+            set_={"failures": LinkAttempt.failures + 1},
+        ))
+        return None
+    if attempts.window_start + FAILURE_WINDOW <= now or attempts.locked_until is not None:
+        failures, window_start = 1, now
+    else:
+        failures, window_start = attempts.failures + 1, attempts.window_start
+    locked_until = now + LOCK_FOR if failures >= LOCK_AFTER_FAILURES else None
+    connection.execute(_SET_ATTEMPTS, {"for_channel": channel, "chat": chat, "new_failures": failures,
+                                       "new_window_start": window_start, "new_locked_until": locked_until})
+    if locked_until is not None:
         audit.record(session, SystemActor(f"chat:{channel}"), "link_code.locked", "chat", outcome=audit.DENIED,
-                     detail=f"{LOCK_AFTER_FAILURES} wrong codes", now=now)
-        session.flush()
-        # The fifth wrong code is committed with the lock, then the chat is told to wait.
-        session.commit()
-        raise ChatLocked(attempts.locked_until)
+                     detail=f"{LOCK_AFTER_FAILURES} wrong codes within an hour", now=now)
+    return locked_until
 
 
-def _link(session: Session, row: LinkCode, channel: str, chat: str, now: datetime) -> ChatLink:
-    row.used_at = now
+def _link(session: Session, found: Row[Any], channel: str, chat: str, now: datetime) -> ChatLink:
+    session.execute(update(LinkCode).where(LinkCode.id == found.id).values(used_at=now))
     link = session.scalars(
         select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat)
     ).first()
     if link is None:
         link = ChatLink(channel=channel, chat_id=chat, linked_at=now)
         session.add(link)
-    link.person_id, link.worker_id, link.linked_at = row.person_id, row.worker_id, now
+    link.person_id, link.worker_id, link.linked_at = found.person_id, found.worker_id, now
     session.execute(delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat))
     audit.record(session, SystemActor(f"chat:{channel}"), "write.chat_link", "chat_link",
-                 subject_id=row.id, person_id=row.person_id, detail="linked with a code", now=now)
+                 subject_id=found.id, person_id=found.person_id, detail="linked with a code", now=now)
     session.flush()
     return link
 

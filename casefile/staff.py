@@ -92,17 +92,16 @@ def caseload(session: Session, worker_id: int, today: date, now: datetime) -> li
         next_appointments = {
             row.person_id: row for row in session.execute(select(ranked).where(ranked.c.rank == 1))
         }
-        unseen = dict(
-            session.execute(
-                select(CaseUpdate.person_id, func.count())
-                .where(
-                    CaseUpdate.person_id.in_(mine),
-                    CaseUpdate.tell_person.is_(True),
-                    CaseUpdate.seen_at.is_(None),
-                )
-                .group_by(CaseUpdate.person_id)
-            ).tuples()
+        unseen_rows = session.execute(
+            select(CaseUpdate.person_id, func.count())
+            .where(
+                CaseUpdate.person_id.in_(mine),
+                CaseUpdate.tell_person.is_(True),
+                CaseUpdate.seen_at.is_(None),
+            )
+            .group_by(CaseUpdate.person_id)
         )
+        unseen = {person_id: int(count) for person_id, count in unseen_rows}
         unit.detail = f"{len(people)} people"
         rows: list[CaseloadRow] = []
         for assignment, ref, name, stage in people:
