@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine
 from bot.conversation.core import Conversation
 from bot.settings import Settings
 from casefile import db
+from casefile.errors import CasefileError
 from glossary.live import LiveGlossary
+from glossary.load import ContentError
 
 
 @dataclass
@@ -25,10 +27,29 @@ class App:
         self.engine.dispose()
 
 
+class StartupProblem(Exception):
+    """Signpost cannot start; the message says why and what to do, in plain words."""
+
+
 def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: datetime.now(UTC)) -> App:
-    """Open the database (refusing an outdated schema), load checked content, make the conversation."""
-    engine, sessions = db.open_database(settings.database_url)
-    glossary = LiveGlossary(settings.content_dir)
+    """Open the database (refusing an outdated schema), load checked content, make the conversation.
+
+    Raises StartupProblem with a message for the person at the keyboard; never starts half-ready.
+    """
+    try:
+        engine, sessions = db.open_database(settings.database_url)
+    except CasefileError as problem:
+        raise StartupProblem(problem.message) from problem
+    try:
+        glossary = LiveGlossary(settings.content_dir)
+    except ContentError as problem:
+        engine.dispose()
+        findings = getattr(problem, "findings", ())
+        lines = [finding.format() for finding in findings] or [str(problem)]
+        raise StartupProblem(
+            "The content has errors, so Signpost will not start:\n" + "\n".join(lines)
+            + "\nFix them (signpost content check lists them), then start again."
+        ) from problem
     if watch_content:
         glossary.start_watching()
         glossary.install_sighup_handler()

@@ -31,15 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_chat(args: argparse.Namespace) -> int:
-    from bot.app import build_app
+    from bot.app import StartupProblem, build_app
     from bot.channels import terminal
-    from casefile import errors
 
     settings = Settings.from_env()
     try:
         app = build_app(settings, watch_content=sys.stdin.isatty())
-    except errors.CasefileError as problem:
-        print(problem.message, file=sys.stderr)
+    except StartupProblem as problem:
+        print(problem, file=sys.stderr)
         return 1
     try:
         chat_id = "local"
@@ -94,10 +93,9 @@ def _speaker(settings: Settings):
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from bot.app import build_app
+    from bot.app import StartupProblem, build_app
     from bot.channels.telegram import TelegramChannel, TelegramOptions
     from bot.voice import VoiceNotes
-    from casefile import errors
 
     settings = Settings.from_env()
     if not settings.telegram_token:
@@ -107,8 +105,8 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = build_app(settings)
-    except errors.CasefileError as problem:
-        print(problem.message, file=sys.stderr)
+    except StartupProblem as problem:
+        print(problem, file=sys.stderr)
         return 1
     host, _, port = settings.webhook_listen.rpartition(":")
     options = TelegramOptions(

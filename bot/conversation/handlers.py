@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot.replies import glossary as glossary_replies
-
 from bot import i18n
 from bot.conversation import person_answers
 from bot.conversation.intents import Intent, route
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
+from bot.replies import glossary as glossary_replies
 
 if TYPE_CHECKING:
     from bot.conversation.core import Conversation, Turn
