@@ -33,6 +33,7 @@ _LANGUAGE_CODE = re.compile(r"^([a-z]{2})?$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Characters MarkdownV2 reserves; they must be escaped with a backslash when meant literally.
 _MARKDOWN_V2_RESERVED = set("_*[]()~`>#+-=|{}.!")
+_TEXT_BUTTON = "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
 _INLINE_BUTTON_ACTIONS = (
     "callback_data", "url", "web_app", "login_url", "switch_inline_query",
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
@@ -189,10 +190,10 @@ def check_text(text: Any, parse_mode: str | None, *, caption: bool = False) -> s
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        raise bad_request(_TEXT_BUTTON)
     actions = [name for name in _INLINE_BUTTON_ACTIONS if name in button]
     if len(actions) != 1:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        raise bad_request(_TEXT_BUTTON)
     data = button.get("callback_data")
     if "callback_data" in button and (
         not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES
@@ -211,7 +212,8 @@ def check_reply_markup(markup: Any) -> None:
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+            raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of '
+                              "Arrays")
         for row in rows:
             for button in row:
                 _check_inline_button(button)

@@ -19,7 +19,8 @@ HELP = """Type a message (or a /command) and press Enter to send it as the perso
 
 
 def _show(message: SentMessage) -> str:
-    line = f"bot › {message.plain_text}" if message.kind == "message" else f"bot › [{message.kind}] {message.plain_text}"
+    label = "" if message.kind == "message" else f"[{message.kind}] "
+    line = f"bot › {label}{message.plain_text}"
     if message.upload is not None:
         line += f" ({len(message.upload.data)} bytes, {message.upload.content_type})"
     if message.button_labels:

@@ -29,24 +29,20 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-import httpx
-
-from bot.testing.standin_api import InjectedFailure, StandInState, WebhookConfig, coerce_params
 from bot.testing.standin_checks import ApiError, bad_request
+from bot.testing.standin_delivery import UpdateDelivery
 from bot.testing.standin_http import BodyError, HttpRequest, HttpResponse, HttpServer, parse_body
 from bot.testing.standin_limits import RateLimits, SendLimits
+from bot.testing.standin_methods import WebhookConfig, coerce_params
 from bot.testing.standin_objects import Call, SentMessage, WebhookDelivery
+from bot.testing.standin_state import InjectedFailure, StandInState
 
 DEFAULT_TOKEN = "123456789:SIGNPOST-test-token_0123456789abcdef"
 HOST = "127.0.0.1"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-WEBHOOK_ATTEMPTS = 3
 
 _API_PATH = re.compile(r"^/bot([^/]*)/([A-Za-z]*)/?$")
 _FILE_PATH = re.compile(r"^/file/bot([^/]*)/(.+)$")
 _WELL_FORMED_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
-_CONFLICT = "conflict"
-_WOKEN = "woken"
 
 CallPredicate = Callable[[Call], bool]
 
@@ -81,10 +77,7 @@ class TelegramStandIn:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._start_error: BaseException | None = None
         self._server: HttpServer | None = None
-        self._http: httpx.AsyncClient | None = None
-        self._webhook_queue: asyncio.Queue[tuple[dict[str, Any], WebhookConfig]] | None = None
-        self._webhook_task: asyncio.Task[None] | None = None
-        self._poll_waiter: asyncio.Future[str] | None = None
+        self._delivery: UpdateDelivery | None = None
 
     # ----- life cycle -----------------------------------------------------------------------
 
@@ -93,7 +86,6 @@ class TelegramStandIn:
             raise RuntimeError("the Telegram stand-in is already running")
         ready = threading.Event()
         self._start_error = None
-        self._poll_waiter = None
         self._thread = threading.Thread(target=self._run, args=(ready,), name="telegram-standin", daemon=True)
         self._thread.start()
         ready.wait()
@@ -149,18 +141,14 @@ class TelegramStandIn:
     async def _open(self) -> None:
         self._server = HttpServer(self._handle)
         self._port = await self._server.start(HOST, self._requested_port)
-        self._http = httpx.AsyncClient(timeout=10.0)
-        self._webhook_queue = asyncio.Queue()
-        self._webhook_task = asyncio.create_task(self._webhook_worker())
+        self._delivery = UpdateDelivery(self._state)
+        await self._delivery.open()
 
     async def _close(self) -> None:
-        if self._webhook_task is not None:
-            self._webhook_task.cancel()
-            await asyncio.gather(self._webhook_task, return_exceptions=True)
         if self._server is not None:
             await self._server.close()
-        if self._http is not None:
-            await self._http.aclose()
+        if self._delivery is not None:
+            await self._delivery.close()
 
     # ----- addresses and settings -----------------------------------------------------------
 
@@ -240,8 +228,7 @@ class TelegramStandIn:
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
         """Any other update, given as a Bot API dict; an update_id is added when missing."""
         if "update_id" not in update:
-            with self._state.lock:
-                update = self._state._stamp(update)
+            update = self._state.stamp(update)
         return self._dispatch(update)
 
     def message_update(self, chat_id: int | str, text: str, *, user_id: int | None = None,
@@ -252,17 +239,15 @@ class TelegramStandIn:
 
     def _dispatch(self, update: dict[str, Any]) -> dict[str, Any]:
         webhook = self._state.enqueue(update)
-        loop = self._loop
-        if loop is None or self._thread is None:
+        loop, delivery = self._loop, self._delivery
+        if loop is None or delivery is None or self._thread is None:
             if webhook is not None:
                 raise RuntimeError("start the Telegram stand-in before pushing to a webhook")
-            return update
+            return update  # waits in the queue for the first getUpdates
         if webhook is not None:
-            queue = self._webhook_queue
-            assert queue is not None
-            loop.call_soon_threadsafe(queue.put_nowait, (update, webhook))
+            loop.call_soon_threadsafe(delivery.send_to_webhook, update, webhook)
         else:
-            loop.call_soon_threadsafe(self._wake_poller)
+            loop.call_soon_threadsafe(delivery.wake_poller)
         return update
 
     # ----- what the bot did -----------------------------------------------------------------
@@ -325,7 +310,8 @@ class TelegramStandIn:
                                          f"saw {len(found)}; last calls: {seen}")
                 self._state.changed.wait(remaining)
 
-    async def wait_for_async(self, what: str | CallPredicate, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    async def wait_for_async(self, what: str | CallPredicate, count: int = 1,
+                             timeout: float = 5.0) -> list[Call]:
         return await asyncio.to_thread(self.wait_for, what, count, timeout)
 
     @staticmethod
@@ -361,7 +347,7 @@ class TelegramStandIn:
             return list(self._state.webhook_deliveries)
 
     def reset(self) -> None:
-        """Forget calls, messages, updates, failures, blocks, commands and webhook; keep limits and latency."""
+        """Forgets calls, messages, updates, failures, blocks, commands and webhook; keeps limits, latency."""
         self._state.reset()
 
     # ----- trouble on purpose ---------------------------------------------------------------
@@ -405,12 +391,12 @@ class TelegramStandIn:
         Blocks the calling thread: from an async test sharing a loop with the bot, use
         `deliver_webhook_async`.
         """
-        loop = self._loop
-        if loop is None or self._thread is None:
+        loop, delivery = self._loop, self._delivery
+        if loop is None or delivery is None or self._thread is None:
             raise RuntimeError("start the Telegram stand-in first")
         if threading.current_thread() is self._thread:
             raise RuntimeError("deliver_webhook cannot be called from the stand-in's own thread")
-        future = asyncio.run_coroutine_threadsafe(self._post_update(url, update, secret_token), loop)
+        future = asyncio.run_coroutine_threadsafe(delivery.post_update(url, update, secret_token), loop)
         status, error = future.result(timeout)
         if status is None:
             raise ConnectionError(f"could not deliver the update to {url}: {error}")
@@ -420,72 +406,7 @@ class TelegramStandIn:
                                     timeout: float = 10.0) -> int:
         return await asyncio.to_thread(self.deliver_webhook, url, update, secret_token, timeout)
 
-    async def _post_update(self, url: str, update: dict[str, Any],
-                           secret_token: str | None) -> tuple[int | None, str | None]:
-        assert self._http is not None
-        headers = {SECRET_HEADER: secret_token} if secret_token else {}
-        try:
-            response = await self._http.post(url, json=update, headers=headers)
-        except httpx.HTTPError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
-        return response.status_code, None
-
-    async def _webhook_worker(self) -> None:
-        # One at a time, in order, retrying a little, as Telegram does for a webhook that fails.
-        assert self._webhook_queue is not None
-        while True:
-            update, config = await self._webhook_queue.get()
-            for attempt in range(WEBHOOK_ATTEMPTS):
-                status, error = await self._post_update(config.url, update, config.secret_token)
-                delivered = status is not None and 200 <= status < 300
-                finished = delivered or attempt == WEBHOOK_ATTEMPTS - 1
-                self._state.record_webhook_delivery(
-                    WebhookDelivery(update_id=update["update_id"], url=config.url, status=status, error=error),
-                    finished=finished)
-                if delivered:
-                    break
-                await asyncio.sleep(0.05 * 4**attempt)
-
-    def _flush_pending_to_webhook(self) -> None:
-        webhook = self._state.webhook
-        if webhook is None or not self._state.deliver_via_webhook or self._webhook_queue is None:
-            return
-        for update in self._state.take_pending_for_webhook():
-            self._webhook_queue.put_nowait((update, webhook))
-
     # ----- serving --------------------------------------------------------------------------
-
-    def _wake_poller(self) -> None:
-        if self._poll_waiter is not None and not self._poll_waiter.done():
-            self._poll_waiter.set_result(_WOKEN)
-
-    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        offset, limit, timeout = params.get("offset"), params.get("limit") or 100, params.get("timeout") or 0
-        allowed = params.get("allowed_updates")
-        if allowed is not None and not isinstance(allowed, list):
-            raise bad_request("can't parse allowed_updates JSON array")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0, timeout)
-        # Telegram lets one long poll wait at a time; a newer one ends the older with 409.
-        if self._poll_waiter is not None and not self._poll_waiter.done():
-            self._poll_waiter.set_result(_CONFLICT)
-        while True:
-            updates = self._state.take_updates(offset, limit, allowed)
-            remaining = deadline - loop.time()
-            if updates or remaining <= 0:
-                return updates
-            waiter: asyncio.Future[str] = loop.create_future()
-            self._poll_waiter = waiter
-            try:
-                outcome = await asyncio.wait_for(waiter, remaining)
-            except TimeoutError:
-                outcome = _WOKEN
-            finally:
-                if self._poll_waiter is waiter:
-                    self._poll_waiter = None
-            if outcome == _CONFLICT:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only "
-                                    "one bot instance is running")
 
     def _check_token(self, token: str) -> None:
         if token == self._state.token:
@@ -534,12 +455,13 @@ class TelegramStandIn:
                 return HttpResponse(status=0, drop_connection=True)
             if failure is not None:
                 raise _injected_error(failure.status, failure.description, failure.retry_after)
+            assert self._delivery is not None
             if method == "getUpdates":
-                result: Any = await self._get_updates(params)
+                result: Any = await self._delivery.get_updates(params)
             else:
                 result = self._state.call(method, params, files)
             if method == "setWebhook":
-                self._flush_pending_to_webhook()
+                self._delivery.flush_pending_to_webhook()
             status, payload = 200, {"ok": True, "result": result}
         except ApiError as error:
             status, payload = error.status, error.payload()

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import wave
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -44,7 +44,7 @@ from telegram.ext import (
 from bot.testing import DEFAULT_TOKEN, RateLimits, TelegramStandIn
 from bot.testing.standin_limits import SendLimits
 
-Scenario = Callable[[TelegramStandIn], Awaitable[None]]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def bot_for(standin: TelegramStandIn, token: str | None = None) -> Bot:
 
 
 def keyboard(*labels: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=label.lower()) for label in labels]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=text.lower()) for text in labels]])
 
 
 def free_port() -> int:
@@ -93,9 +93,10 @@ def png(width: int, height: int) -> bytes:
 
 
 @asynccontextmanager
-async def polling_app(standin: TelegramStandIn, *handlers: Any) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    app = ApplicationBuilder().token(standin.token).base_url(standin.base_url) \
-        .base_file_url(standin.base_file_url).build()
+async def polling_app(standin: TelegramStandIn, *handlers: Any) -> AsyncIterator[AnyApplication]:
+    """A real Application long-polling the stand-in, with `handlers`, for the length of the block."""
+    app = (ApplicationBuilder().token(standin.token).base_url(standin.base_url)
+           .base_file_url(standin.base_file_url).build())
     for handler in handlers:
         app.add_handler(handler)
     async with app:
@@ -327,7 +328,8 @@ def test_every_body_encoding_is_understood(standin: TelegramStandIn) -> None:
         file_id = upload.json()["result"]["document"]["file_id"]
         by_id = client.post(f"{api}/sendDocument", data={"chat_id": "5", "document": file_id})
         by_get = client.get(f"{api}/getMe")
-        bad_json = client.post(f"{api}/sendMessage", content=b"{oops", headers={"content-type": "application/json"})
+        bad_json = client.post(f"{api}/sendMessage", content=b"{oops",
+                               headers={"content-type": "application/json"})
     assert [r.status_code for r in (as_json, as_form, upload, by_id, by_get)] == [200] * 5
     assert bad_json.status_code == 400 and bad_json.json()["ok"] is False
     assert as_json.json()["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "A"
@@ -361,8 +363,9 @@ async def echo(update: TelegramUpdate, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def test_application_conversation_over_long_polling(standin: TelegramStandIn) -> None:
     async def scenario() -> None:
-        async with polling_app(standin, CommandHandler("start", reply_to_start), CallbackQueryHandler(on_button),
-                               MessageHandler(filters.TEXT & ~filters.COMMAND, echo)):
+        handlers = (CommandHandler("start", reply_to_start), CallbackQueryHandler(on_button),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+        async with polling_app(standin, *handlers):
             standin.push_command(42, "start", first_name="Sam")
             hello = await standin.pop_async(42)
             assert hello.plain_text == "Hello Sam" and hello.button_labels == ["Yes", "No"]
@@ -560,6 +563,7 @@ def test_demo_console_runs_and_quits() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        busy = subprocess.run([sys.executable, "-m", "bot.testing.telegram_standin", "--port",
-                               str(taken.getsockname()[1])], input="", capture_output=True, text=True, timeout=20)
+        port_in_use = str(taken.getsockname()[1])
+        command = [sys.executable, "-m", "bot.testing.telegram_standin", "--port", port_in_use]
+        busy = subprocess.run(command, input="", capture_output=True, text=True, timeout=20)
     assert busy.returncode == 1 and "Could not listen" in busy.stdout
