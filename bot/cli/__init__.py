@@ -13,9 +13,12 @@ from collections.abc import Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.run",
+    "bot.cli.db",
+    "bot.cli.link",
     "bot.cli.content",
     "bot.cli.explain",
     "bot.cli.journeys",
+    "bot.cli.chat",
 )
 
 
