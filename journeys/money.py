@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -72,7 +72,7 @@ class ClaimFacts:
     """What the case file knows about the Universal Credit claim."""
 
     claim_date: date | None = None
-    steps_done: frozenset[str] = field(default_factory=frozenset)
+    steps_done: Set[str] = field(default_factory=frozenset)  # money step keys ticked off
 
 
 @dataclass(frozen=True)
