@@ -110,6 +110,13 @@ def display_code(code: str) -> str:
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str  # grouped for display, like K7QM-4XTR; shown once, never stored
+    expires_at: datetime
+    link_code_id: int
+
+
 def issue_link_code(
     session: Session,
     actor: Actor,
@@ -121,6 +128,20 @@ def issue_link_code(
     hasher: CodeHasher | None = None,
 ) -> str:
     """A new one-time code for a person (or a worker), shown once. Older unused codes stop working."""
+    return issue_code(session, actor, person_id, worker_id, days, now=now, hasher=hasher).code
+
+
+def issue_code(
+    session: Session,
+    actor: Actor,
+    person_id: int | None = None,
+    worker_id: int | None = None,
+    days: int = DEFAULT_DAYS,
+    *,
+    now: datetime | None = None,
+    hasher: CodeHasher | None = None,
+) -> IssuedCode:
+    """Like `issue_link_code`, with when the code runs out (for the command line and staff tools)."""
     if (person_id is None) == (worker_id is None):
         raise InvalidInput("A link code is for one person or one worker.")
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
@@ -155,7 +176,7 @@ def issue_link_code(
         unit.detail = f"expires {row.expires_at.isoformat()}"
         if person_id is not None:
             unit.record_change("link_code.issued", "link_code", row.id, {}, {"expires_at": row.expires_at})
-        return display_code(code)
+        return IssuedCode(code=display_code(code), expires_at=row.expires_at, link_code_id=row.id)
 
 
 def redeem_link_code(
