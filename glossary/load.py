@@ -1,0 +1,221 @@
+"""Reading the editors' glossary files (`content/glossary/*.yaml`) into a `Glossary`.
+
+Loading is all or nothing: anything that cannot be built into an entry raises `ContentError` with the
+file and line, so the bot never serves half a glossary. The editors' checker (`signpost content check`)
+does the full validation (plain words, sentence length, translations of core entries...); this module
+only refuses what it cannot build. The format is `content/glossary/SCHEMA.md`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+
+from glossary.findings import Finding
+from glossary.model import Entry, Glossary, Meaning, Translation
+
+GLOSSARY_FOLDER = "glossary"
+TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
+_MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
+_ENTRY_FIELDS = frozenset(
+    {"term", "category", "meanings", "aliases", "misspellings", "related", "replaced_by", "core",
+     *_MEANING_FIELDS}
+)
+
+
+class ContentError(Exception):
+    """Content that cannot be loaded, with the place and the fix an editor needs."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.format())
+        self.finding = finding
+
+
+def _fail(path: Path, line: int, problem: str, fix: str) -> ContentError:
+    return ContentError(Finding(path=path, line=line, problem=problem, fix=fix))
+
+
+def glossary_files(content_dir: Path) -> list[Path]:
+    """The glossary's YAML files in a stable order (SCHEMA.md and other files are not content)."""
+    return sorted((content_dir / GLOSSARY_FOLDER).glob("*.yaml"))
+
+
+def load_glossary(content_dir: Path) -> Glossary:
+    """Every entry of every `content_dir/glossary/*.yaml`, or ContentError at the first unbuildable one."""
+    folder = content_dir / GLOSSARY_FOLDER
+    if not folder.is_dir():
+        raise _fail(folder, 0, "the glossary folder is missing", f"Create {folder} with one YAML file per category")
+    yaml = YAML(typ="safe")  # the C parser (ruamel.yaml.clib) when installed: about 7x faster
+    entries: list[Entry] = []
+    first_seen: dict[str, Entry] = {}
+    for path in glossary_files(content_dir):
+        for entry in _load_file(yaml, path):
+            earlier = first_seen.get(entry.key)
+            if earlier is not None:
+                raise _fail(
+                    path, entry.line, f"the term {entry.term!r} is already an entry in {earlier.source.name} "
+                    f"line {earlier.line}", "Keep one entry and move anything useful from the other into it")
+            first_seen[entry.key] = entry
+            entries.append(entry)
+    return Glossary(entries)
+
+
+def _load_file(yaml: YAML, path: Path) -> list[Entry]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(path, 0, f"the file cannot be read ({error})", "Save it as UTF-8 text") from error
+    try:
+        root = yaml.compose(text)
+        data = yaml.constructor.construct_document(root) if root is not None else None
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        problem = (error.problem or error.context or "the YAML is not valid").rstrip(".")
+        raise _fail(path, line, f"this is not valid YAML: {problem}",
+                    "Check the indentation and quotes on this line and the one above") from error
+    except YAMLError as error:
+        raise _fail(path, 0, f"this is not valid YAML: {error}", "Check the file against SCHEMA.md") from error
+
+    if not isinstance(data, dict) or not isinstance(root, MappingNode):
+        raise _fail(path, 1, "the file is not a mapping with `category` and `entries`",
+                    "Start the file with `category:` and `entries:` as SCHEMA.md shows")
+    category = data.get("category")
+    if not isinstance(category, str) or not category.strip():
+        raise _fail(path, 1, "the file has no `category`", f"Add `category: {path.stem}` at the top")
+    raw_entries = data.get("entries")
+    entries_node = _child(root, "entries")
+    if not isinstance(raw_entries, list) or not isinstance(entries_node, SequenceNode):
+        raise _fail(path, _line(entries_node, 1), "`entries` is missing or is not a list",
+                    "Write `entries:` and then one `- term: ...` block per word")
+    return [
+        _entry(path, _line(node, 0), raw, node, category.strip())
+        for raw, node in zip(raw_entries, entries_node.value, strict=True)
+    ]
+
+
+def _child(node: Node | None, key: str) -> Node | None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == key:
+                return value_node
+    return None
+
+
+def _line(node: Node | None, default: int) -> int:
+    return node.start_mark.line + 1 if node is not None else default
+
+
+def _text(path: Path, line: int, raw: Mapping[str, Any], field: str, *, required: bool = False) -> str | None:
+    value = raw.get(field)
+    if value is None:
+        if required:
+            raise _fail(path, line, f"this entry has no `{field}`", f"Add `{field}:` as SCHEMA.md shows")
+        return None
+    if isinstance(value, bool | int | float):
+        raise _fail(path, line, f"`{field}` is {value!r}, not words",
+                    f"Put the value of `{field}` in quotes if it is meant as words")
+    if not isinstance(value, str):
+        raise _fail(path, line, f"`{field}` should be words, not a list or a block", "Write it on one line")
+    stripped = " ".join(value.split())
+    if required and not stripped:
+        raise _fail(path, line, f"`{field}` is empty", f"Write the {field.replace('_', ' ')}")
+    return stripped or None
+
+
+def _names(path: Path, line: int, raw: Mapping[str, Any], field: str) -> tuple[str, ...]:
+    value = raw.get(field)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise _fail(path, line, f"`{field}` should be a list of words",
+                    f"Write it as `{field}: [first, second]` and quote values like \"no\" or numbers")
+    return tuple(" ".join(item.split()) for item in value)
+
+
+def _translations(path: Path, line: int, raw: Mapping[str, Any]) -> dict[str, Translation]:
+    value = raw.get("translations")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, line, "`translations` should map a language (cy, pl) to its explanation",
+                    "Write `translations:` then `cy:` and `pl:` each with `explanation:`")
+    result: dict[str, Translation] = {}
+    for language, block in value.items():
+        if language not in TRANSLATED_LANGUAGES:
+            raise _fail(path, line, f"`translations` has the unknown language {language!r}",
+                        "Use cy (Welsh) or pl (Polish)")
+        if not isinstance(block, dict):
+            raise _fail(path, line, f"the {language} translation should have `explanation:`",
+                        f"Write `{language}:` then `explanation:` under it")
+        explanation = _text(path, line, block, "explanation", required=True)
+        assert explanation is not None  # required=True raised otherwise
+        result[language] = Translation(explanation, _text(path, line, block, "for_you"))
+    return result
+
+
+def _meaning(path: Path, line: int, raw: Mapping[str, Any]) -> Meaning:
+    explanation = _text(path, line, raw, "explanation", required=True)
+    assert explanation is not None
+    return Meaning(
+        full_form=_text(path, line, raw, "full_form"),
+        explanation=explanation,
+        for_you=_text(path, line, raw, "for_you"),
+        used_by=_text(path, line, raw, "used_by"),
+        translations=_translations(path, line, raw),
+    )
+
+
+def _entry(path: Path, line: int, raw: object, node: Node, file_category: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise _fail(path, line, "this item of `entries` is not an entry", "Start each entry with `- term: ...`")
+    term = _text(path, line, raw, "term", required=True)
+    assert term is not None
+    line = _line(_child(node, "term"), line)
+    unknown = sorted(str(key) for key in raw if key not in _ENTRY_FIELDS)
+    if unknown:
+        raise _fail(path, line, f"the entry {term!r} has unknown fields: {', '.join(unknown)}",
+                    "Check the spelling of the field names against SCHEMA.md")
+    raw_meanings = raw.get("meanings")
+    if raw_meanings is not None:
+        clashing = [name for name in _MEANING_FIELDS if name in raw]
+        if clashing:
+            raise _fail(path, line, f"the entry {term!r} has `meanings` and also {', '.join(clashing)} at the top",
+                        "Move them into one of the meanings")
+        meanings_node = _child(node, "meanings")
+        if not isinstance(raw_meanings, list) or not raw_meanings or not isinstance(meanings_node, SequenceNode):
+            raise _fail(path, line, f"`meanings` of {term!r} should be a list",
+                        "Write one `- full_form: ...` block per meaning")
+        meanings = []
+        for item, item_node in zip(raw_meanings, meanings_node.value, strict=True):
+            item_line = _line(item_node, line)
+            if not isinstance(item, dict):
+                raise _fail(path, item_line, f"a meaning of {term!r} is not a block with `explanation:`",
+                            "Write each meaning as `- full_form: ...` with `explanation:` under it")
+            meanings.append(_meaning(path, item_line, item))
+    else:
+        meanings = [_meaning(path, line, raw)]
+
+    core = raw.get("core", False)
+    if not isinstance(core, bool):
+        raise _fail(path, line, f"`core` of {term!r} is {core!r}", "Write `core: true` or leave it out")
+    category = _text(path, line, raw, "category") or file_category
+    return Entry(
+        term=term,
+        category=category,
+        meanings=tuple(meanings),
+        aliases=_names(path, line, raw, "aliases"),
+        misspellings=_names(path, line, raw, "misspellings"),
+        related=_names(path, line, raw, "related"),
+        replaced_by=_text(path, line, raw, "replaced_by"),
+        core=core,
+        source=path,
+        line=line,
+    )
