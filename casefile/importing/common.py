@@ -1,0 +1,139 @@
+"""What every feed handler shares: problems, planned rows, the import context and bulk look-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from casefile.actors import SystemActor
+from casefile.errors import CasefileError
+from casefile.models import Agency, Person, Worker
+
+NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
+# Well under SQLite's limit of 32,766 bound values in one statement.
+LOOKUP_CHUNK = 5000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong. `row` is None for the file as a whole."""
+
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message if self.row is None else f"row {self.row}: {self.message}"
+
+
+class ImportRefused(CasefileError):
+    """Nothing was imported. `problems` lists every bad row, in row order."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda problem: (problem.row is not None, problem.row or 0))
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"The file was not imported, because it has {count} {noun}. Nothing was saved.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a row cannot be applied, found when comparing it with what the case file holds."""
+
+    message: str
+
+
+@dataclass
+class Planned:
+    """A row that passed every check, and what importing it will do."""
+
+    row: int
+    action: str  # NEW, CHANGED or UNCHANGED
+    values: dict[str, Any]
+    existing: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportContext:
+    session: Session  # joined to `connection`'s transaction: a service's commit is only a savepoint
+    connection: Connection
+    actor: SystemActor
+    agency_id: int
+    agency_short_name: str
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    id: int
+    closed: bool
+
+
+@dataclass(frozen=True)
+class WorkerKey:
+    id: int
+    agency_id: int
+    agency_short_name: str
+    active: bool
+
+
+def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def people_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, PersonKey]:
+    wanted = sorted(set(refs))
+    found: dict[str, PersonKey] = {}
+    for part in chunks(wanted):
+        rows = connection.execute(select(Person.ref, Person.id, Person.closed_at).where(Person.ref.in_(part)))
+        for ref, person_id, closed_at in rows:
+            found[ref] = PersonKey(person_id, closed_at is not None)
+    return found
+
+
+def workers_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, WorkerKey]:
+    wanted = sorted(set(refs))
+    found: dict[str, WorkerKey] = {}
+    for part in chunks(wanted):
+        rows = connection.execute(
+            select(Worker.ref, Worker.id, Worker.agency_id, Agency.short_name, Worker.active)
+            .join(Agency, Agency.id == Worker.agency_id)
+            .where(Worker.ref.in_(part))
+        )
+        for ref, worker_id, agency_id, short_name, active in rows:
+            found[ref] = WorkerKey(worker_id, agency_id, short_name, bool(active))
+    return found
+
+
+def unknown_person(ref: str) -> str:
+    return f'no person with reference "{ref}". Check the reference, or add the person first.'
+
+
+def closed_person(ref: str) -> str:
+    return f'the file for "{ref}" is closed, so nothing can be added to it.'
+
+
+def unknown_worker(ref: str) -> str:
+    return f'no worker with reference "{ref}". Check the reference, or import the workers first.'
+
+
+def person_problem(people: dict[str, PersonKey], ref: str) -> str | None:
+    """Why rows for this person cannot be imported, or None if they can."""
+    person = people.get(ref)
+    if person is None:
+        return unknown_person(ref)
+    if person.closed:
+        return closed_person(ref)
+    return None

@@ -1,0 +1,174 @@
+"""Release dates from a prison: one row per person, keyed by the person's reference.
+
+This feed can be the whole prison roll (tens of thousands of rows), so it is applied in bulk: one
+statement per kind of write, each run for many rows at once. It writes exactly what
+`records.update_journey` writes for each changed person: the journey row (with its version bumped
+and checked), a case update and an audit event, all in the import's one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from casefile.actors import actor_id, actor_kind, actor_label
+from casefile.errors import ConflictError
+from casefile.importing.common import (
+    CHANGED,
+    NEW,
+    UNCHANGED,
+    ImportContext,
+    Planned,
+    Problem,
+    chunks,
+    people_by_ref,
+    person_problem,
+)
+from casefile.models import AuditEvent, CaseUpdate, JourneyPosition
+from casefile.unit import jsonable
+
+KEY = ("person", "person")
+# A prison's feed is about people still inside; a journey needs a stage to start from.
+STAGE_FOR_NEW = "in_prison"
+_FIELDS = ("release_date", "release_confirmed", "prison")
+
+
+def plan(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[Problem], list[Planned]]:
+    people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
+    ids = sorted({people[v["person"]].id for _, v in rows if v["person"] in people})
+    journeys: dict[int, Any] = {}
+    for part in chunks(ids):
+        for row in ctx.connection.execute(
+            select(JourneyPosition.person_id, JourneyPosition.version, *_columns()).where(
+                JourneyPosition.person_id.in_(part)
+            )
+        ):
+            journeys[row.person_id] = row
+    problems: list[Problem] = []
+    planned: list[Planned] = []
+    for number, values in rows:
+        why = person_problem(people, values["person"])
+        if why:
+            problems.append(Problem(number, why))
+            continue
+        person_id = people[values["person"]].id
+        journey = journeys.get(person_id)
+        wanted = {
+            "release_date": values["release_date"],
+            "release_confirmed": values["confirmed"],
+            "prison": values["prison"] if values["prison"] else (journey.prison if journey else None),
+        }
+        if journey is None:
+            planned.append(Planned(number, NEW, wanted, extra={"person_id": person_id}))
+            continue
+        before = {name: getattr(journey, name) for name in _FIELDS if getattr(journey, name) != wanted[name]}
+        action = CHANGED if before else UNCHANGED
+        planned.append(Planned(number, action, wanted, existing=journey,
+                               extra={"person_id": person_id, "before": before}))
+    return problems, planned
+
+
+def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
+    new = [item for item in planned if item.action == NEW]
+    changed = [item for item in planned if item.action == CHANGED]
+    connection = ctx.connection
+    if new:
+        connection.execute(
+            insert(JourneyPosition),
+            [
+                {"person_id": item.extra["person_id"], "stage": STAGE_FOR_NEW, "updated_at": ctx.now, "version": 1,
+                 **item.values}
+                for item in new
+            ],
+        )
+    if changed:
+        statement = (
+            update(JourneyPosition)
+            .where(
+                JourneyPosition.person_id == bindparam("b_person_id"),
+                JourneyPosition.version == bindparam("b_version"),
+            )
+            .values(
+                release_date=bindparam("b_release_date"),
+                release_confirmed=bindparam("b_release_confirmed"),
+                prison=bindparam("b_prison"),
+                updated_at=ctx.now,
+                version=JourneyPosition.version + 1,
+            )
+        )
+        result = connection.execute(
+            statement,
+            [
+                {"b_person_id": item.extra["person_id"], "b_version": item.existing.version,
+                 **{f"b_{name}": value for name, value in item.values.items()}}
+                for item in changed
+            ],
+        )
+        if result.rowcount != len(changed):
+            # Someone changed one of these journeys after we read it: the whole import is rolled back.
+            raise ConflictError(
+                "Someone changed a release date while this file was being imported, so nothing was saved. "
+                "Please import the file again."
+            )
+    updates = [_case_update(ctx, item) for item in (*new, *changed)]
+    if updates:
+        connection.execute(insert(CaseUpdate), updates)
+        connection.execute(insert(AuditEvent), [_audit_event(ctx, item) for item in (*new, *changed)])
+
+
+def _columns() -> list[Any]:
+    return [getattr(JourneyPosition, name) for name in _FIELDS]
+
+
+def _case_update(ctx: ImportContext, item: Planned) -> dict[str, Any]:
+    if item.action == NEW:
+        before: dict[str, Any] = {}
+        after = {"stage": STAGE_FOR_NEW, **item.values}
+    else:
+        before = item.extra["before"]
+        after = {name: item.values[name] for name in before}
+    return {
+        "person_id": item.extra["person_id"],
+        "worker_id": None,
+        "agency_id": ctx.agency_id,
+        "actor": actor_label(ctx.actor),
+        "at": ctx.now,
+        "kind": "journey.changed",
+        "subject": "journey",
+        "subject_id": item.extra["person_id"],
+        "field": ",".join(sorted(set(before) | set(after)))[:300],
+        "before": {key: jsonable(value) for key, value in before.items()},
+        "after": {key: jsonable(value) for key, value in after.items()},
+        "summary": _summary(before, after),
+        "tell_person": "release_date" in after or "release_confirmed" in after,
+        "seen_at": None,
+    }
+
+
+def _summary(before: dict[str, Any], after: dict[str, Any]) -> str:
+    if "release_date" in after and before.get("release_date") is not None:
+        return "Your release date has changed."
+    if "release_date" in after:
+        return "You have a release date now."
+    if after.get("release_confirmed"):
+        return "Your release date is confirmed."
+    if "release_confirmed" in after:
+        return "Your release date is not confirmed yet."
+    return "There is news about where you are."
+
+
+def _audit_event(ctx: ImportContext, item: Planned) -> dict[str, Any]:
+    return {
+        "at": ctx.now,
+        "actor_kind": actor_kind(ctx.actor),
+        "actor_id": actor_id(ctx.actor),
+        "actor_name": actor_label(ctx.actor),
+        "action": "write.journey",
+        "subject": "journey",
+        "subject_id": item.extra["person_id"],
+        "person_id": item.extra["person_id"],
+        "outcome": "ok",
+        "detail": f"release date from a {ctx.agency_short_name} feed, row {item.row}",
+    }

@@ -1,0 +1,200 @@
+"""Importing one feed: check every row first, then apply all of them in one transaction, or none.
+
+The order is: read each field of each row, find repeated references, then (inside the transaction
+that will do the writing, so nothing can change in between) check each row against the case file.
+Any problem at all and the transaction is rolled back with every problem listed. Otherwise the
+rows are applied through the service layer, the import is audited, and it all commits together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from casefile import audit, directory
+from casefile.actors import SystemActor, actor_label
+from casefile.db import WRITE_OPTION
+from casefile.errors import CasefileError
+from casefile.importing import appointments, people, release_dates, team
+from casefile.importing.common import (
+    CHANGED,
+    NEW,
+    UNCHANGED,
+    ImportContext,
+    ImportRefused,
+    Planned,
+    Problem,
+)
+from casefile.importing.fields import FEED_FIELDS, check_row, field_list, shown
+from casefile.importing.source import Feed
+from casefile.models import Agency, CaseUpdate
+from casefile.unit import aware_now
+
+Plan = Callable[[ImportContext, Sequence[tuple[int, dict[str, Any]]]], tuple[list[Problem], list[Planned]]]
+Apply = Callable[[ImportContext, Sequence[Planned]], None]
+
+
+@dataclass(frozen=True)
+class Handler:
+    key: tuple[str, str]  # (what to call it in messages, which field)
+    plan: Plan
+    apply: Apply
+
+
+HANDLERS: dict[str, Handler] = {
+    "people": Handler(people.KEY, people.plan, people.apply),
+    "release_dates": Handler(release_dates.KEY, release_dates.plan, release_dates.apply),
+    "appointments": Handler(appointments.KEY, appointments.plan, appointments.apply),
+    "workers": Handler(team.KEY, team.plan_workers, team.apply_workers),
+    "assignments": Handler(team.KEY, team.plan_assignments, team.apply_assignments),
+}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    agency: str
+    rows: int
+    new: int
+    changed: int
+    unchanged: int
+    dry_run: bool
+    agency_added: bool
+
+    def summary(self) -> str:
+        rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
+        if self.dry_run:
+            return (f"Checked {rows}: all fine. {self.new} would be new, {self.changed} would change, "
+                    f"{self.unchanged} unchanged. Nothing was saved (dry run).")
+        return f"Imported {rows}: {self.new} new, {self.changed} changed, {self.unchanged} unchanged."
+
+
+def import_feed(
+    engine: Engine, feed: Feed, *, now: datetime | None = None, dry_run: bool = False
+) -> ImportResult:
+    """Import `feed` (see `source.read_feed`). Raises ImportRefused, with every problem, if any row is bad."""
+    moment = aware_now(now)
+    handler = HANDLERS[feed.kind]
+    checked, problems = read_rows(feed, handler.key)
+    actor = SystemActor(f"import:{feed.agency}")
+    with engine.connect() as raw:
+        # On SQLite the write lock is taken at BEGIN, so the checks and the writes see the same data.
+        connection = raw.execution_options(**{WRITE_OPTION: True})
+        outer = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            result = _check_and_apply(session, connection, actor, feed, handler, checked, problems, moment,
+                                      dry_run)
+            session.commit()
+        except BaseException:
+            session.close()
+            outer.rollback()
+            raise
+        session.close()
+        if dry_run:
+            outer.rollback()
+        else:
+            outer.commit()
+        return result
+
+
+def _check_and_apply(
+    session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
+    checked: list[tuple[int, dict[str, Any]]], problems: list[Problem], moment: datetime, dry_run: bool,
+) -> ImportResult:
+    agency_id, added, agency_problem = _agency(session, actor, feed, moment)
+    if agency_problem:
+        raise ImportRefused([*problems, agency_problem])
+    ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment)
+    more, planned = handler.plan(ctx, checked)
+    problems = [*problems, *more]
+    if problems:
+        raise ImportRefused(problems)
+    counts = {action: sum(1 for item in planned if item.action == action) for action in (NEW, CHANGED, UNCHANGED)}
+    result = ImportResult(feed.kind, feed.agency, len(feed.rows), counts[NEW], counts[CHANGED],
+                          counts[UNCHANGED], dry_run, added)
+    if dry_run:
+        return result
+    last_update = connection.execute(select(func.max(CaseUpdate.id))).scalar() or 0
+    handler.apply(ctx, [item for item in planned if item.action != UNCHANGED])
+    _credit_agency(ctx, last_update)
+    audit.record(session, actor, f"import.{feed.kind}", "feed", now=moment,
+                 detail=f"{feed.file_name}: {result.summary()}")
+    return result
+
+
+def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """Read every field of every row and find repeated keys. Returns the good rows and the problems."""
+    problems: list[Problem] = []
+    good: list[tuple[int, dict[str, Any]]] = []
+    if feed.file_format == "csv":
+        unknown = [column for column in feed.columns if column not in FEED_FIELDS[feed.kind]]
+        for column in unknown:
+            problems.append(Problem(None, f'The column "{shown(column)}" is not a field of a {feed.kind} feed. '
+                                          f"The fields are: {field_list(feed.kind)}."))
+    if not feed.rows:
+        problems.append(Problem(None, f"{feed.file_name} has no rows to import."))
+    label, key_field = key
+    seen: dict[str, list[int]] = {}
+    for row in feed.rows:
+        if not isinstance(row.values, dict):
+            problems.append(Problem(row.number, 'this row is not a set of named fields in { }, like {"ref": ...}.'))
+            continue
+        values, found = check_row(feed.kind, row.values, report_unknown=feed.file_format == "json")
+        key_value = values.get(key_field)
+        if key_value:
+            earlier = seen.setdefault(key_value, [])
+            earlier.append(row.number)
+            if len(earlier) > 1:
+                found.append(_repeated(label, key_value, earlier))
+        problems.extend(Problem(row.number, message) for message in found)
+        if not found:
+            good.append((row.number, values))
+    return good, problems
+
+
+def refused_report(error: ImportRefused) -> list[str]:
+    """The lines to show for a refused import: what happened, each problem, what to do."""
+    lines = [error.message]
+    lines.extend(str(problem) for problem in error.problems)
+    lines.append("Fix these and import the file again.")
+    return lines
+
+
+def _repeated(label: str, value: str, rows: list[int]) -> str:
+    times = "twice" if len(rows) == 2 else f"{len(rows)} times"
+    listed = ", ".join(str(number) for number in rows[:-1]) + f" and {rows[-1]}"
+    advice = "Each person needs just one row." if label == "person" else "Each row needs its own reference."
+    return f'{label} "{value}" appears {times} (rows {listed}). {advice}'
+
+
+def _agency(session: Session, actor: SystemActor, feed: Feed, now: datetime) -> tuple[int, bool, Problem | None]:
+    """The sending agency's id, adding it when the feed gives its full name. Third item: a problem."""
+    agency_id = session.scalars(select(Agency.id).where(Agency.short_name == feed.agency)).first()
+    if agency_id is not None:
+        return agency_id, False, None
+    if not feed.agency_name:
+        return 0, False, Problem(
+            None,
+            f'Signpost does not know the agency "{feed.agency}" yet. To add it, give its full name: '
+            '"agency_name" in a JSON feed, or --agency-name.',
+        )
+    try:
+        agency = directory.add_agency(session, actor, feed.agency_name, feed.agency, now=now)
+    except CasefileError as error:
+        return 0, False, Problem(None, error.message)
+    return agency.id, True, None
+
+
+def _credit_agency(ctx: ImportContext, after_id: int) -> None:
+    """Case updates written by the services during this import name the agency that sent the feed."""
+    ctx.connection.execute(
+        update(CaseUpdate)
+        .where(CaseUpdate.id > after_id, CaseUpdate.actor == actor_label(ctx.actor), CaseUpdate.agency_id.is_(None))
+        .values(agency_id=ctx.agency_id)
+    )
