@@ -243,3 +243,8 @@ def test_settings_read_the_voice_timeout_and_cache_folder(tmp_path: Path) -> Non
     odd = Settings.from_env({"SIGNPOST_VOICE_TIMEOUT": "soon", "SIGNPOST_VOICE_CACHE_DIR": str(tmp_path)})
     assert odd.voice_timeout_seconds == 10.0
     assert odd.voice_cache_dir == tmp_path
+
+
+def test_start_up_check_finds_speech_installed_here() -> None:
+    assert voice.speech_problem() is None
+    assert voice.available() is True
