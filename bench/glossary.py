@@ -12,6 +12,7 @@ Targets from the issue: fuzzy look-up p99 at most 2x that floor; spotting a 300-
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import random
@@ -187,22 +188,27 @@ def bench_loading() -> list[str]:
     build = statistics.median(t[1] for t in timings)
     lines.append(f"Load real content ({len(glossary)} entries): {load * 1000:.0f} ms; build index: "
                  f"{build * 1000:.0f} ms (median of 5)")
-    check_seconds = None
-    try:
+    check = None
+    with contextlib.suppress(ImportError):  # the checker is another module; the bench runs without it
         check = importlib.import_module("glossary.check")
-    except ImportError:
-        check = None
-    if check is not None and hasattr(check, "check_content"):
-        checks = []
+    check_seconds: dict[str, float] = {}
+    for name in ("check_glossary", "check_content"):
+        function = getattr(check, name, None)
+        if function is None:
+            continue
+        runs = []
         for _ in range(3):
             start = time.perf_counter()
-            check.check_content(CONTENT)
-            checks.append(time.perf_counter() - start)
-        check_seconds = statistics.median(checks)
-        lines.append(f"Check real content (glossary.check.check_content): {check_seconds * 1000:.0f} ms (median of 3)")
-    total = load + build + (check_seconds or 0.0)
-    verdict = "met" if total < 1.0 else "MISSED"
-    lines.append(f"Target: load + index + check under 1 s: {total * 1000:.0f} ms, {verdict}")
+            function(CONTENT)
+            runs.append(time.perf_counter() - start)
+        check_seconds[name] = statistics.median(runs)
+        lines.append(f"Check real content (glossary.check.{name}): {check_seconds[name] * 1000:.0f} ms (median of 3)")
+    for name, seconds in check_seconds.items():
+        total = load + build + seconds
+        verdict = "met" if total < 1.0 else "MISSED"
+        lines.append(f"Target: load + index + {name} under 1 s: {total * 1000:.0f} ms, {verdict}")
+    if not check_seconds:
+        lines.append(f"Target: load + index under 1 s (no checker found): {(load + build) * 1000:.0f} ms")
     return lines
 
 
