@@ -368,3 +368,8 @@ def _update_view(
         agency_name=agency_name,
         agency_short_name=agency_short,
     )
+
+
+def person_language(session: Session, person_id: int) -> str | None:
+    """The language a linked chat talks in: one small query per message, not a whole view."""
+    return session.scalar(select(Person.language).where(Person.id == person_id))

@@ -83,6 +83,8 @@ class Conversation:
             person_id = link.person_id if link is not None else None
             worker_id = link.worker_id if link is not None else None
             language = self._language(session, person_id, state, incoming)
+            # End the reading transaction: each service call below is its own unit of work.
+            session.commit()
             turn = Turn(incoming, state, session, language, person_id, worker_id, self.clock())
             replies = self._handlers.dispatch(self, turn)
             session.commit()
