@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -343,6 +344,8 @@ class ChatLink(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # False once Telegram said the person blocked the bot: reminders stop until they link again.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
 
 class LinkCode(Base):
@@ -412,3 +415,59 @@ class UnknownTerm(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     first_asked: Mapped[datetime] = mapped_column(UTCDateTime)
     last_asked: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+OUTBOX_STATES: tuple[str, ...] = ("pending", "claimed", "sent", "failed", "cancelled")
+OUTBOX_KINDS: tuple[str, ...] = (
+    "appointment_reminder",  # before an appointment, at each offset
+    "appointment_missed",  # "Missed it? Here is what to do"
+    "release_day",  # the morning of release day
+    "money_step",  # a step of the benefit plan, on its day
+    "pharmacy_pickup",  # an hour before a pick-up
+    "pharmacy_change",  # the day before a weekend or bank-holiday change
+    "worker_message",  # a key worker's own words to one person
+    "worker_notice",  # to a worker: an answer, a failed reminder, a blocked chat
+)
+
+
+class OutboxMessage(Base):
+    """One message to send later: a reminder to a person or a notice to a worker.
+
+    Written in the same transaction as the change that makes it (an appointment booked, moved or
+    cancelled), so a reminder is never lost and never left behind for an old time. Dispatchers
+    claim due rows with a lease; a crashed dispatcher's rows are claimed again when the lease ends.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_sql_list(OUTBOX_STATES)})", name="state_known"),
+        CheckConstraint(f"kind IN ({_sql_list(OUTBOX_KINDS)})", name="kind_known"),
+        CheckConstraint("(person_id IS NULL) <> (worker_id IS NULL)", name="one_recipient"),
+        Index("ix_outbox_state_due", "state", "due_at"),
+        Index("ix_outbox_appointment", "appointment_id"),
+        Index("ix_outbox_person_due", "person_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    # For appointment reminders: minutes before the start, and the start the reminder was made for.
+    offset_minutes: Mapped[int | None] = mapped_column(Integer)
+    ref_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Only a worker's message keeps its words here: the one text actually sent.
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Planned reminders (release day, money, pharmacy) are made by a sweep; the key makes it idempotent.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="system:reminders")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
