@@ -7,6 +7,8 @@ with `--update` it adds the new strings to each `.po` file so translators can fi
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +23,25 @@ from bot.settings import REPO_ROOT
 CODE_DIRS = ("bot", "journeys", "glossary", "casefile")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 _JINJA_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true", "extensions": "jinja2.ext.i18n"}
+# Babel's gettext table gives Polish its usual 3 forms but Welsh only 5, with 0 sharing a form with 4, 5,
+# 7...; CLDR has 6 Welsh forms (zero, one, two, few, many, other), and the words after 0 differ ("0 cŵn",
+# "4 ci"). New catalogs get these headers; an existing file's own Plural-Forms header always wins.
+PLURAL_FORMS: dict[str, str] = {
+    "cy": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 5);",
+}
 
 
 @dataclass(frozen=True)
 class Message:
     msgid: str | tuple[str, str]
     locations: tuple[tuple[str, int], ...]
+    # A string that changed a little keeps its old translation, marked fuzzy, for the translator to check.
+    has_old_translation: bool = False
+
+    @property
+    def text(self) -> str:
+        """The English string (its singular form, for a string with plurals)."""
+        return self.msgid if isinstance(self.msgid, str) else self.msgid[0]
 
 
 def source_catalog(content_dir: Path, code_root: Path = REPO_ROOT) -> Catalog:
@@ -54,34 +69,75 @@ def _as_msgid(message: str | tuple[str | None, ...]) -> str | tuple[str, str]:
 def read_catalog(content_dir: Path, language: str) -> Catalog:
     path = i18n.catalog_path(content_dir / "locale", language)
     if not path.exists():
-        return Catalog(locale=language, domain=i18n.DOMAIN)
+        catalog = Catalog(locale=language, domain=i18n.DOMAIN, project="Signpost")
+        if language in PLURAL_FORMS:
+            catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
+        return catalog
     with path.open("rb") as handle:
         return read_po(handle, locale=language)
 
 
-def missing(content_dir: Path, language: str, source: Catalog | None = None) -> list[str]:
-    """Source strings the language's catalog has no (or only a fuzzy) translation for."""
+def missing_messages(content_dir: Path, language: str, source: Catalog | None = None) -> list[Message]:
+    """Source strings the language's catalog has no (or only a fuzzy) translation for, with where they are used."""
     source = source or source_catalog(content_dir)
     translated = read_catalog(content_dir, language)
-    gaps: list[str] = []
+    gaps: list[Message] = []
     for message in source:
         if not message.id:
             continue
         found = translated.get(message.id)
-        strings = found.string if found is not None else None
-        values = strings if isinstance(strings, tuple) else (strings,)
-        if found is None or found.fuzzy or not all(values):
-            gaps.append(message.id if isinstance(message.id, str) else message.id[0])
+        if found is None or found.fuzzy or not _fully_translated(message.id, found.string):
+            gaps.append(
+                Message(
+                    msgid=_as_msgid(message.id),
+                    locations=tuple((path, int(line or 0)) for path, line in message.locations),
+                    has_old_translation=found is not None and any(_strings(found.string)),
+                )
+            )
     return gaps
 
 
+def missing(content_dir: Path, language: str, source: Catalog | None = None) -> list[str]:
+    """The English text of each source string the language's catalog has no (or only a fuzzy) translation for."""
+    return [message.text for message in missing_messages(content_dir, language, source)]
+
+
+def _strings(string: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if isinstance(string, tuple | list):
+        return tuple(string)
+    return (string,) if string else ()
+
+
+def _fully_translated(msgid: str | tuple[str, ...], string: str | tuple[str, ...] | list[str] | None) -> bool:
+    # A string with plurals needs every plural form (Babel pads forms the file lacks with "");
+    # a translation of the wrong shape is left over from before the English changed.
+    wants_plurals = not isinstance(msgid, str)
+    has_plurals = isinstance(string, tuple | list)
+    if wants_plurals != has_plurals:
+        return False
+    strings = _strings(string)
+    return bool(strings) and all(strings)
+
+
 def update(content_dir: Path, language: str, source: Catalog | None = None) -> Path:
-    """Add new source strings to a language's `.po` file, keeping every translation it has."""
+    """Add new source strings to a language's `.po` file, keeping every translation it has.
+
+    A string whose English changed a little keeps its old translation marked fuzzy: it counts as missing
+    (and is not shown to anyone) until a translator checks it and removes the fuzzy mark.
+    """
     source = source or source_catalog(content_dir)
     catalog = read_catalog(content_dir, language)
-    catalog.update(source, no_fuzzy_matching=True)
+    catalog.update(source, no_fuzzy_matching=False)
     path = i18n.catalog_path(content_dir / "locale", language)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+    # Write beside the file and swap it in, so a crash half-way never leaves a cut-off catalog.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_po(out, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a catalog is ordinary shared content
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path

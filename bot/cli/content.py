@@ -8,10 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
 DEFAULT_GAPS_LIMIT = 20
+TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")  # English is the source: its strings are the msgids
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,6 +78,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Only words asked in this language (default: all languages together).",
     )
     gaps.set_defaults(func=run_gaps)
+
+    translations = commands.add_parser(
+        "translations",
+        help="List the fixed strings each Welsh and Polish catalog has not translated yet.",
+        description="List, for each language, the strings from the code and templates that its .po file has "
+        "no translation for, and where each is used. The exit status is 1 if any string is missing. "
+        "With --update, first add new strings to the .po files so translators can fill them in.",
+    )
+    translations.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="The content folder (default: SIGNPOST_CONTENT_DIR, or content/).",
+    )
+    translations.add_argument(
+        "--update",
+        action="store_true",
+        help="First add new strings to each .po file (translations already there are kept).",
+    )
+    translations.add_argument(
+        "--lang",
+        choices=TRANSLATED_LANGUAGES,
+        default=None,
+        help="Only this language (default: every language).",
+    )
+    translations.set_defaults(func=run_translations)
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -205,3 +237,70 @@ def _redacted(url: str) -> str:
         return redacted_url(url)
     except Exception:  # a URL too broken to parse is shown as nothing rather than leak a password
         return "(the DATABASE_URL setting)"
+
+
+def run_translations(args: argparse.Namespace) -> int:
+    import jinja2
+
+    from bot import catalogs, i18n
+
+    directory = _content_dir(args)
+    if _missing_folder(directory):
+        return 1
+    languages = (args.lang,) if args.lang else TRANSLATED_LANGUAGES
+    try:
+        source = catalogs.source_catalog(directory)
+    except jinja2.TemplateSyntaxError as problem:
+        where = _shown_path(Path(problem.filename)) if problem.filename else "A template"
+        print(
+            f"{where}:{problem.lineno}: this template has a mistake, so its strings cannot be read "
+            f"({problem.message}). Fix it, then run this again.",
+            file=sys.stderr,
+        )
+        return 1
+    any_missing = False
+    for language in languages:
+        shown = _shown_path(i18n.catalog_path(directory / "locale", language))
+        try:
+            if args.update:
+                before = _msgids(catalogs.read_catalog(directory, language))
+                catalogs.update(directory, language, source)
+                after = _msgids(catalogs.read_catalog(directory, language))
+                print(
+                    f"{shown}: updated ({_strings(len(after - before))} new, "
+                    f"{_strings(len(before - after))} taken out as no longer used)."
+                )
+            gaps = catalogs.missing_messages(directory, language, source)
+        except Exception as problem:  # a damaged .po file: say which one, keep it as it is, no traceback
+            print(
+                f"{shown}: Signpost cannot read this file ({problem}). Nothing was changed. Fix the line it "
+                "names, or ask a developer to look at it.",
+                file=sys.stderr,
+            )
+            any_missing = True
+            continue
+        if not gaps:
+            print(f"{shown}: all {_strings(_count(source))} translated.")
+            continue
+        any_missing = True
+        print(f"{shown}: {_strings(len(gaps))} not translated yet:")
+        for message in gaps:
+            used_in = ", ".join(f"{path}:{line}" for path, line in message.locations)
+            note = " (an old translation is there, marked fuzzy: check it)" if message.has_old_translation else ""
+            print(f'  "{message.text}"{note}')
+            print(f"    used in {used_in}")
+    if any_missing:
+        print("Translate them in the .po files, then run this again. How: content/locale/README.md")
+    return 1 if any_missing else 0
+
+
+def _msgids(catalog: Catalog) -> set[str]:
+    return {message.id if isinstance(message.id, str) else message.id[0] for message in catalog if message.id}
+
+
+def _count(catalog: Catalog) -> int:
+    return sum(1 for message in catalog if message.id)
+
+
+def _strings(count: int) -> str:
+    return f"{count} string" if count == 1 else f"{count} strings"
