@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.explain",
     "bot.cli.journeys",
     "bot.cli.chat",
+    "bot.cli.casefile",
+    "bot.cli.demo",
 )
 
 

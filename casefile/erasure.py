@@ -1,0 +1,123 @@
+"""Forgetting a person: `signpost casefile forget PERSON`.
+
+Signpost is not the record of truth: the prison, probation and the other agencies keep their own
+records, and those are what the law needs. So when a person asks to be forgotten (or leaves), Signpost
+removes everything it holds about them and keeps only:
+
+- the `people` row with its pseudonymous reference, when it was made and when it was closed
+  (every other field is blanked or set back to its default). Keeping the reference means a later
+  agency feed cannot quietly fill the file again: rows for a closed file are refused;
+- the audit events about them, with their text (`detail`) removed: who did what and when, which
+  is how misuse is found later, but nothing that was said or written.
+
+Everything else goes: chat links and link codes, contact preferences, journey and dates, licence
+conditions, the team, appointments, money, pharmacy and every case update. A closed file refuses
+new codes and every service write, so the chat cannot start again for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from casefile.actors import Actor
+from casefile.errors import InvalidInput, NotFound
+from casefile.models import (
+    Appointment,
+    Assignment,
+    AuditEvent,
+    BenefitClaim,
+    CaseUpdate,
+    ChatLink,
+    JourneyPosition,
+    LicenceCondition,
+    LinkAttempt,
+    LinkCode,
+    Person,
+    PharmacyPlan,
+)
+from casefile.unit import unit_of_work
+
+FORGOTTEN_NAME = "(forgotten)"
+
+# Deleted in this order; each is about the person alone.
+_PERSONAL_TABLES = (
+    ChatLink,
+    LinkCode,
+    CaseUpdate,
+    Appointment,
+    Assignment,
+    LicenceCondition,
+    BenefitClaim,
+    PharmacyPlan,
+    JourneyPosition,
+)
+
+# The person row after forgetting: only ref, created_at, closed_at and version keep meaning.
+_BLANK_PERSON = {
+    "preferred_name": FORGOTTEN_NAME,
+    "language": "en",
+    "discreet": False,
+    "paused": True,
+    "reminders_on": False,
+    "remind_day_before": False,
+    "remind_hours_before": 0,
+    "voice_notes": False,
+    "quiet_from": None,
+    "quiet_until": None,
+}
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    person_ref: str
+    closed_at: datetime
+    removed: dict[str, int]  # table name -> rows removed
+    audit_events_kept: int
+
+    def summary(self) -> str:
+        removed = sum(self.removed.values())
+        return (f'The file for "{self.person_ref}" is closed. {removed} records were removed. '
+                f"{self.audit_events_kept} audit events were kept, without their text.")
+
+
+def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datetime | None = None
+                  ) -> ForgetReport:
+    """Remove everything about the person but the bare audit trail, and close the file. Signpost's tools only."""
+    ref = (person_ref or "").strip()
+    with unit_of_work(session, actor, "write.person.forget", "person", now=now) as unit:
+        unit.require_system()
+        person = session.scalars(
+            select(Person).where(Person.ref == ref).execution_options(populate_existing=True)
+        ).first()
+        if person is None:
+            raise NotFound(f'There is no person with reference "{ref}".')
+        if person.closed_at is not None:
+            raise InvalidInput(f'The file for "{ref}" was closed already, on {person.closed_at:%Y-%m-%d}.')
+        unit.person_id = unit.subject_id = person.id
+        chats = session.execute(
+            select(ChatLink.channel, ChatLink.chat_id).where(ChatLink.person_id == person.id)
+        ).all()
+        removed: dict[str, int] = {}
+        for model in _PERSONAL_TABLES:
+            result = session.execute(
+                delete(model).where(model.person_id == person.id).execution_options(synchronize_session=False)
+            )
+            removed[model.__tablename__] = int(result.rowcount)
+        # Wrong-code counts are kept per chat, not per person; the person's own chats need none now.
+        for channel, chat_id in chats:
+            session.execute(delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))
+        kept = session.execute(
+            update(AuditEvent).where(AuditEvent.person_id == person.id).values(detail="")
+            .execution_options(synchronize_session=False)
+        )
+        for name, value in _BLANK_PERSON.items():
+            setattr(person, name, value)
+        person.closed_at = unit.now
+        session.flush()
+        unit.detail = ", ".join(f"{table} {count}" for table, count in removed.items() if count)
+        session.expire_all()
+        return ForgetReport(ref, unit.now, removed, int(kept.rowcount))
