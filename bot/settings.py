@@ -61,6 +61,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header; other requests are refused."),
     Setting("SIGNPOST_WEBHOOK_LISTEN", "127.0.0.1:8443",
             "Address and port the webhook server listens on (behind your HTTPS proxy)."),
+    Setting("SIGNPOST_REMINDER_OFFSETS", "24h,2h",
+            "How long before an appointment its reminders go, comma separated (m, h or d)."),
+    Setting("SIGNPOST_REMINDER_KIND_OFFSETS", "(none)",
+            "Other offsets for some kinds of appointment, e.g. `health=48h,2h;jobcentre=24h`."),
+    Setting("SIGNPOST_QUIET_HOURS", "21:00-08:00",
+            "No reminders strictly between these times (Europe/London); one due then goes at an edge."),
+    Setting("SIGNPOST_MISSED_FOLLOW_UP", "30m",
+            "How long after an appointment is marked missed the \"Missed it?\" message goes."),
+    Setting("SIGNPOST_REMINDER_MAX_ATTEMPTS", "5",
+            "Tries before a reminder is marked failed and the lead professional is told."),
+    Setting("SIGNPOST_REMINDER_LEASE_SECONDS", "60",
+            "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out."),
+    Setting("SIGNPOST_SEND_PER_SECOND", "29.5",
+            "Messages a second the dispatcher sends at most (Telegram allows 30; one a second per chat)."),
 )
 
 
@@ -78,6 +92,9 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1:8443"
+    reminder_max_attempts: int = 5
+    reminder_lease_seconds: float = 60.0
+    send_per_second: float = 29.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,4 +113,7 @@ class Settings:
                    telegram_api_url=env.get("SIGNPOST_TELEGRAM_API_URL") or None,
                    webhook_url=env.get("SIGNPOST_WEBHOOK_URL") or None,
                    webhook_secret=env.get("SIGNPOST_WEBHOOK_SECRET") or None,
-                   webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443")
+                   webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443",
+                   reminder_max_attempts=int(_positive_float(env.get("SIGNPOST_REMINDER_MAX_ATTEMPTS"), 5)),
+                   reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
+                   send_per_second=min(30.0, _positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5)))

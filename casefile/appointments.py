@@ -1,7 +1,7 @@
 """Appointment writes. Each change goes through exactly one function here.
 
-That is deliberate: reminders (a later piece of work) must be re-timed in the same transaction
-as the appointment changes, and these four functions plus `respond` are the only places to do it.
+That is deliberate: reminders must be re-timed in the same transaction as the appointment changes,
+and these four functions plus `respond` are the only places to do it (see `casefile.outbox`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from casefile.actors import Actor, PersonActor, StaffActor
+from casefile import outbox
+from casefile.actors import Actor, PersonActor, StaffActor, actor_label
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
 from casefile.models import APPOINTMENT_STATUSES, Appointment, Worker
 from casefile.unit import Unit, apply_changes, check_version, unit_of_work
@@ -72,6 +73,7 @@ def book_appointment(
             "appointment.booked", "appointment", appointment.id, {}, after,
             summary="You have a new appointment.", tell_person=tell_person,
         )
+        outbox.appointment_written(session, appointment, "booked", unit.now, actor=actor_label(actor))
         return appointment
 
 
@@ -192,6 +194,12 @@ def _change(
                            tell_person=tell)
         # Flushing here makes the version check happen now: UPDATE ... WHERE version = the one we read.
         unit.session.flush()
+        # Reminders change in this same transaction: re-timed on a move, cancelled when it is off.
+        event = kind.partition(".")[2]
+        if event == "moved" and "starts_at" not in before:
+            event = "moved_in_place"
+        outbox.appointment_written(unit.session, appointment, event, unit.now, actor=actor_label(unit.actor),
+                                   reason=appointment.status_reason)
     return appointment
 
 

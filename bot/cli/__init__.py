@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.explain",
     "bot.cli.journeys",
     "bot.cli.chat",
+    "bot.cli.reminders",
     "bot.cli.casefile",
     "bot.cli.demo",
 )

@@ -1,0 +1,139 @@
+"""`signpost reminders run|list|cancel`: the outbox dispatcher and a look at what is waiting.
+
+    signpost reminders run                 # send due reminders until stopped (Ctrl-C or SIGTERM)
+    signpost reminders run --once          # send what is due now, then stop
+    signpost reminders list --state pending --person P-7KQ4MX2T
+    signpost reminders cancel 42
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from typing import TextIO
+
+from sqlalchemy import select
+
+from bot.cli.db import database_url, open_case_file
+from bot.i18n import LONDON
+from bot.settings import Settings
+from casefile.models import OUTBOX_STATES, OutboxMessage, Person, Worker
+
+OK, PROBLEM, BAD_USAGE = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("reminders", help="Send reminders (the dispatcher), list them or cancel one.",
+                                   description="The reminder outbox: send due reminders, list them, cancel one.")
+    commands = parser.add_subparsers(dest="reminders_command", metavar="COMMAND", title="commands")
+
+    run = commands.add_parser("run", help="Send due reminders to Telegram; keeps running unless --once.")
+    run.add_argument("--once", action="store_true", help="send what is due now, then stop")
+    run.add_argument("--batch", type=int, default=100, metavar="N", help="reminders claimed at a time (100)")
+    run.add_argument("--name", help="this dispatcher's name in the outbox (default host:pid:random)")
+    run.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    run.set_defaults(func=_run)
+
+    listing = commands.add_parser("list", help="List reminders, soonest first.")
+    listing.add_argument("--person", metavar="REF", help="only this person's")
+    listing.add_argument("--state", choices=OUTBOX_STATES, help="only in this state")
+    listing.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (50)")
+    listing.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    listing.set_defaults(func=_list)
+
+    cancel = commands.add_parser("cancel", help="Cancel one pending reminder by its number.")
+    cancel.add_argument("id", type=int, metavar="ID", help="the reminder's number, from `signpost reminders list`")
+    cancel.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    cancel.set_defaults(func=_cancel)
+    parser.set_defaults(func=lambda _args: (parser.print_help(), BAD_USAGE)[1])
+
+
+def _run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = Settings.from_env()
+    if not settings.telegram_token:
+        print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
+        return BAD_USAGE
+    if args.batch < 1:
+        print("--batch must be 1 or more.", file=err)
+        return BAD_USAGE
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        stats = asyncio.run(_dispatch(settings, sessions, args))
+    finally:
+        engine.dispose()
+    print(f"Sent {stats.sent}, cancelled {stats.cancelled}, to retry {stats.retried}, failed {stats.failed}, "
+          f"blocked {stats.blocked}.", file=out)
+    return OK
+
+
+async def _dispatch(settings: Settings, sessions, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.reminders.runner import dispatcher_for
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    async with dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher:
+        return await dispatcher.run(stop, once=args.once)
+
+
+def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        with sessions() as session:
+            query = (
+                select(OutboxMessage, Person.ref, Worker.ref)
+                .outerjoin(Person, Person.id == OutboxMessage.person_id)
+                .outerjoin(Worker, Worker.id == OutboxMessage.worker_id)
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(max(1, args.limit))
+            )
+            if args.person:
+                query = query.where(Person.ref == args.person.strip())
+            if args.state:
+                query = query.where(OutboxMessage.state == args.state)
+            rows = session.execute(query).all()
+    finally:
+        engine.dispose()
+    if not rows:
+        print("No reminders match.", file=out)
+        return OK
+    print(f"{'id':>7}  {'due (London)':16}  {'state':9}  {'kind':20}  {'for':14}  note", file=out)
+    for row, person_ref, worker_ref in rows:
+        due = row.due_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+        who = person_ref or f"worker {worker_ref}"
+        note = row.last_error or (f"{row.offset_minutes // 60}h before" if row.offset_minutes else "")
+        print(f"{row.id:>7}  {due:16}  {row.state:9}  {row.kind:20}  {who:14}  {note}", file=out)
+    return OK
+
+
+def _cancel(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from casefile import outbox
+    from casefile.actors import SystemActor
+    from casefile.errors import CasefileError
+
+    out, err = out or sys.stdout, err or sys.stderr
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        with sessions() as session:
+            outbox.cancel_row(session, SystemActor("cli"), args.id)
+    except CasefileError as problem:
+        print(problem.message, file=err)
+        return PROBLEM
+    finally:
+        engine.dispose()
+    print(f"Reminder {args.id} is cancelled.", file=out)
+    return OK

@@ -1,0 +1,79 @@
+"""Reminder wording: templates under content/templates/reminders and /worker, in the person's language.
+
+Discreet mode is decided here and in the templates: a discreet reminder names no service, place,
+agency or medicine, because it may show on a locked phone ("Reminder: appointment tomorrow at 10:30").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot import i18n, text
+from bot.messages import Button
+from casefile.views import AppointmentView
+
+Buttons = tuple[tuple[Button, ...], ...]
+REASON_LABELS = {"ill": "They are ill", "work": "Work or training", "transport": "No way to get there",
+                 "other": "Something else"}
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    buttons: Buttons = ()
+
+
+class Composer:
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+
+    def render(self, template: str, language: str, **context: Any) -> str:
+        return text.render(self.content_dir, template, language, **context)
+
+    def gettext(self, language: str) -> Callable[[str], str]:
+        return i18n.translations(self.content_dir / "locale", language).gettext
+
+    # -- to the person ---------------------------------------------------------------------------
+    def appointment(self, a: AppointmentView, language: str, discreet: bool, now: datetime) -> Composed:
+        start_day = a.starts_at.astimezone(i18n.LONDON).date()
+        today = now.astimezone(i18n.LONDON).date()
+        when = {0: "today", 1: "tomorrow"}.get((start_day - today).days, "later")
+        body = self.render("reminders/appointment.txt.j2", language, a=a, when=when, discreet=discreet,
+                           day=i18n.long_date(start_day, language))
+        return Composed(body, self.appointment_buttons(a, language))
+
+    def appointment_buttons(self, a: AppointmentView, language: str) -> Buttons:
+        _ = self.gettext(language)
+        ref = f"{a.id}:{a.version}"
+        return (
+            (Button(_("I'll be there"), f"appt:yes:{ref}"), Button(_("I can't make it"), f"appt:no:{ref}")),
+            (Button(_("Where is it?"), f"appt:where:{ref}"),),
+        )
+
+    def missed(self, a: AppointmentView, language: str, discreet: bool, contact: str) -> Composed:
+        _ = self.gettext(language)
+        body = self.render("reminders/missed.txt.j2", language, a=a, discreet=discreet, contact=contact)
+        return Composed(body, ((Button(_("My team"), "m:team"), Button(_("Menu"), "m:menu")),))
+
+    def worker_message(self, sender: str, agency: str, body: str, language: str, discreet: bool) -> Composed:
+        _ = self.gettext(language)
+        words = self.render("reminders/worker_message.txt.j2", language, sender=sender, agency=agency,
+                            body=body, discreet=discreet)
+        return Composed(words, ((Button(_("Menu"), "m:menu"),),))
+
+    # -- to a worker (English: staff tools are in English for now) ---------------------------------
+    def worker_answer(self, name: str, ref: str, event: str, reason: str | None, a: AppointmentView | None) -> Composed:
+        reason_text = REASON_LABELS.get(reason or "", reason or "")
+        body = self.render("worker/answer.txt.j2", "en", name=name, ref=ref, event=event, reason=reason,
+                           reason_text=reason_text, a=a)
+        return Composed(body)
+
+    def worker_failed(self, name: str, ref: str, tries: int) -> Composed:
+        return Composed(self.render("worker/failed.txt.j2", "en", name=name, ref=ref, tries=tries))
+
+    def worker_blocked(self, name: str, ref: str) -> Composed:
+        return Composed(self.render("worker/blocked.txt.j2", "en", name=name, ref=ref))

@@ -1,0 +1,395 @@
+"""The dispatcher: claim due outbox rows with a lease, send them, mark them. Safe to run several at once.
+
+Claiming
+  PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, then set state='claimed', claimed_by, lease_until
+  in the same transaction: two dispatchers never take the same row.
+  SQLite: one UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id inside BEGIN IMMEDIATE;
+  SQLite lets one writer in at a time, so this is equally safe.
+A dispatcher that dies leaves its rows 'claimed'; when their lease runs out any dispatcher takes
+them again. So a crash can repeat at most the rows that were in flight, and loses none.
+
+Every row is checked again just before sending: an appointment that moved, was cancelled or is
+over, a person who paused messages or whose chat is gone, all cancel the row instead of sending.
+Marking is fenced on `claimed_by`, so a dispatcher whose lease was taken over cannot overwrite
+the newer owner's result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.reminders.compose import Composed, Composer
+from bot.reminders.sender import MessageSender, Outcome, SendResult
+from casefile import audit, outbox
+from casefile.actors import SystemActor
+from casefile.db import begin_write
+from casefile.models import Agency, Appointment, CaseUpdate, ChatLink, OutboxMessage, Person, Worker
+from casefile.people import appointment_view
+from casefile.views import AppointmentView
+
+log = logging.getLogger(__name__)
+TELEGRAM = "telegram"
+SYSTEM = SystemActor("reminders")
+_NOT_GOING_AHEAD = frozenset({"cancelled", "attended", "missed"})
+_TABLE = OutboxMessage.__table__
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch: int = 100
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff: timedelta = timedelta(seconds=30)  # doubled after each failed try, at most an hour
+    concurrency: int = 64
+    poll_seconds: float = 1.0
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    batches: int = 0
+
+    def add(self, other: DispatchStats) -> None:
+        for name in ("claimed", "sent", "cancelled", "retried", "failed", "blocked", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed row, checked and worded, ready to go."""
+
+    row_id: int
+    chat_id: str
+    message: Composed
+    person_id: int | None  # the person it is for (None for a notice to a worker)
+    attempts: int
+
+
+@dataclass
+class _Batch:
+    jobs: list[Job] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        sender: MessageSender,
+        composer: Composer,
+        *,
+        settings: DispatchSettings | None = None,
+        name: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sessions = sessions
+        self.sender = sender
+        self.composer = composer
+        self.settings = settings or DispatchSettings()
+        self.name = name or default_name()
+        self.clock = clock
+
+    # -- the loop -----------------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> DispatchStats:
+        """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
+        total = DispatchStats()
+        while stop is None or not stop.is_set():
+            stats = await self.run_once()
+            total.add(stats)
+            if stats.claimed >= self.settings.batch:
+                continue  # more may be waiting: no pause
+            if once:
+                break
+            if stop is None:
+                await asyncio.sleep(self.settings.poll_seconds)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+        return total
+
+    async def run_once(self) -> DispatchStats:
+        now = self.clock()
+        ids = await asyncio.to_thread(self.claim, now)
+        stats = DispatchStats(claimed=len(ids), batches=1 if ids else 0)
+        if not ids:
+            return stats
+        batch = await asyncio.to_thread(self.prepare, ids, now)
+        results = await self._send_all(batch.jobs)
+        await asyncio.to_thread(self.finish, batch, results, self.clock(), stats)
+        return stats
+
+    async def _send_all(self, jobs: list[Job]) -> dict[int, SendResult]:
+        limit = asyncio.Semaphore(self.settings.concurrency)
+        results: dict[int, SendResult] = {}
+
+        async def one(job: Job) -> None:
+            async with limit:
+                try:
+                    results[job.row_id] = await self.sender.send(job.chat_id, job.message.text, job.message.buttons)
+                except Exception as exc:  # a bug or an odd failure: try again later, never lose it
+                    log.exception("sending outbox row %s failed", job.row_id)
+                    results[job.row_id] = SendResult(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
+
+        await asyncio.gather(*(one(job) for job in jobs))
+        return results
+
+    # -- claiming -----------------------------------------------------------------------------------
+    def claim(self, now: datetime) -> list[int]:
+        lease_until = now + self.settings.lease
+        with self.sessions() as session:
+            begin_write(session)
+            due = (
+                select(OutboxMessage.id)
+                .where(outbox.due_filter(now))
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(self.settings.batch)
+            )
+            values = {"state": outbox.CLAIMED, "claimed_by": self.name, "lease_until": lease_until}
+            if session.get_bind().dialect.name == "postgresql":
+                ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+                if ids:
+                    session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids)).values(**values))
+            else:
+                ids = list(session.scalars(
+                    update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(**values)
+                    .returning(_TABLE.c.id)
+                ))
+            session.commit()
+            return ids
+
+    # -- checking and wording -----------------------------------------------------------------------
+    def prepare(self, ids: list[int], now: datetime) -> _Batch:
+        batch = _Batch()
+        with self.sessions() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                        .order_by(OutboxMessage.due_at, OutboxMessage.id)))
+            people_ids = {r.person_id for r in rows if r.person_id} | {
+                int(r.payload["person_id"]) for r in rows if r.worker_id and r.payload.get("person_id")}
+            worker_ids = {r.worker_id for r in rows if r.worker_id} | {
+                int(r.payload["from_worker"]) for r in rows if r.payload.get("from_worker")}
+            people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(people_ids)))}
+            person_chats, worker_chats = _chats(session, {r.person_id for r in rows if r.person_id},
+                                                {r.worker_id for r in rows if r.worker_id})
+            appointments = _appointments(session, {r.appointment_id for r in rows if r.appointment_id})
+            senders = {
+                worker.id: (worker, agency)
+                for worker, agency in session.execute(
+                    select(Worker, Agency).join(Agency, Agency.id == Worker.agency_id).where(Worker.id.in_(worker_ids))
+                )
+            }
+            # After a pause (or a move) two reminders for one appointment can be due together: send the later.
+            latest: dict[int, int] = {}
+            for row in rows:
+                if row.kind == "appointment_reminder" and row.appointment_id is not None:
+                    latest[row.appointment_id] = row.id
+            for row in rows:
+                if row.kind == "appointment_reminder" and latest.get(row.appointment_id or 0) != row.id:
+                    batch.skipped[row.id] = "a later reminder for the same appointment went instead"
+                    continue
+                try:
+                    job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders, now)
+                except Exception as exc:  # bad content or data: keep the row, say why, never crash the loop
+                    log.exception("could not prepare outbox row %s", row.id)
+                    job_or_reason = f"could not word it: {type(exc).__name__}"
+                if isinstance(job_or_reason, Job):
+                    batch.jobs.append(job_or_reason)
+                else:
+                    batch.skipped[row.id] = job_or_reason
+        return batch
+
+    def _check(
+        self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, str],
+        worker_chats: dict[int, str], appointments: dict[int, tuple[AppointmentView, str]],
+        senders: dict[int, tuple[Worker, Agency]], now: datetime,
+    ) -> Job | str:
+        composer = self.composer
+        if row.worker_id is not None:
+            chat = worker_chats.get(row.worker_id)
+            if chat is None:
+                return "the worker has no linked chat"
+            about = people.get(int(row.payload.get("person_id") or 0))
+            name, ref = (about.preferred_name, about.ref) if about else ("Someone", "?")
+            event = str(row.payload.get("event", ""))
+            if event in ("confirmed", "cant_make_it"):
+                found = appointments.get(row.appointment_id or 0)
+                message = composer.worker_answer(name, ref, event, row.payload.get("reason"),
+                                                 found[0] if found else None)
+            elif event == "blocked":
+                message = composer.worker_blocked(name, ref)
+            elif event == "failed":
+                message = composer.worker_failed(name, ref, int(row.payload.get("tries", 0)))
+            else:
+                return f"unknown notice {event!r}"
+            return Job(row.id, chat, message, None, row.attempts)
+
+        person = people.get(row.person_id or 0)
+        if person is None or getattr(person, "closed_at", None) is not None:
+            return "the file is closed"
+        if person.paused:
+            return "the person paused messages"
+        chat = person_chats.get(person.id)
+        if chat is None:
+            return "no active Telegram chat"
+        language, discreet = person.language, person.discreet
+        if row.kind == "worker_message":
+            sender, agency = senders.get(int(row.payload.get("from_worker") or 0), (None, None))
+            message = composer.worker_message(sender.name if sender else "Your worker",
+                                              agency.name if agency else "", row.body, language, discreet)
+            return Job(row.id, chat, message, person.id, row.attempts)
+        if row.kind in ("appointment_reminder", "appointment_missed"):
+            found = appointments.get(row.appointment_id or 0)
+            if found is None:
+                return "the appointment is gone"
+            view, contact = found
+            if row.ref_starts_at is None or view.starts_at != row.ref_starts_at:
+                return "the appointment moved"
+            if row.kind == "appointment_reminder":
+                if not person.reminders_on:
+                    return "the person turned reminders off"
+                if view.status in _NOT_GOING_AHEAD:
+                    return f"the appointment is {view.status}"
+                if view.starts_at <= now:
+                    return "the appointment has started"
+                return Job(row.id, chat, composer.appointment(view, language, discreet, now), person.id, row.attempts)
+            if view.status != "missed":
+                return "the appointment is no longer marked missed"
+            return Job(row.id, chat, composer.missed(view, language, discreet, contact), person.id, row.attempts)
+        return f"no wording yet for {row.kind}"
+
+    # -- marking ------------------------------------------------------------------------------------
+    def finish(self, batch: _Batch, results: dict[int, SendResult], now: datetime, stats: DispatchStats) -> None:
+        mine = (_TABLE.c.id == bindparam("row_id")) & (_TABLE.c.claimed_by == self.name) & (
+            _TABLE.c.state == outbox.CLAIMED)
+        sent = [{"row_id": job.row_id, "message_id": results[job.row_id].message_id}
+                for job in batch.jobs if results.get(job.row_id) and results[job.row_id].outcome is Outcome.SENT]
+        with self.sessions() as session:
+            begin_write(session)
+            connection = session.connection()
+            if sent:
+                connection.execute(
+                    update(_TABLE).where(mine).values(
+                        state=outbox.SENT, sent_at=now, telegram_message_id=bindparam("message_id"),
+                        lease_until=None, last_error=None),
+                    sent,
+                )
+            if batch.skipped:
+                connection.execute(
+                    update(_TABLE).where(mine).values(state=outbox.CANCELLED, lease_until=None,
+                                                      last_error=bindparam("why")),
+                    [{"row_id": row_id, "why": why} for row_id, why in batch.skipped.items()],
+                )
+            stats.sent += len(sent)
+            stats.cancelled += len(batch.skipped)
+            blocked_chats: set[str] = set()
+            for job in batch.jobs:
+                result = results.get(job.row_id) or SendResult(Outcome.RETRY, error="not sent")
+                if result.outcome is Outcome.SENT:
+                    continue
+                self._trouble(session, job, result, now, stats, blocked_chats)
+            session.commit()
+
+    def _trouble(self, session: Session, job: Job, result: SendResult, now: datetime, stats: DispatchStats,
+                 blocked_chats: set[str]) -> None:
+        connection = session.connection()
+        row_filter = (_TABLE.c.id == job.row_id) & (_TABLE.c.claimed_by == self.name) & (
+            _TABLE.c.state == outbox.CLAIMED)
+        tries = job.attempts + 1
+        if result.outcome is Outcome.RETRY and tries < self.settings.max_attempts:
+            delay = min(self.settings.backoff * 2 ** (tries - 1), timedelta(hours=1))
+            connection.execute(update(_TABLE).where(row_filter).values(
+                state=outbox.PENDING, attempts=tries, last_error=result.error, due_at=now + delay,
+                claimed_by=None, lease_until=None))
+            stats.retried += 1
+            return
+        updated = connection.execute(update(_TABLE).where(row_filter).values(
+            state=outbox.FAILED, attempts=tries, last_error=result.error, lease_until=None))
+        if not updated.rowcount:
+            return  # someone else owns the row now
+        if result.outcome is Outcome.BLOCKED:
+            stats.blocked += 1
+            if job.chat_id not in blocked_chats:
+                blocked_chats.add(job.chat_id)
+                self._chat_blocked(session, job, now)
+            return
+        stats.failed += 1
+        if job.person_id is not None:
+            _tell_lead(session, job.person_id, "failed", now, f"A message could not be sent after {tries} tries.",
+                       tries=tries)
+
+    def _chat_blocked(self, session: Session, job: Job, now: datetime) -> None:
+        connection = session.connection()
+        links = ChatLink.__table__
+        connection.execute(update(links).where(links.c.channel == TELEGRAM, links.c.chat_id == job.chat_id)
+                           .values(active=False))
+        audit.record(session, SYSTEM, "write.chat_link.inactive", "chat_link", person_id=job.person_id,
+                     detail="Telegram said the bot is blocked", now=now)
+        if job.person_id is not None:
+            _tell_lead(session, job.person_id, "blocked", now,
+                       "The person blocked Signpost on Telegram. Reminders have stopped.")
+
+
+def _tell_lead(session: Session, person_id: int, event: str, now: datetime, summary: str, **extra: Any) -> None:
+    """A case update on the file, and a notice to the lead professional's chat if they have one."""
+    session.add(CaseUpdate(
+        person_id=person_id, worker_id=None, agency_id=None, actor="system:reminders", at=now,
+        kind=f"reminder.{event}", subject="outbox", subject_id=None, field="state", before={}, after={},
+        summary=summary, tell_person=False,
+    ))
+    lead = outbox.lead_of(session, person_id)
+    if lead is not None:
+        outbox.add_worker_notice(session, lead, person_id, event, now, extra=extra)
+
+
+def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int]) -> tuple[dict[int, str], dict[int, str]]:
+    person_ids, worker_ids = set(person_ids), set(worker_ids)
+    person_chats: dict[int, str] = {}
+    worker_chats: dict[int, str] = {}
+    if not person_ids and not worker_ids:
+        return person_chats, worker_chats
+    owner = ChatLink.person_id.in_(person_ids) | ChatLink.worker_id.in_(worker_ids)
+    for link in session.scalars(
+        select(ChatLink).where(ChatLink.channel == TELEGRAM, ChatLink.active.is_(True), owner)
+        .order_by(ChatLink.linked_at)
+    ):
+        # The newest link wins when someone linked more than one Telegram chat.
+        if link.person_id is not None:
+            person_chats[link.person_id] = link.chat_id
+        elif link.worker_id is not None:
+            worker_chats[link.worker_id] = link.chat_id
+    return person_chats, worker_chats
+
+
+def _appointments(session: Session, ids: Iterable[int]) -> dict[int, tuple[AppointmentView, str]]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    found: dict[int, tuple[AppointmentView, str]] = {}
+    for appointment, worker_name, contact, agency_name, agency_short in session.execute(
+        select(Appointment, Worker.name, Worker.contact, Agency.name, Agency.short_name)
+        .outerjoin(Worker, Worker.id == Appointment.worker_id)
+        .outerjoin(Agency, Agency.id == Worker.agency_id)
+        .where(Appointment.id.in_(ids))
+    ):
+        found[appointment.id] = (appointment_view(appointment, worker_name, agency_name, agency_short), contact or "")
+    return found

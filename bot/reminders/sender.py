@@ -1,0 +1,104 @@
+"""The Telegram side of sending one message: PTB's Bot, pacing, RetryAfter and error kinds.
+
+The dispatcher needs to know only four outcomes: sent (with the message id), blocked (the person
+blocked the bot or the chat is gone), try again later (network trouble, Telegram's 5xx), or a
+permanent refusal. RetryAfter (HTTP 429) is waited out here and the same message tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.messages import Button
+from bot.reminders.pacing import Pacer
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_TRIES = 4
+_GONE_CHAT = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"
+    RETRY = "retry"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    message_id: int | None = None
+    error: str | None = None
+
+
+class MessageSender(Protocol):
+    async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult: ...
+
+
+def markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(button.label, callback_data=button.data) for button in row] for row in buttons]
+    )
+
+
+def make_bot(token: str, api_url: str | None = None, *, pool_size: int = 64) -> Bot:
+    """A plain PTB Bot for the dispatcher (no rate limiter of its own: the Pacer does that)."""
+    request = HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0, read_timeout=10.0)
+    if api_url:
+        base = api_url.rstrip("/")
+        return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
+    return Bot(token, request=request)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends through a PTB Bot. `pacer=None` sends as fast as the server answers (benchmarks only)."""
+
+    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+        self.bot = bot
+        self.pacer = pacer
+        self.retry_after_count = 0
+
+    async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult:
+        for _try in range(RETRY_AFTER_TRIES):
+            if self.pacer is not None:
+                await self.pacer.acquire(chat_id)
+            try:
+                message = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup(buttons))
+            except RetryAfter as flood:
+                self.retry_after_count += 1
+                wait = _seconds(flood.retry_after)
+                log.warning("Telegram asked us to wait %.0f s", wait)
+                if self.pacer is not None:
+                    self.pacer.pause(wait)
+                else:
+                    await asyncio.sleep(wait)
+                continue
+            except Forbidden as refused:
+                return SendResult(Outcome.BLOCKED, error=f"blocked: {refused.message}"[:500])
+            except BadRequest as bad:
+                lowered = bad.message.lower()
+                if any(gone in lowered for gone in _GONE_CHAT):
+                    return SendResult(Outcome.BLOCKED, error=f"chat gone: {bad.message}"[:500])
+                return SendResult(Outcome.REFUSED, error=f"refused: {bad.message}"[:500])
+            except (TimedOut, NetworkError) as trouble:
+                # PTB reports 5xx answers as NetworkError too: both are worth another try later.
+                return SendResult(Outcome.RETRY, error=f"{type(trouble).__name__}: {trouble.message}"[:500])
+            except TelegramError as other:
+                return SendResult(Outcome.RETRY, error=f"{type(other).__name__}: {other.message}"[:500])
+            return SendResult(Outcome.SENT, message_id=message.message_id)
+        return SendResult(Outcome.RETRY, error="Telegram kept asking us to wait (429)")

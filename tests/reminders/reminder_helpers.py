@@ -1,0 +1,129 @@
+"""Shared pieces for the reminder tests: a clock we move by hand, people with linked chats, dispatch runs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.reminders.compose import Composer
+from bot.reminders.dispatcher import Dispatcher, DispatchSettings, DispatchStats
+from bot.reminders.pacing import Pacer
+from bot.reminders.sender import TelegramSender, make_bot
+from bot.settings import REPO_ROOT
+from bot.testing import TelegramStandIn
+from casefile import directory, linking, staff
+from casefile.actors import StaffActor, SystemActor
+from casefile.models import OutboxMessage
+
+CONTENT = REPO_ROOT / "content"
+# A fixed Wednesday morning in London (BST): 09:30 local.
+NOW = datetime(2027, 6, 9, 8, 30, tzinfo=UTC)
+CHEAP = linking.CodeHasher(n=2, r=1, p=1)
+SYSTEM = SystemActor("tests")
+T = TypeVar("T")
+
+
+class Clock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment
+        return moment
+
+
+@dataclass(frozen=True)
+class World:
+    agency_id: int
+    worker_id: int
+    person_id: int
+    worker_chat: int
+    person_chat: int
+
+
+def make_world(session: Session, *, number: int = 1, language: str = "en", discreet: bool = False,
+               link_worker: bool = True, link_person: bool = True, agency_id: int | None = None) -> World:
+    """An agency, a lead worker and one person on their caseload, each with a linked Telegram chat."""
+    if agency_id is None:
+        agency_id = directory.add_agency(session, SYSTEM, f"Probation Service {number}", f"PS{number}",
+                                         now=NOW).id
+    worker = directory.add_worker(session, SYSTEM, agency_id, f"Dee {number}", "Your probation officer",
+                                  ref=f"W-{number}", contact="07700 900123", now=NOW)
+    person = directory.add_person(session, SYSTEM, f"Sam {number}", language=language, discreet=discreet,
+                                  ref=f"P-{number}", now=NOW)
+    staff.assign_worker(session, SYSTEM, person.id, worker.id, "Probation officer", True, now=NOW)
+    worker_chat, person_chat = 500_000 + number, 100_000 + number
+    if link_worker:
+        link_chat(session, worker_chat, worker_id=worker.id)
+    if link_person:
+        link_chat(session, person_chat, person_id=person.id)
+    return World(agency_id, worker.id, person.id, worker_chat, person_chat)
+
+
+def book(session: Session, world: World, start: datetime, *, kind: str = "probation",
+         place: str = "Lewisham probation office", now: datetime = NOW) -> int:
+    appointment = staff.book_appointment(
+        session, StaffActor(world.worker_id), world.person_id, start, 60, place, "1 High Street, SE13 0AA",
+        kind, "Your letter", now=now)
+    return appointment.id
+
+
+def link_chat(session: Session, chat_id: int | str, *, person_id: int | None = None,
+              worker_id: int | None = None, now: datetime = NOW) -> None:
+    """Link a Telegram chat the real way: a one-time code, redeemed."""
+    code = linking.issue_link_code(session, SYSTEM, person_id=person_id, worker_id=worker_id, now=now,
+                                   hasher=CHEAP)
+    linking.redeem_link_code(session, "telegram", chat_id, code, now, hasher=CHEAP)
+
+
+def run(awaitable: Awaitable[T], timeout: float = 60) -> T:
+    async def bounded() -> T:
+        return await asyncio.wait_for(awaitable, timeout)
+
+    return asyncio.run(bounded())
+
+
+@dataclass
+class Dispatch:
+    """Runs a real dispatcher (PTB Bot over HTTP) against the stand-in, with the test's clock."""
+
+    sessions: sessionmaker[Session]
+    standin: TelegramStandIn
+    clock: Clock
+    settings: DispatchSettings = DispatchSettings(batch=50, poll_seconds=0.05)
+    pacer: Pacer | None = None
+    name: str = "test-dispatcher"
+
+    async def _once(self) -> DispatchStats:
+        bot = make_bot(self.standin.token, f"http://127.0.0.1:{self.standin.port}")
+        async with bot:
+            sender = TelegramSender(bot, self.pacer)
+            dispatcher = Dispatcher(self.sessions, sender, Composer(CONTENT), settings=self.settings,
+                                    name=self.name, clock=self.clock)
+            return await dispatcher.run(once=True)
+
+    def once(self) -> DispatchStats:
+        return run(self._once())
+
+
+def outbox_rows(session: Session, **where: object) -> list[OutboxMessage]:
+    session.rollback()  # end any open read, so rows written by the dispatcher are seen
+    query = select(OutboxMessage).order_by(OutboxMessage.due_at, OutboxMessage.id)
+    for name, value in where.items():
+        query = query.where(getattr(OutboxMessage, name) == value)
+    return list(session.scalars(query))
