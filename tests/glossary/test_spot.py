@@ -321,6 +321,16 @@ ORDINARY_SENTENCES: list[str] = [
     "I was in a hurry this morning",
     "We had a team meeting at work",
     "He has a key to the house",
+    "The ship sailed at dawn",
+    "Hold it by the arms of the chair",
+    "Walk at a steady pace",
+    "Add 1 tsp of sugar",
+    "He led the way home",
+    "Pip was my nan's dog",
+    "I'll grab a cab home",
+    "We had bass and chips",
+    "He was rapt by the film",
+    "Time to reconnect the wifi",
 ]
 
 
