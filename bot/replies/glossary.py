@@ -68,7 +68,10 @@ def meaning_views(entry: Entry, language: str) -> tuple[MeaningView, ...]:
     views = []
     for meaning in entry.meanings:
         text, in_english = meaning.text_in(language)
-        views.append(MeaningView(meaning.full_form, text.explanation, text.for_you, meaning.used_by, in_english))
+        used_by = meaning.used_by
+        if used_by and meaning.full_form and used_by.casefold() == meaning.full_form.casefold():
+            used_by = None  # "Post Office (Post Office)" says nothing twice
+        views.append(MeaningView(meaning.full_form, text.explanation, text.for_you, used_by, in_english))
     return tuple(views)
 
 
