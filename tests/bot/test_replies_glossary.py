@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 from bot import i18n
-from bot.replies.glossary import answer_text, is_word_question, label, lookup_reply, spotted_reply
+from bot.replies.glossary import (
+    answer_text,
+    is_word_question,
+    label,
+    lookup_reply,
+    meaning_views,
+    spotted_reply,
+)
 from glossary.load import load_glossary
+from glossary.model import Entry, Meaning
 from glossary.search import GlossaryIndex
 
 FIXTURES = Path(__file__).resolve().parents[1] / "glossary" / "fixtures_engine"  # templates link to content/
@@ -201,3 +209,10 @@ def test_answer_text_for_a_chatty_message_finds_nothing_and_logs_nothing(index: 
 )
 def test_is_word_question(text: str, expected: bool) -> None:
     assert is_word_question(text) is expected
+
+
+def test_a_user_that_repeats_the_full_form_is_not_shown_twice() -> None:
+    entry = Entry("PO", "general", (Meaning("Post Office", "A shop for post.", used_by="Post Office"),
+                                    Meaning("Prison officer", "Prison staff.", used_by="Prisons")))
+    views = meaning_views(entry, "en")
+    assert [(view.full_form, view.used_by) for view in views] == [("Post Office", None), ("Prison officer", "Prisons")]
