@@ -22,9 +22,12 @@ from casefile import db
 from casefile.models import Base
 
 POSTGRES_HOST = "127.0.0.1"
-POSTGRES_PORT = 5432
+# Overridable only to check what happens without a server (e.g. SIGNPOST_TEST_POSTGRES_PORT=1).
+POSTGRES_PORT = int(os.environ.get("SIGNPOST_TEST_POSTGRES_PORT", "5432"))
 POSTGRES_USER = "postgres"
-POSTGRES_UNREACHABLE = "PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL tests did not run"
+POSTGRES_UNREACHABLE = (
+    f"PostgreSQL not reachable at {POSTGRES_HOST}:{POSTGRES_PORT}: PostgreSQL tests did not run"
+)
 
 _postgres_problem: list[str] = []
 
@@ -114,6 +117,16 @@ def db_url(request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> str:
     url: str = request.getfixturevalue(f"_{request.param}_database")
     empty_tables(_cached_engine(_engines, url))
     return url
+
+
+@pytest.fixture
+def blank_url(request: pytest.FixtureRequest, tmp_path: Path, db_url: str) -> str:
+    """A brand-new empty database of the same kind as `db_url` (dropped again after the test)."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    name = create_postgres_database()
+    request.addfinalizer(lambda: drop_postgres_database(name))
+    return postgres_url(name)
 
 
 @pytest.fixture

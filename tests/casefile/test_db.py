@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import create_postgres_database, drop_postgres_database, postgres_url
 from factories import NOW, make_appointment, make_person
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import StatementError
@@ -58,16 +57,6 @@ def test_current_schema_is_accepted(engine: Engine) -> None:
     assert db.current_revision(engine) == db.head_revision()
 
 
-@pytest.fixture
-def blank_url(request: pytest.FixtureRequest, tmp_path, db_url: str) -> str:
-    """A brand-new empty database of the same kind as `db_url`."""
-    if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'blank.db'}"
-    name = create_postgres_database()
-    request.addfinalizer(lambda: drop_postgres_database(name))
-    return postgres_url(name)
-
-
 def test_an_empty_or_outdated_database_is_refused_with_the_fix(blank_url: str) -> None:
     engine = db.make_engine(blank_url)
     try:
@@ -98,3 +87,28 @@ def test_sessions_keep_values_after_commit(session_factory: sessionmaker[Session
     with session_factory() as session:
         assert session.scalars(select(AuditEvent).where(AuditEvent.person_id == person.id)).first()
     assert NOW.tzinfo is UTC
+
+
+def test_sqlite_write_sessions_take_the_write_lock_at_the_start(tmp_path) -> None:
+    """Two writers queue at BEGIN instead of both reading and then one failing with "database is locked"."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'lock.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    try:
+        with db.session_factory(engine)() as session:
+            db.begin_write(session)
+            other = sqlite3.connect(tmp_path / "lock.db", timeout=0.05, isolation_level=None)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            other.close()
+            session.rollback()
+            # A reading session does not block writers.
+            session.execute(select(AuditEvent)).all()
+            writer = sqlite3.connect(tmp_path / "lock.db", timeout=0.05, isolation_level=None)
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("ROLLBACK")
+            writer.close()
+    finally:
+        engine.dispose()
