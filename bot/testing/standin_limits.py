@@ -5,7 +5,7 @@ Telegram asks bots to send at most 30 messages a second overall, one a second to
 
 Two models are offered. "token_bucket" (the default) allows a burst of the limit and then the
 limit's rate; it is the model python-telegram-bot's AIORateLimiter (aiolimiter) paces by, so a
-bot using it sees no 429s. "sliding_window" is stricter: never more than the limit in any window.
+bot using it sees next to no 429s. "sliding_window" is stricter: never more than the limit in any window.
 Any sender that respects the sliding window also passes the token bucket.
 
 Both forgive a message that is early by at most `tolerance` seconds: requests reach the server a
@@ -29,7 +29,7 @@ class RateLimits:
     per_chat_per_second: int = 1
     per_group_per_minute: int = 20
     model: LimitModel = "token_bucket"
-    tolerance: float = 0.05
+    tolerance: float = 0.25
 
 
 class _Limiter(Protocol):
@@ -52,9 +52,7 @@ class _TokenBucket:
 
     def wait_needed(self, now: float) -> float:
         self._refill(now)
-        # A hair of tolerance so a client pacing exactly at the rate is not refused for float noise.
-        missing = 1.0 - self._tokens - 1e-6
-        return max(0.0, missing / self._rate)
+        return max(0.0, (1.0 - self._tokens) / self._rate)
 
     def take(self, now: float) -> None:
         self._refill(now)
@@ -110,7 +108,7 @@ class SendLimits:
         chat = self._chat_limiter(chat_id)
         wait = max(self._overall.wait_needed(now), chat.wait_needed(now))
         if wait > self._limits.tolerance:
-            return max(1, math.ceil(wait))
+            return max(1, math.ceil(wait - 1e-9))  # 2.0000000001 s is still "retry after 2"
         self._overall.take(now)
         chat.take(now)
         return 0
