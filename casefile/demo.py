@@ -61,6 +61,8 @@ AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("SHIP", "Single Homeless Intervention and Prevention (SHIP)", "020 7946 0300"),
     DemoAgency("JCP", "Jobcentre Plus", "020 7946 0400"),
     DemoAgency("SGT", "St Giles Trust", "020 7946 0500"),
+    # The prison sends release dates (see docs/examples); it has no worker on a demo team.
+    DemoAgency("HMPG", "HMP Greenfield (demo)", "020 7946 0600"),
 )
 
 WORKERS: tuple[DemoWorker, ...] = (
@@ -292,13 +294,14 @@ def demo_now(today: date, clock: datetime | None = None) -> datetime:
 
 
 def _ensure_team(session: Session, now: datetime) -> dict[str, int]:
-    agencies = dict(session.execute(select(Agency.short_name, Agency.id)).tuples().all())
+    agencies: dict[str, int] = {name: id_ for name, id_ in session.execute(select(Agency.short_name, Agency.id))}
     for agency in AGENCIES:
         if agency.short_name not in agencies:
             made = directory.add_agency(session, DEMO, agency.name, agency.short_name, agency.contact, now=now)
             agencies[agency.short_name] = made.id
     refs = [worker.ref for worker in WORKERS]
-    workers = dict(session.execute(select(Worker.ref, Worker.id).where(Worker.ref.in_(refs))).tuples().all())
+    rows = session.execute(select(Worker.ref, Worker.id).where(Worker.ref.in_(refs)))
+    workers: dict[str, int] = {ref: id_ for ref, id_ in rows}
     for worker in WORKERS:
         if worker.ref not in workers:
             made_worker = directory.add_worker(

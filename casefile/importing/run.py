@@ -29,6 +29,10 @@ from casefile.importing.common import (
     ImportRefused,
     Planned,
     Problem,
+    people_by_ref,
+    person_problem,
+    unknown_worker,
+    workers_by_ref,
 )
 from casefile.importing.fields import FEED_FIELDS, check_row, field_list, shown
 from casefile.importing.source import Feed
@@ -80,7 +84,7 @@ def import_feed(
     """Import `feed` (see `source.read_feed`). Raises ImportRefused, with every problem, if any row is bad."""
     moment = aware_now(now)
     handler = HANDLERS[feed.kind]
-    checked, problems = read_rows(feed, handler.key)
+    checked, problems, flawed = read_rows(feed, handler.key)
     actor = SystemActor(f"import:{feed.agency}")
     with engine.connect() as raw:
         # On SQLite the write lock is taken at BEGIN, so the checks and the writes see the same data.
@@ -88,8 +92,8 @@ def import_feed(
         outer = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
-            result = _check_and_apply(session, connection, actor, feed, handler, checked, problems, moment,
-                                      dry_run)
+            result = _check_and_apply(session, connection, actor, feed, handler, checked, problems, flawed,
+                                      moment, dry_run)
             session.commit()
         except BaseException:
             session.close()
@@ -105,14 +109,15 @@ def import_feed(
 
 def _check_and_apply(
     session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
-    checked: list[tuple[int, dict[str, Any]]], problems: list[Problem], moment: datetime, dry_run: bool,
+    checked: list[tuple[int, dict[str, Any]]], problems: list[Problem], flawed: list[tuple[int, dict[str, Any]]],
+    moment: datetime, dry_run: bool,
 ) -> ImportResult:
     agency_id, added, agency_problem = _agency(session, actor, feed, moment)
     if agency_problem:
         raise ImportRefused([*problems, agency_problem])
     ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment)
     more, planned = handler.plan(ctx, checked)
-    problems = [*problems, *more]
+    problems = [*problems, *more, *_reference_problems(ctx, flawed)]
     if problems:
         raise ImportRefused(problems)
     counts = {action: sum(1 for item in planned if item.action == action) for action in (NEW, CHANGED, UNCHANGED)}
@@ -128,10 +133,17 @@ def _check_and_apply(
     return result
 
 
-def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
-    """Read every field of every row and find repeated keys. Returns the good rows and the problems."""
+Rows = list[tuple[int, dict[str, Any]]]
+
+
+def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[Rows, list[Problem], Rows]:
+    """Read every field of every row and find repeated keys.
+
+    Returns the good rows, the problems, and the rows with problems (with what could be read of them).
+    """
     problems: list[Problem] = []
-    good: list[tuple[int, dict[str, Any]]] = []
+    good: Rows = []
+    flawed: Rows = []
     if feed.file_format == "csv":
         unknown = [column for column in feed.columns if column not in FEED_FIELDS[feed.kind]]
         for column in unknown:
@@ -153,9 +165,21 @@ def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[list[tuple[int, dict[st
             if len(earlier) > 1:
                 found.append(_repeated(label, key_value, earlier))
         problems.extend(Problem(row.number, message) for message in found)
-        if not found:
-            good.append((row.number, values))
-    return good, problems
+        (flawed if found else good).append((row.number, values))
+    return good, problems, flawed
+
+
+def _reference_problems(ctx: ImportContext, flawed: Rows) -> list[Problem]:
+    """Unknown people and workers in rows that already have a problem, so one pass shows them all."""
+    people = people_by_ref(ctx.connection, (values["person"] for _, values in flawed if values.get("person")))
+    workers = workers_by_ref(ctx.connection, (values["worker"] for _, values in flawed if values.get("worker")))
+    problems: list[Problem] = []
+    for number, values in flawed:
+        if values.get("person") and (why := person_problem(people, values["person"])):
+            problems.append(Problem(number, why))
+        if values.get("worker") and values["worker"] not in workers:
+            problems.append(Problem(number, unknown_worker(values["worker"])))
+    return problems
 
 
 def refused_report(error: ImportRefused) -> list[str]:
