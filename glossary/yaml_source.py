@@ -117,10 +117,19 @@ def read_yaml(path: Path) -> YamlSource:
     return parse_yaml_text(text, path)
 
 
+def _compose(text: str) -> Node | None:
+    """Compose with the C parser (about ten times faster); a file it refuses is composed again by the
+    pure-Python parser, whose error marks and wording the editors' messages are written for."""
+    try:
+        return YAML(typ="safe").compose(text)
+    except YAMLError:
+        return YAML(typ="safe", pure=True).compose(text)
+
+
 def parse_yaml_text(text: str, path: Path) -> YamlSource:
     source = YamlSource(path=path, source_lines=text.splitlines())
     try:
-        root = YAML(typ="safe", pure=True).compose(text)
+        root = _compose(text)
     except MarkedYAMLError as error:
         source.findings.append(_syntax_finding(error, source))
         return source
@@ -153,7 +162,8 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
         first = node.start_mark.line + 1
         last = max(first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
         source.spans[keypath] = (first, last)
-        if node.style is None and str(node.value).casefold() in BOOL_LIKE_WORDS:
+        # A plain scalar has no style: None from the pure parser, "" from the C one.
+        if not node.style and str(node.value).casefold() in BOOL_LIKE_WORDS:
             source.bool_like[keypath] = str(node.value)
         return _scalar_value(node)
     if isinstance(node, SequenceNode):
