@@ -471,3 +471,49 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_by: Mapped[str] = mapped_column(String(100), default="system:reminders")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+STAFF_ROLES: tuple[str, ...] = ("worker", "editor", "admin")
+
+
+class StaffAccount(Base):
+    """Someone who signs in to the staff console (bot/web). A worker account acts as its Worker row.
+
+    Only an Argon2 hash of the password is kept. `sessions_valid_after` ends every session issued
+    before it (signing out ends them all); failed sign-ins lock the account for a while.
+    """
+
+    __tablename__ = "staff_accounts"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_sql_list(STAFF_ROLES)})", name="role_known"),
+        CheckConstraint("role <> 'worker' OR worker_id IS NOT NULL", name="worker_has_worker"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    role: Mapped[str] = mapped_column(String(20))
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workers.id", ondelete="RESTRICT"), unique=True
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    worker: Mapped[Worker | None] = relationship()
+
+
+class SignInToken(Base):
+    """A one-time sign-in link. Only a SHA-256 of the token is kept (the token has 256 random bits)."""
+
+    __tablename__ = "sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
