@@ -44,7 +44,7 @@ def book_appointment(
     if not place or not kind:
         raise InvalidInput("Please say where the appointment is and what it is for.")
     with unit_of_work(session, actor, "write.appointment.book", "appointment", now=now) as unit:
-        unit.require_person(person_id)
+        unit.require_person(person_id, staff_only=True)
         if worker_id is None and isinstance(actor, StaffActor):
             worker_id = actor.worker_id
         if worker_id is not None and session.get(Worker, worker_id) is None:
@@ -163,7 +163,7 @@ def respond(
         raise PermissionDenied("Staff change appointments with set_appointment_status.")
     status = "confirmed" if confirmed else "cant_make_it"
     with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
-        appointment = _load(unit, appointment_id, expected_version, version_required=False)
+        appointment = _load(unit, appointment_id, expected_version, version_required=False, staff_only=False)
         if appointment.status in _FINISHED:
             raise InvalidInput("This appointment is not going ahead, so there is nothing to answer.")
         if appointment.starts_at + timedelta(minutes=appointment.minutes) <= unit.now:
@@ -172,13 +172,13 @@ def respond(
         return _change(unit, appointment, changes, f"appointment.{status}", "", False)
 
 
-def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, version_required: bool = True
-          ) -> Appointment:
+def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, version_required: bool = True,
+          staff_only: bool = True) -> Appointment:
     unit.subject_id = appointment_id
     appointment = unit.session.get(Appointment, appointment_id, populate_existing=True)
     if appointment is None:
         raise NotFound("Sorry, we could not find that appointment.")
-    unit.require_person(appointment.person_id)
+    unit.require_person(appointment.person_id, staff_only=staff_only)
     if version_required or expected_version is not None:
         check_version(appointment, expected_version)
     return appointment

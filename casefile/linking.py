@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from casefile.errors import (
     PermissionDenied,
 )
 from casefile.models import ChatLink, LinkAttempt, LinkCode, Worker
+from casefile.types import UTCDateTime
 from casefile.unit import aware_now, unit_of_work
 
 # No 0/O, 1/I/L: nothing that reads as something else on a printed release pack.
@@ -45,26 +46,57 @@ FAILURE_WINDOW = timedelta(hours=1)
 _SEPARATORS = str.maketrans("", "", " -_.\t")
 
 # Built once: redeeming runs for every guess, so it avoids rebuilding statements each time.
-_ATTEMPTS_FOR_CHAT = (
-    select(LinkAttempt.failures, LinkAttempt.window_start, LinkAttempt.locked_until)
-    .where(LinkAttempt.channel == bindparam("channel"), LinkAttempt.chat_id == bindparam("chat"))
-    .with_for_update()
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_LOCKED_UNTIL = (
+    select(LinkAttempt.locked_until)
+    .where(LinkAttempt.channel == bindparam("b_channel"), LinkAttempt.chat_id == bindparam("b_chat"))
+    .scalar_subquery()
 )
-_CODE_BY_HASH = (
-    select(LinkCode.id, LinkCode.person_id, LinkCode.worker_id, LinkCode.expires_at, LinkCode.used_at,
-           LinkCode.revoked_at)
-    .where(LinkCode.code_hash == bindparam("code_hash"))
-    .with_for_update()
-)
+# The chat's lock and the code (if there is one) in a single round trip.
+_LOCK_AND_CODE = select(
+    _LOCKED_UNTIL.label("locked_until"), LinkCode.id, LinkCode.person_id, LinkCode.worker_id,
+    LinkCode.expires_at, LinkCode.used_at, LinkCode.revoked_at,
+).select_from(_ONE_ROW.outerjoin(LinkCode, LinkCode.code_hash == bindparam("b_code_hash")))
 _COUNT_CODE_ATTEMPT = (
-    update(LinkCode).where(LinkCode.id == bindparam("code_id")).values(attempts=LinkCode.attempts + 1)
+    update(LinkCode).where(LinkCode.id == bindparam("b_code_id")).values(attempts=LinkCode.attempts + 1)
 )
-_SET_ATTEMPTS = (
+# Using the code is conditional, so two chats racing with the same code cannot both have it.
+_USE_CODE = (
+    update(LinkCode)
+    .where(LinkCode.id == bindparam("b_code_id"), LinkCode.used_at.is_(None), LinkCode.revoked_at.is_(None),
+           LinkCode.expires_at > bindparam("b_now", type_=UTCDateTime()))
+    .values(used_at=bindparam("b_used_at", type_=UTCDateTime()))
+)
+_LOCK_CHAT = (
     update(LinkAttempt)
-    .where(LinkAttempt.channel == bindparam("for_channel"), LinkAttempt.chat_id == bindparam("chat"))
-    .values(failures=bindparam("new_failures"), window_start=bindparam("new_window_start"),
-            locked_until=bindparam("new_locked_until"))
+    .where(LinkAttempt.channel == bindparam("b_channel"), LinkAttempt.chat_id == bindparam("b_chat"))
+    .values(locked_until=bindparam("b_until", type_=UTCDateTime()))
 )
+
+
+def _failure_upsert(dialect_name: str) -> Any:
+    """Count one wrong code for a chat in one atomic statement, starting a new window when the old one
+    (or an old lock) has run out. Returns the new count and any lock another request set meanwhile."""
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    now = bindparam("b_now", type_=UTCDateTime())
+    old_lock_over = and_(LinkAttempt.locked_until.is_not(None), LinkAttempt.locked_until <= now)
+    window_over = and_(LinkAttempt.locked_until.is_(None),
+                       LinkAttempt.window_start <= bindparam("b_window_cutoff", type_=UTCDateTime()))
+    start_again = or_(old_lock_over, window_over)
+    statement = insert(LinkAttempt).values(
+        channel=bindparam("b_channel"), chat_id=bindparam("b_chat"), failures=1, window_start=now,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[LinkAttempt.channel, LinkAttempt.chat_id],
+        set_={
+            "failures": case((start_again, 1), else_=LinkAttempt.failures + 1),
+            "window_start": case((start_again, now), else_=LinkAttempt.window_start),
+            "locked_until": case((start_again, null()), else_=LinkAttempt.locked_until),
+        },
+    ).returning(LinkAttempt.failures, LinkAttempt.locked_until)
+
+
+_FAILURE_UPSERT = {name: _failure_upsert(name) for name in ("postgresql", "sqlite")}
 
 
 @dataclass(frozen=True)
@@ -149,7 +181,7 @@ def issue_code(
     hasher = hasher or default_hasher()
     with unit_of_work(session, actor, "write.link_code.issue", "link_code", now=now) as unit:
         if person_id is not None:
-            unit.require_person(person_id)
+            unit.require_person(person_id, staff_only=True)
             owner = LinkCode.person_id == person_id
         else:
             if not (isinstance(actor, SystemActor) or actor == StaffActor(worker_id)):  # type: ignore[arg-type]
@@ -201,17 +233,18 @@ def redeem_link_code(
     begin_write(session)
     try:
         connection = session.connection()
-        attempts = connection.execute(_ATTEMPTS_FOR_CHAT, {"channel": channel, "chat": chat}).first()
-        if attempts is not None and attempts.locked_until is not None and attempts.locked_until > now:
-            raise ChatLocked(attempts.locked_until)
-        found = None
-        if code_hash is not None:
-            found = connection.execute(_CODE_BY_HASH, {"code_hash": code_hash}).first()
+        found = connection.execute(
+            _LOCK_AND_CODE, {"b_channel": channel, "b_chat": chat, "b_code_hash": code_hash or ""}
+        ).one()
+        if found.locked_until is not None and found.locked_until > now:
+            raise ChatLocked(found.locked_until)
         problem = _problem_with(found, now)
+        if problem is None and not _use_code(session, found.id, now):
+            problem = LinkCodeUsed()  # another chat used it a moment ago
         if problem is not None:
-            if found is not None:
-                connection.execute(_COUNT_CODE_ATTEMPT, {"code_id": found.id})
-            locked_until = _count_failure(session, attempts, channel, chat, now)
+            if found.id is not None:
+                connection.execute(_COUNT_CODE_ATTEMPT, {"b_code_id": found.id})
+            locked_until = _count_failure(session, channel, chat, now)
             session.commit()
             raise ChatLocked(locked_until) if locked_until else problem
         link = _link(session, found, channel, chat, now)
@@ -222,8 +255,8 @@ def redeem_link_code(
         raise
 
 
-def _problem_with(found: Row[Any] | None, now: datetime) -> LinkCodeInvalid | None:
-    if found is None:
+def _problem_with(found: Row[Any], now: datetime) -> LinkCodeInvalid | None:
+    if found.id is None:
         return LinkCodeInvalid()
     if found.used_at is not None:
         return LinkCodeUsed()
@@ -232,35 +265,30 @@ def _problem_with(found: Row[Any] | None, now: datetime) -> LinkCodeInvalid | No
     return None
 
 
-def _count_failure(
-    session: Session, attempts: Row[Any] | None, channel: str, chat: str, now: datetime
-) -> datetime | None:
-    """Count a wrong code against the chat; returns the lock-out end if this one locked it."""
+def _use_code(session: Session, code_id: int, now: datetime) -> bool:
+    result = session.connection().execute(_USE_CODE, {"b_code_id": code_id, "b_now": now, "b_used_at": now})
+    return bool(result.rowcount == 1)
+
+
+def _count_failure(session: Session, channel: str, chat: str, now: datetime) -> datetime | None:
+    """Count a wrong code against the chat; returns when the lock-out ends if the chat is now locked."""
     connection = session.connection()
-    if attempts is None:
-        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        first = insert(LinkAttempt).values(channel=channel, chat_id=chat, failures=1, window_start=now)
-        # Another request from the same chat may have inserted the row a moment ago.
-        connection.execute(first.on_conflict_do_update(
-            index_elements=[LinkAttempt.channel, LinkAttempt.chat_id],
-            set_={"failures": LinkAttempt.failures + 1},
-        ))
+    counted = connection.execute(
+        _FAILURE_UPSERT[connection.dialect.name],
+        {"b_channel": channel, "b_chat": chat, "b_now": now, "b_window_cutoff": now - FAILURE_WINDOW},
+    ).one()
+    if counted.locked_until is not None and counted.locked_until > now:
+        return counted.locked_until  # locked by another request from this chat just now
+    if counted.failures < LOCK_AFTER_FAILURES:
         return None
-    if attempts.window_start + FAILURE_WINDOW <= now or attempts.locked_until is not None:
-        failures, window_start = 1, now
-    else:
-        failures, window_start = attempts.failures + 1, attempts.window_start
-    locked_until = now + LOCK_FOR if failures >= LOCK_AFTER_FAILURES else None
-    connection.execute(_SET_ATTEMPTS, {"for_channel": channel, "chat": chat, "new_failures": failures,
-                                       "new_window_start": window_start, "new_locked_until": locked_until})
-    if locked_until is not None:
-        audit.record(session, SystemActor(f"chat:{channel}"), "link_code.locked", "chat", outcome=audit.DENIED,
-                     detail=f"{LOCK_AFTER_FAILURES} wrong codes within an hour", now=now)
-    return locked_until
+    until = now + LOCK_FOR
+    connection.execute(_LOCK_CHAT, {"b_channel": channel, "b_chat": chat, "b_until": until})
+    audit.record(session, SystemActor(f"chat:{channel}"), "link_code.locked", "chat", outcome=audit.DENIED,
+                 detail=f"{LOCK_AFTER_FAILURES} wrong codes within an hour", now=now)
+    return until
 
 
 def _link(session: Session, found: Row[Any], channel: str, chat: str, now: datetime) -> ChatLink:
-    session.execute(update(LinkCode).where(LinkCode.id == found.id).values(used_at=now))
     link = session.scalars(
         select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat)
     ).first()

@@ -154,7 +154,7 @@ def update_journey(
     """Change the stage, prison or key dates. The first call (expected_version=None) must give a stage."""
     checked = validate(changes, JOURNEY_FIELDS)
     with unit_of_work(session, actor, "write.journey", "journey", now=now) as unit:
-        unit.require_person(person_id)
+        unit.require_person(person_id, staff_only=True)
         unit.subject_id = person_id
         position = session.get(JourneyPosition, person_id, populate_existing=True)
         if position is None:
@@ -233,7 +233,7 @@ def update_benefit_claim(
         raise InvalidInput(f"Unknown benefit {claim_type!r}.")
     checked = validate(changes, BENEFIT_FIELDS)
     with unit_of_work(session, actor, "write.benefit_claim", "benefit_claim", now=now) as unit:
-        unit.require_person(person_id)
+        unit.require_person(person_id, staff_only=True)
         claim = session.scalars(
             select(BenefitClaim)
             .where(BenefitClaim.person_id == person_id, BenefitClaim.claim_type == claim_type)
@@ -269,7 +269,7 @@ def update_pharmacy_plan(
     """Set up or change the pharmacy plan. The first call must name the pharmacy."""
     checked = validate(changes, PHARMACY_FIELDS)
     with unit_of_work(session, actor, "write.pharmacy_plan", "pharmacy_plan", now=now) as unit:
-        unit.require_person(person_id)
+        unit.require_person(person_id, staff_only=True)
         unit.subject_id = person_id
         plan = session.get(PharmacyPlan, person_id, populate_existing=True)
         if plan is None:

@@ -178,6 +178,8 @@ def assign_worker(
             session.flush()
             before, after = {}, {"worker_id": worker_id, "role": role, "is_lead": lead}
         else:
+            if assignment.is_lead and not lead:
+                raise InvalidInput("Please choose a new lead professional first.")
             before, after = apply_changes(assignment, {"role": role, "is_lead": lead})
         unit.subject_id = assignment.id
         if after:
@@ -227,7 +229,7 @@ def add_case_update(
     if len(summary) > SUMMARY_LIMIT:
         raise InvalidInput(f"The update is too long (at most {SUMMARY_LIMIT} letters).")
     with unit_of_work(session, actor, "write.case_update", "case_update", now=now) as unit:
-        unit.require_person(person_id)
+        unit.require_person(person_id, staff_only=True)
         update = unit.record_change(kind, "note", None, {}, {}, summary=summary, tell_person=tell_person)
         session.flush()
         unit.subject_id = update.id

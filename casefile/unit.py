@@ -27,6 +27,7 @@ from casefile.models import Assignment, CaseUpdate, Person, Worker
 NOT_ON_CASELOAD = "Sorry, this person is not on your caseload, so you cannot see or change their file."
 NOT_YOURS = "Sorry, you can only see and change your own details."
 LEAD_ONLY = "Only the lead professional for this person can do this."
+STAFF_ONLY = "Your key worker looks after this part of your file. Please ask them to change it."
 FILE_CLOSED = "This file has been closed, so nothing can be added to it or changed."
 
 
@@ -46,8 +47,11 @@ class Unit:
     is_lead: bool = False
     updates: list[CaseUpdate] = field(default_factory=list)
 
-    def require_person(self, person_id: int, *, lead_only: bool = False) -> None:
-        """Allow the actor to work on this person's file, or raise PermissionDenied / NotFound."""
+    def require_person(self, person_id: int, *, lead_only: bool = False, staff_only: bool = False) -> None:
+        """Allow the actor to work on this person's file, or raise PermissionDenied / NotFound.
+
+        `staff_only`: the person may not do this to their own file (book appointments, change dates...).
+        """
         self.person_id = person_id
         actor = self.actor
         if isinstance(actor, StaffActor):
@@ -68,8 +72,11 @@ class Unit:
             if lead_only and not self.is_lead:
                 raise PermissionDenied(LEAD_ONLY)
             return
-        if isinstance(actor, PersonActor) and (actor.person_id != person_id or lead_only):
-            raise PermissionDenied(NOT_YOURS)
+        if isinstance(actor, PersonActor):
+            if actor.person_id != person_id:
+                raise PermissionDenied(NOT_YOURS)
+            if lead_only or staff_only:
+                raise PermissionDenied(STAFF_ONLY)
         person = self.session.get(Person, person_id)
         if person is None:
             raise NotFound("Sorry, we could not find that person.")
@@ -165,7 +172,8 @@ def unit_of_work(
     audit_success: bool = True,
 ) -> Iterator[Unit]:
     unit = Unit(session=session, actor=actor, action=action, subject=subject, now=aware_now(now))
-    if write:
+    if write or audit_success:
+        # The audit row is a write too; on SQLite, take the write lock before reading (see db.WRITE_OPTION).
         begin_write(session)
     try:
         yield unit

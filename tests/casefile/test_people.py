@@ -215,3 +215,36 @@ def test_staff_changes_reach_the_person_view(session: Session) -> None:
     summaries = [u.summary for u in people.person_view(session, person.id, TODAY, NOW).unseen_updates]
     assert "Your housing form was sent." in summaries
     assert "Internal note for staff only." not in summaries
+
+
+def test_a_person_cannot_do_staff_things_to_their_own_file(session: Session) -> None:
+    from casefile import linking
+
+    worker = make_worker(session)
+    person = make_person(session, lead=worker)
+    appointment = make_appointment(session, person, worker)
+    me = PersonActor(person.id)
+    attempts = [
+        lambda: staff.book_appointment(session, me, person.id, NOW + timedelta(days=1), 30, "Home", "",
+                                       "probation", "", now=NOW),
+        lambda: staff.move_appointment(session, me, appointment.id, NOW + timedelta(days=4), 1, now=NOW),
+        lambda: staff.update_journey(session, me, person.id, None, stage="sentence_ended", now=NOW),
+        lambda: staff.update_benefit_claim(session, me, person.id, None, advance_requested=True, now=NOW),
+        lambda: staff.add_case_update(session, me, person.id, "I am fine", now=NOW),
+        lambda: staff.assign_worker(session, me, person.id, worker.id, "Friend", True, now=NOW),
+        lambda: linking.issue_link_code(session, me, person_id=person.id, now=NOW),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied, match="key worker"):
+            attempt()
+    denied = [e for e in audit_trail(session, actor=me) if e.outcome == "denied"]
+    assert len(denied) == len(attempts)
+    assert people.person_view(session, person.id, TODAY, NOW).stage is None
+
+
+def test_the_lead_cannot_be_stepped_down_without_a_new_lead(session: Session) -> None:
+    worker = make_worker(session)
+    person = make_person(session, lead=worker)
+    with pytest.raises(InvalidInput, match="new lead"):
+        staff.assign_worker(session, SYSTEM, person.id, worker.id, "Probation officer", False, now=NOW)
+    assert people.person_view(session, person.id, TODAY, NOW).lead is not None
