@@ -41,7 +41,11 @@ class InvalidInput(CasefileError):
     default_message = "Sorry, some of those details do not look right."
 
 
-class LinkCodeInvalid(CasefileError):
+class LinkCodeError(CasefileError):
+    """Base for everything that can go wrong when a chat sends a link code."""
+
+
+class LinkCodeInvalid(LinkCodeError):
     default_message = (
         "That code did not work. Please check it and try again. "
         "Your key worker can give you a new code."
@@ -56,7 +60,7 @@ class LinkCodeUsed(LinkCodeInvalid):
     default_message = "That code has been used already. Please ask your key worker for a new one."
 
 
-class ChatLocked(CasefileError):
+class ChatLocked(LinkCodeError):
     """Too many wrong codes from one chat. `until` is when it may try again (aware UTC)."""
 
     def __init__(self, until: datetime) -> None:
