@@ -74,7 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_REMINDER_LEASE_SECONDS", "60",
             "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out."),
     Setting("SIGNPOST_SEND_PER_SECOND", "29.5",
-            "Messages a second the dispatcher sends at most (Telegram allows 30; one a second per chat)."),
+            "Messages a second the dispatcher sends at most (Telegram allows 30). Over 30 only for a local stand-in."),
+    Setting("SIGNPOST_BOT_USERNAME", "signpost_bot",
+            "The bot's Telegram username, for the QR code on a printed link-code card."),
+    Setting("SIGNPOST_WEB_SECRET", "(random each start)",
+            "Secret that signs staff console sessions. Set it so sign-ins survive a restart; keep it private."),
 )
 
 
@@ -95,6 +99,8 @@ class Settings:
     reminder_max_attempts: int = 5
     reminder_lease_seconds: float = 60.0
     send_per_second: float = 29.5
+    bot_username: str = "signpost_bot"
+    web_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,4 +122,6 @@ class Settings:
                    webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443",
                    reminder_max_attempts=int(_positive_float(env.get("SIGNPOST_REMINDER_MAX_ATTEMPTS"), 5)),
                    reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
-                   send_per_second=min(30.0, _positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5)))
+                   send_per_second=_positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5),
+                   bot_username=(env.get("SIGNPOST_BOT_USERNAME") or "signpost_bot").lstrip("@"),
+                   web_secret=env.get("SIGNPOST_WEB_SECRET") or None)

@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.journeys",
     "bot.cli.chat",
     "bot.cli.reminders",
+    "bot.cli.worker",
+    "bot.cli.report",
     "bot.cli.casefile",
     "bot.cli.demo",
 )

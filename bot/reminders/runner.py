@@ -23,7 +23,8 @@ def dispatch_settings(settings: Settings, batch: int = 100) -> DispatchSettings:
 
 def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], bot: Bot, *, batch: int = 100,
                      name: str | None = None) -> Dispatcher:
-    pacer = Pacer(PaceLimits(per_second=settings.send_per_second))
+    # Above Telegram's 30 a second only makes sense against a local stand-in: then no pacing at all.
+    pacer = Pacer(PaceLimits(per_second=settings.send_per_second)) if settings.send_per_second <= 30 else None
     return Dispatcher(sessions, TelegramSender(bot, pacer), Composer(settings.content_dir),
                       settings=dispatch_settings(settings, batch), name=name)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reminders.compose import Composer
@@ -19,7 +19,7 @@ from bot.settings import REPO_ROOT
 from bot.testing import TelegramStandIn
 from casefile import directory, linking, staff
 from casefile.actors import StaffActor, SystemActor
-from casefile.models import OutboxMessage
+from casefile.models import Base, OutboxMessage
 
 CONTENT = REPO_ROOT / "content"
 # A fixed Wednesday morning in London (BST): 09:30 local.
@@ -127,3 +127,46 @@ def outbox_rows(session: Session, **where: object) -> list[OutboxMessage]:
     for name, value in where.items():
         query = query.where(getattr(OutboxMessage, name) == value)
     return list(session.scalars(query))
+
+
+def due_now_in_bulk(session: Session, *, people: int, per_person: int, real_now: datetime,
+                    first_chat: int = 700_000) -> list[int]:
+    """people × per_person appointments, each with one reminder already due by the real clock.
+
+    Made in one transaction (the volume tests need thousands), with the same scheduling function the
+    appointment writes call. Needs SIGNPOST_REMINDER_OFFSETS=90m and quiet hours off. Returns chat ids.
+    """
+    from casefile import outbox
+    from casefile.models import Agency, Appointment, ChatLink, Person, Worker
+
+    booked_at = real_now - timedelta(hours=2)
+    agency = Agency(name="Bulk Probation", short_name=f"BULK{first_chat}")
+    session.add(agency)
+    session.flush()
+    worker = Worker(ref=f"W-BULK-{first_chat}", agency_id=agency.id, name="Dee", role="Probation officer")
+    session.add(worker)
+    chats: list[int] = []
+    for number in range(people):
+        person = Person(ref=f"P-BULK-{first_chat + number}", preferred_name=f"Sam {number}", created_at=booked_at)
+        session.add(person)
+        session.flush()
+        chat = first_chat + number
+        chats.append(chat)
+        session.add(ChatLink(channel="telegram", chat_id=str(chat), person_id=person.id, linked_at=booked_at))
+        for slot in range(per_person):
+            appointment = Appointment(
+                person_id=person.id, worker_id=worker.id, starts_at=real_now + timedelta(minutes=5 + slot),
+                minutes=30, place="Office", address="", kind="probation", bring="", status="booked",
+                created_at=booked_at, updated_at=booked_at)
+            session.add(appointment)
+            session.flush()
+            assert outbox.schedule_appointment(session, appointment, booked_at, person=person)
+    session.commit()
+    return chats
+
+
+def empty_postgres(engine: Engine) -> None:
+    """Remove every row from a PostgreSQL case file (the shared fixture does this for `db_url` tests)."""
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -79,9 +79,10 @@ def test_a_reminder_claimed_before_a_move_is_checked_again_and_not_sent(
     appointment_id = book(session, world, start)
     clock.set(start - timedelta(hours=2))
     dispatch = Dispatch(session_factory, standin, clock)
+    from reminder_helpers import CONTENT
+
     from bot.reminders.compose import Composer
     from bot.reminders.dispatcher import Dispatcher
-    from reminder_helpers import CONTENT
 
     claimer = Dispatcher(session_factory, sender=None, composer=Composer(CONTENT), name="claimer",  # type: ignore[arg-type]
                          clock=clock)

@@ -1,0 +1,133 @@
+"""`signpost worker book|message`: a key worker's actions from the shell, for admins and scripts.
+
+    signpost worker book --worker W-LEW-014 --person P-7KQ4MX2T --at "2026-12-01 10:30" \\
+        --place "Lewisham probation office" --kind probation [--minutes 60 --bring "Your letter" --address ...]
+    signpost worker message --worker W-LEW-014 --person P-7KQ4MX2T "See you on Tuesday at 10."
+
+Both act as the worker: only people on their caseload, every action audited. Times are London times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import TextIO
+
+from bot.cli.db import database_url, open_case_file
+from bot.i18n import LONDON, long_datetime
+
+OK, PROBLEM, BAD_USAGE = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("worker", help="Book an appointment or send a message as a key worker.",
+                                   description="A key worker's actions: only for people on their caseload.")
+    commands = parser.add_subparsers(dest="worker_command", metavar="COMMAND", title="commands")
+
+    book = commands.add_parser("book", help="Book an appointment and schedule its reminders.")
+    book.add_argument("--worker", required=True, metavar="REF", help="the worker's reference")
+    book.add_argument("--person", required=True, metavar="REF", help="the person's reference")
+    book.add_argument("--at", required=True, metavar="'YYYY-MM-DD HH:MM'", help="start, London time")
+    book.add_argument("--place", required=True, help="where, in words the person knows")
+    book.add_argument("--kind", required=True, help="probation, housing, health, jobcentre...")
+    book.add_argument("--minutes", type=int, default=60, help="how long (60)")
+    book.add_argument("--bring", default="", help="what to bring")
+    book.add_argument("--address", default="", help="the full address")
+    book.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    book.set_defaults(func=_book)
+
+    message = commands.add_parser("message", help="Send one person a message (checked for jargon first).")
+    message.add_argument("--worker", required=True, metavar="REF", help="the worker's reference")
+    message.add_argument("--person", required=True, metavar="REF", help="the person's reference")
+    message.add_argument("--anyway", action="store_true", help="send even if the check found hard words")
+    message.add_argument("text", metavar="TEXT", help="the message, in plain words")
+    message.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    message.set_defaults(func=_message)
+    parser.set_defaults(func=lambda _args: (parser.print_help(), BAD_USAGE)[1])
+
+
+def parse_london(text: str) -> datetime | None:
+    """'2026-12-01 10:30' on the London clock, as an aware datetime; None if it is not a time."""
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=LONDON)
+        except ValueError:
+            continue
+    return None
+
+
+def _book(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from casefile import outbox, staff
+    from casefile.actors import StaffActor
+    from casefile.directory import find_person, find_worker
+    from casefile.errors import CasefileError
+
+    out, err = out or sys.stdout, err or sys.stderr
+    start = parse_london(args.at)
+    if start is None:
+        print(f'"{args.at}" is not a time. Write it like "2026-12-01 10:30" (London time).', file=err)
+        return BAD_USAGE
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        with sessions() as session:
+            worker, person = find_worker(session, args.worker), find_person(session, args.person)
+            if worker is None or person is None:
+                print(f"No {'worker' if worker is None else 'person'} has that reference.", file=err)
+                return PROBLEM
+            appointment = staff.book_appointment(
+                session, StaffActor(worker.id), person.id, start, args.minutes, args.place, args.address,
+                args.kind, args.bring, now=None)
+            reminders = [r for r in outbox.reminders_for(session, [appointment.id]) if r.state == "pending"]
+    except CasefileError as problem:
+        print(problem.message, file=err)
+        return PROBLEM
+    finally:
+        engine.dispose()
+    print(f"Booked appointment {appointment.id} for {person.ref}: {long_datetime(appointment.starts_at, 'en')}, "
+          f"{appointment.place}.", file=out)
+    for reminder in reminders:
+        print(f"  reminder {reminder.id} goes {long_datetime(reminder.due_at, 'en')}", file=out)
+    if not reminders:
+        print("  No reminders: it is too soon, or the person has turned reminders off.", file=out)
+    return OK
+
+
+def _message(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from bot.reminders.message_check import check_message
+    from bot.settings import Settings
+    from casefile import outbox
+    from casefile.actors import StaffActor
+    from casefile.directory import find_person, find_worker
+    from casefile.errors import CasefileError
+    from glossary.live import LiveGlossary
+
+    out, err = out or sys.stdout, err or sys.stderr
+    notes = check_message(LiveGlossary(Settings.from_env().content_dir).index, args.text)
+    if notes and not args.anyway:
+        print("Not sent. Please make it easier to read:", file=err)
+        for note in notes:
+            print(f"  - {note.advice}", file=err)
+        print("Change the text, or add --anyway to send it as it is.", file=err)
+        return PROBLEM
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        with sessions() as session:
+            worker, person = find_worker(session, args.worker), find_person(session, args.person)
+            if worker is None or person is None:
+                print(f"No {'worker' if worker is None else 'person'} has that reference.", file=err)
+                return PROBLEM
+            row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, args.text)
+    except CasefileError as problem:
+        print(problem.message, file=err)
+        return PROBLEM
+    finally:
+        engine.dispose()
+    print(f"Message {row.id} to {person.ref} goes {long_datetime(row.due_at, 'en')} (London time).", file=out)
+    return OK
