@@ -12,7 +12,8 @@ def _all_errors() -> list[errors.CasefileError]:
     pending = [errors.CasefileError]
     while pending:
         kind = pending.pop()
-        pending.extend(kind.__subclasses__())
+        # Only the errors defined here: other modules' subclasses carry their own messages.
+        pending.extend(sub for sub in kind.__subclasses__() if sub.__module__ == errors.__name__)
         if kind is errors.ChatLocked:
             found.append(errors.ChatLocked(datetime(2027, 1, 10, 15, 5, tzinfo=UTC)))
         else:
