@@ -15,6 +15,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
+from jinja2 import TemplateSyntaxError
 from jinja2.ext import babel_extract
 
 from bot import i18n
@@ -22,7 +23,14 @@ from bot.settings import REPO_ROOT
 
 CODE_DIRS = ("bot", "journeys", "glossary", "casefile")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
-_JINJA_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true", "extensions": "jinja2.ext.i18n"}
+# Not silent: a template with a mistake must stop the extraction, or `--update` would drop its strings
+# (and their translations) as if nobody used them any more.
+_JINJA_OPTIONS = {
+    "trim_blocks": "true",
+    "lstrip_blocks": "true",
+    "extensions": "jinja2.ext.i18n",
+    "silent": "false",
+}
 # Babel's gettext table gives Polish its usual 3 forms but Welsh only 5, with 0 sharing a form with 4, 5,
 # 7...; CLDR has 6 Welsh forms (zero, one, two, few, many, other), and the words after 0 differ ("0 cŵn",
 # "4 ci"). New catalogs get these headers; an existing file's own Plural-Forms header always wins.
@@ -52,10 +60,15 @@ def source_catalog(content_dir: Path, code_root: Path = REPO_ROOT) -> Catalog:
             for lineno, message, _comments, _context in extract_from_file("python", str(path), keywords=KEYWORDS):
                 catalog.add(message, locations=[(str(path.relative_to(code_root)), lineno)])
     for path in sorted((content_dir / "templates").rglob("*.j2")):
+        shown = str(path.relative_to(content_dir.parent)) if content_dir.parent in path.parents else str(path)
         with path.open("rb") as handle:
-            for lineno, _func, message, _comments in babel_extract(handle, KEYWORDS, [], _JINJA_OPTIONS):
-                shown = str(path.relative_to(content_dir.parent)) if content_dir.parent in path.parents else str(path)
-                catalog.add(_as_msgid(message), locations=[(shown, lineno)])
+            try:
+                found = list(babel_extract(handle, KEYWORDS, [], _JINJA_OPTIONS))
+            except TemplateSyntaxError as problem:
+                problem.filename = shown  # the extractor reads a stream, so it cannot know the file's name
+                raise
+        for lineno, _func, message, _comments in found:
+            catalog.add(_as_msgid(message), locations=[(shown, lineno)])
     return catalog
 
 
@@ -74,7 +87,8 @@ def read_catalog(content_dir: Path, language: str) -> Catalog:
             catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
         return catalog
     with path.open("rb") as handle:
-        return read_po(handle, locale=language)
+        # Strict: a line Babel cannot understand stops here, so `update` never rewrites (and loses) it.
+        return read_po(handle, locale=language, abort_invalid=True)
 
 
 def missing_messages(content_dir: Path, language: str, source: Catalog | None = None) -> list[Message]:

@@ -241,6 +241,7 @@ def _redacted(url: str) -> str:
 
 def run_translations(args: argparse.Namespace) -> int:
     import jinja2
+    from babel.messages.pofile import PoFileError
 
     from bot import catalogs, i18n
 
@@ -258,7 +259,7 @@ def run_translations(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    any_missing = False
+    any_missing = unreadable = False
     for language in languages:
         shown = _shown_path(i18n.catalog_path(directory / "locale", language))
         try:
@@ -271,13 +272,22 @@ def run_translations(args: argparse.Namespace) -> int:
                     f"{_strings(len(before - after))} taken out as no longer used)."
                 )
             gaps = catalogs.missing_messages(directory, language, source)
-        except Exception as problem:  # a damaged .po file: say which one, keep it as it is, no traceback
+        except PoFileError as problem:  # a damaged .po file: say where, keep it as it is, no traceback
+            what = str(problem).rsplit(" on ", 1)[0]
             print(
-                f"{shown}: Signpost cannot read this file ({problem}). Nothing was changed. Fix the line it "
-                "names, or ask a developer to look at it.",
+                f"{shown}:{problem.lineno + 1}: Signpost cannot read this line ({what}: {problem.line.strip()!r})."
+                " Nothing was changed. Fix the line (see content/locale/README.md), then run this again.",
                 file=sys.stderr,
             )
-            any_missing = True
+            unreadable = True
+            continue
+        except (OSError, UnicodeDecodeError) as problem:
+            print(
+                f"{shown}: Signpost cannot read this file ({problem}). Nothing was changed. Check that it is "
+                "saved as UTF-8 text, then run this again.",
+                file=sys.stderr,
+            )
+            unreadable = True
             continue
         if not gaps:
             print(f"{shown}: all {_strings(_count(source))} translated.")
@@ -291,7 +301,7 @@ def run_translations(args: argparse.Namespace) -> int:
             print(f"    used in {used_in}")
     if any_missing:
         print("Translate them in the .po files, then run this again. How: content/locale/README.md")
-    return 1 if any_missing else 0
+    return 1 if any_missing or unreadable else 0
 
 
 def _msgids(catalog: Catalog) -> set[str]:
