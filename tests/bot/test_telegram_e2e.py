@@ -1,0 +1,212 @@
+"""`signpost serve` end to end: a real process, real HTTP, a local stand-in for the Telegram Bot API."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.testing.standin_objects import SentMessage
+from bot.testing.telegram_standin import TelegramStandIn
+from bot.voice_ogg import read_opus_info
+from casefile import db
+from tests.bot.conversation_helpers import Case, make_case
+
+STARTUP_SECONDS = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Case, Case]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'signpost.db'}"
+    db.upgrade(url)
+    engine, sessions = db.open_database(url)
+    with sessions() as session:
+        first = make_case(session, name="Sam")
+        second = make_case(session, name="Ola", language="pl")
+    engine.dispose()
+    return url, first, second
+
+
+def _serve(standin: TelegramStandIn, url: str, data_dir: Path, **extra: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SIGNPOST_DATA_DIR": str(data_dir),
+        "TELEGRAM_BOT_TOKEN": standin.token,
+        "SIGNPOST_TELEGRAM_API_URL": standin.base_url.removesuffix("/bot"),
+        **extra,
+    }
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[TelegramStandIn]:
+    with TelegramStandIn() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def polling_bot(standin: TelegramStandIn, database: tuple[str, Case, Case],
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramStandIn]:
+    process = _serve(standin, database[0], tmp_path_factory.mktemp("data"))
+    try:
+        standin.wait_for("getUpdates", timeout=STARTUP_SECONDS)
+    except AssertionError:
+        pytest.fail("signpost serve did not start polling:\n" + _stop(process))
+    yield standin
+    _stop(process)
+
+
+def _say(bot: TelegramStandIn, chat: int, text: str, language: str = "en") -> SentMessage:
+    bot.push_message(chat, text, language_code=language)
+    return bot.pop(chat, timeout=15)
+
+
+def _press(bot: TelegramStandIn, message: SentMessage, label: str) -> SentMessage:
+    bot.press_button(message, label)
+    return bot.pop(message.chat_id, timeout=15)
+
+
+def test_commands_are_set_for_each_language(polling_bot: TelegramStandIn) -> None:
+    english = [command["command"] for command in polling_bot.commands()]
+    assert {"start", "stop", "forget", "language", "help"} <= set(english)
+    welsh = polling_bot.commands("cy")
+    polish = polling_bot.commands("pl")
+    assert len(welsh) == len(polish) == len(english)
+
+
+def test_start_with_wrong_good_and_used_codes(polling_bot: TelegramStandIn, database) -> None:
+    _url, case, _other = database
+    welcome = _say(polling_bot, 501, "/start")
+    assert "I am Signpost" in welcome.plain_text
+    wrong = _say(polling_bot, 501, "ZZZZ-ZZZZ")
+    assert "did not work" in wrong.plain_text
+    linked = _say(polling_bot, 501, case.code)
+    assert "Your chat is now linked" in linked.plain_text
+    used = _say(polling_bot, 502, case.code)
+    assert "did not work" in used.plain_text or "used already" in used.plain_text
+
+
+def test_every_menu_answers_over_telegram(polling_bot: TelegramStandIn, database) -> None:
+    chat = 501  # linked in the test above
+    menu = _say(polling_bot, chat, "/menu")
+    assert menu.button_labels[:2] == ["Where am I?", "My team"]
+
+    polling_bot.press_button(menu, "Where am I?")
+    picture = polling_bot.pop(chat, timeout=15)
+    if picture.kind == "message":  # what changed in the file comes first, once
+        assert "What is new in your file" in picture.plain_text
+        picture = polling_bot.pop(chat, timeout=15)
+    assert picture.kind == "photo"
+    image = Image.open(io.BytesIO(picture.upload.data))
+    assert image.format == "PNG" and image.width >= 400
+    where = polling_bot.pop(chat, timeout=15)
+    assert "licence ends on" in where.plain_text
+
+    team = _press(polling_bot, menu, "My team")
+    assert "lead professional" in team.plain_text
+    appointments = _press(polling_bot, menu, "My appointments")
+    assert "Lewisham probation office" in appointments.plain_text
+    confirmed = _press(polling_bot, appointments, "I'll be there")
+    assert "you will be there" in confirmed.plain_text
+    assert polling_bot.calls_to("editMessageReplyMarkup"), "an answered appointment loses its buttons"
+    assert polling_bot.calls_to("answerCallbackQuery")
+    money = _press(polling_bot, menu, "Money")
+    assert "money plan" in money.plain_text.lower()
+    pharmacy = _press(polling_bot, menu, "Pharmacy")
+    assert "High Street Pharmacy" in pharmacy.plain_text
+    meaning = _press(polling_bot, menu, "What does this mean?")
+    assert "Type the word" in meaning.plain_text
+    answer = _say(polling_bot, chat, "rotl")
+    assert "ROTL" in answer.plain_text
+
+
+def test_listen_sends_a_real_voice_note(polling_bot: TelegramStandIn) -> None:
+    chat = 501
+    answer = _say(polling_bot, chat, "what is a licence")
+    polling_bot.press_button(answer, "Listen")
+    voice = polling_bot.pop(chat, timeout=30)
+    assert voice.kind == "voice"
+    info = read_opus_info(voice.upload.data, check_crc=True)
+    assert info.channels == 1 and info.duration_seconds > 1.0
+    # The second time, Telegram's file id is reused instead of uploading again.
+    polling_bot.press_button(answer, "Listen")
+    again = polling_bot.pop(chat, timeout=30)
+    assert again.kind == "voice"
+    assert isinstance(again.params["voice"], str), "sent by file id, not uploaded again"
+
+
+def test_welsh_and_polish(polling_bot: TelegramStandIn, database) -> None:
+    chat = 501
+    choice = _say(polling_bot, chat, "/language")
+    welsh = _press(polling_bot, choice, "Cymraeg")
+    assert "Gymraeg" in welsh.plain_text
+    menu = _say(polling_bot, chat, "/menu")
+    assert "Ble ydw i?" in menu.button_labels
+    _press(polling_bot, menu, "Fy nhîm")
+    choice = _say(polling_bot, chat, "/language")
+    _press(polling_bot, choice, "English")
+
+    _url, _case, polish_case = database
+    _say(polling_bot, 601, "/start", language="pl")
+    linked = _say(polling_bot, 601, polish_case.code, language="pl")
+    assert "Dziękuję" in linked.plain_text
+    assert "Gdzie jestem?" in linked.button_labels
+
+
+def test_person_a_never_sees_person_b(polling_bot: TelegramStandIn, database) -> None:
+    _url, first, second = database
+    polling_bot.push_callback(501, f"appt:yes:{second.appointment_id}:1", message_id=1)
+    reply = polling_bot.pop(501, timeout=15)
+    assert "that button is old" in reply.plain_text
+    team = _say(polling_bot, 501, "my team")
+    assert "Ola" not in team.plain_text and first.lead.name in team.plain_text
+
+
+def test_webhook_checks_the_secret(standin: TelegramStandIn, database, tmp_path: Path) -> None:
+    port = _free_port()
+    webhook_url = f"http://127.0.0.1:{port}/telegram"
+    process = _serve(standin, database[0], tmp_path, SIGNPOST_WEBHOOK_URL=webhook_url,
+                     SIGNPOST_WEBHOOK_SECRET="right-secret", SIGNPOST_WEBHOOK_LISTEN=f"127.0.0.1:{port}")
+    try:
+        standin.wait_for("setWebhook", timeout=STARTUP_SECONDS)
+        update = standin.message_update(777, "/start")
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline:
+            status = standin.deliver_webhook(webhook_url, update, secret_token="wrong-secret")
+            if status is not None:
+                break
+            time.sleep(0.2)
+        assert status == 403
+        assert standin.deliver_webhook(webhook_url, standin.message_update(777, "/start"),
+                                       secret_token="right-secret") == 200
+        assert "I am Signpost" in standin.pop(777, timeout=15).plain_text
+    finally:
+        output = _stop(process)
+    assert "Traceback" not in output
