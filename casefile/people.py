@@ -373,3 +373,20 @@ def _update_view(
 def person_language(session: Session, person_id: int) -> str | None:
     """The language a linked chat talks in: one small query per message, not a whole view."""
     return session.scalar(select(Person.language).where(Person.id == person_id))
+
+
+def ask_lead(session: Session, actor: PersonActor, person_id: int, term: str, *,
+             now: datetime | None = None) -> None:
+    """The person asks their lead professional to explain a word Signpost could not.
+
+    Only the word goes on the file, as a note for staff; never the rest of what the person typed.
+    """
+    term = " ".join((term or "").split())[:80]
+    if not term:
+        raise InvalidInput("Please say which word you want explained.")
+    with unit_of_work(session, actor, "write.ask_lead", "case_update", now=now) as unit:
+        unit.require_person(person_id)
+        summary = f'Asked Signpost what "{term}" means. Signpost could not explain it yet: please explain it.'
+        update = unit.record_change("question", "note", None, {}, {}, summary=summary)
+        session.flush()
+        unit.subject_id = update.id

@@ -15,7 +15,7 @@ from bot.conversation import journey_answers
 from bot.conversation.intents import Intent
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
-from casefile import errors, linking, people, staff
+from casefile import errors, linking, people
 from casefile.actors import PersonActor
 from casefile.views import AppointmentView, PersonView, TeamMember
 
@@ -220,9 +220,7 @@ def tell_lead(conversation: Conversation, turn: Turn) -> list[Reply]:
     term = turn.state.unknown_term
     if turn.person_id is None or not term:
         return [_expired(conversation, turn)]
-    summary = f'Asked Signpost what "{term}" means. Signpost could not explain it yet: please explain it.'
-    staff.add_case_update(turn.session, PersonActor(turn.person_id), turn.person_id, summary, kind="question",
-                          now=turn.now)
+    people.ask_lead(turn.session, PersonActor(turn.person_id), turn.person_id, term, now=turn.now)
     lead = view_for(conversation, turn).lead
     turn.state.unknown_term = None
     body = conversation.render("chat/told_lead.txt.j2", turn.language, lead=lead.name if lead else "", term=term)
