@@ -62,7 +62,14 @@ def _injected_error(status: int, description: str | None, retry_after: int) -> A
 
 
 class TelegramStandIn:
-    """A Bot API server for tests: records every call and answers like Telegram."""
+    """A Bot API server for tests: records every call and answers like Telegram.
+
+    People's side: push_message, push_command, push_callback, press_button, push_update.
+    The bot's side: pop / pop_async, sent, calls, calls_to, wait_for / wait_for_async, commands,
+    webhook, webhook_deliveries, count_429. Trouble: enforce_limits, latency, fail_next,
+    disconnect_next, block_chat. Webhooks: deliver_webhook / deliver_webhook_async, and pushes go
+    to the webhook once the bot has set one (unless deliver_via_webhook is turned off).
+    """
 
     def __init__(self, *, token: str = DEFAULT_TOKEN, port: int = 0, enforce_limits: bool = False,
                  limits: RateLimits | None = None, latency: float = 0.0,

@@ -126,6 +126,17 @@ def test_get_me_answers_a_realistic_bot_user(standin: TelegramStandIn) -> None:
     assert standin.base_url == f"http://127.0.0.1:{standin.port}/bot"
 
 
+def test_async_context_manager_and_restart() -> None:
+    async def scenario() -> None:
+        async with TelegramStandIn() as server, bot_for(server) as bot:
+            assert (await bot.get_me()).username == "signpost_test_bot"
+        assert not server.running
+        with server:
+            assert httpx.get(f"{server.base_url}{server.token}/getMe").json()["ok"] is True
+
+    run(scenario())
+
+
 def test_wrong_and_malformed_tokens_are_refused_like_telegram(standin: TelegramStandIn) -> None:
     async def scenario() -> None:
         with pytest.raises(InvalidToken):
