@@ -7,6 +7,7 @@ with `--update` it adds the new strings to each `.po` file so translators can fi
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -141,17 +142,29 @@ def update(content_dir: Path, language: str, source: Catalog | None = None) -> P
     """
     source = source or source_catalog(content_dir)
     catalog = read_catalog(content_dir, language)
+    created = catalog.creation_date
     catalog.update(source, no_fuzzy_matching=False)
     path = i18n.catalog_path(content_dir / "locale", language)
+    # Nothing new: leave the file alone, so a routine run does not change its date line in git.
+    catalog.creation_date = created
+    if path.exists() and _po_bytes(catalog) == path.read_bytes():
+        return path
+    catalog.creation_date = source.creation_date
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the file and swap it in, so a crash half-way never leaves a cut-off catalog.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            write_po(out, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+            out.write(_po_bytes(catalog))
         os.chmod(temporary, 0o644)  # mkstemp makes it private; a catalog is ordinary shared content
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _po_bytes(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+    return buffer.getvalue()

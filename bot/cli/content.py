@@ -267,10 +267,13 @@ def run_translations(args: argparse.Namespace) -> int:
                 before = _msgids(catalogs.read_catalog(directory, language))
                 catalogs.update(directory, language, source)
                 after = _msgids(catalogs.read_catalog(directory, language))
-                print(
-                    f"{shown}: updated ({_strings(len(after - before))} new, "
-                    f"{_strings(len(before - after))} taken out as no longer used)."
-                )
+                if after == before:
+                    print(f"{shown}: no new strings to add.")
+                else:
+                    print(
+                        f"{shown}: updated ({_strings(len(after - before))} new, "
+                        f"{_strings(len(before - after))} taken out as no longer used)."
+                    )
             gaps = catalogs.missing_messages(directory, language, source)
         except PoFileError as problem:  # a damaged .po file: say where, keep it as it is, no traceback
             what = str(problem).rsplit(" on ", 1)[0]

@@ -364,6 +364,16 @@ def test_update_leaves_no_temporary_files(content_copy: Path) -> None:
     assert sorted(p.name for p in _po(content_copy, "cy").parent.iterdir()) == ["signpost.po"]
 
 
+def test_update_with_nothing_new_leaves_the_file_alone(
+    content_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (content_copy / "templates" / NEW_TEMPLATE).unlink()
+    written = _po(content_copy, "cy").read_bytes()
+    assert main(["content", "translations", "content", "--update", "--lang", "cy"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "content/locale/cy/LC_MESSAGES/signpost.po: no new strings to add."
+    assert _po(content_copy, "cy").read_bytes() == written
+
+
 def test_a_broken_template_is_named_without_a_traceback(
     content_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
