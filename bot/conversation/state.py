@@ -25,6 +25,8 @@ class ChatState:
     waiting: Waiting = Waiting.NOTHING
     language: str | None = None  # chosen with /language before the chat is linked
     unknown_term: str | None = None  # the last term nobody could explain, for "tell my lead"
+    # A key worker's half-finished /book, /move, /cancel or /message (bot.conversation.worker_answers).
+    worker_flow: object | None = None
 
 
 class ChatStates:

@@ -1,0 +1,351 @@
+"""The key worker's side of the chat: /caseload, /book, /move, /cancel, /message, /updates.
+
+A chat linked with a staff code comes here for every message (see handlers.dispatch). Guided steps
+keep what is chosen so far in the chat's in-memory state (`ChatState.worker_flow`), never in the
+database: only the booking itself and the one message actually sent are stored. Every person or
+appointment named by a button is checked against the worker's caseload through the case file,
+which refuses (and audits) anyone else, so forged button data gets nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot import i18n
+from bot.messages import Button, Reply
+from bot.reminders.message_check import check_message
+from casefile import errors, outbox, staff
+from casefile.actors import StaffActor
+from casefile.models import Appointment, Assignment, CaseUpdate, Person
+from journeys.calendar import BankHolidays, load_bank_holidays
+
+if TYPE_CHECKING:
+    from bot.conversation.core import Conversation, Turn
+
+KINDS = ("probation", "housing", "health", "drugs", "jobcentre", "other")
+BOOKING_DAYS = 14
+TIMES = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
+_FINISHED = ("cancelled", "attended", "missed")
+_DESCRIBE = {
+    "appointment.confirmed": "said they will be there",
+    "appointment.cant_make_it": "said they cannot make it",
+    "appointment.booked": "appointment booked",
+    "appointment.moved": "appointment moved",
+    "appointment.cancelled": "appointment cancelled",
+    "reminder.failed": "a reminder could not be sent",
+    "reminder.blocked": "blocked Signpost: reminders stopped",
+    "message.queued": "message sent",
+}
+
+
+@dataclass
+class Flow:
+    """One guided action in progress."""
+
+    action: str  # book, move, cancel, message
+    step: str
+    person_id: int | None = None
+    appointment_id: int | None = None
+    version: int | None = None
+    day: date | None = None
+    start: datetime | None = None
+    place: str = ""
+    kind: str = ""
+    bring: str = ""
+    text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
+    try:
+        return _dispatch(conversation, turn)
+    except errors.CasefileError as problem:
+        turn.session.rollback()
+        turn.state.worker_flow = None
+        return [_say(conversation, "worker/refused.txt.j2", message=problem.message)]
+
+
+def _dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
+    incoming = turn.incoming
+    if incoming.button is not None:
+        return _button(conversation, turn, incoming.button)
+    raw = (incoming.text or "").strip()[:4000]
+    if raw.startswith("/"):
+        name = raw[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(raw) > 1 else ""
+        return _command(conversation, turn, name)
+    flow = _flow(turn)
+    if flow is not None and flow.step in ("place", "bring", "message", "check"):
+        return _typed(conversation, turn, flow, raw)
+    return [_menu(conversation, turn)]
+
+
+def _command(conversation: Conversation, turn: Turn, name: str) -> list[Reply]:
+    turn.state.worker_flow = None
+    if name == "caseload":
+        rows = staff.caseload(turn.session, _worker(turn), _today(turn), turn.now)
+        return [_say(conversation, "worker/caseload.txt.j2", rows=rows)]
+    if name in ("book", "message"):
+        flow = Flow(action=name, step="person")
+        turn.state.worker_flow = flow
+        return [_ask_person(conversation, turn)]
+    if name in ("move", "cancel"):
+        turn.state.worker_flow = Flow(action=name, step="appointment")
+        return [_ask_appointment(conversation, turn)]
+    if name == "updates":
+        return [_updates(conversation, turn)]
+    return [_menu(conversation, turn)]
+
+
+# -- buttons: w:<what>:<value> ------------------------------------------------------------------------
+def _button(conversation: Conversation, turn: Turn, data: str) -> list[Reply]:
+    kind, _sep, rest = data.partition(":")
+    what, _sep, value = rest.partition(":")
+    flow = _flow(turn)
+    if kind != "w" or flow is None:
+        return [_say(conversation, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
+    if what == "p" and value.isdigit() and flow.step == "person":
+        person_id = int(value)
+        _require_on_caseload(turn, person_id)
+        flow.person_id = person_id
+        if flow.action == "message":
+            flow.step = "message"
+            return [_say(conversation, "worker/ask.txt.j2", step="message", flow=flow)]
+        flow.step = "date"
+        return [_ask_date(conversation, turn)]
+    if what == "a" and value.isdigit() and flow.step == "appointment":
+        appointment = _appointment_on_caseload(turn, int(value))
+        flow.appointment_id, flow.version, flow.person_id = appointment.id, appointment.version, appointment.person_id
+        flow.place, flow.kind, flow.start = appointment.place, appointment.kind, appointment.starts_at
+        if flow.action == "cancel":
+            flow.step = "confirm"
+            return [_readback(conversation, turn, flow)]
+        flow.extra["old_start"] = appointment.starts_at.isoformat()
+        flow.step = "date"
+        return [_ask_date(conversation, turn)]
+    if what == "d" and flow.step == "date" and _day(value, turn) is not None:
+        flow.day = _day(value, turn)
+        flow.step = "time"
+        return [_ask_time(conversation, turn, flow)]
+    if what == "t" and flow.step == "time" and flow.day is not None and _clock(value) is not None:
+        start = datetime.combine(flow.day, _clock(value), tzinfo=i18n.LONDON)  # type: ignore[arg-type]
+        flow.start = start.astimezone(UTC)
+        if flow.action == "move":
+            flow.step = "confirm"
+            return [_readback(conversation, turn, flow)]
+        flow.step = "place"
+        return [_say(conversation, "worker/ask.txt.j2", step="place", flow=flow)]
+    if what == "k" and flow.step == "kind" and value in KINDS:
+        flow.kind = value
+        flow.step = "bring"
+        return [_say(conversation, "worker/ask.txt.j2", step="bring", flow=flow,
+                     buttons=((Button("Nothing", "w:b:none"),),))]
+    if what == "b" and value == "none" and flow.step == "bring":
+        flow.bring, flow.step = "", "confirm"
+        return [_readback(conversation, turn, flow)]
+    if what == "ok" and flow.step == "confirm":
+        return [_confirm(conversation, turn, flow)]
+    if what == "send" and flow.step == "check":
+        return [_send_message(conversation, turn, flow)]
+    if what == "stop":
+        turn.state.worker_flow = None
+        return [_menu(conversation, turn, intro="Nothing was changed.")]
+    return [_say(conversation, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
+
+
+def _typed(conversation: Conversation, turn: Turn, flow: Flow, raw: str) -> list[Reply]:
+    if not raw:
+        return [_say(conversation, "worker/ask.txt.j2", step=flow.step, flow=flow)]
+    if flow.step == "place":
+        flow.place, flow.step = raw[:200], "kind"
+        kinds = tuple(tuple(Button(k.capitalize(), f"w:k:{k}") for k in KINDS[i:i + 3]) for i in range(0, 6, 3))
+        return [_say(conversation, "worker/ask.txt.j2", step="kind", flow=flow, buttons=kinds)]
+    if flow.step == "bring":
+        flow.bring, flow.step = raw[:500], "confirm"
+        return [_readback(conversation, turn, flow)]
+    # The message itself: checked first; the worker decides.
+    flow.text = raw[: outbox.WORKER_MESSAGE_LIMIT]
+    _glossary, index = conversation.glossary.current()
+    notes = check_message(index, flow.text)
+    if not notes:
+        return [_send_message(conversation, turn, flow)]
+    # Typing a new version instead goes through the check again.
+    flow.step = "check"
+    buttons = ((Button("Send it as it is", "w:send"), Button("Don't send", "w:stop")),)
+    return [_say(conversation, "worker/message_check.txt.j2", notes=notes, buttons=buttons)]
+
+
+# -- the questions ------------------------------------------------------------------------------------
+def _ask_person(conversation: Conversation, turn: Turn) -> Reply:
+    rows = staff.caseload(turn.session, _worker(turn), _today(turn), turn.now)
+    buttons = tuple((Button(f"{row.preferred_name} ({row.ref})", f"w:p:{row.person_id}"),) for row in rows[:30])
+    return _say(conversation, "worker/ask.txt.j2", step="person", flow=None,
+                buttons=(*buttons, (Button("Stop", "w:stop"),)))
+
+
+def _ask_appointment(conversation: Conversation, turn: Turn) -> Reply:
+    rows = turn.session.execute(
+        select(Appointment, Person.preferred_name)
+        .join(Person, Person.id == Appointment.person_id)
+        .join(Assignment, Assignment.person_id == Appointment.person_id)
+        .where(Assignment.worker_id == _worker(turn), Assignment.ended_at.is_(None),
+               Appointment.starts_at >= turn.now, Appointment.status.not_in(_FINISHED))
+        .order_by(Appointment.starts_at).limit(20)
+    ).all()
+    if not rows:
+        turn.state.worker_flow = None
+        return _menu(conversation, turn, intro="There are no appointments coming up on your caseload.")
+    buttons = tuple(
+        (Button(f"{name}: {i18n.long_datetime(a.starts_at, 'en')}"[:60], f"w:a:{a.id}"),) for a, name in rows)
+    return _say(conversation, "worker/ask.txt.j2", step="appointment", flow=None,
+                buttons=(*buttons, (Button("Stop", "w:stop"),)))
+
+
+def _ask_date(conversation: Conversation, turn: Turn) -> Reply:
+    holidays = _holidays(conversation)
+    today = _today(turn)
+    days = [today + timedelta(days=n) for n in range(BOOKING_DAYS)]
+    labels = [f"{d:%a %d %b}" + (" (BH)" if holidays.is_holiday(d) else "") for d in days]
+    buttons = tuple(tuple(Button(label, f"w:d:{d:%Y%m%d}") for d, label in zip(days[i:i + 2], labels[i:i + 2],
+                                                                                strict=True))
+                    for i in range(0, BOOKING_DAYS, 2))
+    return _say(conversation, "worker/ask.txt.j2", step="date", flow=None, buttons=(*buttons, (Button("Stop", "w:stop"),)))
+
+
+def _ask_time(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+    assert flow.day is not None
+    choices = [t for t in TIMES if datetime.combine(flow.day, t, tzinfo=i18n.LONDON) > turn.now]
+    buttons = tuple(tuple(Button(f"{t:%H:%M}", f"w:t:{t:%H%M}") for t in choices[i:i + 4])
+                    for i in range(0, len(choices), 4))
+    return _say(conversation, "worker/ask.txt.j2", step="time", flow=flow, buttons=(*buttons, (Button("Stop", "w:stop"),)))
+
+
+def _readback(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+    person = turn.session.get(Person, flow.person_id)
+    assert person is not None and flow.start is not None
+    old = flow.extra.get("old_start")
+    return _say(conversation, "worker/readback.txt.j2", action=flow.action, name=person.preferred_name,
+                ref=person.ref, start=flow.start, place=flow.place, kind=flow.kind, bring=flow.bring,
+                old_start=datetime.fromisoformat(old) if old else None,
+                buttons=((Button("Yes, do it", "w:ok"), Button("No, stop", "w:stop")),))
+
+
+# -- doing it -----------------------------------------------------------------------------------------
+def _confirm(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+    actor = StaffActor(_worker(turn))
+    person = turn.session.get(Person, flow.person_id)
+    assert person is not None and flow.start is not None
+    name = person.preferred_name
+    turn.state.worker_flow = None
+    if flow.action == "book":
+        appointment = staff.book_appointment(turn.session, actor, person.id, flow.start, 60, flow.place, "",
+                                             flow.kind, flow.bring, now=turn.now)
+    elif flow.action == "move":
+        assert flow.appointment_id is not None
+        appointment = staff.move_appointment(turn.session, actor, flow.appointment_id, flow.start, flow.version or 0,
+                                             now=turn.now)
+    else:
+        assert flow.appointment_id is not None
+        staff.cancel_appointment(turn.session, actor, flow.appointment_id, flow.version or 0, now=turn.now)
+        return _say(conversation, "worker/done.txt.j2", action="cancel", name=name, reminders=[], due=None)
+    reminders = [r.due_at for r in outbox.reminders_for(turn.session, [appointment.id]) if r.state == "pending"]
+    return _say(conversation, "worker/done.txt.j2", action=flow.action, name=name, reminders=reminders, due=None)
+
+
+def _send_message(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+    assert flow.person_id is not None
+    row = outbox.queue_worker_message(turn.session, StaffActor(_worker(turn)), flow.person_id, flow.text,
+                                      now=turn.now)
+    person = turn.session.get(Person, flow.person_id)
+    turn.state.worker_flow = None
+    return _say(conversation, "worker/done.txt.j2", action="message", name=person.preferred_name if person else "",
+                reminders=[], due=row.due_at)
+
+
+def _updates(conversation: Conversation, turn: Turn) -> Reply:
+    worker_id = _worker(turn)
+    mine = select(Assignment.person_id).where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
+    rows = turn.session.execute(
+        select(CaseUpdate, Person.preferred_name, Person.ref)
+        .join(Person, Person.id == CaseUpdate.person_id)
+        .where(CaseUpdate.person_id.in_(mine.scalar_subquery()), CaseUpdate.at >= turn.now - timedelta(days=7),
+               CaseUpdate.kind.in_(tuple(_DESCRIBE)))
+        .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc()).limit(15)
+    ).all()
+    updates = [(name, ref, update) for update, name, ref in rows]
+    return _say(conversation, "worker/updates.txt.j2", updates=updates,
+                describe=lambda u: _DESCRIBE.get(u.kind, u.kind) + (f' ("{u.after.get("status_reason")}")'
+                                                                   if u.after.get("status_reason") else ""))
+
+
+# -- checks and small helpers -------------------------------------------------------------------------
+def _require_on_caseload(turn: Turn, person_id: int) -> None:
+    """Raises PermissionDenied (audited by the case file) unless the person is on this worker's caseload."""
+    staff.person_file(turn.session, StaffActor(_worker(turn)), person_id, _today(turn), turn.now)
+
+
+def _appointment_on_caseload(turn: Turn, appointment_id: int) -> Appointment:
+    appointment = turn.session.get(Appointment, appointment_id)
+    # A missing appointment is refused like someone else's: a forged id learns nothing.
+    _require_on_caseload(turn, appointment.person_id if appointment is not None else -1)
+    assert appointment is not None
+    if appointment.status in _FINISHED:
+        raise errors.InvalidInput("That appointment is not going ahead any more.")
+    return appointment
+
+
+def _flow(turn: Turn) -> Flow | None:
+    flow = turn.state.worker_flow
+    return flow if isinstance(flow, Flow) else None
+
+
+def _worker(turn: Turn) -> int:
+    assert turn.worker_id is not None
+    return turn.worker_id
+
+
+def _today(turn: Turn) -> date:
+    return turn.now.astimezone(i18n.LONDON).date()
+
+
+def _day(value: str, turn: Turn) -> date | None:
+    try:
+        chosen = datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None
+    today = _today(turn)
+    return chosen if today <= chosen < today + timedelta(days=BOOKING_DAYS) else None
+
+
+def _clock(value: str) -> time | None:
+    try:
+        chosen = datetime.strptime(value, "%H%M").time()
+    except ValueError:
+        return None
+    return chosen if chosen in TIMES else None
+
+
+_holiday_cache: dict[str, BankHolidays] = {}
+
+
+def _holidays(conversation: Conversation) -> BankHolidays:
+    key = str(conversation.content_dir)
+    if key not in _holiday_cache:
+        _holiday_cache[key] = load_bank_holidays(conversation.content_dir)
+    return _holiday_cache[key]
+
+
+def _menu(conversation: Conversation, turn: Turn, intro: str = "") -> Reply:
+    from casefile.models import Worker
+
+    worker = turn.session.get(Worker, _worker(turn))
+    body = conversation.render("worker/menu.txt.j2", "en", name=worker.name if worker else "")
+    return Reply(text=f"{intro}\n\n{body}".strip())
+
+
+def _say(conversation: Conversation, template: str, *, buttons: tuple[tuple[Button, ...], ...] = (),
+         **context: object) -> Reply:
+    return Reply(text=conversation.render(template, "en", **context), buttons=buttons)
