@@ -10,8 +10,9 @@ removes everything it holds about them and keeps only:
 - the audit events about them, with their text (`detail`) removed: who did what and when, which
   is how misuse is found later, but nothing that was said or written.
 
-Everything else goes: chat links and link codes, contact preferences, journey and dates, licence
-conditions, the team, appointments, money, pharmacy and every case update. A closed file refuses
+Everything else goes: every row of every table that has a person_id (chat links and link codes,
+journey and dates, licence conditions, the team, appointments and their reminders, money, pharmacy,
+every case update) and the contact preferences on the person row. A closed file refuses
 new codes and every service write, so the chat cannot start again for it.
 """
 
@@ -20,41 +21,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from casefile.actors import Actor
 from casefile.errors import InvalidInput, NotFound
-from casefile.models import (
-    Appointment,
-    Assignment,
-    AuditEvent,
-    BenefitClaim,
-    CaseUpdate,
-    ChatLink,
-    JourneyPosition,
-    LicenceCondition,
-    LinkAttempt,
-    LinkCode,
-    Person,
-    PharmacyPlan,
-)
+from casefile.models import AuditEvent, Base, ChatLink, LinkAttempt, OutboxMessage, Person
 from casefile.unit import unit_of_work
 
 FORGOTTEN_NAME = "(forgotten)"
 
-# Deleted in this order; each is about the person alone.
-_PERSONAL_TABLES = (
-    ChatLink,
-    LinkCode,
-    CaseUpdate,
-    Appointment,
-    Assignment,
-    LicenceCondition,
-    BenefitClaim,
-    PharmacyPlan,
-    JourneyPosition,
-)
+
+
+def personal_tables() -> list[Table]:
+    """Every table that holds rows about one person (it has a person_id), children before parents.
+
+    Found from the schema, so a table added later (the reminders outbox, say) is forgotten too.
+    The audit trail is the one exception: it is kept, emptied of text.
+    """
+    return [
+        table for table in reversed(Base.metadata.sorted_tables)
+        if "person_id" in table.c and table.name != AuditEvent.__tablename__
+    ]
+
 
 # The person row after forgetting: only ref, created_at, closed_at and version keep meaning.
 _BLANK_PERSON = {
@@ -102,11 +91,17 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
             select(ChatLink.channel, ChatLink.chat_id).where(ChatLink.person_id == person.id)
         ).all()
         removed: dict[str, int] = {}
-        for model in _PERSONAL_TABLES:
-            result = session.execute(
-                delete(model).where(model.person_id == person.id).execution_options(synchronize_session=False)
+        for table in personal_tables():
+            result = session.execute(delete(table).where(table.c.person_id == person.id))
+            removed[table.name] = int(result.rowcount)
+        # Notices to workers about the person (their "can't make it" reason, say) name them only inside
+        # the payload; those notices about appointments went with the appointments already.
+        notices = session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.person_id.is_(None), OutboxMessage.payload["person_id"].as_integer() == person.id
             )
-            removed[model.__tablename__] = int(result.rowcount)
+        )
+        removed[OutboxMessage.__tablename__] = removed.get(OutboxMessage.__tablename__, 0) + int(notices.rowcount)
         # Wrong-code counts are kept per chat, not per person; the person's own chats need none now.
         for channel, chat_id in chats:
             session.execute(delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))

@@ -9,6 +9,7 @@ hashes: those are a security measure, not information about the person.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from casefile.models import (
     Appointment,
     Assignment,
     AuditEvent,
+    Base,
     BenefitClaim,
     CaseUpdate,
     ChatLink,
@@ -38,6 +40,11 @@ from casefile.unit import unit_of_work
 LONDON = ZoneInfo("Europe/London")
 EXPORT_FORMAT = 1
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Tables the export lays out itself; any other table with a person_id is added whole.
+_COVERED = frozenset({
+    "journey_positions", "licence_conditions", "assignments", "appointments", "benefit_claims", "pharmacy_plans",
+    "case_updates", "chat_links", "link_codes", "audit_events",
+})
 ABOUT = (
     "Everything Signpost holds about this person, made for a subject access request. "
     "Times are in UTC, with the same moment on the London clock beside them (the _london fields)."
@@ -109,7 +116,19 @@ def _document(session: Session, person: Person, now: datetime, actor: Actor) -> 
             .order_by(AuditEvent.at, AuditEvent.id),
             exclude=("person_id",),
         ),
+        **_other_tables(session, person_id),
     }
+
+
+def _other_tables(session: Session, person_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Any other table with rows about the person (the reminders outbox, or one added later), whole."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for table in Base.metadata.sorted_tables:
+        if "person_id" not in table.c or table.name in _COVERED:
+            continue
+        rows = session.execute(select(table).where(table.c.person_id == person_id).order_by(*table.primary_key))
+        found[table.name] = [_values(row._mapping, exclude=("person_id",)) for row in rows]
+    return found
 
 
 def _team(session: Session, person_id: int) -> list[dict[str, Any]]:
@@ -178,15 +197,19 @@ def _all(session: Session, query: Any, *, exclude: tuple[str, ...] = ()) -> list
 
 def _row(record: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every column of `record`, in table order, as JSON values; each moment also on the London clock."""
+    return _values({column.key: getattr(record, column.key) for column in record.__table__.columns},
+                   exclude=exclude)
+
+
+def _values(values: Mapping[str, Any], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     result: dict[str, Any] = {}
-    for column in record.__table__.columns:
-        if column.key in exclude:
+    for name, value in values.items():
+        if name in exclude:
             continue
-        value = getattr(record, column.key)
         if isinstance(value, datetime):
-            result.update(_moment(column.key, value))
+            result.update(_moment(name, value))
         else:
-            result[column.key] = _plain(value)
+            result[name] = _plain(value)
     return result
 
 
