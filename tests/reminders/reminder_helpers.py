@@ -123,6 +123,7 @@ class Dispatch:
 
 def outbox_rows(session: Session, **where: object) -> list[OutboxMessage]:
     session.rollback()  # end any open read, so rows written by the dispatcher are seen
+    session.expire_all()
     query = select(OutboxMessage).order_by(OutboxMessage.due_at, OutboxMessage.id)
     for name, value in where.items():
         query = query.where(getattr(OutboxMessage, name) == value)
