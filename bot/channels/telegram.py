@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -118,11 +118,17 @@ class TelegramChannel:
         chat = update.effective_chat
         if query is None or chat is None:
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except BadRequest as problem:  # "query is too old": the press still deserves its answer
+            log.info("could not answer a callback query: %s", problem)
         data = query.data or ""
         if data.startswith("appt:") and query.message is not None:
             # An answered reminder loses its buttons, so it cannot be answered twice by accident.
-            await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+            try:
+                await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
+            except BadRequest as problem:  # too old to edit, or already without buttons: answer anyway
+                log.info("could not remove answered buttons: %s", problem)
         user = update.effective_user
         incoming = Incoming(CHANNEL, str(chat.id), button=data, language_hint=user.language_code if user else None)
         await self._answer(context, chat.id, incoming)

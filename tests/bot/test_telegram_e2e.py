@@ -79,7 +79,8 @@ def polling_bot(standin: TelegramStandIn, database: tuple[str, Case, Case],
     except AssertionError:
         pytest.fail("signpost serve did not start polling:\n" + _stop(process))
     yield standin
-    _stop(process)
+    output = _stop(process)
+    assert "Traceback" not in output, output
 
 
 def _say(bot: TelegramStandIn, chat: int, text: str, language: str = "en") -> SentMessage:
@@ -181,7 +182,12 @@ def test_welsh_and_polish(polling_bot: TelegramStandIn, database) -> None:
 
 def test_person_a_never_sees_person_b(polling_bot: TelegramStandIn, database) -> None:
     _url, first, second = database
-    polling_bot.push_callback(501, f"appt:yes:{second.appointment_id}:1", message_id=1)
+    menu = _say(polling_bot, 501, "/menu")
+    # Forged callback data on a real message: a client can send any data it likes.
+    polling_bot.push_update({"callback_query": {
+        "id": "forged-1", "from": {"id": 501, "is_bot": False, "first_name": "Test", "language_code": "en"},
+        "chat_instance": "501", "data": f"appt:yes:{second.appointment_id}:1", "message": menu.message,
+    }})
     reply = polling_bot.pop(501, timeout=15)
     assert "that button is old" in reply.plain_text
     team = _say(polling_bot, 501, "my team")
