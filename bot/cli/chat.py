@@ -115,8 +115,13 @@ def run_serve(args: argparse.Namespace) -> int:
     )
     voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
                        timeout_seconds=settings.voice_timeout_seconds)
+    from bot.reminders.runner import ServeReminders
+
     try:
-        TelegramChannel(app.conversation, voice, options).run()
+        channel = TelegramChannel(app.conversation, voice, options)
+        # Reminders go out from the same process (several serve processes may run: claims have leases).
+        ServeReminders(settings, app.conversation.sessions).attach(channel.application)
+        channel.run()
     finally:
         app.close()
     return 0
