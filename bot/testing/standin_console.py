@@ -52,8 +52,8 @@ def _tap(standin: TelegramStandIn, label: str, latest: list[SentMessage]) -> str
 
 def run_console(standin: TelegramStandIn, chat_id: int) -> int:
     print(f"Telegram stand-in listening at {standin.base_url}<token>/<method>")
-    print(f"  token:    {standin.token}")
-    print(f"  base url: {standin.base_url}   (e.g. SIGNPOST_TELEGRAM_API_URL={standin.base_url})")
+    print("Start the bot against it in another terminal:")
+    print(f"  SIGNPOST_TELEGRAM_API_URL={standin.api_url} TELEGRAM_BOT_TOKEN={standin.token} signpost serve")
     print(f"You are chat {chat_id}.\n{HELP}", flush=True)
     stop = threading.Event()
     latest: list[SentMessage] = []

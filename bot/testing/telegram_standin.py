@@ -1,7 +1,8 @@
 """A local stand-in for the Telegram Bot API, over real HTTP on 127.0.0.1.
 
 Point python-telegram-bot at it (`Bot(token, base_url=standin.base_url)`, or `signpost serve` with
-SIGNPOST_TELEGRAM_API_URL) and drive whole conversations from a test, errbot style:
+SIGNPOST_TELEGRAM_API_URL=standin.api_url and TELEGRAM_BOT_TOKEN=standin.token) and drive whole
+conversations from a test, errbot style:
 
     with TelegramStandIn() as telegram:
         ...start the bot against telegram.base_url with telegram.token...
@@ -178,6 +179,11 @@ class TelegramStandIn:
         return dict(self._state.bot)
 
     @property
+    def api_url(self) -> str:
+        """The server's root, like https://api.telegram.org: what SIGNPOST_TELEGRAM_API_URL takes."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
     def base_url(self) -> str:
         """What python-telegram-bot calls base_url: it appends the token, then `/<method>`."""
         return f"http://{HOST}:{self.port}/bot"
@@ -305,9 +311,15 @@ class TelegramStandIn:
         """Waits until `count` calls match (a method name or a predicate); returns those calls."""
         matches = self._matcher(what)
         deadline = time.monotonic() + timeout
+        found: list[Call] = []
+        scanned, calls = 0, self._state.calls
         with self._state.changed:
             while True:
-                found = [call for call in self._state.calls if matches(call)]
+                if calls is not self._state.calls:  # reset() started a new record meanwhile
+                    found, scanned, calls = [], 0, self._state.calls
+                # Only look at calls new since the last wake-up: a benchmark may wait for thousands.
+                found.extend(call for call in calls[scanned:] if matches(call))
+                scanned = len(calls)
                 if len(found) >= count:
                     return found
                 remaining = deadline - time.monotonic()
