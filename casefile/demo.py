@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from casefile import directory, linking, staff
+from casefile import audit, directory, linking, staff
 from casefile.actors import SystemActor
 from casefile.linking import CodeHasher
-from casefile.models import Agency, Person, Worker
+from casefile.models import Agency, Person, StaffAccount, Worker
 from casefile.unit import unit_of_work
 
 LONDON = ZoneInfo("Europe/London")
@@ -283,6 +283,47 @@ def seed_demo(
                                                hasher=hasher)
             results.append(DemoResult(spec.ref, spec.name, spec.situation, status, code))
     return results
+
+
+# Staff console accounts for trying the console (bot/web). A made-up password, printed by `signpost demo-data`.
+DEMO_STAFF_PASSWORD = "demo-password-2027"
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    email: str
+    role: str
+    worker_ref: str | None
+    about: str
+
+
+DEMO_STAFF: tuple[DemoStaff, ...] = (
+    DemoStaff("dana.brooks@demo.example.org", "worker", "DEMO-W-PS-1", "worker, lead professional for Alex and Casey"),
+    DemoStaff("jess.reid@demo.example.org", "worker", "DEMO-W-SGT-1", "worker, on three teams, lead for nobody"),
+    DemoStaff("editor@demo.example.org", "editor", None, "content editor"),
+    DemoStaff("admin@demo.example.org", "admin", None, "admin: accounts, imports, outcomes"),
+)
+
+
+def seed_demo_staff(sessions: sessionmaker[Session], now: datetime, hash_password: Callable[[str], str]) -> list[DemoStaff]:
+    """Add the demo staff accounts that are missing (the password hash is made by the caller: Argon2)."""
+    with sessions() as session:
+        existing = set(session.scalars(select(StaffAccount.email)))
+        workers = dict(session.execute(select(Worker.ref, Worker.id)).tuples().all())
+        added = False
+        for account in DEMO_STAFF:
+            if account.email in existing or (account.worker_ref and account.worker_ref not in workers):
+                continue
+            session.add(StaffAccount(
+                email=account.email, role=account.role,
+                worker_id=workers[account.worker_ref] if account.worker_ref else None,
+                password_hash=hash_password(DEMO_STAFF_PASSWORD), active=True, created_at=now, failed_sign_ins=0,
+            ))
+            added = True
+        if added:
+            audit.record(session, DEMO, "write.staff_account.add", "staff_account", detail="demo staff", now=now)
+        session.commit()
+    return list(DEMO_STAFF)
 
 
 def demo_now(today: date, clock: datetime | None = None) -> datetime:

@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from casefile.demo import LONDON, demo_now, seed_demo
+    from bot.web.security import password_hasher
+    from casefile.demo import DEMO_STAFF_PASSWORD, LONDON, demo_now, seed_demo, seed_demo_staff
 
     out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env()
@@ -51,6 +52,7 @@ def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: Text
         db.ensure_current(engine)
         results = seed_demo(db.session_factory(engine), today, demo_now(today),
                             link_code_days=settings.link_code_days)
+        staff_accounts = seed_demo_staff(db.session_factory(engine), demo_now(today), password_hasher().hash)
     except CasefileError as problem:
         print(problem.message, file=err)
         return CANNOT_RUN
@@ -66,6 +68,9 @@ def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: Text
         code = f"link code {result.link_code}" if result.link_code else "file closed, no code"
         print(f"  {result.ref}  {result.name:<{width}}  {result.status:<6}  {code}  ({result.situation})", file=out)
     print(f"Link codes work once, for {settings.link_code_days} days. Try: signpost chat --as DEMO-1", file=out)
+    print(f"Staff console accounts (password {DEMO_STAFF_PASSWORD}; start it with: signpost web):", file=out)
+    for account in staff_accounts:
+        print(f"  {account.email:<30}  {account.about}", file=out)
     return DONE
 
 

@@ -1,0 +1,129 @@
+"""`signpost web` serves the staff console; `signpost staff add|list` manages its accounts.
+
+    signpost web [--host 127.0.0.1 --port 8000]
+    signpost staff add dana@example.org --role worker --worker DEMO-W-PS-1   # prints a one-time sign-in link
+    signpost staff add ed@example.org --role editor --password-stdin < password.txt
+    signpost staff list
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.cli.db import database_url, open_case_file
+
+OK, PROBLEM, BAD_USAGE = 0, 1, 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    web = subparsers.add_parser("web", help="Serve the staff console (a web page for workers, editors and admins).",
+                                description="The staff console, on this computer only unless you say otherwise.")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    web.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    web.set_defaults(func=_serve)
+
+    staff = subparsers.add_parser("staff", help="Staff console accounts: add one, or list them.",
+                                  description="Accounts for the staff console.")
+    commands = staff.add_subparsers(dest="staff_command", metavar="COMMAND", title="commands")
+    add = commands.add_parser("add", help="Add an account and print a one-time sign-in link (or read a password).")
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--role", required=True, choices=("worker", "editor", "admin"), help="what they may do")
+    add.add_argument("--worker", metavar="REF", help="for a worker: their worker reference")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read a password from standard input instead of printing a sign-in link")
+    add.add_argument("--base-url", default="http://127.0.0.1:8000", help="the console's address, for the link")
+    add.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    add.set_defaults(func=_add)
+    listing = commands.add_parser("list", help="List the staff console accounts.")
+    listing.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    listing.set_defaults(func=_list)
+    staff.set_defaults(func=lambda _args: (staff.print_help(), BAD_USAGE)[1])
+
+
+def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    import dataclasses
+
+    import uvicorn
+
+    from bot.settings import Settings
+    from bot.web.app import create_app
+    from casefile.errors import CasefileError
+    from glossary.live import ContentCheckFailed
+
+    out, err = out or sys.stdout, err or sys.stderr
+    settings = Settings.from_env()
+    if args.database_url:
+        settings = dataclasses.replace(settings, database_url=args.database_url)
+    try:
+        app = create_app(settings)
+    except CasefileError as problem:
+        print(problem.message, file=err)
+        return PROBLEM
+    except ContentCheckFailed as failed:
+        print(f"The content has errors, so the console cannot start: {failed}", file=err)
+        return PROBLEM
+    print(f"Staff console on http://{args.host}:{args.port} (press Ctrl+C to stop).", file=out)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+    return OK
+
+
+def _add(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None,
+         stdin: TextIO | None = None) -> int:
+    from bot.web import accounts
+    from bot.web.security import password_hasher
+    from casefile.actors import SystemActor
+    from casefile.errors import CasefileError
+
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    password = None
+    if args.password_stdin:
+        password = stdin.readline().rstrip("\r\n")
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    now = datetime.now(UTC)
+    try:
+        with sessions() as session:
+            account = accounts.add_account(session, SystemActor("cli"), args.email, args.role, worker_ref=args.worker,
+                                           password=password, hasher=password_hasher(), now=now)
+            token = None if password else accounts.issue_sign_in_link(session, SystemActor("cli"), account.id, now=now)
+    except CasefileError as problem:
+        print(problem.message, file=err)
+        return PROBLEM
+    finally:
+        engine.dispose()
+    print(f"Added {account.email} as {account.role}.", file=out)
+    if token:
+        print(f"One-time sign-in link (works once, for {accounts.SIGN_IN_LINK_MINUTES} minutes):", file=out)
+        print(f"  {args.base_url.rstrip('/')}/sign-in/link?token={token}", file=out)
+    else:
+        print("They can sign in with the password now.", file=out)
+    return OK
+
+
+def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from bot.web import accounts
+
+    out, err = out or sys.stdout, err or sys.stderr
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        with sessions() as session:
+            rows = accounts.list_accounts(session)
+    finally:
+        engine.dispose()
+    if not rows:
+        print("No staff accounts yet. Add one with: signpost staff add EMAIL --role admin", file=out)
+        return OK
+    for account, ref, _name in rows:
+        state = "" if account.active else "  (switched off)"
+        last = account.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if account.last_sign_in_at else "never"
+        print(f"{account.email:<36} {account.role:<7} {ref or '-':<16} last sign-in {last}{state}", file=out)
+    return OK

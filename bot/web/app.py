@@ -1,0 +1,90 @@
+"""The staff console: `create_app(settings)` builds the Starlette app that `signpost web` serves.
+
+Pages are rendered on the server with the GOV.UK Frontend Jinja macros and work without JavaScript.
+The GOV.UK styles, scripts, fonts and images come from node_modules (installed by `./dev setup`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from bot.settings import Settings
+from bot.web import pages
+from bot.web.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
+from bot.web.routes import admin, auth, caseload, content, outcomes, person
+from bot.web.security import SessionCodec, password_hasher
+from casefile import db
+from casefile.linking import CodeHasher
+from glossary.live import LiveGlossary
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+    hasher: PasswordHasher | None = None,
+    link_hasher: CodeHasher | None = None,
+    glossary: LiveGlossary | None = None,
+) -> Starlette:
+    """The console app. Refuses to start on a database whose schema is not current (SchemaOutdated)."""
+    engine = engine or db.make_engine(settings.database_url)
+    db.ensure_current(engine)
+    secret = settings.web_secret or secrets.token_urlsafe(32)
+    if not settings.web_secret:
+        logger.warning("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.")
+    ctx = WebContext(
+        settings=settings, engine=engine, sessions=db.session_factory(engine), templates=make_templates(),
+        codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher,
+        glossary=glossary or LiveGlossary(settings.content_dir),
+    )
+    if clock is not None:
+        ctx.clock = clock
+    if not GOVUK_DIST.is_dir():
+        logger.warning("GOV.UK Frontend is missing (%s): run ./dev setup. Pages will have no styles.", GOVUK_DIST)
+    routes = [
+        *auth.routes, *caseload.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
+        Mount("/assets", app=StaticFiles(directory=GOVUK_DIST / "assets", check_dir=False), name="assets"),
+        Mount("/govuk", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="govuk"),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
+    app.state.ctx = ctx
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    request.state.user = getattr(request.state, "user", None)
+    if status == 404:
+        response: Response = pages.not_found(request)
+    elif status == 405:
+        response = pages.render(request, "errors/bad_request.html", status_code=405,
+                                message="Sorry, that page cannot be used that way. Please use the links and buttons.")
+    else:
+        response = pages.render(request, "errors/bad_request.html", status_code=status,
+                                message="Sorry, something was wrong with that request. Please try again.")
+    pages.security_headers(request, response)
+    return response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("staff console error on %s", request.url.path, exc_info=exc)
+    request.state.user = getattr(request.state, "user", None)
+    response = pages.render(request, "errors/server_error.html", status_code=500)
+    pages.security_headers(request, response)
+    return response

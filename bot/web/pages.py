@@ -1,0 +1,220 @@
+"""Rendering pages, and the guard every page goes through: session, role, CSRF, then the handler.
+
+`page(roles=...)` wraps an endpoint. It loads the session from the cookie (or starts an anonymous
+one), sends people who are not signed in to the sign-in page, answers 403 (and audits it) for a
+role that may not see the page, checks the CSRF token on every POST, and signs the cookie again so
+the session's idle timer starts over. Handlers get `request.state.user` (a Principal).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.web.accounts import Principal, load_principal
+from bot.web.context import WebContext
+from bot.web.security import CSRF_FIELD, SESSION_COOKIE, SessionData
+from casefile import audit
+from casefile.errors import CasefileError, PermissionDenied
+
+logger = logging.getLogger(__name__)
+Endpoint = Callable[[Request], Awaitable[Response]]
+FORBIDDEN_WORDS = "Sorry, you cannot see this page. It is not part of your job in Signpost."
+MAX_FORM_BYTES = 1024 * 1024
+
+NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
+    "worker": (("/caseload", "Your caseload"), ("/outcomes", "Outcomes")),
+    "editor": (("/content", "Glossary"), ("/content/journeys", "Journeys"), ("/content/gaps", "Gaps")),
+    "admin": (("/admin/accounts", "Staff accounts"), ("/admin/import", "Import a feed"), ("/outcomes", "Outcomes")),
+}
+
+
+def context_of(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    ctx = context_of(request)
+    session: SessionData | None = getattr(request.state, "session", None)
+    user: Principal | None = getattr(request.state, "user", None)
+    nonce = getattr(request.state, "csp_nonce", None) or secrets.token_urlsafe(12)
+    request.state.csp_nonce = nonce
+    path = request.url.path
+    navigation = [
+        {"href": href, "text": text, "active": path == href or path.startswith(href + "/")}
+        for href, text in (NAVIGATION.get(user.role, ()) if user else ())
+    ]
+    html = ctx.templates.get_template(template).render(
+        request=request, user=user, csrf_token=ctx.codec.csrf_token(session) if session else "",
+        csrf_field=CSRF_FIELD, navigation=navigation, cspNonce=nonce, **values,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+def forbidden(request: Request, message: str = FORBIDDEN_WORDS) -> HTMLResponse:
+    return render(request, "errors/forbidden.html", status_code=403, message=message)
+
+
+def not_found(request: Request, message: str = "Sorry, we could not find that page.") -> HTMLResponse:
+    return render(request, "errors/not_found.html", status_code=404, message=message)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def read_form(request: Request, max_part_size: int = MAX_FORM_BYTES) -> FormData:
+    """The posted form (parsed once per request, then cached)."""
+    cached: FormData | None = getattr(request.state, "form", None)
+    if cached is None:
+        cached = await request.form(max_files=1, max_fields=200, max_part_size=max_part_size)
+        request.state.form = cached
+    return cached
+
+
+def text_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def load_session(request: Request) -> SessionData:
+    ctx = context_of(request)
+    data = ctx.codec.load(request.cookies.get(SESSION_COOKIE), now=ctx.now().timestamp())
+    return data or ctx.codec.new()
+
+
+def set_session_cookie(request: Request, response: Response, data: SessionData) -> None:
+    ctx = context_of(request)
+    response.set_cookie(
+        SESSION_COOKIE, ctx.codec.dump(data), max_age=ctx.codec.idle, httponly=True, samesite="lax",
+        secure=request.url.scheme == "https", path="/",
+    )
+
+
+def security_headers(request: Request, response: Response) -> None:
+    nonce = getattr(request.state, "csp_nonce", None) or secrets.token_urlsafe(12)
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"  # case files must not sit in a shared or back-button cache
+
+
+async def _principal(request: Request, data: SessionData) -> Principal | None:
+    if data.account_id is None:
+        return None
+    ctx = context_of(request)
+
+    def load() -> Principal | None:
+        with ctx.sessions() as session:
+            return load_principal(session, data.account_id)  # type: ignore[arg-type]
+
+    user = await run_in_threadpool(load)
+    if user is None:
+        return None
+    if user.sessions_valid_after is not None and data.signed_in_at < user.sessions_valid_after.timestamp():
+        return None
+    return user
+
+
+async def audit_denied(request: Request, user: Principal, detail: str) -> None:
+    ctx = context_of(request)
+
+    def write() -> None:
+        with ctx.sessions() as session:
+            audit.record_separately(session, user.actor, "read.web.denied", "page", outcome=audit.DENIED,
+                                    detail=detail[:500], now=ctx.now())
+
+    await run_in_threadpool(write)
+
+
+def page(*, roles: Iterable[str] | None = (), anonymous: bool = False,
+         max_part_size: int = MAX_FORM_BYTES) -> Callable[[Endpoint], Endpoint]:
+    """Guard an endpoint. `roles`: who may see it (empty: any signed-in staff). `anonymous`: sign-in pages."""
+    allowed = frozenset(roles or ())
+
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            request.state.csp_nonce = secrets.token_urlsafe(12)
+            data = load_session(request)
+            request.state.session = data
+            user = await _principal(request, data)
+            if user is None and data.account_id is not None:
+                data = context_of(request).codec.new()  # ran out or was ended: start again, signed out
+                request.state.session = data
+            request.state.user = user
+            response = await _guarded_response(request, endpoint, data, user, allowed, anonymous, max_part_size)
+            latest: SessionData = request.state.session  # sign-in and sign-out replace it
+            set_session_cookie(request, response, latest)
+            security_headers(request, response)
+            return response
+
+        return guarded
+
+    return decorate
+
+
+async def _guarded_response(request: Request, endpoint: Endpoint, data: SessionData, user: Principal | None,
+                            allowed: frozenset[str], anonymous: bool, max_part_size: int) -> Response:
+    if user is None and not anonymous:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/sign-in?next={quote(target, safe='')}")
+    if user is not None and allowed and user.role not in allowed:
+        await audit_denied(request, user, f"{request.method} {request.url.path}: role {user.role}")
+        return forbidden(request)
+    if request.method == "POST":
+        try:
+            form = await read_form(request, max_part_size)
+        except Exception:  # a broken or oversized form: say so kindly
+            return render(request, "errors/bad_request.html", status_code=400,
+                          message="Sorry, that form could not be read. It may be too big. Please try again.")
+        if not context_of(request).codec.csrf_ok(data, form.get(CSRF_FIELD)):
+            if user is not None:
+                await audit_denied(request, user, f"POST {request.url.path}: CSRF token missing or wrong")
+            return render(request, "errors/forbidden.html", status_code=403,
+                          message="This form has run out or did not come from Signpost. "
+                                  "Please go back, reload the page and try again.")
+    try:
+        return await endpoint(request)
+    except PermissionDenied as denied:
+        # The service layer has audited the refusal already.
+        return forbidden(request, denied.message)
+    except CasefileError as problem:
+        logger.info("casefile problem on %s: %s", request.url.path, problem.message)
+        return render(request, "errors/bad_request.html", status_code=400, message=problem.message)
+
+
+def sign_in_as(request: Request, user: Principal) -> None:
+    """Start a fresh session for `user` (a new nonce: no session fixation)."""
+    ctx = context_of(request)
+    request.state.session = ctx.codec.new(user.account_id, now=ctx.now().timestamp())
+    request.state.user = user
+
+
+def sign_out(request: Request) -> None:
+    request.state.session = context_of(request).codec.new()
+    request.state.user = None
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a path on this site: never an address elsewhere (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback

@@ -1,0 +1,182 @@
+"""Admins: staff accounts (add one, give a one-time sign-in link) and agency feed imports.
+
+An import is checked first: the page lists every bad row with its number and reason, and nothing
+is saved. Only a clean file shows the Apply button, and applying checks the whole file again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.web import accounts
+from bot.web.accounts import Principal
+from bot.web.forms import FormCheck
+from bot.web.pages import context_of, page, read_form, render
+from casefile import audit
+from casefile.errors import CasefileError
+from casefile.importing import FEED_KINDS, Feed, FeedFileError, ImportRefused, ImportResult, import_feed
+from casefile.importing.source import parse_csv, parse_json
+from casefile.models import STAFF_ROLES
+
+MAX_FEED_BYTES = 5 * 1024 * 1024
+
+
+@page(roles=("admin",))
+async def accounts_page(request: Request) -> Response:
+    return await _accounts(request)
+
+
+async def _accounts(request: Request, *, check: FormCheck | None = None, link: str | None = None,
+                    link_for: str | None = None, added: str | None = None, status_code: int = 200) -> Response:
+    ctx = context_of(request)
+
+    def load() -> list[Any]:
+        with ctx.sessions() as session:
+            return accounts.list_accounts(session)
+
+    rows = await run_in_threadpool(load)
+    values = {k: v for k, v in check.form.items() if isinstance(v, str)} if check else {"role": "worker"}
+    return render(request, "admin/accounts.html", status_code=status_code, title="Staff accounts", rows=rows,
+                  roles=STAFF_ROLES, values=values, errors=check.errors if check else {},
+                  error_list=check.summary() if check and check.errors else None, link=link, link_for=link_for,
+                  added=added)
+
+
+def _sign_in_url(request: Request, token: str) -> str:
+    return str(request.url_for("link_form")) + f"?token={token}"
+
+
+@page(roles=("admin",))
+async def add_account(request: Request) -> Response:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    check = FormCheck(await read_form(request))
+    email = check.text("email", label="an email address", required=True, limit=254)
+    role = check.text("role", label="a role", required=True)
+    worker_ref = check.text("worker", label="the worker's reference", limit=40)
+    if role and role not in STAFF_ROLES:
+        check.error("role", "Choose a role")
+    if role == "worker" and not worker_ref:
+        check.error("worker", "Enter the worker's reference, like DEMO-W-PS-1")
+    if not check.ok:
+        return await _accounts(request, check=check, status_code=400)
+
+    def add() -> tuple[str, str]:
+        with ctx.sessions() as session:
+            account = accounts.add_account(session, user.actor, email, role, worker_ref=worker_ref or None,
+                                           hasher=ctx.hasher, now=ctx.now())
+            return account.email, accounts.issue_sign_in_link(session, user.actor, account.id, now=ctx.now())
+
+    try:
+        added_email, token = await run_in_threadpool(add)
+    except CasefileError as problem:
+        field = "worker" if "worker" in problem.message.lower() else "email"
+        check.error(field, problem.message)
+        return await _accounts(request, check=check, status_code=400)
+    return await _accounts(request, link=_sign_in_url(request, token), link_for=added_email, added=added_email)
+
+
+@page(roles=("admin",))
+async def account_link(request: Request) -> Response:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    try:
+        account_id = int(request.path_params["account_id"])
+    except ValueError:
+        return await _accounts(request, status_code=404)
+
+    def issue() -> tuple[str, str]:
+        with ctx.sessions() as session:
+            token = accounts.issue_sign_in_link(session, user.actor, account_id, now=ctx.now())
+            found = next(a for a, _, _ in accounts.list_accounts(session) if a.id == account_id)
+            return found.email, token
+
+    email, token = await run_in_threadpool(issue)
+    return await _accounts(request, link=_sign_in_url(request, token), link_for=email)
+
+
+@page(roles=("admin",))
+async def import_form(request: Request) -> Response:
+    return render(request, "admin/import.html", title="Import a feed", kinds=FEED_KINDS, problems=None,
+                  result=None, payload=None, file_name=None, errors={}, applied=None)
+
+
+def _parse(data: bytes, file_name: str) -> Feed:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FeedFileError(f"{file_name} is not UTF-8 text. Save it as UTF-8 (CSV UTF-8 in a spreadsheet).") from None
+    if file_name.lower().endswith(".json") or (not file_name.lower().endswith(".csv") and text.lstrip().startswith("{")):
+        return parse_json(text, file_name)
+    return parse_csv(text, file_name)
+
+
+@page(roles=("admin",), max_part_size=MAX_FEED_BYTES)
+async def import_check(request: Request) -> Response:
+    """Check an uploaded feed (nothing saved), or apply one that was checked: `step` says which."""
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    form = await read_form(request, MAX_FEED_BYTES)
+    step = form.get("step")
+    upload = form.get("feed")
+    if step == "apply":
+        file_name = str(form.get("file_name") or "feed")[:200]
+        try:
+            data = base64.b64decode(str(form.get("payload") or ""), validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+    elif isinstance(upload, UploadFile) and upload.filename:
+        file_name = upload.filename[:200]
+        data = await upload.read(MAX_FEED_BYTES + 1)
+    else:
+        return render(request, "admin/import.html", status_code=400, title="Import a feed", kinds=FEED_KINDS,
+                      problems=None, result=None, payload=None, file_name=None, applied=None,
+                      errors={"feed": "Choose a feed file (CSV or JSON)"},
+                      error_list=[{"text": "Choose a feed file (CSV or JSON)", "href": "#feed"}])
+    if len(data) > MAX_FEED_BYTES:
+        return _import_result(request, file_name, None, ["The file is bigger than 5 MB. Split it into smaller files."],
+                              None, applied=False)
+    apply = step == "apply"
+
+    def run() -> ImportResult:
+        feed = _parse(data, file_name)
+        result = import_feed(ctx.engine, feed, now=ctx.now(), dry_run=not apply)
+        with ctx.sessions() as session:
+            audit.record(session, user.actor, "write.import" if apply else "read.import.check", "feed",
+                         now=ctx.now(), detail=f"{file_name}: {result.summary()}")
+            session.commit()
+        return result
+
+    try:
+        result = await run_in_threadpool(run)
+    except FeedFileError as problem:
+        return _import_result(request, file_name, None, [problem.message], None, applied=False)
+    except ImportRefused as refused:
+        lines = [str(p) for p in refused.problems]
+        return _import_result(request, file_name, refused.message, lines, None, applied=False)
+    payload = None if apply else base64.b64encode(data).decode()
+    return _import_result(request, file_name, None, None, result, applied=apply, payload=payload)
+
+
+def _import_result(request: Request, file_name: str, headline: str | None, problems: list[str] | None,
+                   result: ImportResult | None, *, applied: bool, payload: str | None = None) -> Response:
+    return render(request, "admin/import.html", status_code=400 if problems else 200, title="Import a feed",
+                  kinds=FEED_KINDS, headline=headline, problems=problems, result=result, payload=payload,
+                  file_name=file_name, errors={}, applied=applied)
+
+
+routes = [
+    Route("/admin/accounts", accounts_page, methods=["GET"]),
+    Route("/admin/accounts", add_account, methods=["POST"]),
+    Route("/admin/accounts/{account_id}/link", account_link, methods=["POST"]),
+    Route("/admin/import", import_form, methods=["GET"]),
+    Route("/admin/import", import_check, methods=["POST"]),
+]

@@ -1,0 +1,131 @@
+"""Signing in (password or one-time link) and out, and the start page for each role."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.web import accounts
+from bot.web.accounts import AccountLocked, Principal, SignInRefused
+from bot.web.pages import (
+    context_of,
+    page,
+    read_form,
+    redirect,
+    render,
+    safe_next,
+    sign_in_as,
+    sign_out,
+    text_field,
+)
+
+HOME = {"worker": "/caseload", "editor": "/content", "admin": "/admin/accounts"}
+THROTTLED = ("Too many sign-in tries from this computer. Please wait {minutes} minutes and try again, "
+             "or ask an admin for a sign-in link.")
+
+
+@page(roles=None)
+async def home(request: Request) -> Response:
+    user: Principal = request.state.user
+    return redirect(HOME.get(user.role, "/sign-in"))
+
+
+@page(anonymous=True)
+async def sign_in_form(request: Request) -> Response:
+    if request.state.user is not None:
+        return redirect(HOME[request.state.user.role])
+    return render(request, "auth/sign_in.html", title="Sign in", next=request.query_params.get("next", ""),
+                  values={}, errors={})
+
+
+@page(anonymous=True)
+async def sign_in(request: Request) -> Response:
+    ctx = context_of(request)
+    form = await read_form(request)
+    email, password, next_page = text_field(form, "email"), text_field(form, "password"), text_field(form, "next")
+    client = request.client.host if request.client else "unknown"
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = "Enter your email address"
+    if not password:
+        errors["password"] = "Enter your password"
+    if not errors:
+        wait = ctx.throttle.blocked_for(client)
+        if wait > 0:
+            errors["email"] = THROTTLED.format(minutes=max(1, round(wait / 60)))
+    if not errors:
+        try:
+            user = await run_in_threadpool(_password_sign_in, request, email, password)
+        except (SignInRefused, AccountLocked) as refused:
+            ctx.throttle.failed(client)
+            errors["email"] = refused.message
+        else:
+            ctx.throttle.succeeded(client)
+            sign_in_as(request, user)
+            return redirect(safe_next(next_page, HOME[user.role]))
+    return render(request, "auth/sign_in.html", status_code=400 if "password" in errors or "email" in errors else 200,
+                  title="Sign in", next=next_page, values={"email": email}, errors=errors,
+                  error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()])
+
+
+def _password_sign_in(request: Request, email: str, password: str) -> Principal:
+    ctx = context_of(request)
+    with ctx.sessions() as session:
+        return accounts.sign_in_with_password(session, email, password, hasher=ctx.hasher, now=ctx.now())
+
+
+@page(anonymous=True)
+async def link_form(request: Request) -> Response:
+    # A GET never uses the link up: mail scanners open links before people do. The button POSTs.
+    return render(request, "auth/sign_in_link.html", title="Sign in with your link",
+                  token=request.query_params.get("token", ""), problem=None)
+
+
+@page(anonymous=True)
+async def link_sign_in(request: Request) -> Response:
+    ctx = context_of(request)
+    form = await read_form(request)
+    token = text_field(form, "token")
+    client = request.client.host if request.client else "unknown"
+    if ctx.throttle.blocked_for(client) > 0:
+        return render(request, "auth/sign_in_link.html", status_code=429, title="Sign in with your link", token="",
+                      problem=THROTTLED.format(minutes=15))
+
+    def use() -> Principal:
+        with ctx.sessions() as session:
+            return accounts.sign_in_with_link(session, token, now=ctx.now())
+
+    try:
+        user = await run_in_threadpool(use)
+    except SignInRefused as refused:
+        ctx.throttle.failed(client)
+        return render(request, "auth/sign_in_link.html", status_code=400, title="Sign in with your link", token="",
+                      problem=refused.message)
+    sign_in_as(request, user)
+    return redirect(HOME[user.role])
+
+
+@page(roles=None)
+async def sign_out_now(request: Request) -> Response:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+
+    def end() -> None:
+        with ctx.sessions() as session:
+            accounts.sign_out_everywhere(session, user.account_id, now=ctx.now())
+
+    await run_in_threadpool(end)
+    sign_out(request)
+    return render(request, "auth/signed_out.html", title="You have signed out")
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/sign-in", sign_in_form, methods=["GET"]),
+    Route("/sign-in", sign_in, methods=["POST"]),
+    Route("/sign-in/link", link_form, methods=["GET"]),
+    Route("/sign-in/link", link_sign_in, methods=["POST"]),
+    Route("/sign-out", sign_out_now, methods=["POST"]),
+]

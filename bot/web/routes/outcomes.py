@@ -1,0 +1,132 @@
+"""Outcomes for the partnership: attendance week by week, by agency and kind, split by whether the person
+confirmed the reminder. The numbers come from the same query as `signpost report attendance`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.i18n import LONDON
+from bot.reminders.attendance import OUTCOMES, AttendanceRow, attendance
+from bot.web.accounts import Principal
+from bot.web.charts import Series, line_chart, stacked_bars
+from bot.web.pages import context_of, page, render, security_headers
+from casefile import audit
+from casefile.models import Agency
+
+DEFAULT_WEEKS = 12
+MAX_WEEKS = 52
+CSV_HEADERS = ("week starting", "agency", "kind", "confirmed", "attended", "missed", "cancelled", "not recorded",
+               "total", "reminded", "attended %")
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    rows: tuple[AttendanceRow, ...]
+
+    def count(self, outcome: str, confirmed: bool | None = None) -> int:
+        return sum(row.counts[outcome] for row in self.rows if confirmed is None or row.confirmed == confirmed)
+
+    def share(self, confirmed: bool) -> float | None:
+        attended, missed = self.count("attended", confirmed), self.count("missed", confirmed)
+        return 100 * attended / (attended + missed) if attended + missed else None
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _filters(request: Request) -> tuple[int, str | None, str | None]:
+    raw = request.query_params.get("weeks", "")
+    weeks = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_WEEKS else DEFAULT_WEEKS
+    agency = request.query_params.get("agency", "").strip()[:40] or None
+    kind = request.query_params.get("kind", "").strip()[:40] or None
+    return weeks, agency, kind
+
+
+def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | None) -> tuple[list[Week], list[str]]:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    first = _monday(ctx.today()) - timedelta(weeks=weeks - 1)
+    result: list[Week] = []
+    with ctx.sessions() as session:
+        for number in range(weeks):
+            start = first + timedelta(weeks=number)
+            rows = attendance(session, datetime.combine(start, time(), LONDON),
+                              datetime.combine(start + timedelta(weeks=1), time(), LONDON), agency)
+            result.append(Week(start, tuple(row for row in rows if kind is None or row.kind == kind)))
+        agencies = list(session.scalars(select(Agency.short_name).order_by(Agency.short_name)))
+        audit.record(session, user.actor, "read.outcomes", "report", now=ctx.now(),
+                     detail=f"{weeks} weeks, agency {agency or 'all'}, kind {kind or 'all'}")
+        session.commit()
+    return result, agencies
+
+
+@page(roles=("worker", "admin"))
+async def outcomes_page(request: Request) -> Response:
+    weeks, agency, kind = _filters(request)
+    data, agencies = await run_in_threadpool(load_weeks, request, weeks, agency, kind)
+    labels = [f"{week.start.day} {week.start:%b}" for week in data]
+    share = line_chart(
+        "attended-share", "Share of appointments attended, week by week",
+        "Attended out of attended or missed, for appointments the person confirmed and for ones they did not. "
+        "The table below has the same numbers.",
+        labels,
+        [Series("Confirmed", [w.share(True) for w in data], "#00703c"),
+         Series("Not confirmed", [w.share(False) for w in data], "#1d70b8", "8 5")],
+    )
+    bars = stacked_bars(
+        "outcome-counts", "How appointments went, week by week",
+        "The number of appointments each week, split into attended, missed, cancelled and not recorded. "
+        "The table below has the same numbers.",
+        labels,
+        [("attended", [w.count("attended") for w in data], "#00703c"),
+         ("missed", [w.count("missed") for w in data], "#d4351c"),
+         ("cancelled", [w.count("cancelled") for w in data], "#505a5f"),
+         ("not recorded", [w.count("not_recorded") for w in data], "#b1b4b6")],
+    )
+    totals: dict[tuple[str, str, bool], dict[str, int]] = {}
+    for week in data:
+        for row in week.rows:
+            counts = totals.setdefault((row.agency, row.kind, row.confirmed), {name: 0 for name in OUTCOMES})
+            for name in OUTCOMES:
+                counts[name] += row.counts[name]
+    kinds = sorted({row.kind for week in data for row in week.rows} | ({kind} if kind else set()))
+    query = request.url.query
+    return render(request, "outcomes.html", title="Outcomes", weeks=weeks, agency=agency, kind=kind, data=data,
+                  share_chart=share, count_chart=bars, totals=sorted(totals.items()), agencies=agencies,
+                  kinds=kinds, csv_url="/outcomes.csv" + (f"?{query}" if query else ""))
+
+
+@page(roles=("worker", "admin"))
+async def outcomes_csv(request: Request) -> Response:
+    weeks, agency, kind = _filters(request)
+    data, _ = await run_in_threadpool(load_weeks, request, weeks, agency, kind)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADERS)
+    for week in data:
+        for row in week.rows:
+            share = "" if row.attended_share is None else f"{100 * row.attended_share:.0f}"
+            writer.writerow((week.start.isoformat(), row.agency, row.kind, "yes" if row.confirmed else "no",
+                             *(row.counts[name] for name in OUTCOMES), row.total, row.reminded, share))
+    response = Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="attendance.csv"'})
+    security_headers(request, response)
+    return response
+
+
+routes = [
+    Route("/outcomes", outcomes_page, methods=["GET"]),
+    Route("/outcomes.csv", outcomes_csv, methods=["GET"]),
+]

@@ -1,0 +1,331 @@
+"""A person's page and what a worker does from it: book, move, cancel, mark attended or missed,
+send a message (checked for plain language first), and print a link-code card.
+
+Every read and write goes through the case-file services as the worker (`StaffActor`), which check
+the caseload and audit the access. A lead professional may also book for the others on the team.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.conversation.journey_answers import JourneyContentCache
+from bot.reminders.message_check import check_message
+from bot.web.accounts import Principal
+from bot.web.forms import FormCheck, date_parts, london_moment
+from bot.web.linkcard import bot_link, qr_svg
+from bot.web.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
+from bot.web.person_data import load_person_page
+from casefile import linking, outbox, staff
+from casefile.actors import StaffActor
+from casefile.errors import CasefileError
+from casefile.views import PersonView
+
+T = TypeVar("T")
+KINDS = ("probation", "housing", "health", "drugs_alcohol", "jobcentre", "unpaid_work", "mentor", "other")
+DONE_MESSAGES = {
+    "booked": "The appointment is booked. Its reminders are planned below.",
+    "moved": "The appointment has moved. Its reminders have moved with it.",
+    "cancelled": "The appointment is cancelled. Its reminders will not be sent.",
+    "attended": "Marked as attended.",
+    "missed": "Marked as missed. The person will get a kind message about what to do next.",
+    "message": "Your message is queued. It is sent as soon as it is not quiet hours.",
+}
+
+
+def _ids(request: Request, *names: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(request.path_params[name]) for name in names)
+    except (KeyError, ValueError):
+        return None
+
+
+async def _with_session(request: Request, work: Callable[[Session], T]) -> T:
+    ctx = context_of(request)
+
+    def run() -> T:
+        with ctx.sessions() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+def _actor(request: Request) -> StaffActor:
+    user: Principal = request.state.user
+    return StaffActor(user.worker_id)  # type: ignore[arg-type]
+
+
+def _journeys(request: Request) -> JourneyContentCache:
+    ctx = context_of(request)
+    cache: JourneyContentCache | None = getattr(request.app.state, "journeys", None)
+    if cache is None:
+        cache = JourneyContentCache(ctx.content_dir)
+        request.app.state.journeys = cache
+    return cache
+
+
+@page(roles=("worker",))
+async def person_page(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    journeys = _journeys(request)
+    data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
+                                                                    ctx.now(), journeys))
+    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    return render(request, "person/page.html", title=data.view.person.preferred_name, p=data, done=done)
+
+
+async def _file(request: Request, person_id: int) -> PersonView:
+    ctx = context_of(request)
+    return await _with_session(request, lambda s: staff.person_file(s, _actor(request), person_id, ctx.today(),
+                                                                     ctx.now()))
+
+
+def _team_choices(view: PersonView, viewer: int, is_lead: bool) -> list[dict[str, Any]]:
+    members = [m for m in view.team if is_lead or m.worker_id == viewer]
+    return [{"value": str(m.worker_id), "text": f"{m.name} ({m.agency_short_name}, {m.assignment_role})"}
+            for m in members]
+
+
+def _appointment_form(request: Request, view: PersonView, *, mode: str, values: dict[str, str],
+                      check: FormCheck | None = None, appointment: Any = None, status_code: int = 200) -> Response:
+    viewer = _actor(request).worker_id
+    is_lead = any(m.is_lead and m.worker_id == viewer for m in view.team)
+    titles = {"book": "Book an appointment", "move": "Move an appointment"}
+    return render(request, "person/appointment_form.html", status_code=status_code, title=titles[mode], mode=mode,
+                  view=view, values=values, errors=check.errors if check else {},
+                  error_list=check.summary() if check else None, kinds=KINDS, appointment=appointment,
+                  team=_team_choices(view, viewer, is_lead), is_lead=is_lead)
+
+
+@page(roles=("worker",))
+async def book_form(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    view = await _file(request, ids[0])
+    values = {"minutes": "60", "worker": str(_actor(request).worker_id), "kind": "probation"}
+    return _appointment_form(request, view, mode="book", values=values)
+
+
+@page(roles=("worker",))
+async def book(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    actor = _actor(request)
+    form = await read_form(request)
+    view = await _file(request, ids[0])
+    check = FormCheck(form)
+    day = check.day("date", label="the date")
+    clock = check.clock("time", label="the time")
+    minutes = check.whole_number("minutes", label="how long it lasts, in minutes", low=5, high=1440, default=60)
+    place = check.text("place", label="where it is", required=True, limit=200)
+    address = check.text("address", label="the address", limit=400)
+    kind = check.text("kind", label="what it is for", required=True, limit=40)
+    if kind and kind not in KINDS:
+        check.error("kind", "Choose what the appointment is for")
+    bring = check.text("bring", label="what to bring", limit=1000)
+    worker_raw = check.text("worker", label="who it is with")
+    is_lead = any(m.is_lead and m.worker_id == actor.worker_id for m in view.team)
+    allowed = {m.worker_id for m in view.team if is_lead or m.worker_id == actor.worker_id}
+    worker_id = int(worker_raw) if worker_raw.isdigit() else actor.worker_id
+    if worker_id not in allowed:
+        if worker_raw.isdigit() and not is_lead:
+            # Booking for someone else needs the lead's say-so: refuse and record the try.
+            await audit_denied(request, request.state.user, f"book for worker {worker_id} without being lead")
+            return forbidden(request, "Only the lead professional can book for someone else on the team.")
+        check.error("worker", "Choose someone on this person's team")
+    if day and clock and london_moment(day, clock) <= ctx.now():
+        check.error("date", "The appointment must be in the future")
+    if not check.ok:
+        return _appointment_form(request, view, mode="book", values={k: v for k, v in form.items() if isinstance(v, str)},
+                                 check=check, status_code=400)
+    start = london_moment(day, clock)  # type: ignore[arg-type]
+    await _with_session(request, lambda s: staff.book_appointment(
+        s, actor, ids[0], start, minutes or 60, place, address, kind, bring, worker_id, now=ctx.now()))
+    return redirect(f"/people/{ids[0]}?done=booked#appointments")
+
+
+def _find_appointment(view: PersonView, appointment_id: int) -> Any:
+    return next((a for a in view.appointments if a.id == appointment_id), None)
+
+
+@page(roles=("worker",))
+async def move_form(request: Request) -> Response:
+    ids = _ids(request, "person_id", "appointment_id")
+    if ids is None:
+        return not_found(request)
+    view = await _file(request, ids[0])
+    appointment = _find_appointment(view, ids[1])
+    if appointment is None:
+        return not_found(request, "That appointment is not coming up, so it cannot be moved.")
+    parts = date_parts(appointment.starts_at)
+    values = {"date-day": parts["day"], "date-month": parts["month"], "date-year": parts["year"],
+              "time": parts["time"], "minutes": str(appointment.minutes), "place": appointment.place,
+              "address": appointment.address, "version": str(appointment.version)}
+    return _appointment_form(request, view, mode="move", values=values, appointment=appointment)
+
+
+@page(roles=("worker",))
+async def move(request: Request) -> Response:
+    ids = _ids(request, "person_id", "appointment_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    form = await read_form(request)
+    view = await _file(request, ids[0])
+    appointment = _find_appointment(view, ids[1])
+    if appointment is None:
+        return not_found(request, "That appointment is not coming up, so it cannot be moved.")
+    check = FormCheck(form)
+    day = check.day("date", label="the new date")
+    clock = check.clock("time", label="the new time")
+    minutes = check.whole_number("minutes", label="how long it lasts, in minutes", low=5, high=1440, default=60)
+    place = check.text("place", label="where it is", required=True, limit=200)
+    address = check.text("address", label="the address", limit=400)
+    version = check.whole_number("version", label="the version", low=1, high=10**9)
+    if day and clock and london_moment(day, clock) <= ctx.now():
+        check.error("date", "The new time must be in the future")
+    if not check.ok:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return _appointment_form(request, view, mode="move", values=values, check=check, appointment=appointment,
+                                 status_code=400)
+    start = london_moment(day, clock)  # type: ignore[arg-type]
+    await _with_session(request, lambda s: staff.move_appointment(
+        s, _actor(request), ids[1], start, version or 0, place=place, address=address, minutes=minutes,
+        now=ctx.now()))
+    return redirect(f"/people/{ids[0]}?done=moved#appointments")
+
+
+@page(roles=("worker",))
+async def cancel_form(request: Request) -> Response:
+    ids = _ids(request, "person_id", "appointment_id")
+    if ids is None:
+        return not_found(request)
+    view = await _file(request, ids[0])
+    appointment = _find_appointment(view, ids[1])
+    if appointment is None:
+        return not_found(request, "That appointment is not coming up, so it cannot be cancelled.")
+    return render(request, "person/cancel.html", title="Cancel an appointment", view=view, appointment=appointment,
+                  values={}, errors={})
+
+
+@page(roles=("worker",))
+async def cancel(request: Request) -> Response:
+    ids = _ids(request, "person_id", "appointment_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    form = await read_form(request)
+    check = FormCheck(form)
+    reason = check.text("reason", label="the reason", limit=500)
+    version = check.whole_number("version", label="the version", low=1, high=10**9)
+    if not check.ok:
+        return render(request, "errors/bad_request.html", status_code=400,
+                      message="Sorry, that form was not complete. Please go back and try again.")
+    appointment = await _with_session(request, lambda s: staff.cancel_appointment(
+        s, _actor(request), ids[1], version or 0, reason or None, now=ctx.now()))
+    if appointment.person_id != ids[0]:
+        return not_found(request)
+    return redirect(f"/people/{ids[0]}?done=cancelled#appointments")
+
+
+@page(roles=("worker",))
+async def record_outcome(request: Request) -> Response:
+    ids = _ids(request, "person_id", "appointment_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    form = await read_form(request)
+    check = FormCheck(form)
+    status = check.text("status", label="what happened", required=True)
+    version = check.whole_number("version", label="the version", low=1, high=10**9)
+    if status not in ("attended", "missed") or not check.ok:
+        return render(request, "errors/bad_request.html", status_code=400,
+                      message="Please choose attended or missed.")
+    await _with_session(request, lambda s: staff.set_appointment_status(
+        s, _actor(request), ids[1], status, version or 0, now=ctx.now()))
+    return redirect(f"/people/{ids[0]}?done={status}#recent")
+
+
+@page(roles=("worker",))
+async def message_form(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    view = await _file(request, ids[0])
+    return render(request, "person/message.html", title="Send a message", view=view, text="", notes=None,
+                  errors={}, checked=False)
+
+
+@page(roles=("worker",))
+async def message(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    form = await read_form(request)
+    check = FormCheck(form)
+    text = check.text("text", label="your message", required=True, limit=outbox.WORKER_MESSAGE_LIMIT)
+    step = check.text("step", label="the step")
+    view = await _file(request, ids[0])
+    if not check.ok:
+        return render(request, "person/message.html", status_code=400, title="Send a message", view=view, text=text,
+                      notes=None, errors=check.errors, error_list=check.summary(), checked=False)
+    if step != "send":
+        # The same check the Telegram /message uses; the worker reads it, changes the text or sends it as it is.
+        notes = check_message(ctx.glossary.index, text)
+        return render(request, "person/message.html", title="Check your message", view=view, text=text, notes=notes,
+                      errors={}, checked=True)
+    await _with_session(request, lambda s: outbox.queue_worker_message(s, _actor(request), ids[0], text,
+                                                                       now=ctx.now()))
+    return redirect(f"/people/{ids[0]}?done=message#messages")
+
+
+@page(roles=("worker",))
+async def link_card(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    view = await _file(request, ids[0])
+
+    def issue(session: Session) -> linking.IssuedCode:
+        return linking.issue_code(session, _actor(request), person_id=ids[0], days=ctx.settings.link_code_days,
+                                  now=ctx.now(), hasher=ctx.link_hasher)
+
+    try:
+        issued = await _with_session(request, issue)
+    except CasefileError:
+        raise
+    link = bot_link(ctx.settings.bot_username, issued.code)
+    qr = qr_svg(link, title=f"QR code for the Signpost chat, code {issued.code}",
+                description="Scan it with a phone camera to open Signpost in Telegram with this code.")
+    return render(request, "person/link_card.html", title="Link code card", view=view, code=issued.code,
+                  expires_at=issued.expires_at, link=link, qr=qr, bot_username=ctx.settings.bot_username)
+
+
+routes = [
+    Route("/people/{person_id}", person_page, methods=["GET"]),
+    Route("/people/{person_id}/appointments/new", book_form, methods=["GET"]),
+    Route("/people/{person_id}/appointments/new", book, methods=["POST"]),
+    Route("/people/{person_id}/appointments/{appointment_id}/move", move_form, methods=["GET"]),
+    Route("/people/{person_id}/appointments/{appointment_id}/move", move, methods=["POST"]),
+    Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel_form, methods=["GET"]),
+    Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel, methods=["POST"]),
+    Route("/people/{person_id}/appointments/{appointment_id}/outcome", record_outcome, methods=["POST"]),
+    Route("/people/{person_id}/message", message_form, methods=["GET"]),
+    Route("/people/{person_id}/message", message, methods=["POST"]),
+    Route("/people/{person_id}/link-code", link_card, methods=["POST"]),
+]

@@ -1,0 +1,158 @@
+"""The console's locks: Argon2 passwords, a signed session cookie that runs out, CSRF tokens, sign-in limits.
+
+The session lives in the cookie itself (signed with the console secret, so it cannot be forged or
+edited). It names the account and a random nonce; the CSRF token is an HMAC of that nonce, so a
+form only works inside the session that drew it. The cookie is signed again on every page, so a
+session ends after `idle` without use, and always after `lifetime` from signing in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+SESSION_COOKIE = "signpost_session"
+CSRF_FIELD = "csrf_token"
+IDLE_SECONDS = 30 * 60
+LIFETIME_SECONDS = 8 * 60 * 60
+MIN_PASSWORD_LENGTH = 12
+
+
+def password_hasher(fast: bool = False) -> PasswordHasher:
+    """Argon2id with the library's defaults; `fast` is for tests only (same code path, tiny cost)."""
+    if fast:
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+def hash_password(hasher: PasswordHasher, password: str) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(hasher: PasswordHasher, stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches. With no stored hash a dummy hash is checked, so timing gives nothing away."""
+    target = stored_hash or _dummy_hash(hasher)
+    try:
+        matched = hasher.verify(target, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return bool(matched and stored_hash)
+
+
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY[key]
+
+
+def password_problem(password: str) -> str | None:
+    """A plain reason a new password will not do, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Please use a password of at least {MIN_PASSWORD_LENGTH} letters, numbers or spaces."
+    if len(password) > 200:
+        return "Please use a password of at most 200 characters."
+    return None
+
+
+def hash_token(token: str) -> str:
+    """Sign-in tokens carry 256 random bits, so a plain SHA-256 is enough to keep them unreadable."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionData:
+    account_id: int | None  # None: not signed in yet (the nonce still guards the sign-in form)
+    nonce: str
+    signed_in_at: float  # seconds since the epoch; 0 when not signed in
+
+
+class SessionCodec:
+    def __init__(self, secret: str, *, idle: int = IDLE_SECONDS, lifetime: int = LIFETIME_SECONDS) -> None:
+        if len(secret) < 16:
+            raise ValueError("the console secret must be at least 16 characters")
+        self._secret = secret.encode()
+        self._serializer = URLSafeTimedSerializer(secret, salt="signpost-web-session")
+        self.idle = idle
+        self.lifetime = lifetime
+
+    def new(self, account_id: int | None = None, now: float | None = None) -> SessionData:
+        signed_in = (now or time.time()) if account_id is not None else 0.0
+        return SessionData(account_id, secrets.token_urlsafe(18), signed_in)
+
+    def dump(self, data: SessionData) -> str:
+        return self._serializer.dumps([data.account_id, data.nonce, data.signed_in_at])
+
+    def load(self, cookie: str | None, now: float | None = None) -> SessionData | None:
+        """The session in the cookie, or None if there is none, it was tampered with or it ran out."""
+        if not cookie:
+            return None
+        try:
+            account_id, nonce, signed_in_at = self._serializer.loads(cookie, max_age=self.idle)
+        except (BadSignature, SignatureExpired, ValueError, TypeError):
+            return None
+        if not isinstance(nonce, str) or not isinstance(signed_in_at, int | float):
+            return None
+        if account_id is not None and (not isinstance(account_id, int)
+                                       or (now or time.time()) - signed_in_at > self.lifetime):
+            return None
+        return SessionData(account_id, nonce, float(signed_in_at))
+
+    def csrf_token(self, data: SessionData) -> str:
+        return hmac.new(self._secret, b"csrf:" + data.nonce.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, data: SessionData, token: object) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(self.csrf_token(data), token)
+
+
+class SignInThrottle:
+    """Failed sign-ins per client address in a sliding window, in memory (one console process).
+
+    The per-account lock in the database stops guessing one account's password; this stops one
+    address trying many accounts.
+    """
+
+    def __init__(self, limit: int = 10, window_seconds: float = 15 * 60) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(client, deque())
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def blocked_for(self, client: str, now: float | None = None) -> float:
+        """Seconds until this client may try again; 0 when it may try now."""
+        moment = now or time.monotonic()
+        with self._lock:
+            failures = self._recent(client, moment)
+            if len(failures) < self.limit:
+                return 0.0
+            return max(0.0, self.window - (moment - failures[0]))
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        moment = now or time.monotonic()
+        with self._lock:
+            self._recent(client, moment).append(moment)
+            if len(self._failures) > 10_000:  # forget quiet clients so memory stays bounded
+                for key in [key for key, value in self._failures.items() if not value][:5_000]:
+                    del self._failures[key]
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
