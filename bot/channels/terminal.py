@@ -88,5 +88,5 @@ def run(chat: TerminalChat, stdin: TextIO = sys.stdin, first_message: str = "/st
             return 0
         if interactive and line.strip() in ("/quit", "/exit"):
             return 0
-        if line.strip() or not interactive:
+        if line.strip():
             chat.send(line)

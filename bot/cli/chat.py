@@ -59,17 +59,31 @@ def run_chat(args: argparse.Namespace) -> int:
 
 
 def _link_terminal(app, person_ref: str) -> str | None:
-    """Link a terminal chat straight to a person: whoever runs the command can read the database anyway."""
-    from casefile import linking
+    """Link a terminal chat to a person the way a phone is linked: a one-time code, issued and redeemed.
+
+    Whoever runs this command can read the database anyway; the code keeps it on the audited path.
+    """
+    from casefile import directory, linking
     from casefile.actors import SystemActor
 
     chat_id = f"local-{person_ref}"
+    now = datetime.now(UTC)
     with app.conversation.sessions() as session:
-        linked = linking.link_chat_to_person_ref(
-            session, SystemActor("terminal"), "terminal", chat_id, person_ref, datetime.now(UTC)
-        )
-        session.commit()
-    return chat_id if linked else None
+        person = directory.find_person(session, person_ref)
+        if person is None:
+            return None
+        link = linking.chat_link_for(session, terminal_channel(), chat_id)
+        if link is not None and link.person_id == person.id:
+            return chat_id
+        code = linking.issue_link_code(session, SystemActor("terminal"), person_id=person.id, days=1, now=now)
+        linking.redeem_link_code(session, terminal_channel(), chat_id, code, now)
+    return chat_id
+
+
+def terminal_channel() -> str:
+    from bot.channels.terminal import CHANNEL
+
+    return CHANNEL
 
 
 def _speaker(settings: Settings):

@@ -62,7 +62,8 @@ def _command(conversation: Conversation, turn: Turn, name: str, argument: str) -
 def _start(conversation: Conversation, turn: Turn, argument: str) -> list[Reply]:
     replies: list[Reply] = []
     if turn.linked:
-        replies += person_answers.pause(conversation, turn, paused=False)
+        if person_answers.view_for(conversation, turn).person.paused:
+            replies += person_answers.pause(conversation, turn, paused=False)
         replies.append(_menu(conversation, turn))
         return replies
     if argument and _looks_like_code(argument):
@@ -137,7 +138,8 @@ def _free_text(conversation: Conversation, turn: Turn, raw: str) -> list[Reply]:
         return [_forget_answer(conversation, turn, raw.casefold() in _yes_words())]
     if raw.upper() == "STOP":
         return person_answers.pause(conversation, turn, paused=True)
-    if not turn.linked and (waiting is Waiting.CODE or _looks_like_code(raw)):
+    # A code is a single word; "what is ROTL" after the welcome is a question, and costs no try.
+    if not turn.linked and (_looks_like_code(raw) or (waiting is Waiting.CODE and _could_be_code(raw))):
         return person_answers.redeem_code(conversation, turn, raw)
     if waiting is not Waiting.WORD and not glossary_replies.is_word_question(raw):
         intent = route(raw)
@@ -165,6 +167,13 @@ def _explain(conversation: Conversation, turn: Turn, raw: str) -> list[Reply]:
 
 def _yes_words() -> set[str]:
     return {"yes", "y", "ie", "iawn", "tak"}
+
+
+def _could_be_code(raw: str) -> bool:
+    """After "I have a code": one or two groups of letters and digits, 6 to 12 in all (typos included)."""
+    parts = re.split(r"[-\s]+", raw.strip())
+    compact = "".join(parts)
+    return len(parts) <= 2 and 6 <= len(compact) <= 12 and compact.isascii() and compact.isalnum()
 
 
 def _looks_like_code(raw: str) -> bool:
