@@ -146,22 +146,24 @@ def due_now_in_bulk(session: Session, *, people: int, per_person: int, real_now:
     session.flush()
     worker = Worker(ref=f"W-BULK-{first_chat}", agency_id=agency.id, name="Dee", role="Probation officer")
     session.add(worker)
-    chats: list[int] = []
-    for number in range(people):
-        person = Person(ref=f"P-BULK-{first_chat + number}", preferred_name=f"Sam {number}", created_at=booked_at)
-        session.add(person)
-        session.flush()
-        chat = first_chat + number
-        chats.append(chat)
-        session.add(ChatLink(channel="telegram", chat_id=str(chat), person_id=person.id, linked_at=booked_at))
-        for slot in range(per_person):
-            appointment = Appointment(
-                person_id=person.id, worker_id=worker.id, starts_at=real_now + timedelta(minutes=5 + slot),
-                minutes=30, place="Office", address="", kind="probation", bring="", status="booked",
-                created_at=booked_at, updated_at=booked_at)
-            session.add(appointment)
-            session.flush()
-            assert outbox.schedule_appointment(session, appointment, booked_at, person=person)
+    persons = [Person(ref=f"P-BULK-{first_chat + n}", preferred_name=f"Sam {n}", created_at=booked_at)
+               for n in range(people)]
+    session.add_all(persons)
+    session.flush()  # one multi-row INSERT for all the people, one for all the appointments below
+    chats = [first_chat + n for n in range(people)]
+    session.add_all(ChatLink(channel="telegram", chat_id=str(chat), person_id=person.id, linked_at=booked_at)
+                    for chat, person in zip(chats, persons, strict=True))
+    appointments = [
+        (person, Appointment(
+            person_id=person.id, worker_id=worker.id, starts_at=real_now + timedelta(minutes=5 + slot),
+            minutes=30, place="Office", address="", kind="probation", bring="", status="booked",
+            created_at=booked_at, updated_at=booked_at))
+        for person in persons for slot in range(per_person)
+    ]
+    session.add_all(appointment for _person, appointment in appointments)
+    session.flush()
+    for person, appointment in appointments:
+        assert outbox.schedule_appointment(session, appointment, booked_at, person=person)
     session.commit()
     return chats
 
