@@ -309,7 +309,7 @@ def seed_demo_staff(sessions: sessionmaker[Session], now: datetime, hash_passwor
     """Add the demo staff accounts that are missing (the password hash is made by the caller: Argon2)."""
     with sessions() as session:
         existing = set(session.scalars(select(StaffAccount.email)))
-        workers = dict(session.execute(select(Worker.ref, Worker.id)).tuples().all())
+        workers = dict(session.execute(select(Worker.ref, Worker.id)).all())
         added = False
         for account in DEMO_STAFF:
             if account.email in existing or (account.worker_ref and account.worker_ref not in workers):

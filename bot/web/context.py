@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 GOVUK_DIST = REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
 
+@functools.cache
 def make_templates() -> Environment:
+    """One template environment per process: compiling the GOV.UK macros takes a while, and they never change."""
     loader = ChoiceLoader([
         FileSystemLoader(TEMPLATES_DIR),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),

@@ -97,7 +97,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
     workers = dict(session.execute(
         select(Appointment.id, Appointment.worker_id)
         .where(Appointment.id.in_(upcoming_ids | {v.id for v in recent_views}))
-    ).tuples().all())
+    ).all())
     reminders: dict[int, list[ReminderLine]] = {}
     for row in outbox.reminders_for(session, list(workers)):
         reminders.setdefault(row.appointment_id or 0, []).append(
@@ -155,7 +155,7 @@ def _messages(session: Session, person_id: int) -> tuple[MessageLine, ...]:
     ).all()
     ids = {row.payload.get("from_worker") for row in rows if isinstance(row.payload, dict)}
     names = dict(session.execute(select(Worker.id, Worker.name).where(Worker.id.in_(
-        [i for i in ids if isinstance(i, int)]))).tuples().all())
+        [i for i in ids if isinstance(i, int)]))).all())
     return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at,
                              names.get(row.payload.get("from_worker")) if isinstance(row.payload, dict) else None)
                  for row in rows)

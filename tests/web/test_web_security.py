@@ -1,0 +1,197 @@
+"""The console's locks: sign-in, roles, other workers' people, CSRF, password guessing, escaping."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from bot.web import accounts
+from bot.web.security import SESSION_COOKIE, SessionCodec
+from casefile.actors import SystemActor
+from casefile.models import AuditEvent, OutboxMessage
+from tests.casefile.factories import NOW
+from tests.web.conftest import PASSWORD, SECRET, Console, csrf, post_form
+
+XSS = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def _denials(console: Console, action: str) -> list[AuditEvent]:
+    with console.sessions() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action,
+                                                             AuditEvent.outcome == "denied")))
+
+
+def test_no_session_is_sent_to_sign_in(console: Console) -> None:
+    browser = console.as_user(None)
+    for path in ("/caseload", "/people/1", "/content", "/admin/accounts", "/outcomes", "/"):
+        response = browser.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/sign-in?next="), path
+
+
+def test_a_post_without_a_session_changes_nothing(console: Console) -> None:
+    browser = console.as_user(None)
+    response = browser.post(f"/people/{console.ids['sam']}/message", data={"text": "Hello", "step": "send"})
+    assert response.status_code == 303
+    with console.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_page_outside_ones_role_is_403_and_audited(console: Console) -> None:
+    cases = [("ed@example.org", "/caseload"), ("ed@example.org", "/outcomes"), ("ada@example.org", "/content"),
+             ("lou@example.org", "/admin/accounts"), ("lou@example.org", "/content/gaps"),
+             ("ada@example.org", "/people/1")]
+    for email, path in cases:
+        response = console.as_user(email).get(path)
+        assert response.status_code == 403, (email, path)
+        assert "You cannot see this page" in response.text
+        assert any(path in event.detail for event in _denials(console, "read.web.denied")), path
+
+
+def test_another_workers_person_is_403_and_audited(console: Console) -> None:
+    cat = console.as_user("cat@example.org")
+    response = cat.get(f"/people/{console.ids['sam']}")
+    assert response.status_code == 403
+    assert "not on your caseload" in response.text
+    denied = _denials(console, "read.person_file")
+    assert [event.person_id for event in denied] == [console.ids["sam"]]
+    assert denied[0].actor_name == f"staff:{console.ids['cat']}"
+    # Writing is refused the same way.
+    response = post_form(cat, "/caseload", f"/people/{console.ids['sam']}/message", {"text": "Hi", "step": "send"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("token", [None, "", "not-the-token"])
+def test_missing_or_wrong_csrf_token_is_403(console: Console, token: str | None) -> None:
+    lou = console.as_user("lou@example.org")
+    data = {"text": "See you on Tuesday.", "step": "send"}
+    if token is not None:
+        data["csrf_token"] = token
+    response = lou.post(f"/people/{console.ids['sam']}/message", data=data)
+    assert response.status_code == 403
+    assert "did not come from Signpost" in response.text
+    with console.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_token_from_another_session_does_not_work(console: Console) -> None:
+    other = csrf(console.as_user("bo@example.org").get("/caseload"))
+    lou = console.as_user("lou@example.org")
+    response = lou.post(f"/people/{console.ids['sam']}/message", data={"text": "Hi", "step": "send",
+                                                                        "csrf_token": other})
+    assert response.status_code == 403
+
+
+def test_the_sign_in_form_needs_its_token_too(console: Console) -> None:
+    browser = console.as_user(None)
+    browser.get("/sign-in")
+    response = browser.post("/sign-in", data={"email": "lou@example.org", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_a_plain_message(console: Console) -> None:
+    browser = console.as_user(None)
+    for _ in range(4):
+        response = post_form(browser, "/sign-in", "/sign-in", {"email": "lou@example.org", "password": "wrong one!"})
+        assert response.status_code == 400
+        assert "email address or password is not right" in response.text
+    response = post_form(browser, "/sign-in", "/sign-in", {"email": "lou@example.org", "password": "wrong one!"})
+    assert "Too many wrong passwords. Please wait 15 minutes" in response.text
+    # Locked: even the right password waits.
+    response = post_form(browser, "/sign-in", "/sign-in", {"email": "lou@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.text
+    assert SESSION_COOKIE in browser.cookies
+    assert browser.get("/caseload").status_code == 303
+
+
+def test_many_failures_from_one_address_are_throttled(console: Console) -> None:
+    browser = console.as_user(None)
+    for number in range(10):
+        post_form(browser, "/sign-in", "/sign-in", {"email": f"nobody{number}@example.org", "password": "guess"})
+    response = post_form(browser, "/sign-in", "/sign-in", {"email": "bo@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many sign-in tries from this computer" in response.text
+
+
+def test_sign_out_ends_the_session_even_for_a_copied_cookie(console: Console) -> None:
+    lou = console.as_user("lou@example.org")
+    copied = lou.cookies.get(SESSION_COOKIE)
+    response = post_form(lou, "/caseload", "/sign-out", {})
+    assert "You have signed out" in response.text
+    thief = TestClient(console.client.app, follow_redirects=False, cookies={SESSION_COOKIE: copied})
+    assert thief.get("/caseload").status_code == 303
+    # Signing in again works.
+    assert console.as_user("lou@example.org").get("/caseload").status_code == 200
+
+
+def test_sessions_run_out() -> None:
+    codec = SessionCodec(SECRET, idle=1, lifetime=60)
+    session = codec.new(7, now=1000.0)
+    cookie = codec.dump(session)
+    assert codec.load(cookie, now=1000.0) == session
+    assert codec.load(cookie, now=1000.0 + 61) is None  # past its lifetime
+    assert codec.load(cookie + "x") is None  # tampered
+    time.sleep(2.1)
+    assert codec.load(cookie, now=1000.0) is None  # idle too long
+
+
+def test_a_one_time_link_works_once(console: Console) -> None:
+    with console.sessions() as session:
+        token = accounts.issue_sign_in_link(session, SystemActor("tests"), console.ids["bo@example.org"], now=NOW)
+    browser = console.as_user(None)
+    page = browser.get(f"/sign-in/link?token={token}")
+    assert page.status_code == 200 and "works once" in page.text
+    response = browser.post("/sign-in/link", data={"token": token, "csrf_token": csrf(page)})
+    assert response.status_code == 303 and response.headers["location"] == "/caseload"
+    again = console.as_user(None)
+    response = post_form(again, f"/sign-in/link?token={token}", "/sign-in/link", {"token": token})
+    assert response.status_code == 400
+    assert "has been used or has run out" in response.text
+
+
+def test_next_never_leaves_the_site(console: Console) -> None:
+    browser = console.as_user(None)
+    response = post_form(browser, "/sign-in", "/sign-in",
+                         {"email": "lou@example.org", "password": PASSWORD, "next": "//evil.example/steal"})
+    assert response.headers["location"] == "/caseload"
+
+
+def test_pages_carry_security_headers(console: Console) -> None:
+    response = console.as_user("lou@example.org").get("/caseload")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["cache-control"] == "no-store"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_html_in_every_worker_text_field_is_escaped(console: Console) -> None:
+    lou = console.as_user("lou@example.org")
+    sam = console.ids["sam"]
+    book = f"/people/{sam}/appointments/new"
+    response = post_form(lou, book, book, {
+        "date-day": "1", "date-month": "7", "date-year": "2027", "time": "10:30", "minutes": "60",
+        "place": XSS, "address": XSS, "kind": "probation", "bring": XSS, "worker": str(console.ids["lou"])})
+    assert response.status_code == 303, response.text
+    message = f"/people/{sam}/message"
+    checked = post_form(lou, message, message, {"text": XSS, "step": "check"})
+    assert ESCAPED in checked.text and XSS not in checked.text
+    post_form(lou, message, message, {"text": XSS, "step": "send"})
+    page = lou.get(f"/people/{sam}")
+    assert page.text.count(ESCAPED) >= 4  # place, address, bring, message
+    assert XSS not in page.text
+    # A rejected form shows the words back, escaped.
+    bad = post_form(lou, book, book, {"place": XSS, "bring": XSS, "time": XSS})
+    assert bad.status_code == 400 and ESCAPED in bad.text and XSS not in bad.text
+    # Sign-in and account forms too.
+    browser = console.as_user(None)
+    signed = post_form(browser, "/sign-in", "/sign-in", {"email": XSS, "password": XSS})
+    assert XSS not in signed.text and ESCAPED in signed.text
+    ada = console.as_user("ada@example.org")
+    added = post_form(ada, "/admin/accounts", "/admin/accounts", {"email": XSS, "role": "worker", "worker": XSS})
+    assert added.status_code == 400 and XSS not in added.text and ESCAPED in added.text
