@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString
 
-from glossary.check import GlossaryContext, check_entry_mapping, normalise
+from glossary.check import GlossaryContext, check_entry_mapping, check_glossary, normalise
 from glossary.findings import Finding, Severity
 from glossary.schema import CATEGORIES, ENTRY_FIELDS, TRANSLATION_LANGUAGES
 
@@ -205,13 +206,17 @@ def apply_to(target: CommentedMap, entry: Mapping[str, Any]) -> None:
         target.insert(position, key, value)
 
 
-def write_atomically(path: Path, data: Any) -> None:
+def dump(data: Any) -> str:
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(buffer.getvalue())
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
@@ -221,8 +226,40 @@ def write_atomically(path: Path, data: Any) -> None:
         raise
 
 
+class BreaksOtherEntries(Exception):
+    """The entry is fine on its own, but the glossary as a whole would have new errors (say, a renamed
+    term that other entries still list in `related`). `problems` are plain sentences for the editor."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _whole_glossary_errors(content_dir: Path, replaced: Path | None = None, text: str | None = None) -> set[str]:
+    """The glossary check's errors, as (file name: problem) lines; with `replaced`, as if it held `text`.
+
+    The check runs on a scratch copy of the glossary folder, so nothing a running bot reads changes.
+    """
+    if replaced is None:
+        report = check_glossary(content_dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="signpost-check-") as scratch:
+            root = Path(scratch)
+            (root / "glossary").mkdir()
+            for source in (content_dir / "glossary").glob("*.yaml"):
+                shutil.copyfile(source, root / "glossary" / source.name)
+            if (content_dir / "plain-words.yaml").exists():
+                shutil.copyfile(content_dir / "plain-words.yaml", root / "plain-words.yaml")
+            (root / "glossary" / replaced.name).write_text(text or "", encoding="utf-8")
+            report = check_glossary(root)
+    return {f"{f.path.name}: {f.problem}. {f.fix}." for f in report.findings if f.severity is Severity.ERROR}
+
+
 def save_entry(content_dir: Path, category: str, entry: Mapping[str, Any], *, original_term: str | None) -> Path:
-    """Write a checked entry: replace `original_term`'s entry in its file, or add it to the end of the file."""
+    """Write a checked entry: replace `original_term`'s entry in its file, or add it to the end of the file.
+
+    Refused with BreaksOtherEntries when the whole glossary would gain errors; the file is then unchanged.
+    """
     path = category_file(content_dir, category)
     data = read_file(path)
     if original_term:
@@ -232,5 +269,9 @@ def save_entry(content_dir: Path, category: str, entry: Mapping[str, Any], *, or
         target = CommentedMap()
         apply_to(target, entry)
         data["entries"].append(target)
-    write_atomically(path, data)
+    text = dump(data)
+    new_errors = _whole_glossary_errors(content_dir, path, text) - _whole_glossary_errors(content_dir)
+    if new_errors:
+        raise BreaksOtherEntries(sorted(new_errors))
+    write_atomically(path, text)
     return path

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from bot.web import glossary_edit
 from bot.web.accounts import Principal
-from bot.web.glossary_edit import FORM_FIELDS, EntryForm, EntryNotFound
+from bot.web.glossary_edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
 from bot.web.pages import context_of, not_found, page, read_form, redirect, render, text_field
 from casefile import audit
 from casefile.gaps import top_unknown_terms
@@ -134,7 +134,10 @@ async def _save(request: Request, *, category: str, original: str | None) -> Res
             checked = glossary_edit.check_form(entry_form, content_dir=ctx.content_dir, category=category,
                                                replacing=original)
             if checked.ok:
-                glossary_edit.save_entry(ctx.content_dir, category, checked.entry, original_term=original)
+                try:
+                    glossary_edit.save_entry(ctx.content_dir, category, checked.entry, original_term=original)
+                except BreaksOtherEntries as broken:
+                    return glossary_edit.CheckedEntry(checked.entry, {"term": broken.problems}, checked.warnings)
                 with ctx.sessions() as session:
                     audit.record(session, user.actor, "write.glossary.entry", "glossary", now=ctx.now(),
                                  detail=f"{category}: {original or '(new)'} -> {checked.entry.get('term')}")
