@@ -1,0 +1,130 @@
+"""Admins in the console (accounts, feed imports), the outcomes page, and `signpost staff` / `signpost web`."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli.web import _add, _list
+from bot.web.charts import Series, line_chart
+from casefile import staff
+from casefile.models import Appointment, Person, StaffAccount
+from tests.casefile.factories import NOW, SYSTEM, make_appointment
+from tests.web.conftest import Console, csrf, post_form
+
+ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def _feed(rows: list[dict[str, object]]) -> bytes:
+    return json.dumps({"feed": "appointments", "agency": "PS", "rows": rows}).encode()
+
+
+def _row(ref: str, person: str, **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {"ref": ref, "person": person, "date": "2027-07-01", "time": "10:30",
+                              "place": "Probation office", "kind": "probation"}
+    return {**row, **changes}
+
+
+@ONLY_SQLITE
+def test_an_admin_adds_an_account_and_its_link_signs_in(console: Console) -> None:
+    ada = console.as_user("ada@example.org")
+    page = ada.get("/admin/accounts")
+    assert "lou@example.org" in page.text
+    response = post_form(ada, "/admin/accounts", "/admin/accounts",
+                         {"email": "New.Worker@Example.org", "role": "editor", "worker": ""})
+    assert response.status_code == 200 and "Account added" in response.text
+    link = re.search(r'id="sign-in-link">([^<]+)<', response.text).group(1)  # type: ignore[union-attr]
+    token = link.split("token=")[1]
+    browser = console.as_user(None)
+    form = browser.get(f"/sign-in/link?token={token}")
+    signed = browser.post("/sign-in/link", data={"token": token, "csrf_token": csrf(form)})
+    assert signed.headers["location"] == "/content"
+    duplicate = post_form(ada, "/admin/accounts", "/admin/accounts", {"email": "new.worker@example.org", "role": "editor"})
+    assert duplicate.status_code == 400 and "already an account" in duplicate.text
+
+
+@ONLY_SQLITE
+def test_an_import_lists_every_bad_row_before_anything_is_applied(console: Console) -> None:
+    with console.sessions() as session:
+        sam_ref = session.get_one(Person, console.ids["sam"]).ref
+    ada = console.as_user("ada@example.org")
+    bad = _feed([_row("A-1", sam_ref), _row("A-2", "NO-SUCH-PERSON"), _row("A-3", sam_ref, date="2027-02-30")])
+    token = csrf(ada.get("/admin/import"))
+    response = ada.post("/admin/import", data={"csrf_token": token, "step": "check"},
+                        files={"feed": ("appointments.json", bad, "application/json")})
+    assert response.status_code == 400
+    assert "row 2:" in response.text and "row 3:" in response.text and "Nothing was imported" in response.text
+    good = _feed([_row("A-1", sam_ref), _row("A-2", sam_ref, time="14:00")])
+    checked = ada.post("/admin/import", data={"csrf_token": token, "step": "check"},
+                       files={"feed": ("appointments.json", good, "application/json")})
+    assert checked.status_code == 200 and "2 would be new" in checked.text
+    with console.sessions() as session:
+        assert session.scalars(select(Appointment)).all() == []
+    payload = re.search(r'name="payload" value="([^"]+)"', checked.text).group(1)  # type: ignore[union-attr]
+    applied = ada.post("/admin/import", data={"csrf_token": csrf(checked), "step": "apply", "payload": payload,
+                                              "file_name": "appointments.json"})
+    assert applied.status_code == 200 and "Imported 2 rows" in applied.text
+    with console.sessions() as session:
+        assert len(session.scalars(select(Appointment)).all()) == 2
+
+
+@ONLY_SQLITE
+def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console) -> None:
+    with console.sessions() as session:
+        sam = session.get_one(Person, console.ids["sam"])
+        now = console.client.app.state.ctx.now()
+        for days, status in ((9, "attended"), (8, "missed"), (2, "attended")):
+            appointment = make_appointment(session, sam, start=now - timedelta(days=days))
+            staff.set_appointment_status(session, SYSTEM, appointment.id, status, appointment.version, now=NOW)
+    for email in ("ada@example.org", "lou@example.org"):
+        page = console.as_user(email).get("/outcomes", params={"weeks": "4"})
+        assert page.status_code == 200
+        assert page.text.count("class=\"console-chart\"") == 2 and "<title id=\"attended-share-title\">" in page.text
+        assert "The numbers in the charts" in page.text
+    download = console.as_user("ada@example.org").get("/outcomes.csv", params={"weeks": "4"})
+    assert download.headers["content-type"].startswith("text/csv")
+    lines = download.text.strip().splitlines()
+    assert lines[0].startswith("week starting,agency,kind,confirmed,attended,missed")
+    assert sum(int(line.split(",")[4]) for line in lines[1:]) == 2
+    assert sum(int(line.split(",")[5]) for line in lines[1:]) == 1
+
+
+def test_a_line_chart_leaves_a_gap_where_there_is_no_data() -> None:
+    svg = line_chart("c", "T <b>", "D", ["a", "b", "c"], [Series("S", [50.0, None, 75.0], "#000")])
+    assert svg.count("<polyline") == 2 and "T &lt;b&gt;" in svg
+
+
+@ONLY_SQLITE
+def test_staff_add_and_list_from_the_command_line(console: Console) -> None:
+    url = console.engine.url.render_as_string(hide_password=False)
+    out, err = io.StringIO(), io.StringIO()
+    args = SimpleNamespace(email="pat@example.org", role="worker", worker="W-BO", password_stdin=False,
+                           base_url="http://127.0.0.1:8000", database_url=url)
+    assert _add(args, out, err) == 1  # Bo already has an account
+    assert "already an account" in err.getvalue()
+    args.worker, out = "W-CAT-NOPE", io.StringIO()
+    assert _add(args, out, io.StringIO()) == 1
+    with console.sessions() as session:
+        from tests.casefile.factories import make_worker
+        make_worker(session, ref="W-PAT", name="Pat")
+    args.worker, out = "W-PAT", io.StringIO()
+    assert _add(args, out, io.StringIO()) == 0
+    assert "http://127.0.0.1:8000/sign-in/link?token=" in out.getvalue()
+    args2 = SimpleNamespace(email="ed2@example.org", role="editor", worker=None, password_stdin=True,
+                            base_url="http://x", database_url=url)
+    assert _add(args2, io.StringIO(), io.StringIO(), stdin=io.StringIO("a long enough password\n")) == 0
+    assert _add(SimpleNamespace(**{**vars(args2), "email": "ed3@example.org"}), io.StringIO(), err := io.StringIO(),
+                stdin=io.StringIO("short\n")) == 1
+    assert "at least 12" in err.getvalue()
+    listing = io.StringIO()
+    assert _list(SimpleNamespace(database_url=url), listing, io.StringIO()) == 0
+    assert "pat@example.org" in listing.getvalue() and "ed2@example.org" in listing.getvalue()
+    with console.sessions() as session:
+        account = session.scalars(select(StaffAccount).where(StaffAccount.email == "ed2@example.org")).one()
+        assert account.password_hash and account.password_hash.startswith("$argon2id$")
