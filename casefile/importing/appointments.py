@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 
 from casefile import appointments as service
 from casefile.errors import CasefileError
+from casefile.importing.bulk import chunks
 from casefile.importing.common import (
     CHANGED,
     NEW,
@@ -24,7 +25,6 @@ from casefile.importing.common import (
     Planned,
     Problem,
     Refusal,
-    chunks,
     people_by_ref,
     person_problem,
     unknown_worker,

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from casefile.actors import SystemActor
 from casefile.errors import CasefileError
+from casefile.importing.bulk import rows_where_in
 from casefile.models import Agency, Person, Worker
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
-# Well under SQLite's limit of 32,766 bound values in one statement.
-LOOKUP_CHUNK = 5000
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -88,33 +85,20 @@ class WorkerKey:
     active: bool
 
 
-def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def people_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, PersonKey]:
-    wanted = sorted(set(refs))
-    found: dict[str, PersonKey] = {}
-    for part in chunks(wanted):
-        rows = connection.execute(select(Person.ref, Person.id, Person.closed_at).where(Person.ref.in_(part)))
-        for ref, person_id, closed_at in rows:
-            found[ref] = PersonKey(person_id, closed_at is not None)
-    return found
+    rows = rows_where_in(connection, (Person.ref, Person.id, Person.closed_at), Person.ref, refs)
+    return {ref: PersonKey(person_id, closed_at is not None) for ref, person_id, closed_at in rows}
 
 
 def workers_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, WorkerKey]:
-    wanted = sorted(set(refs))
-    found: dict[str, WorkerKey] = {}
-    for part in chunks(wanted):
-        rows = connection.execute(
-            select(Worker.ref, Worker.id, Worker.agency_id, Agency.short_name, Worker.active)
-            .join(Agency, Agency.id == Worker.agency_id)
-            .where(Worker.ref.in_(part))
-        )
-        for ref, worker_id, agency_id, short_name, active in rows:
-            found[ref] = WorkerKey(worker_id, agency_id, short_name, bool(active))
-    return found
+    rows = rows_where_in(
+        connection,
+        (Worker.ref, Worker.id, Worker.agency_id, select(Agency.short_name).where(Agency.id == Worker.agency_id)
+         .scalar_subquery(), Worker.active),
+        Worker.ref, refs,
+    )
+    return {ref: WorkerKey(worker_id, agency_id, short_name, bool(active))
+            for ref, worker_id, agency_id, short_name, active in rows}
 
 
 def unknown_person(ref: str) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-
 from casefile.actors import actor_id, actor_kind, actor_label
 from casefile.errors import ConflictError
+from casefile.importing import bulk
+from casefile.importing.bulk import rows_where_in
 from casefile.importing.common import (
     CHANGED,
     NEW,
@@ -22,7 +22,6 @@ from casefile.importing.common import (
     ImportContext,
     Planned,
     Problem,
-    chunks,
     people_by_ref,
     person_problem,
 )
@@ -37,15 +36,14 @@ _FIELDS = ("release_date", "release_confirmed", "prison")
 
 def plan(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[Problem], list[Planned]]:
     people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
-    ids = sorted({people[v["person"]].id for _, v in rows if v["person"] in people})
-    journeys: dict[int, Any] = {}
-    for part in chunks(ids):
-        for row in ctx.connection.execute(
-            select(JourneyPosition.person_id, JourneyPosition.version, *_columns()).where(
-                JourneyPosition.person_id.in_(part)
-            )
-        ):
-            journeys[row.person_id] = row
+    ids = {people[v["person"]].id for _, v in rows if v["person"] in people}
+    journeys = {
+        row.person_id: row
+        for row in rows_where_in(
+            ctx.connection, (JourneyPosition.person_id, JourneyPosition.version, *_columns()),
+            JourneyPosition.person_id, ids,
+        )
+    }
     problems: list[Problem] = []
     planned: list[Planned] = []
     for number, values in rows:
@@ -74,48 +72,26 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
     new = [item for item in planned if item.action == NEW]
     changed = [item for item in planned if item.action == CHANGED]
     connection = ctx.connection
-    if new:
-        connection.execute(
-            insert(JourneyPosition),
-            [
-                {"person_id": item.extra["person_id"], "stage": STAGE_FOR_NEW, "updated_at": ctx.now, "version": 1,
-                 **item.values}
-                for item in new
-            ],
+    journeys = JourneyPosition.__table__
+    bulk.insert_rows(connection, journeys, [
+        {"person_id": item.extra["person_id"], "stage": STAGE_FOR_NEW, "updated_at": ctx.now, "version": 1,
+         **item.values}
+        for item in new
+    ])
+    updated = bulk.update_versioned(
+        connection, journeys, "person_id",
+        [{"person_id": item.extra["person_id"], "version": item.existing.version, **item.values} for item in changed],
+        extra={"updated_at": ctx.now},
+    )
+    if updated != len(changed):
+        # Someone changed one of these journeys after we read it: the whole import is rolled back.
+        raise ConflictError(
+            "Someone changed a release date while this file was being imported, so nothing was saved. "
+            "Please import the file again."
         )
-    if changed:
-        statement = (
-            update(JourneyPosition)
-            .where(
-                JourneyPosition.person_id == bindparam("b_person_id"),
-                JourneyPosition.version == bindparam("b_version"),
-            )
-            .values(
-                release_date=bindparam("b_release_date"),
-                release_confirmed=bindparam("b_release_confirmed"),
-                prison=bindparam("b_prison"),
-                updated_at=ctx.now,
-                version=JourneyPosition.version + 1,
-            )
-        )
-        result = connection.execute(
-            statement,
-            [
-                {"b_person_id": item.extra["person_id"], "b_version": item.existing.version,
-                 **{f"b_{name}": value for name, value in item.values.items()}}
-                for item in changed
-            ],
-        )
-        if result.rowcount != len(changed):
-            # Someone changed one of these journeys after we read it: the whole import is rolled back.
-            raise ConflictError(
-                "Someone changed a release date while this file was being imported, so nothing was saved. "
-                "Please import the file again."
-            )
-    updates = [_case_update(ctx, item) for item in (*new, *changed)]
-    if updates:
-        connection.execute(insert(CaseUpdate), updates)
-        connection.execute(insert(AuditEvent), [_audit_event(ctx, item) for item in (*new, *changed)])
+    written = (*new, *changed)
+    bulk.insert_rows(connection, CaseUpdate.__table__, [_case_update(ctx, item) for item in written])
+    bulk.insert_rows(connection, AuditEvent.__table__, [_audit_event(ctx, item) for item in written])
 
 
 def _columns() -> list[Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from casefile import directory, staff
 from casefile.actors import SystemActor
 from casefile.errors import CasefileError, NotFound
+from casefile.importing.bulk import chunks
 from casefile.importing.common import (
     CHANGED,
     NEW,
@@ -27,7 +28,6 @@ from casefile.importing.common import (
     Planned,
     Problem,
     Refusal,
-    chunks,
     people_by_ref,
     person_problem,
     unknown_worker,
