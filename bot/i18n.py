@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import time
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -48,12 +49,24 @@ def _load(locale_dir: Path, language: str, mtime_ns: int) -> gettext.NullTransla
     return gettext.GNUTranslations(buffer)
 
 
+_ENGLISH = gettext.NullTranslations()
+_RECHECK_SECONDS = 1.0  # a translator's saved change shows within a second, without a stat per string
+_recent: dict[tuple[Path, str], tuple[float, gettext.NullTranslations]] = {}
+
+
 def translations(locale_dir: Path, language: str) -> gettext.NullTranslations:
     """The catalog for a language; English (and a missing catalog) gives the source strings."""
+    if language == DEFAULT_LANGUAGE:
+        return _ENGLISH
+    key = (locale_dir, language)
+    now = time.monotonic()
+    recent = _recent.get(key)
+    if recent is not None and now - recent[0] < _RECHECK_SECONDS:
+        return recent[1]
     path = catalog_path(locale_dir, language)
-    if language == DEFAULT_LANGUAGE or not path.exists():
-        return gettext.NullTranslations()
-    return _load(locale_dir, language, path.stat().st_mtime_ns)
+    found = _load(locale_dir, language, path.stat().st_mtime_ns) if path.exists() else _ENGLISH
+    _recent[key] = (now, found)
+    return found
 
 
 def _babel_locale(language: str) -> Locale:

@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header; other requests are refused."),
     Setting("SIGNPOST_WEBHOOK_LISTEN", "127.0.0.1:8443",
             "Address and port the webhook server listens on (behind your HTTPS proxy)."),
+    Setting("SIGNPOST_TELEGRAM_RATE", "30",
+            "Most chat replies sent per second overall (Telegram's own limit is about 30)."),
     Setting("SIGNPOST_REMINDER_OFFSETS", "24h,2h",
             "How long before an appointment its reminders go, comma separated (m, h or d)."),
     Setting("SIGNPOST_REMINDER_KIND_OFFSETS", "(none)",
@@ -96,6 +98,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1:8443"
+    telegram_rate: float = 30.0
     reminder_max_attempts: int = 5
     reminder_lease_seconds: float = 60.0
     send_per_second: float = 29.5
@@ -120,6 +123,7 @@ class Settings:
                    webhook_url=env.get("SIGNPOST_WEBHOOK_URL") or None,
                    webhook_secret=env.get("SIGNPOST_WEBHOOK_SECRET") or None,
                    webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443",
+                   telegram_rate=_positive_float(env.get("SIGNPOST_TELEGRAM_RATE"), default=30.0),
                    reminder_max_attempts=int(_positive_float(env.get("SIGNPOST_REMINDER_MAX_ATTEMPTS"), 5)),
                    reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
                    send_per_second=_positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5),

@@ -330,3 +330,24 @@ def unlink_chat(
     except BaseException:
         session.rollback()
         raise
+
+
+@dataclass(frozen=True)
+class ChatOwner:
+    """Who a chat belongs to, and the language to talk in: what every incoming message needs first."""
+
+    person_id: int | None
+    worker_id: int | None
+    language: str | None  # the person's chosen language; None for a worker's chat
+
+
+def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:
+    """The owner of a linked chat in one query (the chat link and the person's language), or None."""
+    from casefile.models import Person
+
+    row = session.execute(
+        select(ChatLink.person_id, ChatLink.worker_id, Person.language)
+        .outerjoin(Person, Person.id == ChatLink.person_id)
+        .where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id))
+    ).first()
+    return ChatOwner(row.person_id, row.worker_id, row.language) if row is not None else None

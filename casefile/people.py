@@ -377,11 +377,6 @@ def _update_view(
     )
 
 
-def person_language(session: Session, person_id: int) -> str | None:
-    """The language a linked chat talks in: one small query per message, not a whole view."""
-    return session.scalar(select(Person.language).where(Person.id == person_id))
-
-
 def ask_lead(session: Session, actor: PersonActor, person_id: int, term: str, *,
              now: datetime | None = None) -> None:
     """The person asks their lead professional to explain a word Signpost could not.

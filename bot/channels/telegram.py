@@ -43,6 +43,7 @@ class TelegramOptions:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    rate_per_second: float = 30.0  # overall; PTB's limiter also waits out Telegram's RetryAfter
 
 
 def command_list(conversation: Conversation, language: str) -> list[BotCommand]:
@@ -77,7 +78,7 @@ class TelegramChannel:
         builder = (
             ApplicationBuilder()
             .token(self.options.token)
-            .rate_limiter(AIORateLimiter(max_retries=5))
+            .rate_limiter(AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
             .concurrent_updates(16)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)

@@ -126,6 +126,7 @@ def run_serve(args: argparse.Namespace) -> int:
     options = TelegramOptions(
         token=settings.telegram_token, api_url=settings.telegram_api_url, webhook_url=settings.webhook_url,
         webhook_secret=settings.webhook_secret, webhook_listen=host or "127.0.0.1", webhook_port=int(port or 8443),
+        rate_per_second=settings.telegram_rate,
     )
     voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
                        timeout_seconds=settings.voice_timeout_seconds)

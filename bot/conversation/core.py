@@ -19,6 +19,7 @@ from bot import i18n, text
 from bot.conversation.journey_answers import JourneyContentCache
 from bot.conversation.state import ChatState, ChatStates
 from bot.messages import Button, Incoming, Reply, split_for_channel
+from casefile import linking
 from glossary.live import LiveGlossary
 
 log = logging.getLogger(__name__)
@@ -75,29 +76,20 @@ class Conversation:
         return [part for reply in replies for part in self._fit(reply)]
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
-        from casefile import linking
-
         state = self.states.get(incoming.channel, incoming.chat_id)
         with self.sessions() as session:
-            link = linking.chat_link_for(session, incoming.channel, incoming.chat_id)
-            person_id = link.person_id if link is not None else None
-            worker_id = link.worker_id if link is not None else None
-            language = self._language(session, person_id, state, incoming)
+            owner = linking.chat_owner(session, incoming.channel, incoming.chat_id)
             # End the reading transaction: each service call below is its own unit of work.
             session.commit()
+            person_id = owner.person_id if owner is not None else None
+            worker_id = owner.worker_id if owner is not None else None
+            chosen = owner.language if owner is not None else None
+            language = chosen if chosen in i18n.LANGUAGES else (
+                state.language or i18n.choose_language(incoming.language_hint))
             turn = Turn(incoming, state, session, language, person_id, worker_id, self.clock())
             replies = self._handlers.dispatch(self, turn)
             session.commit()
         return replies
-
-    def _language(self, session: Session, person_id: int | None, state: ChatState, incoming: Incoming) -> str:
-        if person_id is not None:
-            from casefile import people
-
-            chosen = people.person_language(session, person_id)
-            if chosen in i18n.LANGUAGES:
-                return chosen
-        return state.language or i18n.choose_language(incoming.language_hint)
 
     # -- helpers the handlers share -------------------------------------------------------------
     def render(self, template: str, language: str, **context: Any) -> str:

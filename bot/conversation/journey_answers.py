@@ -7,6 +7,7 @@ and renders the answers with the journeys templates.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -35,13 +36,20 @@ class JourneyContent:
 class JourneyContentCache:
     """The journeys content, loaded once and again only when one of its files changes."""
 
+    CHECK_EVERY_SECONDS = 1.0  # how stale an editor's change may be; saves a folder scan per answer
+
     def __init__(self, content_dir: Path) -> None:
         self.content_dir = content_dir
         self._lock = threading.Lock()
         self._stamp: tuple[tuple[str, int], ...] | None = None
         self._content: JourneyContent | None = None
+        self._checked_at = 0.0
 
     def current(self) -> JourneyContent:
+        now = time.monotonic()
+        if self._content is not None and now - self._checked_at < self.CHECK_EVERY_SECONDS:
+            return self._content
+        self._checked_at = now
         stamp = tuple(
             (path.name, path.stat().st_mtime_ns) for path in sorted((self.content_dir / "journeys").glob("*.yaml"))
         )
