@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import secrets
 import shutil
@@ -373,7 +374,9 @@ def measure(name: str, url: str, people_count: int, build_s: float, workdir: Pat
 
 
 # -- the report -------------------------------------------------------------------------------------
-def report(results: list[dict[str, Any]], people_count: int) -> None:
+def report(results: list[dict[str, Any]], people_count: int, load: tuple[float, float]) -> None:
+    print(f"Load average (1 min) at the start and the end: {load[0]:.1f}, {load[1]:.1f} on {os.cpu_count()} cores; "
+          "other work on the machine shows up in the p99s (compare the floor's p99).")
     print(f"Case file at size: {people_count:,} people, {results[0]['appointments']:,} appointments "
           f"(people 1, 2, 3 have {', '.join(map(str, PROBES))}); caseloads of {CASELOAD}.")
     print("Floor for the reads: one SELECT of the person's row by id in a fresh session. Floor for the import:")
@@ -423,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the cached SQLite database again")
     args = parser.parse_args(argv)
     results = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="signpost-bench-") as folder:
         workdir = Path(folder)
         if args.only in (None, "sqlite"):
@@ -434,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 results.append(measure("PostgreSQL", url, args.people, built, workdir))
             finally:
                 drop_postgres(name)
-    report(results, args.people)
+    report(results, args.people, (load_before, os.getloadavg()[0]))
 
 
 if __name__ == "__main__":
