@@ -1,0 +1,229 @@
+"""The console in a real browser: Debian's headless Chromium (driven by Playwright) against a real
+uvicorn server on 127.0.0.1, with a temporary SQLite database holding the demo data.
+
+Every page visited is checked with axe-core (from node_modules): no serious or critical violations.
+One server and one browser serve the whole module, so it stays quick.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.i18n import LONDON
+from bot.settings import REPO_ROOT
+from casefile import db
+from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
+from tests.web.conftest import CHEAP_CODES, FAST_HASHER
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SIGNPOST = Path(sys.executable).with_name("signpost")
+WORKER, EDITOR, ADMIN = "dana.brooks@demo.example.org", "editor@demo.example.org", "admin@demo.example.org"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real `signpost web` on loopback, its database seeded with the demo, on a copy of the content."""
+    root = tmp_path_factory.mktemp("console")
+    content = root / "content"
+    shutil.copytree(REPO_ROOT / "content", content)
+    url = f"sqlite:///{root / 'signpost.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    today = datetime.now(UTC).astimezone(LONDON).date()
+    sessions = db.session_factory(engine)
+    seed_demo(sessions, today, demo_now(today), hasher=CHEAP_CODES)
+    seed_demo_staff(sessions, demo_now(today), FAST_HASHER.hash)
+    engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SIGNPOST_CONTENT_DIR": str(content),
+           "SIGNPOST_WEB_SECRET": "browser-test-secret-0123456789", "SIGNPOST_LINK_CODE_PEPPER": ""}
+    server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/sign-in", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = server.stdout.read().decode() if server.stdout else ""
+                server.kill()
+                pytest.fail(f"signpost web did not start:\n{output}")
+            time.sleep(0.2)
+    try:
+        yield {"base": base, "content": content, "env": env}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not CHROMIUM.exists() or not AXE.exists():
+        pytest.fail("Chromium or axe-core is missing: run ./dev test (it installs chromium and the npm packages).")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True, bypass_csp=True,
+            viewport={"width": 1100, "height": 900})
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+class Visit:
+    """One signed-in tab that checks each page it lands on with axe-core."""
+
+    def __init__(self, context: Any, site: dict[str, Any]) -> None:
+        context.clear_cookies()
+        self.page = context.new_page()
+        self.base = site["base"]
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def go(self, path: str) -> Any:
+        self.page.goto(self.base + path)
+        self.check()
+        return self.page
+
+    def check(self) -> None:
+        page = self.page
+        if page.evaluate("typeof window.axe") == "undefined":
+            page.add_script_tag(content=AXE.read_text())
+        result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                               ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                               ".map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+        self.checked.append(page.url)
+        self.problems += [f"{page.url}: {line}" for line in result]
+
+    def click(self, selector: str) -> Any:
+        """Press a link or button that loads a new page, wait for it, and check it."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
+        self.check()
+        return self.page
+
+    def sign_in(self, email: str) -> None:
+        self.go("/sign-in")
+        self.page.fill("#email", email)
+        self.page.fill("#password", DEMO_STAFF_PASSWORD)
+        self.click("button:has-text('Sign in')")
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def test_a_worker_signs_in_books_and_sees_the_reminders(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
+    tab.sign_in(WORKER)
+    page = tab.page
+    assert page.locator("h1").inner_text() == "Your caseload"
+    tab.click("a:has-text('Alex')")
+    tab.click("a:has-text('Book an appointment')")
+    day = datetime.now(UTC).astimezone(LONDON).date() + timedelta(days=6)
+    page.fill("#date-day", str(day.day))
+    page.fill("#date-month", str(day.month))
+    page.fill("#date-year", str(day.year))
+    page.fill("#time", "11:15")
+    page.fill("#place", "Browser test office")
+    page.select_option("#kind", "housing")
+    tab.click("button:has-text('Book the appointment')")
+    assert "The appointment is booked" in page.content()
+    card = page.locator(".govuk-summary-card", has_text="Browser test office")
+    assert card.count() == 1
+    assert card.locator(".govuk-tag", has_text="Planned").count() == 2
+    # A message: checked first, then sent, then on the page.
+    tab.click("a:has-text('Send a message')")
+    page.fill("#text", "Your HDC paperwork is ready.")
+    tab.click("button:has-text('Check the message')")
+    assert "HDC" in page.locator("#message-notes").inner_text()
+    tab.click("button:has-text('Send it as it is')")
+    assert "Your message is queued" in page.content()
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_an_editor_fixes_an_entry_and_the_bot_says_the_new_text(browser: Any, site: dict[str, Any]) -> None:
+    path = site["content"] / "glossary" / "probation.yaml"
+    before = path.read_bytes()
+    tab = Visit(browser, site)
+    tab.sign_in(EDITOR)
+    page = tab.go("/content/entries/probation/MAPPA/edit")
+    page.fill("#explanation", "This sentence keeps going and going with many more words than anyone should ever "
+                              "need to read in one go at all today.")
+    tab.click("button:has-text('Check and save')")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert page.locator("#explanation-error").is_visible()
+    assert path.read_bytes() == before
+    new_text = "Police, probation and prisons plan together to keep everyone safe."
+    page.fill("#explanation", new_text)
+    tab.click("button:has-text('Check and save')")
+    assert "Saved." in page.content()
+    explained = subprocess.run([str(SIGNPOST), "explain", "MAPPA"], env=site["env"], capture_output=True, text=True,
+                               timeout=60)
+    assert explained.returncode == 0, explained.stderr
+    assert new_text in explained.stdout
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
+    tab.go("/sign-in")
+    tab.go("/sign-in/link?token=nothing")
+    tab.go("/no-such-page")
+    tab.sign_in(WORKER)
+    page = tab.page
+    for path in ("/caseload", "/outcomes", "/content"):
+        tab.go(path)
+    person = tab.go("/caseload").locator("a:has-text('Alex')").get_attribute("href")
+    tab.go(person)
+    tab.go(f"{person}/appointments/new")
+    tab.click("button:has-text('Book the appointment')")  # empty: the error summary page
+    move = tab.go(person).locator("a:has-text('Move')").first.get_attribute("href")
+    tab.go(move)
+    cancel = tab.go(person).locator("a:has-text('Cancel')").first.get_attribute("href")
+    tab.go(cancel)
+    tab.go(f"{person}/message")
+    tab.go(person)
+    tab.click("button:has-text('Print a link-code card')")
+    tab.click("button:has-text('Sign out')")
+    tab.sign_in(EDITOR)
+    for path in ("/content", "/content?q=mapa", "/content/entries/probation/MAPPA", "/content/entries/police/NFA",
+                 "/content/entries/probation/licence/edit", "/content/new?term=tag", "/content/gaps",
+                 "/content/journeys", "/caseload"):
+        tab.go(path)
+    tab.click("button:has-text('Sign out')")
+    tab.sign_in(ADMIN)
+    for path in ("/admin/import", "/outcomes", "/admin/accounts"):
+        tab.go(path)
+    assert "Staff accounts" in page.content(), page.content()[-3000:]
+    tab.click("button:has-text('Add the account')")  # empty: errors
+    assert len(tab.checked) >= 30
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
