@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.db import database_url, open_case_file
@@ -97,6 +98,10 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             print(problem.message, file=err)
             print("Nothing was saved.", file=err)
             return REFUSED
+        except SQLAlchemyError as problem:
+            print(_database_refused(problem), file=err)
+            print("Nothing was saved.", file=err)
+            return CANNOT_RUN
     if result.agency_added:
         verb = "would be added" if result.dry_run else "was added"
         print(f'The agency "{result.agency}" {verb}.', file=out)
@@ -118,6 +123,9 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             except CasefileError as problem:
                 print(problem.message, file=err)
                 return REFUSED
+            except SQLAlchemyError as problem:
+                print(_database_refused(problem), file=err)
+                return CANNOT_RUN
     text = export_json(document)
     if args.output is None:
         out.write(text)
@@ -152,6 +160,10 @@ def run_forget(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             except CasefileError as problem:
                 print(problem.message, file=err)
                 return REFUSED
+            except SQLAlchemyError as problem:
+                print(_database_refused(problem), file=err)
+                print("Nothing was changed.", file=err)
+                return CANNOT_RUN
     print(report.summary(), file=out)
     return DONE
 
@@ -165,6 +177,12 @@ def _database(err: TextIO) -> Iterator[tuple[Engine, sessionmaker[Session]] | No
     finally:
         if opened is not None:
             opened[0].dispose()
+
+
+def _database_refused(problem: SQLAlchemyError) -> str:
+    """One plain line for a database failure (a lost connection, a full disk), not a traceback."""
+    reason = str(getattr(problem, "orig", None) or problem).strip().splitlines()
+    return f"The database stopped the work: {reason[0] if reason else type(problem).__name__}."
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.cli import main
 
@@ -132,3 +133,18 @@ def test_an_empty_database_is_refused_with_the_fix(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     assert main(["casefile", "export", "DEMO-1"]) == 2
     assert capsys.readouterr().err == "The database needs updating. Run: signpost db upgrade\n"
+
+
+def test_a_database_failure_is_one_plain_line_not_a_traceback(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import casefile.importing
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT ...", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(casefile.importing, "import_feed", broken)
+    capsys.readouterr()
+    assert main(["casefile", "import", str(EXAMPLES / "people.json")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "The database stopped the work: disk I/O error.", "Nothing was saved."]
