@@ -1,0 +1,202 @@
+"""Staff console load test: requests a second and p99 for the caseload page (60 people) and a person's
+page, with 50,000 people in the case file, on SQLite and PostgreSQL, 50 requests at a time on loopback.
+
+    .venv/bin/python bench/web.py [--only sqlite|postgresql] [--people 50000] [--seconds 10]
+
+The database comes from bench/casefile.py's builders (cached SQLite file; PostgreSQL by COPY). A real
+`signpost web` (uvicorn, one process) serves it. The load generator is `wrk` when it is installed
+(apt install wrk), otherwise an asyncio httpx client; both keep 50 connections busy for a bounded time
+and count. Baseline in the same run: the sign-in page (a template, no database), so the ratios show
+what the case file adds. Target: p99 at most 50 ms at 50 concurrent requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.casefile import CASELOAD, drop_postgres, postgres_database, sqlite_database  # noqa: E402
+from bot.web import accounts  # noqa: E402
+from bot.web.security import password_hasher  # noqa: E402
+from casefile import db  # noqa: E402
+from casefile.actors import SystemActor  # noqa: E402
+
+CONCURRENCY = 50
+TARGET_P99_MS = 50.0
+PASSWORD = "bench password for the console"
+EMAIL = "bench.worker@example.org"
+SIGNPOST = Path(sys.executable).with_name("signpost")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def add_bench_account(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        with db.session_factory(engine)() as session:
+            accounts.add_account(session, SystemActor("bench"), EMAIL, "worker", worker_ref="W-00001",
+                                 password=PASSWORD, hasher=password_hasher(), now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SIGNPOST_WEB_SECRET": "bench-secret-0123456789abcdef"}
+    server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/sign-in", timeout=2):
+                return server, base
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                problem = server.stderr.read().decode() if server.stderr else ''
+                raise SystemExit(f"signpost web did not start: {problem}") from None
+            time.sleep(0.2)
+
+
+def sign_in(base: str) -> str:
+    """The session cookie for the bench worker (caseload: people 1 to 60)."""
+    with httpx.Client(base_url=base) as client:
+        token = _CSRF.search(client.get("/sign-in").text).group(1)  # type: ignore[union-attr]
+        response = client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 303, response.text
+        cookie = client.cookies.get("signpost_session")
+        assert cookie and client.get("/caseload").status_code == 200
+        return f"signpost_session={cookie}"
+
+
+def _wrk(base: str, paths: Sequence[str], cookie: str, seconds: float) -> tuple[float, float, float, int]:
+    """(requests a second, p50 ms, p99 ms, errors) from wrk, spreading requests over `paths`."""
+    script = Path(tempfile.mkdtemp()) / "paths.lua"
+    listed = ", ".join(f'"{path}"' for path in paths)
+    script.write_text(
+        f"local paths = {{{listed}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{["Cookie"] = "{cookie}"}})\nend\n'
+        'done = function(summary, latency, requests)\n'
+        '  io.write(string.format("RESULT %f %f %f %d\\n", summary.requests / (summary.duration / 1e6),'
+        ' latency:percentile(50) / 1000, latency:percentile(99) / 1000,'
+        ' summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))\nend\n')
+    output = subprocess.run(["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{int(seconds)}s", "--timeout", "5s",
+                             "-s", str(script), base], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"RESULT (\S+) (\S+) (\S+) (\d+)", output)
+    assert found, output
+    return float(found.group(1)), float(found.group(2)), float(found.group(3)), int(found.group(4))
+
+
+def _httpx(base: str, paths: Sequence[str], cookie: str, seconds: float,
+           max_requests: int = 20_000) -> tuple[float, float, float, int]:
+    async def run() -> tuple[float, float, float, int]:
+        latencies: list[float] = []
+        errors = 0
+        counter = 0
+        stop_at = time.perf_counter() + seconds
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        async with httpx.AsyncClient(base_url=base, headers={"Cookie": cookie}, limits=limits, timeout=5) as client:
+            async def worker() -> None:
+                nonlocal errors, counter
+                while time.perf_counter() < stop_at and counter < max_requests:
+                    path = paths[counter % len(paths)]
+                    counter += 1
+                    started = time.perf_counter()
+                    try:
+                        response = await client.get(path)
+                        if response.status_code != 200:
+                            errors += 1
+                    except httpx.HTTPError:
+                        errors += 1
+                    latencies.append(time.perf_counter() - started)
+            began = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            elapsed = time.perf_counter() - began
+        latencies.sort()
+        return (len(latencies) / elapsed, 1000 * latencies[len(latencies) // 2],
+                1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], errors)
+
+    return asyncio.run(run())
+
+
+def load(base: str, paths: Sequence[str], cookie: str, seconds: float) -> tuple[float, float, float, int]:
+    if shutil.which("wrk"):
+        return _wrk(base, paths, cookie, seconds)
+    return _httpx(base, paths, cookie, seconds)
+
+
+def measure(name: str, url: str, seconds: float) -> dict[str, tuple[float, float, float, int]]:
+    add_bench_account(url)
+    server, base = start_server(url)
+    try:
+        cookie = sign_in(base)
+        people = [f"/people/{pid}" for pid in range(4, CASELOAD + 1)]  # 1-3 are the bench's outliers
+        for path in ("/sign-in", "/caseload", people[0]):  # warm the templates and the database cache
+            httpx.get(base + path, headers={"Cookie": cookie})
+        results = {
+            "baseline: sign-in page (no database)": load(base, ["/sign-in"], cookie, seconds),
+            "caseload page (60 people)": load(base, ["/caseload"], cookie, seconds),
+            "person page": load(base, people, cookie, seconds),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"\n{name}:")
+    baseline_p99 = next(iter(results.values()))[2]
+    for page, (rps, p50, p99, errors) in results.items():
+        verdict = "ok" if p99 <= TARGET_P99_MS else f"over the {TARGET_P99_MS:.0f} ms target"
+        print(f"  {page:<38} {rps:8.0f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms "
+              f"({p99 / baseline_p99:4.1f}x baseline)   errors {errors}   {verdict}")
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--appointments", type=int, default=200_000)
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long each page is loaded (10)")
+    args = parser.parse_args(argv)
+    generator = "wrk" if shutil.which("wrk") else "asyncio httpx client"
+    print(f"Staff console, {args.people:,} people, {args.appointments:,} appointments, {CONCURRENCY} concurrent "
+          f"requests for {args.seconds:.0f} s per page ({generator}, one uvicorn process, {os.cpu_count()} cores).")
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory() as workdir:
+            url, built = sqlite_database(args.people, args.appointments, False, Path(workdir))
+            if built:
+                print(f"Built the SQLite database in {built:.0f} s (cached for next time).")
+            measure("SQLite", url, args.seconds)
+    if args.only != "sqlite":
+        name, url, built = postgres_database(args.people, args.appointments)
+        print(f"Built the PostgreSQL database in {built:.0f} s.")
+        try:
+            measure("PostgreSQL", url, args.seconds)
+        finally:
+            drop_postgres(name)
+
+
+if __name__ == "__main__":
+    main()
