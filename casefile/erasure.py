@@ -75,7 +75,7 @@ class ForgetReport:
 
 def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datetime | None = None
                   ) -> ForgetReport:
-    """Remove everything about the person but the bare audit trail, and close the file. Signpost's tools only."""
+    """Remove all about the person but the bare audit trail, and close the file. Signpost's tools only."""
     ref = (person_ref or "").strip()
     with unit_of_work(session, actor, "write.person.forget", "person", now=now) as unit:
         unit.require_system()
@@ -98,13 +98,16 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
         # the payload; those notices about appointments went with the appointments already.
         notices = session.execute(
             delete(OutboxMessage).where(
-                OutboxMessage.person_id.is_(None), OutboxMessage.payload["person_id"].as_integer() == person.id
+                OutboxMessage.person_id.is_(None),
+                OutboxMessage.payload["person_id"].as_integer() == person.id,
             )
         )
-        removed[OutboxMessage.__tablename__] = removed.get(OutboxMessage.__tablename__, 0) + int(notices.rowcount)
+        outbox = OutboxMessage.__tablename__
+        removed[outbox] = removed.get(outbox, 0) + int(notices.rowcount)
         # Wrong-code counts are kept per chat, not per person; the person's own chats need none now.
         for channel, chat_id in chats:
-            session.execute(delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))
+            session.execute(
+                delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))
         kept = session.execute(
             update(AuditEvent).where(AuditEvent.person_id == person.id).values(detail="")
             .execution_options(synchronize_session=False)

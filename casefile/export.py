@@ -42,8 +42,8 @@ EXPORT_FORMAT = 1
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Tables the export lays out itself; any other table with a person_id is added whole.
 _COVERED = frozenset({
-    "journey_positions", "licence_conditions", "assignments", "appointments", "benefit_claims", "pharmacy_plans",
-    "case_updates", "chat_links", "link_codes", "audit_events",
+    "journey_positions", "licence_conditions", "assignments", "appointments", "benefit_claims",
+    "pharmacy_plans", "case_updates", "chat_links", "link_codes", "audit_events",
 })
 ABOUT = (
     "Everything Signpost holds about this person, made for a subject access request. "
@@ -98,7 +98,8 @@ def _document(session: Session, person: Person, now: datetime, actor: Actor) -> 
         "team": _team(session, person_id),
         "appointments": _appointments(session, person_id),
         "benefit_claims": _all(
-            session, select(BenefitClaim).where(BenefitClaim.person_id == person_id).order_by(BenefitClaim.id),
+            session,
+            select(BenefitClaim).where(BenefitClaim.person_id == person_id).order_by(BenefitClaim.id),
             exclude=("person_id",),
         ),
         "pharmacy_plan": _pharmacy(session, person_id),
@@ -126,7 +127,8 @@ def _other_tables(session: Session, person_id: int) -> dict[str, list[dict[str, 
     for table in Base.metadata.sorted_tables:
         if "person_id" not in table.c or table.name in _COVERED:
             continue
-        rows = session.execute(select(table).where(table.c.person_id == person_id).order_by(*table.primary_key))
+        query = select(table).where(table.c.person_id == person_id).order_by(*table.primary_key)
+        rows = session.execute(query)
         found[table.name] = [_values(row._mapping, exclude=("person_id",)) for row in rows]
     return found
 
@@ -165,7 +167,8 @@ def _appointments(session: Session, person_id: int) -> list[dict[str, Any]]:
 
 
 def _pharmacy(session: Session, person_id: int) -> dict[str, Any] | None:
-    plan = _one(session, select(PharmacyPlan).where(PharmacyPlan.person_id == person_id), exclude=("person_id",))
+    query = select(PharmacyPlan).where(PharmacyPlan.person_id == person_id)
+    plan = _one(session, query, exclude=("person_id",))
     if plan is not None:
         plan["open_days_named"] = [WEEKDAYS[day] for day in plan["open_days"] or ()]
         plan["pickup_days_named"] = [WEEKDAYS[day] for day in plan["pickup_days"] or ()]

@@ -51,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     feed.add_argument("--dry-run", action="store_true", help="check the file and say what would change")
     feed.add_argument("--feed", choices=_feed_kinds(), help="the feed type, for a CSV file")
     feed.add_argument("--agency", metavar="SHORT", help="short name of the agency that sent it, e.g. PS")
-    feed.add_argument("--agency-name", metavar="NAME", help="full name, to add an agency Signpost does not know")
+    feed.add_argument("--agency-name", metavar="NAME",
+                      help="full name, to add an agency Signpost does not know")
     feed.set_defaults(func=run_import)
 
     export = commands.add_parser(
@@ -60,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Everything Signpost holds about one person, as JSON. The export is audited.",
     )
     export.add_argument("person", metavar="PERSON", help="the person's reference, e.g. DEMO-1")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: the screen)")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE (default: the screen)")
     export.set_defaults(func=run_export)
 
     forget = commands.add_parser(

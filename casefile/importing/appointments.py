@@ -23,8 +23,10 @@ from casefile.importing.common import (
     ImportContext,
     ImportRefused,
     Planned,
+    PlanResult,
     Problem,
     Refusal,
+    Rows,
     people_by_ref,
     person_problem,
     unknown_worker,
@@ -50,7 +52,7 @@ def london_to_utc(day: date, clock: time) -> datetime | None:
     return moment
 
 
-def plan(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[Problem], list[Planned]]:
+def plan(ctx: ImportContext, rows: Rows) -> PlanResult:
     people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
     workers = workers_by_ref(ctx.connection, (values["worker"] for _, values in rows if values["worker"]))
     existing = _existing(ctx, [values["ref"] for _, values in rows])
@@ -101,8 +103,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
             else:
                 service.move_appointment(
                     ctx.session, ctx.actor, item.existing.id, item.values["starts_at"], item.existing.version,
-                    place=item.values["place"], address=item.values["address"], minutes=item.values["minutes"],
-                    now=ctx.now, tell_person=_matters_now(ctx, item),
+                    place=item.values["place"], address=item.values["address"],
+                    minutes=item.values["minutes"], now=ctx.now, tell_person=_matters_now(ctx, item),
                 )
         except CasefileError as error:
             raise ImportRefused([Problem(item.row, error.message)]) from error

@@ -80,7 +80,9 @@ def update_versioned(
     extra = dict(extra or {})
     if is_postgresql(connection):
         return _update_from_temp(connection, table, key, version, names, changes, extra)
-    converters = {name: _sqlite_converter(connection, table.c[name]) for name in (*names, *extra, key, version)}
+    converters = {
+        name: _sqlite_converter(connection, table.c[name]) for name in (*names, *extra, key, version)
+    }
     assignments = ", ".join(f"{_quoted(name)} = ?" for name in (*names, *extra))
     statement = (f"UPDATE {table.name} SET {assignments}, {version} = {version} + 1 "
                  f"WHERE {_quoted(key)} = ? AND {version} = ?")

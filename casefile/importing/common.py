@@ -57,6 +57,10 @@ class Planned:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+Rows = Sequence[tuple[int, dict[str, Any]]]  # (row number, values read) for the rows that passed
+PlanResult = tuple[list[Problem], list[Planned]]
+
+
 @dataclass
 class ImportContext:
     session: Session  # joined to `connection`'s transaction: a service's commit is only a savepoint
@@ -91,12 +95,9 @@ def people_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, Pers
 
 
 def workers_by_ref(connection: Connection, refs: Iterable[str]) -> dict[str, WorkerKey]:
-    rows = rows_where_in(
-        connection,
-        (Worker.ref, Worker.id, Worker.agency_id, select(Agency.short_name).where(Agency.id == Worker.agency_id)
-         .scalar_subquery(), Worker.active),
-        Worker.ref, refs,
-    )
+    agency_name = select(Agency.short_name).where(Agency.id == Worker.agency_id).scalar_subquery()
+    columns = (Worker.ref, Worker.id, Worker.agency_id, agency_name, Worker.active)
+    rows = rows_where_in(connection, columns, Worker.ref, refs)
     return {ref: WorkerKey(worker_id, agency_id, short_name, bool(active))
             for ref, worker_id, agency_id, short_name, active in rows}
 

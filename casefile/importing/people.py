@@ -7,7 +7,6 @@ in the chat, so a feed never overwrites them: a row for someone already known co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from casefile import directory
 from casefile.errors import CasefileError
@@ -17,7 +16,9 @@ from casefile.importing.common import (
     ImportContext,
     ImportRefused,
     Planned,
+    PlanResult,
     Problem,
+    Rows,
     closed_person,
     people_by_ref,
 )
@@ -25,7 +26,7 @@ from casefile.importing.common import (
 KEY = ("reference", "ref")
 
 
-def plan(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[Problem], list[Planned]]:
+def plan(ctx: ImportContext, rows: Rows) -> PlanResult:
     known = people_by_ref(ctx.connection, (values["ref"] for _, values in rows))
     problems: list[Problem] = []
     planned: list[Planned] = []

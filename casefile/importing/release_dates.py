@@ -21,7 +21,9 @@ from casefile.importing.common import (
     UNCHANGED,
     ImportContext,
     Planned,
+    PlanResult,
     Problem,
+    Rows,
     people_by_ref,
     person_problem,
 )
@@ -34,7 +36,7 @@ STAGE_FOR_NEW = "in_prison"
 _FIELDS = ("release_date", "release_confirmed", "prison")
 
 
-def plan(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[Problem], list[Planned]]:
+def plan(ctx: ImportContext, rows: Rows) -> PlanResult:
     people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
     ids = {people[v["person"]].id for _, v in rows if v["person"] in people}
     journeys = {
@@ -80,7 +82,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
     ])
     updated = bulk.update_versioned(
         connection, journeys, "person_id",
-        [{"person_id": item.extra["person_id"], "version": item.existing.version, **item.values} for item in changed],
+        [{"person_id": item.extra["person_id"], "version": item.existing.version, **item.values}
+         for item in changed],
         extra={"updated_at": ctx.now},
     )
     if updated != len(changed):

@@ -29,6 +29,7 @@ from casefile.importing.common import (
     ImportRefused,
     Planned,
     Problem,
+    Rows,
     people_by_ref,
     person_problem,
     unknown_worker,
@@ -41,6 +42,10 @@ from casefile.unit import aware_now
 
 Plan = Callable[[ImportContext, Sequence[tuple[int, dict[str, Any]]]], tuple[list[Problem], list[Planned]]]
 Apply = Callable[[ImportContext, Sequence[Planned]], None]
+
+
+RowList = list[tuple[int, dict[str, Any]]]
+NOT_A_ROW = 'this row is not a set of named fields in { }, like {"ref": ...}.'
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,7 @@ def import_feed(
 
 def _check_and_apply(
     session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
-    checked: list[tuple[int, dict[str, Any]]], problems: list[Problem], flawed: list[tuple[int, dict[str, Any]]],
-    moment: datetime, dry_run: bool,
+    checked: Rows, problems: list[Problem], flawed: Rows, moment: datetime, dry_run: bool,
 ) -> ImportResult:
     agency_id, added, agency_problem = _agency(session, actor, feed, moment)
     if agency_problem:
@@ -120,7 +124,8 @@ def _check_and_apply(
     problems = [*problems, *more, *_reference_problems(ctx, flawed)]
     if problems:
         raise ImportRefused(problems)
-    counts = {action: sum(1 for item in planned if item.action == action) for action in (NEW, CHANGED, UNCHANGED)}
+    counts = {action: sum(1 for item in planned if item.action == action)
+              for action in (NEW, CHANGED, UNCHANGED)}
     result = ImportResult(feed.kind, feed.agency, len(feed.rows), counts[NEW], counts[CHANGED],
                           counts[UNCHANGED], dry_run, added)
     if dry_run:
@@ -133,29 +138,26 @@ def _check_and_apply(
     return result
 
 
-Rows = list[tuple[int, dict[str, Any]]]
-
-
-def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[Rows, list[Problem], Rows]:
+def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[RowList, list[Problem], RowList]:
     """Read every field of every row and find repeated keys.
 
     Returns the good rows, the problems, and the rows with problems (with what could be read of them).
     """
     problems: list[Problem] = []
-    good: Rows = []
-    flawed: Rows = []
+    good: RowList = []
+    flawed: RowList = []
     if feed.file_format == "csv":
         unknown = [column for column in feed.columns if column not in FEED_FIELDS[feed.kind]]
         for column in unknown:
-            problems.append(Problem(None, f'The column "{shown(column)}" is not a field of a {feed.kind} feed. '
-                                          f"The fields are: {field_list(feed.kind)}."))
+            problems.append(Problem(None, f'The column "{shown(column)}" is not a field of a {feed.kind} '
+                                          f"feed. The fields are: {field_list(feed.kind)}."))
     if not feed.rows:
         problems.append(Problem(None, f"{feed.file_name} has no rows to import."))
     label, key_field = key
     seen: dict[str, list[int]] = {}
     for row in feed.rows:
         if not isinstance(row.values, dict):
-            problems.append(Problem(row.number, 'this row is not a set of named fields in { }, like {"ref": ...}.'))
+            problems.append(Problem(row.number, NOT_A_ROW))
             continue
         values, found = check_row(feed.kind, row.values, report_unknown=feed.file_format == "json")
         key_value = values.get(key_field)
@@ -172,7 +174,8 @@ def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[Rows, list[Problem], Ro
 def _reference_problems(ctx: ImportContext, flawed: Rows) -> list[Problem]:
     """Unknown people and workers in rows that already have a problem, so one pass shows them all."""
     people = people_by_ref(ctx.connection, (values["person"] for _, values in flawed if values.get("person")))
-    workers = workers_by_ref(ctx.connection, (values["worker"] for _, values in flawed if values.get("worker")))
+    workers = workers_by_ref(ctx.connection,
+                             (values["worker"] for _, values in flawed if values.get("worker")))
     problems: list[Problem] = []
     for number, values in flawed:
         if values.get("person") and (why := person_problem(people, values["person"])):
@@ -197,7 +200,8 @@ def _repeated(label: str, value: str, rows: list[int]) -> str:
     return f'{label} "{value}" appears {times} (rows {listed}). {advice}'
 
 
-def _agency(session: Session, actor: SystemActor, feed: Feed, now: datetime) -> tuple[int, bool, Problem | None]:
+def _agency(session: Session, actor: SystemActor, feed: Feed, now: datetime
+            ) -> tuple[int, bool, Problem | None]:
     """The sending agency's id, adding it when the feed gives its full name. Third item: a problem."""
     agency_id = session.scalars(select(Agency.id).where(Agency.short_name == feed.agency)).first()
     if agency_id is not None:
@@ -219,6 +223,7 @@ def _credit_agency(ctx: ImportContext, after_id: int) -> None:
     """Case updates written by the services during this import name the agency that sent the feed."""
     ctx.connection.execute(
         update(CaseUpdate)
-        .where(CaseUpdate.id > after_id, CaseUpdate.actor == actor_label(ctx.actor), CaseUpdate.agency_id.is_(None))
+        .where(CaseUpdate.id > after_id, CaseUpdate.actor == actor_label(ctx.actor),
+               CaseUpdate.agency_id.is_(None))
         .values(agency_id=ctx.agency_id)
     )

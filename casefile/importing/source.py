@@ -73,11 +73,13 @@ def parse_json(
             "Check the brackets, commas and quote marks."
         ) from None
     if not isinstance(document, dict):
-        raise FeedFileError(f'{file_name} must hold one object like {{"feed": ..., "agency": ..., "rows": [...]}}.')
+        raise FeedFileError(
+            f'{file_name} must hold one object like {{"feed": ..., "agency": ..., "rows": [...]}}.')
     unknown = sorted(set(document) - _JSON_KEYS)
     if unknown:
         raise FeedFileError(
-            f'{file_name} has "{shown(unknown[0])}" at the top. Only feed, agency, agency_name and rows go there.'
+            f'{file_name} has "{shown(unknown[0])}" at the top. '
+            "Only feed, agency, agency_name and rows go there."
         )
     found_kind = _agree("feed", kind, document.get("feed"), file_name)
     found_agency = _agree("agency", agency, document.get("agency"), file_name)
@@ -122,7 +124,8 @@ def parse_csv(
         raise FeedFileError(f'You said --feed {kind}, but {file_name} says its feed is "{shown(column)}".')
     found_agency = agency or _column_value("agency", rows, file_name)
     if agency and (column := _column_value("agency", rows, file_name)) and column != agency:
-        raise FeedFileError(f'You said --agency {agency}, but {file_name} says its agency is "{shown(column)}".')
+        raise FeedFileError(
+            f'You said --agency {agency}, but {file_name} says its agency is "{shown(column)}".')
     if found_kind is None:
         raise FeedFileError(
             f"Signpost cannot tell what kind of feed {file_name} is. Use --feed ({_KINDS_LISTED}), "
@@ -179,7 +182,8 @@ def _agree(what: str, option: str | None, in_file: Any, file_name: str) -> str |
         raise FeedFileError(f'In {file_name}, "{what}" must be text in quote marks.')
     in_file = (in_file or "").strip() or None
     if option and in_file and option != in_file:
-        raise FeedFileError(f'You said --{what.replace("_", "-")} {option}, but {file_name} says "{in_file}".')
+        option_name = what.replace("_", "-")
+        raise FeedFileError(f'You said --{option_name} {option}, but {file_name} says "{in_file}".')
     return option or in_file
 
 

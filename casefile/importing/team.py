@@ -26,8 +26,10 @@ from casefile.importing.common import (
     ImportContext,
     ImportRefused,
     Planned,
+    PlanResult,
     Problem,
     Refusal,
+    Rows,
     people_by_ref,
     person_problem,
     unknown_worker,
@@ -50,14 +52,14 @@ def update_worker(
         worker = session.get(Worker, worker_id, populate_existing=True)
         if worker is None:
             raise NotFound("Sorry, we could not find that worker.")
-        before, _after = apply_changes(worker, {name: changes[name] for name in WORKER_DETAILS if name in changes})
+        wanted = {name: changes[name] for name in WORKER_DETAILS if name in changes}
+        before, _after = apply_changes(worker, wanted)
         unit.detail = "changed: " + ", ".join(sorted(before)) if before else "no change"
         session.flush()
         return worker
 
 
-def plan_workers(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]
-                 ) -> tuple[list[Problem], list[Planned]]:
+def plan_workers(ctx: ImportContext, rows: Rows) -> PlanResult:
     known = workers_by_ref(ctx.connection, (values["ref"] for _, values in rows))
     details: dict[int, Any] = {}
     ids = sorted(key.id for key in known.values())
@@ -92,8 +94,9 @@ def apply_workers(ctx: ImportContext, planned: Sequence[Planned]) -> None:
         try:
             if item.action == NEW:
                 worker = directory.add_worker(
-                    ctx.session, ctx.actor, ctx.agency_id, values["name"], values["role"], ref=item.extra["ref"],
-                    helps_with=values["helps_with"], contact=values["contact"], hours=values["hours"], now=ctx.now,
+                    ctx.session, ctx.actor, ctx.agency_id, values["name"], values["role"],
+                    ref=item.extra["ref"], helps_with=values["helps_with"], contact=values["contact"],
+                    hours=values["hours"], now=ctx.now,
                 )
                 if not values["active"]:
                     update_worker(ctx.session, ctx.actor, worker.id, now=ctx.now, active=False)
@@ -103,8 +106,7 @@ def apply_workers(ctx: ImportContext, planned: Sequence[Planned]) -> None:
             raise ImportRefused([Problem(item.row, error.message)]) from error
 
 
-def plan_assignments(ctx: ImportContext, rows: Sequence[tuple[int, dict[str, Any]]]
-                     ) -> tuple[list[Problem], list[Planned]]:
+def plan_assignments(ctx: ImportContext, rows: Rows) -> PlanResult:
     people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
     workers = workers_by_ref(ctx.connection, (values["worker"] for _, values in rows))
     by_ref = _assignments_by_ref(ctx, [values["ref"] for _, values in rows])
@@ -140,7 +142,8 @@ def apply_assignments(ctx: ImportContext, planned: Sequence[Planned]) -> None:
         values = item.values
         try:
             if values["ended"]:
-                staff.end_assignment(ctx.session, ctx.actor, values["person_id"], values["worker_id"], now=ctx.now)
+                staff.end_assignment(ctx.session, ctx.actor, values["person_id"], values["worker_id"],
+                                     now=ctx.now)
                 continue
             assignment = staff.assign_worker(
                 ctx.session, ctx.actor, values["person_id"], values["worker_id"], values["role"],
