@@ -25,7 +25,6 @@ from bot.web.pages import audit_denied, context_of, forbidden, not_found, page, 
 from bot.web.person_data import load_person_page
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
-from casefile.errors import CasefileError
 from casefile.views import PersonView
 
 T = TypeVar("T")
@@ -305,10 +304,7 @@ async def link_card(request: Request) -> Response:
         return linking.issue_code(session, _actor(request), person_id=ids[0], days=ctx.settings.link_code_days,
                                   now=ctx.now(), hasher=ctx.link_hasher)
 
-    try:
-        issued = await _with_session(request, issue)
-    except CasefileError:
-        raise
+    issued = await _with_session(request, issue)  # a refusal is audited and shown as 403 by the guard
     link = bot_link(ctx.settings.bot_username, issued.code)
     qr = qr_svg(link, title=f"QR code for the Signpost chat, code {issued.code}",
                 description="Scan it with a phone camera to open Signpost in Telegram with this code.")
