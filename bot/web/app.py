@@ -1,7 +1,8 @@
 """The staff console: `create_app(settings)` builds the Starlette app that `signpost web` serves.
 
 Pages are rendered on the server with the GOV.UK Frontend Jinja macros and work without JavaScript.
-The GOV.UK styles, scripts, fonts and images come from node_modules (installed by `./dev setup`).
+The GOV.UK styles and scripts come from node_modules (installed by `./dev setup`). Signpost is not a GOV.UK
+service, so the crown, crest and GDS Transport font are not served: text falls back to Arial.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ def create_app(
         logger.warning("GOV.UK Frontend is missing (%s): run ./dev setup. Pages will have no styles.", GOVUK_DIST)
     routes = [
         *auth.routes, *caseload.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
-        Mount("/assets", app=StaticFiles(directory=GOVUK_DIST / "assets", check_dir=False), name="assets"),
         Mount("/govuk", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="govuk"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
