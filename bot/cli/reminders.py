@@ -1,7 +1,8 @@
-"""`signpost reminders run|list|cancel`: the outbox dispatcher and a look at what is waiting.
+"""`signpost reminders run|plan|list|cancel`: the dispatcher, the planning sweep, and what is waiting.
 
     signpost reminders run                 # send due reminders until stopped (Ctrl-C or SIGTERM)
     signpost reminders run --once          # send what is due now, then stop
+    signpost reminders plan --days 7       # plan release-day, money and pharmacy reminders (run does it too)
     signpost reminders list --state pending --person P-7KQ4MX2T
     signpost reminders cancel 42
 """
@@ -43,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     listing.set_defaults(func=_list)
 
+    plan = commands.add_parser("plan", help="Plan release-day, money and pharmacy reminders for the next days.")
+    plan.add_argument("--days", type=int, default=2, metavar="N", help="how many days ahead, today first (2)")
+    plan.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    plan.set_defaults(func=_plan)
+
     cancel = commands.add_parser("cancel", help="Cancel one pending reminder by its number.")
     cancel.add_argument("id", type=int, metavar="ID", help="the reminder's number, from `signpost reminders list`")
     cancel.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
@@ -81,6 +87,29 @@ async def _dispatch(settings: Settings, sessions, args: argparse.Namespace):  # 
         loop.add_signal_handler(signal_number, stop.set)
     async with dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher:
         return await dispatcher.run(stop, once=args.once)
+
+
+def _plan(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from datetime import UTC, datetime
+
+    from bot.reminders.planner import Planner
+
+    out, err = out or sys.stdout, err or sys.stderr
+    if not 1 <= args.days <= 60:
+        print("--days must be from 1 to 60.", file=err)
+        return BAD_USAGE
+    opened = open_case_file(database_url(args.database_url), err)
+    if opened is None:
+        return PROBLEM
+    engine, sessions = opened
+    try:
+        stats = Planner(sessions, Settings.from_env().content_dir, days=args.days).sweep(datetime.now(UTC))
+    finally:
+        engine.dispose()
+    print(stats.line(), file=out)
+    for problem in stats.problems:
+        print(f"Could not plan for {problem} (see the log).", file=err)
+    return PROBLEM if stats.problems else OK
 
 
 def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bot import i18n, text
+from bot.conversation.journey_answers import JourneyContentCache
 from bot.messages import Button
-from casefile.views import AppointmentView
+from bot.reminders import planning
+from casefile.views import AppointmentView, PersonView
 
 Buttons = tuple[tuple[Button, ...], ...]
 REASON_LABELS = {"ill": "They are ill", "work": "Work or training", "transport": "No way to get there",
@@ -30,6 +32,7 @@ class Composed:
 class Composer:
     def __init__(self, content_dir: Path) -> None:
         self.content_dir = content_dir
+        self.journeys = JourneyContentCache(content_dir)
 
     def render(self, template: str, language: str, **context: Any) -> str:
         return text.render(self.content_dir, template, language, **context)
@@ -64,6 +67,40 @@ class Composer:
         words = self.render("reminders/worker_message.txt.j2", language, sender=sender, agency=agency,
                             body=body, discreet=discreet)
         return Composed(words, ((Button(_("Menu"), "m:menu"),),))
+
+    def planned(self, item: planning.Planned, view: PersonView, now: datetime) -> Composed:
+        """Release-day, money-step and pharmacy wording, from a plan just made from the case file."""
+        language, discreet = view.person.language, view.person.discreet
+        _ = self.gettext(language)
+        today = now.astimezone(i18n.LONDON).date()
+        when = "today" if item.day <= today else "tomorrow"
+        plan = view.pharmacy_plan
+        pharmacy_name = plan.pharmacy_name if plan is not None else ""
+        menu = Button(_("Menu"), "m:menu")
+        if item.kind == planning.RELEASE_DAY:
+            body = self.render(
+                "reminders/release_day.txt.j2", language, discreet=discreet,
+                money=[step.title for step in item.money_steps],
+                appointments=planning.release_day_appointments(view, item.day),
+                pickup_at=item.visit.pickup_at if item.visit else None, pharmacy=pharmacy_name)
+            return Composed(body, ((Button(_("Money"), "m:money"), Button(_("My appointments"), "m:appointments")),
+                                   (menu,)))
+        if item.kind == planning.MONEY_STEP:
+            step = item.money_steps[0]
+            body = self.render("reminders/money_step.txt.j2", language, discreet=discreet, title=step.title,
+                               what=step.what_to_do)
+            return Composed(body, ((Button(_("Money"), "m:money"), menu),))
+        # A pharmacy button on a discreet chat would say what the message is about: Menu only.
+        buttons = ((menu,),) if discreet else ((Button(_("Pharmacy"), "m:pharmacy"), menu),)
+        if item.kind == planning.PHARMACY_PICKUP and item.visit is not None:
+            body = self.render("reminders/pharmacy_pickup.txt.j2", language, discreet=discreet, when=when,
+                               pickup_at=item.visit.pickup_at, place=pharmacy_name)
+            return Composed(body, buttons)
+        if item.kind == planning.PHARMACY_CHANGE and item.notice is not None:
+            body = self.render("reminders/pharmacy_change.txt.j2", language, discreet=discreet, when=when,
+                               notice=item.notice)
+            return Composed(body, buttons)
+        raise ValueError(f"no wording for planned kind {item.kind!r}")
 
     # -- to a worker (English: staff tools are in English for now) ---------------------------------
     def worker_answer(self, name: str, ref: str, event: str, reason: str | None, a: AppointmentView | None) -> Composed:

@@ -30,17 +30,23 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import i18n
 from bot.reminders.compose import Composed, Composer
+from bot.reminders.planner import PLAN_DROPPED, Planner
+from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult
 from casefile import audit, outbox
 from casefile.actors import SystemActor
 from casefile.db import begin_write
 from casefile.models import Agency, Appointment, CaseUpdate, ChatLink, OutboxMessage, Person, Worker
-from casefile.people import appointment_view
-from casefile.views import AppointmentView
+from casefile.people import appointment_view, build_person_view
+from casefile.reminder_rules import policy_from_env
+from casefile.views import AppointmentView, PersonView
 
 log = logging.getLogger(__name__)
 TELEGRAM = "telegram"
+# A planned message whose time moved later than this is put back for the planner to re-time.
+PLANNED_SLACK = timedelta(minutes=1)
 SYSTEM = SystemActor("reminders")
 _NOT_GOING_AHEAD = frozenset({"cancelled", "attended", "missed"})
 _TABLE = OutboxMessage.__table__
@@ -102,8 +108,10 @@ class Dispatcher:
         settings: DispatchSettings | None = None,
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        planner: Planner | None = None,
     ) -> None:
         self.sessions = sessions
+        self.planner = planner
         self.sender = sender
         self.composer = composer
         self.settings = settings or DispatchSettings()
@@ -115,6 +123,8 @@ class Dispatcher:
         """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
         total = DispatchStats()
         while stop is None or not stop.is_set():
+            if self.planner is not None and self.planner.due():
+                await asyncio.to_thread(self._plan)
             stats = await self.run_once()
             total.add(stats)
             if stats.claimed >= self.settings.batch:
@@ -127,6 +137,15 @@ class Dispatcher:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
         return total
+
+    def _plan(self) -> None:
+        """The planning sweep, at start and then every few minutes; its trouble never stops sending."""
+        assert self.planner is not None
+        try:
+            stats = self.planner.sweep(self.clock())
+            log.info("reminder plan: %s", stats.line())
+        except Exception:
+            log.exception("the reminder planning sweep failed; sending goes on")
 
     async def run_once(self) -> DispatchStats:
         now = self.clock()
@@ -192,6 +211,8 @@ class Dispatcher:
             person_chats, worker_chats = _chats(session, {r.person_id for r in rows if r.person_id},
                                                 {r.worker_id for r in rows if r.worker_id})
             appointments = _appointments(session, {r.appointment_id for r in rows if r.appointment_id})
+            views = _views(session, {r.person_id for r in rows if r.kind in PLANNED_KINDS and r.person_id
+                                     and r.person_id in person_chats}, now)
             senders = {
                 worker.id: (worker, agency)
                 for worker, agency in session.execute(
@@ -208,7 +229,8 @@ class Dispatcher:
                     batch.skipped[row.id] = "a later reminder for the same appointment went instead"
                     continue
                 try:
-                    job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders, now)
+                    job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders,
+                                                views, now)
                 except Exception as exc:  # bad content or data: keep the row, say why, never crash the loop
                     log.exception("could not prepare outbox row %s", row.id)
                     job_or_reason = f"could not word it: {type(exc).__name__}"
@@ -221,7 +243,7 @@ class Dispatcher:
     def _check(
         self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, str],
         worker_chats: dict[int, str], appointments: dict[int, tuple[AppointmentView, str]],
-        senders: dict[int, tuple[Worker, Agency]], now: datetime,
+        senders: dict[int, tuple[Worker, Agency]], views: dict[int, PersonView], now: datetime,
     ) -> Job | str:
         composer = self.composer
         if row.worker_id is not None:
@@ -275,7 +297,22 @@ class Dispatcher:
             if view.status != "missed":
                 return "the appointment is no longer marked missed"
             return Job(row.id, chat, composer.missed(view, language, discreet, contact), person.id, row.attempts)
+        if row.kind in PLANNED_KINDS:
+            return self._planned_job(row, views.get(person.id), chat, now)
         return f"no wording yet for {row.kind}"
+
+    def _planned_job(self, row: OutboxMessage, view: PersonView | None, chat: str, now: datetime) -> Job | str:
+        """Plan the row's day again from the case file as it is now: a step done or a plan changed stops it."""
+        day = day_of_key(row.dedupe_key or "")
+        if view is None or day is None:
+            return f"{PLAN_DROPPED}: the case file has no plan for it"
+        plan = plan_person(view, self.composer.journeys.current(), day, 1, now, policy_from_env())
+        item = next((planned for planned in plan if planned.key == row.dedupe_key), None)
+        if item is None:
+            return f"{PLAN_DROPPED}: it no longer applies"
+        if item.due_at > now + PLANNED_SLACK:
+            return f"{PLAN_DROPPED}: its time moved"  # the next sweep opens it again at the new time
+        return Job(row.id, chat, self.composer.planned(item, view, now), view.person.id, row.attempts)
 
     # -- marking ------------------------------------------------------------------------------------
     def finish(self, batch: _Batch, results: dict[int, SendResult], now: datetime, stats: DispatchStats) -> None:
@@ -378,6 +415,11 @@ def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int
         elif link.worker_id is not None:
             worker_chats[link.worker_id] = link.chat_id
     return person_chats, worker_chats
+
+
+def _views(session: Session, person_ids: Iterable[int], now: datetime) -> dict[int, PersonView]:
+    today = now.astimezone(i18n.LONDON).date()
+    return {person_id: build_person_view(session, person_id, today, now, 20, 0) for person_id in person_ids}
 
 
 def _appointments(session: Session, ids: Iterable[int]) -> dict[int, tuple[AppointmentView, str]]:

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.pacing import PaceLimits, Pacer
+from bot.reminders.planner import Planner
 from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import Settings
 
@@ -30,8 +31,11 @@ def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], bot: B
                      name: str | None = None) -> Dispatcher:
     # Above Telegram's 30 a second only makes sense against a local stand-in: then no pacing at all.
     pacer = Pacer(PaceLimits(per_second=settings.send_per_second)) if settings.send_per_second <= 30 else None
-    return Dispatcher(sessions, TelegramSender(bot, pacer), Composer(settings.content_dir),
-                      settings=dispatch_settings(settings, batch), name=name)
+    composer = Composer(settings.content_dir)
+    # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
+    planner = Planner(sessions, composer.journeys)
+    return Dispatcher(sessions, TelegramSender(bot, pacer), composer,
+                      settings=dispatch_settings(settings, batch), name=name, planner=planner)
 
 
 @asynccontextmanager

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings, DispatchStats
 from bot.reminders.pacing import Pacer
+from bot.reminders.planner import Planner
 from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import REPO_ROOT
 from bot.testing import TelegramStandIn
+from bot.testing.standin_objects import SentMessage
 from casefile import directory, linking, staff
 from casefile.actors import StaffActor, SystemActor
 from casefile.models import Base, OutboxMessage
@@ -108,13 +110,16 @@ class Dispatch:
     settings: DispatchSettings = DispatchSettings(batch=50, poll_seconds=0.05)
     pacer: Pacer | None = None
     name: str = "test-dispatcher"
+    plan: bool = False  # run the planning sweep first, as the dispatcher loop does at its start
 
     async def _once(self) -> DispatchStats:
         bot = make_bot(self.standin.token, f"http://127.0.0.1:{self.standin.port}")
         async with bot:
             sender = TelegramSender(bot, self.pacer)
-            dispatcher = Dispatcher(self.sessions, sender, Composer(CONTENT), settings=self.settings,
-                                    name=self.name, clock=self.clock)
+            composer = Composer(CONTENT)
+            planner = Planner(self.sessions, composer.journeys) if self.plan else None
+            dispatcher = Dispatcher(self.sessions, sender, composer, settings=self.settings,
+                                    name=self.name, clock=self.clock, planner=planner)
             return await dispatcher.run(once=True)
 
     def once(self) -> DispatchStats:
@@ -173,3 +178,13 @@ def empty_postgres(engine: Engine) -> None:
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def drain(standin: TelegramStandIn) -> list[SentMessage]:
+    """Every message sent and not yet popped (a dispatch run has finished its sends when it returns)."""
+    taken: list[SentMessage] = []
+    while True:
+        try:
+            taken.append(standin.pop(timeout=0))
+        except AssertionError:
+            return taken

@@ -1,0 +1,249 @@
+"""The planning sweep: release-day, money-step and pharmacy messages as outbox rows for the next days.
+
+Run at the dispatcher's start and then at most every ten minutes (`Planner.due`), and by hand with
+`signpost reminders plan`. Safe to run again and again, and from several dispatchers at once:
+  * every planned message has a unique `dedupe_key`, and rows are inserted with ON CONFLICT DO
+    NOTHING, so two sweeps never make two rows;
+  * a pending row whose plan changed (a pick-up time, the day's steps) is updated in place;
+  * a pending row that no longer applies (the step is done, the plan changed, the release date
+    moved, the person paused or blocked us) is cancelled with a reason starting PLAN_DROPPED, and
+    only such rows come back to pending if they apply again while their time is still ahead. A
+    row cancelled by a person or an admin stays cancelled.
+Only pending rows are touched, and every write re-checks `state = 'pending'`, so a row a
+dispatcher has claimed meanwhile is left to the dispatcher. People with nothing to change cost
+reads only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as monotonic_time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import i18n
+from bot.conversation.journey_answers import JourneyContentCache
+from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
+from casefile import outbox
+from casefile.db import begin_write
+from casefile.errors import NotFound
+from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan
+from casefile.people import build_person_view
+from casefile.reminder_rules import ReminderPolicy, policy_from_env
+
+log = logging.getLogger(__name__)
+TELEGRAM = "telegram"
+DEFAULT_DAYS = 2
+MAX_DAYS = 60  # how far ahead an earlier, longer plan is re-checked; rows beyond are left for later
+SWEEP_EVERY_SECONDS = 600.0
+PLAN_DROPPED = "no longer planned"
+CREATED_BY = "system:planner"
+_TABLE = OutboxMessage.__table__
+_UPCOMING = 20  # appointments read per person: the release-day message lists that day's
+
+
+@dataclass
+class PlanStats:
+    people: int = 0
+    created: int = 0
+    updated: int = 0
+    reopened: int = 0
+    cancelled: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"Looked at {self.people} people: {self.created} new, {self.updated} changed, "
+                f"{self.reopened} back on, {self.cancelled} cancelled.")
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: int
+    key: str
+    state: str
+    due_at: datetime
+    payload: dict[str, Any]
+    last_error: str | None
+
+
+def _insert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(OutboxMessage).on_conflict_do_nothing(index_elements=[OutboxMessage.dedupe_key])
+
+
+class Planner:
+    def __init__(self, sessions: sessionmaker[Session], content: Path | JourneyContentCache, *,
+                 days: int = DEFAULT_DAYS, policy: ReminderPolicy | None = None,
+                 every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
+        self.sessions = sessions
+        self.content = content if isinstance(content, JourneyContentCache) else JourneyContentCache(content)
+        self.days = days
+        self.policy = policy
+        self.every_seconds = every_seconds
+        self._last_sweep: float | None = None
+
+    def due(self) -> bool:
+        """True at the first call and then once `every_seconds` have passed since the last sweep."""
+        return self._last_sweep is None or monotonic_time.monotonic() - self._last_sweep >= self.every_seconds
+
+    def sweep(self, now: datetime, *, days: int | None = None) -> PlanStats:
+        """Bring every planned row in line with the case file as it is `now`."""
+        self._last_sweep = monotonic_time.monotonic()
+        stats = PlanStats()
+        with self.sessions() as session:
+            people = self._candidates(session)
+            session.rollback()
+        for person_id in people:
+            stats.people += 1
+            try:
+                self.plan_one(person_id, now, stats, days=days)
+            except Exception as exc:  # one odd file must not stop everyone else's reminders
+                log.exception("planning reminders for person %s failed", person_id)
+                stats.problems.append(f"person {person_id}: {type(exc).__name__}")
+        return stats
+
+    @staticmethod
+    def _candidates(session: Session) -> list[int]:
+        """People who may need planned rows, and people who have pending ones (to check them)."""
+        linked = select(ChatLink.person_id).where(ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
+                                                  ChatLink.person_id.is_not(None))
+        with_release = select(JourneyPosition.person_id).where(JourneyPosition.release_date.is_not(None))
+        with_pharmacy = select(PharmacyPlan.person_id)
+        with_rows = select(OutboxMessage.person_id).where(OutboxMessage.state == outbox.PENDING,
+                                                          OutboxMessage.kind.in_(PLANNED_KINDS))
+        wanted = or_(
+            and_(Person.id.in_(linked), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
+            Person.id.in_(with_rows),
+        )
+        return list(session.scalars(select(Person.id).where(wanted).order_by(Person.id)))
+
+    def plan_one(self, person_id: int, now: datetime, stats: PlanStats | None = None, *,
+                 days: int | None = None) -> PlanStats:
+        """Plan one person's rows (reads first; writes only when something changes)."""
+        stats = stats or PlanStats()
+        policy = self.policy or policy_from_env()
+        today = now.astimezone(i18n.LONDON).date()
+        with self.sessions() as session:
+            existing = self._existing(session, person_id)
+            # Re-check every pending row, even one planned further ahead by an earlier `--days`.
+            furthest = max((day for row in existing if row.state == outbox.PENDING
+                            if (day := day_of_key(row.key)) is not None), default=today)
+            window = max(days or self.days, min((furthest - today).days + 1, MAX_DAYS))
+            plan = self._plan(session, person_id, now, window, policy)
+            session.rollback()
+            changes = _changes(plan, existing, now, today + timedelta(days=window))
+            if not any(changes.values()):
+                return stats
+            begin_write(session)
+            self._apply(session, person_id, changes, now, stats)
+            session.commit()
+        return stats
+
+    def _plan(self, session: Session, person_id: int, now: datetime, days: int,
+              policy: ReminderPolicy) -> list[Planned]:
+        person = session.get(Person, person_id)
+        if person is None or person.closed_at is not None or not _linked(session, person_id):
+            return []
+        today = now.astimezone(i18n.LONDON).date()
+        try:
+            view = build_person_view(session, person_id, today, now, _UPCOMING, 0)
+        except NotFound:
+            return []
+        return plan_person(view, self.content.current(), today, days, now, policy)
+
+    @staticmethod
+    def _existing(session: Session, person_id: int) -> list[_Existing]:
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.state, OutboxMessage.due_at,
+                   OutboxMessage.payload, OutboxMessage.last_error)
+            .where(OutboxMessage.person_id == person_id, OutboxMessage.kind.in_(PLANNED_KINDS),
+                   OutboxMessage.dedupe_key.is_not(None))
+        ).all()
+        return [_Existing(row.id, row.dedupe_key, row.state, row.due_at, dict(row.payload or {}), row.last_error)
+                for row in rows]
+
+    @staticmethod
+    def _apply(session: Session, person_id: int, changes: dict[str, list[Any]], now: datetime,
+               stats: PlanStats) -> None:
+        connection = session.connection()
+        pending = _TABLE.c.state == outbox.PENDING
+        if changes["create"]:
+            result = connection.execute(_insert(connection.dialect.name).returning(_TABLE.c.id), [
+                {"kind": item.kind, "person_id": person_id, "due_at": item.due_at, "state": outbox.PENDING,
+                 "attempts": 0, "body": "", "payload": item.payload, "dedupe_key": item.key,
+                 "created_by": CREATED_BY, "created_at": now}
+                for item in changes["create"]
+            ])
+            stats.created += len(result.all())
+        if changes["update"]:
+            result = connection.execute(
+                update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), pending)
+                .values(due_at=bindparam("new_due"), payload=bindparam("new_payload")),
+                [{"row_id": row_id, "new_due": item.due_at, "new_payload": item.payload}
+                 for row_id, item in changes["update"]])
+            stats.updated += int(result.rowcount or 0)
+        if changes["reopen"]:
+            result = connection.execute(
+                update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.state == outbox.CANCELLED,
+                                     _TABLE.c.last_error.like(f"{PLAN_DROPPED}%"))
+                .values(state=outbox.PENDING, due_at=bindparam("new_due"), payload=bindparam("new_payload"),
+                        attempts=0, last_error=None, claimed_by=None, lease_until=None),
+                [{"row_id": row_id, "new_due": item.due_at, "new_payload": item.payload}
+                 for row_id, item in changes["reopen"]])
+            stats.reopened += int(result.rowcount or 0)
+        if changes["cancel"]:
+            result = connection.execute(
+                update(_TABLE).where(_TABLE.c.id == bindparam("row_id"), pending)
+                .values(state=outbox.CANCELLED, last_error=bindparam("why"), lease_until=None),
+                [{"row_id": row_id, "why": why} for row_id, why in changes["cancel"]])
+            stats.cancelled += int(result.rowcount or 0)
+
+
+def _linked(session: Session, person_id: int) -> bool:
+    return session.scalars(
+        select(ChatLink.id).where(ChatLink.person_id == person_id, ChatLink.channel == TELEGRAM,
+                                  ChatLink.active.is_(True)).limit(1)
+    ).first() is not None
+
+
+def _same_time(old: datetime, new: datetime, now: datetime) -> bool:
+    # A plan whose time has passed is due "now", which moves every sweep: both due counts as the same.
+    return old == new or (old <= now and new <= now)
+
+
+def _changes(plan: Iterable[Planned], existing: list[_Existing], now: datetime,
+             window_end: date) -> dict[str, list[Any]]:
+    """What to write so the rows match the plan. Rows for days from `window_end` on were not planned now."""
+    by_key = {row.key: row for row in existing}
+    planned_keys: set[str] = set()
+    changes: dict[str, list[Any]] = {"create": [], "update": [], "reopen": [], "cancel": []}
+    for item in plan:
+        planned_keys.add(item.key)
+        row = by_key.get(item.key)
+        if row is None:
+            changes["create"].append(item)
+        elif row.state == outbox.PENDING:
+            if not _same_time(row.due_at, item.due_at, now) or row.payload != item.payload:
+                changes["update"].append((row.id, item))
+        elif row.state == outbox.CANCELLED and (row.last_error or "").startswith(PLAN_DROPPED):
+            changes["reopen"].append((row.id, item))  # planned again, so its time is still ahead
+    for row in existing:
+        day = day_of_key(row.key)
+        beyond = day is not None and day >= window_end
+        if row.state == outbox.PENDING and row.key not in planned_keys and not beyond:
+            changes["cancel"].append((row.id, f"{PLAN_DROPPED}: {_why_dropped(row, now)}"))
+    return changes
+
+
+def _why_dropped(row: _Existing, now: datetime) -> str:
+    day = day_of_key(row.key)
+    if day is not None and day < now.astimezone(i18n.LONDON).date():
+        return "its day has passed"
+    return "the plan changed, or messages are paused"
