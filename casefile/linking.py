@@ -339,6 +339,7 @@ class ChatOwner:
     person_id: int | None
     worker_id: int | None
     language: str | None  # the person's chosen language; None for a worker's chat
+    active: bool = True  # False after Telegram said the bot was blocked; the chat writing again ends that
 
 
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:
@@ -346,8 +347,40 @@ def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner 
     from casefile.models import Person
 
     row = session.execute(
-        select(ChatLink.person_id, ChatLink.worker_id, Person.language)
+        select(ChatLink.person_id, ChatLink.worker_id, Person.language, ChatLink.active)
         .outerjoin(Person, Person.id == ChatLink.person_id)
         .where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id))
     ).first()
-    return ChatOwner(row.person_id, row.worker_id, row.language) if row is not None else None
+    if row is None:
+        return None
+    return ChatOwner(row.person_id, row.worker_id, row.language, bool(row.active))
+
+
+def reactivate_if_needed(
+    session: Session, channel: str, chat_id: str | int, owner: ChatOwner, *, now: datetime | None = None,
+) -> bool:
+    """A chat marked inactive (the bot was blocked) has written again: messages may go to it again.
+
+    Costs nothing for an active chat. Otherwise it ends the session's current (reading) transaction
+    and makes the change in its own writing one, audited; returns True when it turned the link back on.
+    """
+    if owner.active:
+        return False
+    now = aware_now(now)
+    session.commit()
+    begin_write(session)
+    try:
+        changed = session.execute(
+            update(ChatLink)
+            .where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id), ChatLink.active.is_(False))
+            .values(active=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            audit.record(session, SystemActor(f"chat:{channel}"), "write.chat_link.active", "chat_link",
+                         person_id=owner.person_id, detail="the chat wrote again after a block", now=now)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return bool(changed)

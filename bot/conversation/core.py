@@ -79,6 +79,8 @@ class Conversation:
         state = self.states.get(incoming.channel, incoming.chat_id)
         with self.sessions() as session:
             owner = linking.chat_owner(session, incoming.channel, incoming.chat_id)
+            if owner is not None and not owner.active:  # they blocked us once and are back: messages resume
+                linking.reactivate_if_needed(session, incoming.channel, incoming.chat_id, owner, now=self.clock())
             # End the reading transaction: each service call below is its own unit of work.
             session.commit()
             person_id = owner.person_id if owner is not None else None
