@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 KINDS = ("probation", "housing", "health", "drugs", "jobcentre", "other")
 BOOKING_DAYS = 14
 TIMES = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
+LENGTHS = {30: "30 min", 60: "1 hour", 120: "2 hours"}  # minutes -> button label
+PLACE_LIMIT, ADDRESS_LIMIT = 200, 400
 _FINISHED = ("cancelled", "attended", "missed")
 _DESCRIBE = {
     "appointment.confirmed": "said they will be there",
@@ -53,7 +55,10 @@ class Flow:
     version: int | None = None
     day: date | None = None
     start: datetime | None = None
+    minutes: int = 60
     place: str = ""
+    address: str = ""
+    address_choice: str = ""  # "typed", "same" (the place says it all) or "skip"
     kind: str = ""
     bring: str = ""
     text: str = ""
@@ -78,7 +83,7 @@ def _dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
         name = raw[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(raw) > 1 else ""
         return _command(conversation, turn, name)
     flow = _flow(turn)
-    if flow is not None and flow.step in ("place", "bring", "message", "check"):
+    if flow is not None and flow.step in ("place", "address", "bring", "message", "check"):
         return _typed(conversation, turn, flow, raw)
     return [_menu(conversation, turn)]
 
@@ -136,8 +141,14 @@ def _button(conversation: Conversation, turn: Turn, data: str) -> list[Reply]:
         if flow.action == "move":
             flow.step = "confirm"
             return [_readback(conversation, turn, flow)]
-        flow.step = "place"
+        flow.step = "length"
+        return [_ask_length(conversation, flow)]
+    if what == "m" and flow.step == "length" and value.isdigit() and int(value) in LENGTHS:
+        flow.minutes, flow.step = int(value), "place"
         return [_say(conversation, "worker/ask.txt.j2", step="place", flow=flow)]
+    if what == "ad" and flow.step == "address" and value in ("same", "skip"):
+        flow.address, flow.address_choice = "", value
+        return [_ask_kind(conversation, flow)]
     if what == "k" and flow.step == "kind" and value in KINDS:
         flow.kind = value
         flow.step = "bring"
@@ -160,9 +171,12 @@ def _typed(conversation: Conversation, turn: Turn, flow: Flow, raw: str) -> list
     if not raw:
         return [_say(conversation, "worker/ask.txt.j2", step=flow.step, flow=flow)]
     if flow.step == "place":
-        flow.place, flow.step = raw[:200], "kind"
-        kinds = tuple(tuple(Button(k.capitalize(), f"w:k:{k}") for k in KINDS[i:i + 3]) for i in range(0, 6, 3))
-        return [_say(conversation, "worker/ask.txt.j2", step="kind", flow=flow, buttons=kinds)]
+        flow.place, flow.step = raw[:PLACE_LIMIT], "address"
+        buttons = ((Button("Same as place", "w:ad:same"), Button("Skip", "w:ad:skip")),)
+        return [_say(conversation, "worker/ask.txt.j2", step="address", flow=flow, buttons=buttons)]
+    if flow.step == "address":
+        flow.address, flow.address_choice = raw[:ADDRESS_LIMIT], "typed"
+        return [_ask_kind(conversation, flow)]
     if flow.step == "bring":
         flow.bring, flow.step = raw[:500], "confirm"
         return [_readback(conversation, turn, flow)]
@@ -179,6 +193,18 @@ def _typed(conversation: Conversation, turn: Turn, flow: Flow, raw: str) -> list
 
 
 # -- the questions ------------------------------------------------------------------------------------
+def _ask_length(conversation: Conversation, flow: Flow) -> Reply:
+    buttons = (tuple(Button(label, f"w:m:{minutes}") for minutes, label in LENGTHS.items()),
+               (Button("Stop", "w:stop"),))
+    return _say(conversation, "worker/ask.txt.j2", step="length", flow=flow, buttons=buttons)
+
+
+def _ask_kind(conversation: Conversation, flow: Flow) -> Reply:
+    flow.step = "kind"
+    kinds = tuple(tuple(Button(k.capitalize(), f"w:k:{k}") for k in KINDS[i:i + 3]) for i in range(0, 6, 3))
+    return _say(conversation, "worker/ask.txt.j2", step="kind", flow=flow, buttons=kinds)
+
+
 def _ask_person(conversation: Conversation, turn: Turn) -> Reply:
     rows = staff.caseload(turn.session, _worker(turn), _today(turn), turn.now)
     buttons = tuple((Button(f"{row.preferred_name} ({row.ref})", f"w:p:{row.person_id}"),) for row in rows[:30])
@@ -229,6 +255,8 @@ def _readback(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
     old = flow.extra.get("old_start")
     return _say(conversation, "worker/readback.txt.j2", action=flow.action, name=person.preferred_name,
                 ref=person.ref, start=flow.start, place=flow.place, kind=flow.kind, bring=flow.bring,
+                length=LENGTHS.get(flow.minutes, f"{flow.minutes} min"), address=flow.address,
+                address_choice=flow.address_choice,
                 old_start=datetime.fromisoformat(old) if old else None,
                 buttons=((Button("Yes, do it", "w:ok"), Button("No, stop", "w:stop")),))
 
@@ -241,8 +269,8 @@ def _confirm(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
     name = person.preferred_name
     turn.state.worker_flow = None
     if flow.action == "book":
-        appointment = staff.book_appointment(turn.session, actor, person.id, flow.start, 60, flow.place, "",
-                                             flow.kind, flow.bring, now=turn.now)
+        appointment = staff.book_appointment(turn.session, actor, person.id, flow.start, flow.minutes, flow.place,
+                                             flow.address, flow.kind, flow.bring, now=turn.now)
     elif flow.action == "move":
         assert flow.appointment_id is not None
         appointment = staff.move_appointment(turn.session, actor, flow.appointment_id, flow.start, flow.version or 0,

@@ -39,18 +39,25 @@ def test_book_with_buttons_reads_back_then_books_and_schedules_reminders(
     assert labels[0] == "Wed 09 Jun" and len([x for x in labels if x != "Stop"]) == 14
     chat.press("w:d:20270611")
     chat.press_label("10:30")
+    assert "How long is it?" in chat.text
+    assert [b.label for r in chat.last for row in r.buttons for b in row] == ["30 min", "1 hour", "2 hours", "Stop"]
+    chat.press_label("2 hours")
     chat.push("Lewisham probation office, 2nd floor")
+    assert "What is the address?" in chat.text
+    chat.push("1 Lewisham High Street, SE13 6AA")
     chat.press("w:k:probation")
     chat.push("Your licence letter")
     assert "Please check this booking" in chat.text and "Friday 11 June 2027, 10:30" in chat.text
+    assert "How long: 2 hours" in chat.text and "Address: 1 Lewisham High Street, SE13 6AA" in chat.text
     with session_factory() as check:
         assert check.scalars(select(Appointment)).first() is None  # nothing saved before the yes
     chat.press_label("Yes, do it")
     assert "Booked for Sam 1" in chat.text and "Reminders will go" in chat.text
     with session_factory() as check:
         appointment = check.scalars(select(Appointment)).one()
-        assert (appointment.place, appointment.bring, appointment.worker_id) == (
-            "Lewisham probation office, 2nd floor", "Your licence letter", world.worker_id)
+        assert (appointment.place, appointment.address, appointment.minutes, appointment.bring,
+                appointment.worker_id) == ("Lewisham probation office, 2nd floor", "1 Lewisham High Street, SE13 6AA",
+                                           120, "Your licence letter", world.worker_id)
         reminders = check.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending")).all()
         assert len(reminders) == 2
 
@@ -113,3 +120,32 @@ def test_cancel_and_updates(session: Session, session_factory: sessionmaker[Sess
         assert check.get(Appointment, appointment_id).status == "cancelled"
         states = set(check.scalars(select(OutboxMessage.state).where(OutboxMessage.appointment_id == appointment_id)))
         assert states == {"cancelled"}
+
+
+def test_book_address_same_as_place_or_skipped_and_a_forged_length_is_refused(
+    session: Session, session_factory: sessionmaker[Session],
+) -> None:
+    world = make_world(session)
+    chat = worker_chat(session_factory, world.worker_chat)
+    for choice, read_back in (("Same as place", "Address: as the place says"), ("Skip", "Address: none given")):
+        chat.push("/book")
+        chat.press_label("Sam 1 (P-1)")
+        chat.press("w:d:20270611")
+        chat.press_label("11:00")
+        chat.press("w:m:45")  # not one of the lengths offered: the button has run out
+        assert "That button has run out" in chat.text
+        chat.push("/book")
+        chat.press_label("Sam 1 (P-1)")
+        chat.press("w:d:20270611")
+        chat.press_label("11:00")
+        chat.press_label("30 min")
+        chat.push("Jobcentre Plus, 200 Rushey Green, SE6 4JF")
+        chat.press_label(choice)
+        chat.press("w:k:jobcentre")
+        chat.press_label("Nothing")
+        assert read_back in chat.text and "How long: 30 min" in chat.text
+        chat.press_label("Yes, do it")
+    with session_factory() as check:
+        booked = check.scalars(select(Appointment).order_by(Appointment.id)).all()
+        assert [(a.minutes, a.address, a.place) for a in booked] == [
+            (30, "", "Jobcentre Plus, 200 Rushey Green, SE6 4JF")] * 2
