@@ -159,18 +159,24 @@ class Dispatcher:
         return stats
 
     async def _send_all(self, jobs: list[Job]) -> dict[int, SendResult]:
+        """Several chats at once (up to `concurrency`), but one message at a time to any one chat, in order."""
         limit = asyncio.Semaphore(self.settings.concurrency)
         results: dict[int, SendResult] = {}
+        by_chat: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_chat.setdefault(job.chat_id, []).append(job)
 
-        async def one(job: Job) -> None:
-            async with limit:
-                try:
-                    results[job.row_id] = await self.sender.send(job.chat_id, job.message.text, job.message.buttons)
-                except Exception as exc:  # a bug or an odd failure: try again later, never lose it
-                    log.exception("sending outbox row %s failed", job.row_id)
-                    results[job.row_id] = SendResult(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
+        async def one_chat(chat_jobs: list[Job]) -> None:
+            for job in chat_jobs:
+                async with limit:
+                    try:
+                        results[job.row_id] = await self.sender.send(job.chat_id, job.message.text,
+                                                                     job.message.buttons)
+                    except Exception as exc:  # a bug or an odd failure: try again later, never lose it
+                        log.exception("sending outbox row %s failed", job.row_id)
+                        results[job.row_id] = SendResult(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
 
-        await asyncio.gather(*(one(job) for job in jobs))
+        await asyncio.gather(*(one_chat(chat_jobs) for chat_jobs in by_chat.values()))
         return results
 
     # -- claiming -----------------------------------------------------------------------------------
