@@ -122,9 +122,13 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> DispatchStats:
         """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
         total = DispatchStats()
+        sweep: asyncio.Future[None] | None = None
+        if self.planner is not None:
+            await asyncio.to_thread(self._plan)  # at start, so what is due now goes out in this run
         while stop is None or not stop.is_set():
-            if self.planner is not None and self.planner.due():
-                await asyncio.to_thread(self._plan)
+            if self.planner is not None and (sweep is None or sweep.done()) and self.planner.due():
+                # Later sweeps run beside the sending: a long one must not hold reminders back.
+                sweep = asyncio.ensure_future(asyncio.to_thread(self._plan))
             stats = await self.run_once()
             total.add(stats)
             if stats.claimed >= self.settings.batch:
@@ -136,6 +140,8 @@ class Dispatcher:
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+        if sweep is not None:
+            await sweep
         return total
 
     def _plan(self) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from reminder_helpers import CONTENT, NOW, Clock, Dispatch, World, book, drain, make_world, outbox_rows
+from reminder_helpers import CONTENT, NOW, Clock, Dispatch, World, book, drain, make_world, outbox_rows, run
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
+from bot.reminders.compose import Composer
+from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import PLAN_DROPPED, Planner
+from bot.reminders.sender import TelegramSender, make_bot
 from bot.testing import TelegramStandIn
 from casefile import people, records
 from casefile.actors import PersonActor, StaffActor
@@ -225,3 +229,28 @@ def test_paused_people_get_nothing_planned_until_they_start_again(
     people.set_paused(session, PersonActor(world.person_id), world.person_id, False, now=NOW)
     assert planner.sweep(NOW).reopened == 2
     assert {row.state for row in outbox_rows(session)} == {"pending"}
+
+
+def test_the_running_dispatcher_plans_again_every_few_minutes(
+    session: Session, session_factory: sessionmaker[Session], standin: TelegramStandIn, clock: Clock,
+) -> None:
+    world = make_world(session)
+
+    async def go() -> str:
+        bot = make_bot(standin.token, f"http://127.0.0.1:{standin.port}")
+        async with bot:
+            composer = Composer(CONTENT)
+            planner = Planner(session_factory, composer.journeys, every_seconds=0.2)
+            dispatcher = Dispatcher(session_factory, TelegramSender(bot), composer, clock=clock, planner=planner,
+                                    settings=DispatchSettings(poll_seconds=0.05))
+            stop = asyncio.Event()
+            running = asyncio.create_task(dispatcher.run(stop))
+            await asyncio.sleep(0.3)  # the first sweep found nothing to plan
+            # A pharmacy plan added while it runs: today's 10:00 pick-up (it is 09:30) is reminded at once.
+            await asyncio.to_thread(set_pharmacy, session, world, open_days=EVERY_DAY)
+            message = await standin.pop_async(world.person_chat, timeout=5)
+            stop.set()
+            await running
+            return message.text or ""
+
+    assert run(go()).startswith("Reminder: pick up from the pharmacy today at 10:00.")
