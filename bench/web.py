@@ -1,7 +1,8 @@
 """Staff console load test: requests a second and p99 for the caseload page (60 people) and a person's
 page, with 50,000 people in the case file, on SQLite and PostgreSQL, 50 requests at a time on loopback.
 
-    .venv/bin/python bench/web.py [--only sqlite|postgresql] [--people 50000] [--seconds 10]
+    .venv/bin/python bench/web.py [--only sqlite|postgresql] [--people 50000] [--seconds 10] [--workers N]
+    .venv/bin/python bench/web.py --profile [--only sqlite|postgresql]   # where one request's time goes
 
 The database comes from bench/casefile.py's builders (cached SQLite file; PostgreSQL by COPY). A real
 `signpost web` (uvicorn, one process) serves it. The load generator is `wrk` when it is installed
@@ -23,9 +24,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -173,13 +175,107 @@ def measure(name: str, url: str, seconds: float) -> dict[str, tuple[float, float
     return results
 
 
+# -- in-process profile: one request at a time, no HTTP server, no load generator -------------------
+def _asgi_get(app: Any, path: str, cookie: str) -> tuple[int, bytes]:
+    """One GET straight into the ASGI app (no server, no client library): what the console itself costs."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"127.0.0.1:8000"), (b"cookie", cookie.encode())],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
+    _LOOP.run_until_complete(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+_LOOP = asyncio.new_event_loop()
+
+
+async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
+def profile(name: str, url: str, requests: int = 300) -> None:
+    """Time and cProfile the caseload and person pages in-process, then print where the time goes."""
+    import cProfile
+    import pstats
+
+    from bot.settings import Settings
+    from bot.web import pages
+    from bot.web.app import create_app
+    from bot.web.routes import caseload, person
+
+    add_bench_account(url)
+    settings = Settings.from_env({**os.environ, "DATABASE_URL": url,
+                                  "SIGNPOST_WEB_SECRET": "bench-secret-0123456789abcdef"})
+    app = create_app(settings)
+    ctx = app.state.ctx
+    with ctx.sessions() as session:
+        account = accounts.find_account(session, EMAIL)
+        assert account is not None
+        account_id = account.id
+    cookie = f"signpost_session={ctx.codec.dump(ctx.codec.new(account_id))}"
+    # cProfile sees one thread only: run the handlers' thread-pool work inline for the profile.
+    for module in (pages, caseload, person):
+        module.run_in_threadpool = _inline  # type: ignore[attr-defined]
+    print(f"\n{name}, in-process ({requests} requests each, one at a time):")
+    pages_to_profile = {"sign-in page": ["/sign-in"], "caseload page": ["/caseload"],
+                        "person page": [f"/people/{pid}" for pid in range(4, CASELOAD + 1)]}
+    for page_name, paths in pages_to_profile.items():
+        sent_cookie = "" if page_name == "sign-in page" else cookie  # signed in, it would redirect
+        for path in paths[:3]:
+            status, _ = _asgi_get(app, path, sent_cookie)
+            assert status == 200, (path, status)
+        timings = []
+        for index in range(requests):
+            started = time.perf_counter()
+            _asgi_get(app, paths[index % len(paths)], sent_cookie)
+            timings.append(time.perf_counter() - started)
+        timings.sort()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for index in range(requests):
+            _asgi_get(app, paths[index % len(paths)], sent_cookie)
+        profiler.disable()
+        print(f"\n  {page_name}: mean {1000 * sum(timings) / len(timings):.2f} ms, "
+              f"p50 {1000 * timings[len(timings) // 2]:.2f} ms, p99 {1000 * timings[int(len(timings) * 0.99)]:.2f} ms")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(
+            r"(bot/web|casefile|jinja2/environment|sqlalchemy/orm/session|sqlalchemy/engine/base|itsdangerous)"
+            r".*\((render|load_|_principal|caseload|person_file|attention|build_person|commit|execute|"
+            r"get_template|loads|guarded|record|_updates|_messages|_money|_pharmacy|reminders_for|dump|"
+            r"_connection_for_bind|close)", 30)
+    ctx.engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--people", type=int, default=50_000)
     parser.add_argument("--appointments", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each page is loaded (10)")
+    parser.add_argument("--profile", action="store_true",
+                        help="instead of the load test, time and profile single requests in-process")
     args = parser.parse_args(argv)
+    if args.profile:
+        if args.only != "postgresql":
+            with tempfile.TemporaryDirectory() as workdir:
+                url, _built = sqlite_database(args.people, args.appointments, False, Path(workdir))
+                profile("SQLite", url)
+        if args.only != "sqlite":
+            name, url, _built = postgres_database(args.people, args.appointments)
+            try:
+                profile("PostgreSQL", url)
+            finally:
+                drop_postgres(name)
+        return
     generator = "wrk" if shutil.which("wrk") else "asyncio httpx client"
     print(f"Staff console, {args.people:,} people, {args.appointments:,} appointments, {CONCURRENCY} concurrent "
           f"requests for {args.seconds:.0f} s per page ({generator}, one uvicorn process, {os.cpu_count()} cores).")
