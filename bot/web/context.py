@@ -11,6 +11,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,21 +26,61 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 GOVUK_DIST = REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
 
+# Dates and times on the console repeat from page to page (the same appointments, over and over), and
+# Babel's formatting is the dearest thing in a table row: remember the last few thousand answers.
+_DATE_MEMORY = 8192
+
+
+@functools.lru_cache(maxsize=_DATE_MEMORY)
+def _long_date(day: date | None) -> str:
+    return long_date(day, "en") if day else ""
+
+
+@functools.lru_cache(maxsize=_DATE_MEMORY)
+def _long_datetime(moment: datetime | None) -> str:
+    return long_datetime(moment, "en") if moment else ""
+
+
+@functools.lru_cache(maxsize=_DATE_MEMORY)
+def _short_time(moment: datetime | None) -> str:
+    return short_time(moment, "en") if moment else ""
+
+
+def _london_input(moment: datetime | None) -> str:
+    return moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
 @functools.cache
 def make_templates() -> Environment:
-    """One template environment per process: compiling the GOV.UK macros takes a while, and they never change."""
+    """One template environment per process: compiling the GOV.UK macros takes a while, and they never change.
+
+    The console's templates are code, shipped with it, so they are never re-read from disk while it runs
+    (auto_reload off): otherwise every page and every macro import would check the file's time again.
+    """
     loader = ChoiceLoader([
         FileSystemLoader(TEMPLATES_DIR),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
     env = Environment(loader=loader, autoescape=select_autoescape(("html", "svg"), default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["long_date"] = lambda day: long_date(day, "en") if day else ""
-    env.filters["long_datetime"] = lambda moment: long_datetime(moment, "en") if moment else ""
-    env.filters["short_time"] = lambda moment: short_time(moment, "en") if moment else ""
-    env.filters["london_input"] = lambda moment: moment.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M") if moment else ""
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.filters["long_date"] = _long_date
+    env.filters["long_datetime"] = _long_datetime
+    env.filters["short_time"] = _short_time
+    env.filters["london_input"] = _london_input
     env.filters["words"] = lambda key: (key or "").replace("_", " ")
+    env.globals["tag"] = _tag_maker(env)
     return env
+
+
+def _tag_maker(env: Environment) -> Callable[..., Markup]:
+    """`tag(text, classes)`: GOV.UK's govukTag, made once per wording (a table shows the same few tags)."""
+    macro = env.get_template("govuk_frontend_jinja/components/tag/macro.html").module.govukTag  # type: ignore[attr-defined]
+
+    @functools.lru_cache(maxsize=1024)
+    def tag(text: str, classes: str = "") -> Markup:
+        return Markup(macro({"text": text, "classes": classes} if classes else {"text": text}))
+
+    return tag
 
 
 @dataclass
