@@ -6,11 +6,11 @@ Shared by every content checker (glossary, journeys, templates, translations).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"  # the content is not served until it is fixed
     WARNING = "warning"  # served, but an editor should look
 
