@@ -165,12 +165,19 @@ class Dispatcher:
         return stats
 
     async def _send_all(self, jobs: list[Job]) -> dict[int, SendResult]:
-        """Several chats at once (up to `concurrency`), but one message at a time to any one chat, in order."""
+        """Up to `concurrency` at once, and the messages to any one chat in their order.
+
+        Unpaced, each chat's messages go one after another (one in flight per chat). Paced, the
+        sender's Pacer already spaces one chat's messages over a second apart, in the order they ask
+        (they are started in order); chaining them too left the token bucket idle at the end of each
+        batch (bench/reminders.py section 3: 26/s instead of 29.4/s), so then every job asks at once.
+        """
         limit = asyncio.Semaphore(self.settings.concurrency)
         results: dict[int, SendResult] = {}
-        by_chat: dict[str, list[Job]] = {}
+        groups: dict[str | int, list[Job]] = {}  # by chat, or one job each when paced
+        paced = getattr(self.sender, "pacer", None) is not None
         for job in jobs:
-            by_chat.setdefault(job.chat_id, []).append(job)
+            groups.setdefault(job.row_id if paced else job.chat_id, []).append(job)
 
         async def one_chat(chat_jobs: list[Job]) -> None:
             for job in chat_jobs:
@@ -182,7 +189,7 @@ class Dispatcher:
                         log.exception("sending outbox row %s failed", job.row_id)
                         results[job.row_id] = SendResult(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
 
-        await asyncio.gather(*(one_chat(chat_jobs) for chat_jobs in by_chat.values()))
+        await asyncio.gather(*(one_chat(chat_jobs) for chat_jobs in groups.values()))
         return results
 
     # -- claiming -----------------------------------------------------------------------------------
