@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casefile.actors import Actor, actor_id, actor_kind, actor_label
+from casefile.db import begin_write
 from casefile.models import AuditEvent
 
 OK = "ok"
@@ -48,6 +49,31 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_read(
+    session: Session,
+    actor: Actor,
+    action: str,
+    subject: str,
+    *,
+    subject_id: int | None = None,
+    person_id: int | None = None,
+    detail: str = "",
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Add the audit event for a read that has just finished; the caller's commit writes it.
+
+    Call it after the last read. On PostgreSQL the row goes in the read's own transaction. SQLite has
+    one write lock for the whole file, so a reader must not hold it while it reads: the read's
+    transaction (a snapshot, no lock) ends here and the row gets a short write transaction of its own.
+    Either way it is committed before the caller returns, so nothing is shown that is not on record.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        begin_write(session)
+    return record(session, actor, action, subject, subject_id=subject_id, person_id=person_id, detail=detail,
+                  now=now)
 
 
 def record_separately(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import CompoundSelect, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,37 +31,51 @@ class CaseloadLine:
     attention: tuple[str, ...]
 
 
+def _attention_statement() -> CompoundSelect[Any]:
+    """Why people need a look, as (person_id, reason, count) rows: one query, built once."""
+    people = bindparam("person_ids", expanding=True)
+    since, hour_ago = bindparam("since"), bindparam("hour_ago")
+    return union_all(
+        select(PharmacyPlan.person_id, literal(_PICKUPS).label("reason"), PharmacyPlan.missed_in_a_row)
+        .where(PharmacyPlan.person_id.in_(people), PharmacyPlan.missed_in_a_row > 0),
+        select(Appointment.person_id, literal(_MISSED), func.count())
+        .where(Appointment.person_id.in_(people), Appointment.status == "missed", Appointment.starts_at >= since)
+        .group_by(Appointment.person_id),
+        select(Appointment.person_id, literal(_UNRECORDED), func.count())
+        .where(Appointment.person_id.in_(people), Appointment.status.in_(_OPEN_STATUSES),
+               Appointment.starts_at >= since, Appointment.starts_at < hour_ago)
+        .group_by(Appointment.person_id),
+        select(OutboxMessage.person_id, literal(_FAILED), func.count())
+        .where(OutboxMessage.person_id.in_(people), OutboxMessage.state == "failed",
+               OutboxMessage.created_at >= since)
+        .group_by(OutboxMessage.person_id),
+    )
+
+
+_PICKUPS, _MISSED, _UNRECORDED, _FAILED = 1, 2, 3, 4  # also the order the notes are shown in
+_ATTENTION = _attention_statement()
+
+
+def _note(reason: int, count: int) -> str:
+    plural = "s" if count != 1 else ""
+    if reason == _PICKUPS:
+        return f"Missed {count} pharmacy pick-up{plural} in a row"
+    if reason == _MISSED:
+        return f"Missed {count} appointment{plural} in the last 2 weeks"
+    if reason == _UNRECORDED:
+        return f"{count} past appointment{plural} not marked attended or missed"
+    return f"{count} reminder{plural} could not be sent"
+
+
 def attention_notes(session: Session, person_ids: list[int], now: datetime) -> dict[int, list[str]]:
     """Why each person needs a look, for people the caseload service has just shown this worker."""
     notes: dict[int, list[str]] = {person_id: [] for person_id in person_ids}
     if not person_ids:
         return notes
-    for person_id, missed in session.execute(
-        select(PharmacyPlan.person_id, PharmacyPlan.missed_in_a_row)
-        .where(PharmacyPlan.person_id.in_(person_ids), PharmacyPlan.missed_in_a_row > 0)
-    ):
-        notes[person_id].append(f"Missed {missed} pharmacy pick-up{'s' if missed != 1 else ''} in a row")
-    for person_id, count in session.execute(
-        select(Appointment.person_id, func.count())
-        .where(Appointment.person_id.in_(person_ids), Appointment.status == "missed",
-               Appointment.starts_at >= now - LOOK_BACK)
-        .group_by(Appointment.person_id)
-    ):
-        notes[person_id].append(f"Missed {count} appointment{'s' if count != 1 else ''} in the last 2 weeks")
-    for person_id, count in session.execute(
-        select(Appointment.person_id, func.count())
-        .where(Appointment.person_id.in_(person_ids), Appointment.status.in_(_OPEN_STATUSES),
-               Appointment.starts_at >= now - LOOK_BACK, Appointment.starts_at < now - timedelta(hours=1))
-        .group_by(Appointment.person_id)
-    ):
-        notes[person_id].append(f"{count} past appointment{'s' if count != 1 else ''} not marked attended or missed")
-    for person_id, count in session.execute(
-        select(OutboxMessage.person_id, func.count())
-        .where(OutboxMessage.person_id.in_(person_ids), OutboxMessage.state == "failed",
-               OutboxMessage.created_at >= now - LOOK_BACK)
-        .group_by(OutboxMessage.person_id)
-    ):
-        notes[person_id].append(f"{count} reminder{'s' if count != 1 else ''} could not be sent")
+    found = session.execute(_ATTENTION, {"person_ids": person_ids, "since": now - LOOK_BACK,
+                                         "hour_ago": now - timedelta(hours=1)}).all()
+    for person_id, reason, count in sorted(found, key=lambda row: row[1]):
+        notes[person_id].append(_note(int(reason), int(count)))
     return notes
 
 
