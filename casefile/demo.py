@@ -58,7 +58,7 @@ class DemoWorker:
 AGENCIES: tuple[DemoAgency, ...] = (
     DemoAgency("PS", "Probation Service", "020 7946 0100"),
     DemoAgency("DIP", "Drug Intervention Programme (DIP)", "020 7946 0200"),
-    DemoAgency("SHIP", "Single Homeless Intervention and Prevention (SHIP)", "020 7946 0300"),
+    DemoAgency("SHIP", "Single Homeless Intervention Programme", "020 7946 0300"),
     DemoAgency("JCP", "Jobcentre Plus", "020 7946 0400"),
     DemoAgency("SGT", "St Giles Trust", "020 7946 0500"),
     # The prison sends release dates (see docs/examples); it has no worker on a demo team.

@@ -40,6 +40,10 @@ class TerminalChat:
     def send(self, line: str) -> None:
         """One line from the person: a choice number presses a button, anything else is text."""
         line = line.strip()
+        if line.isdigit() and len(line) <= 2 and self.choices and not 1 <= int(line) <= len(self.choices):
+            self.out.write(f"Please type a number from 1 to {len(self.choices)}, or type your question.\n\n")
+            self.out.flush()
+            return
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             incoming = Incoming(CHANNEL, self.chat_id, button=self.choices[int(line) - 1].data,
                                 language_hint=self.language_hint)

@@ -95,7 +95,17 @@ class Conversation:
 
     # -- helpers the handlers share -------------------------------------------------------------
     def render(self, template: str, language: str, **context: Any) -> str:
-        return text.render(self.content_dir, template, language, **context)
+        return text.render(self.content_dir, template, language, agency=self.agency_label, **context)
+
+    def agency_label(self, name: str | None, short: str | None) -> str:
+        """"Drug Intervention Programme (DIP)": the short name only where people meet it in letters
+        (it is a glossary word) and the full name does not already carry it. Never a bare acronym."""
+        if not name:
+            return short or ""
+        if not short or short.casefold() in name.casefold():
+            return name
+        _glossary, index = self.glossary.current()
+        return f"{name} ({short})" if index.entry_named(short) is not None else name
 
     def gettext(self, language: str) -> Callable[[str], str]:
         return i18n.translations(self.content_dir / "locale", language).gettext

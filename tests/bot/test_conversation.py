@@ -85,7 +85,7 @@ def test_my_team_names_the_lead_and_who_to_ask_first(linked: Chat) -> None:
     linked.press("m:team")
     text = linked.text
     assert "Alex Morgan Sam - your lead professional" in text
-    assert "Drug Intervention Programme (DIPSam)" in text
+    assert "Drug Intervention Programme." in text  # its test short name is no glossary word: not shown
     assert "For housing, more than one person can help. Ask Alex Morgan Sam first." in text
 
 
@@ -245,3 +245,10 @@ def test_language_choice_is_kept_in_the_file(linked: Chat, case: Case, session_f
     linked.press("lang:cy")
     with session_factory() as session:
         assert session.get(Person, case.person.id).language == "cy"
+
+
+def test_help_keeps_one_line_per_button(chat: Chat) -> None:
+    chat.press("m:help")
+    lines = chat.text.splitlines()
+    assert "My team: who your workers are and how to reach them." in lines
+    assert "Pharmacy: when to pick up your medicine." in lines
