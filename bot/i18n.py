@@ -69,20 +69,24 @@ def translations(locale_dir: Path, language: str) -> gettext.NullTranslations:
     return found
 
 
+@lru_cache(maxsize=8)
 def _babel_locale(language: str) -> Locale:
     return Locale.parse({"en": "en_GB", "cy": "cy_GB", "pl": "pl_PL"}.get(language, "en_GB"))
 
 
+@lru_cache(maxsize=4096)  # the same few dates are shown again and again
 def long_date(day: date, language: str) -> str:
     """'Wednesday 3 March 2027' in the person's language."""
     return format_date(day, format="EEEE d MMMM y", locale=_babel_locale(language))
 
 
+@lru_cache(maxsize=4096)  # the same few dates are shown again and again
 def short_time(moment: datetime, language: str) -> str:
     """'10:30' on the London clock."""
     return format_time(moment.astimezone(LONDON), format="HH:mm", locale=_babel_locale(language))
 
 
+@lru_cache(maxsize=4096)  # the same few dates are shown again and again
 def long_datetime(moment: datetime, language: str) -> str:
     """'Wednesday 3 March 2027 at 10:30' on the London clock, in the person's language."""
     local = moment.astimezone(LONDON)

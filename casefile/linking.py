@@ -31,7 +31,7 @@ from casefile.errors import (
     NotFound,
     PermissionDenied,
 )
-from casefile.models import ChatLink, LinkAttempt, LinkCode, Worker
+from casefile.models import ChatLink, LinkAttempt, LinkCode, Person, Worker
 from casefile.types import UTCDateTime
 from casefile.unit import aware_now, unit_of_work
 
@@ -342,15 +342,17 @@ class ChatOwner:
     active: bool = True  # False after Telegram said the bot was blocked; the chat writing again ends that
 
 
+# Built once: it runs for every incoming message.
+_CHAT_OWNER = (
+    select(ChatLink.person_id, ChatLink.worker_id, Person.language, ChatLink.active)
+    .outerjoin(Person, Person.id == ChatLink.person_id)
+    .where(ChatLink.channel == bindparam("channel"), ChatLink.chat_id == bindparam("chat_id"))
+)
+
+
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:
     """The owner of a linked chat in one query (the chat link and the person's language), or None."""
-    from casefile.models import Person
-
-    row = session.execute(
-        select(ChatLink.person_id, ChatLink.worker_id, Person.language, ChatLink.active)
-        .outerjoin(Person, Person.id == ChatLink.person_id)
-        .where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id))
-    ).first()
+    row = session.execute(_CHAT_OWNER, {"channel": channel, "chat_id": str(chat_id)}).first()
     if row is None:
         return None
     return ChatOwner(row.person_id, row.worker_id, row.language, bool(row.active))
