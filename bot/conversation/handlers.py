@@ -11,14 +11,14 @@ from bot.conversation.intents import Intent, route
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
 from bot.replies import glossary as glossary_replies
+from casefile import linking
 
 if TYPE_CHECKING:
     from bot.conversation.core import Conversation, Turn
 
 _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
-# A link code as printed on the release pack: 8 to 12 letters and digits, maybe in groups.
-_CODE = re.compile(r"^[A-Za-z0-9]{3,6}(?:[- ]?[A-Za-z0-9]{2,6}){1,3}$")
-_CODE_CHARS = set("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+# A link code as printed on the release pack: two groups of four, K7QM-4XTR.
+_PRINTED_CODE = re.compile(r"^[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}$")
 MAX_TEXT = 4000  # longer messages are cut before any matching: a letter is never that long
 
 
@@ -177,10 +177,12 @@ def _could_be_code(raw: str) -> bool:
 
 
 def _looks_like_code(raw: str) -> bool:
-    if not _CODE.match(raw.strip()):
+    """A link code as printed (K7QM-4XTR), whenever it is sent. Without the dash, only if it has a digit:
+    an eight-letter word such as STRENGTH is a question, and must not cost a try."""
+    text = raw.strip()
+    if linking.normalise_code(text) is None:
         return False
-    compact = re.sub(r"[- ]", "", raw.strip()).upper()
-    return 8 <= len(compact) <= 12 and set(compact) <= _CODE_CHARS and any(c.isdigit() for c in compact)
+    return _PRINTED_CODE.match(text) is not None or any(char.isdigit() for char in text)
 
 
 # -- menu, help, language, listen, forget ---------------------------------------------------------
