@@ -204,8 +204,32 @@ async def _inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
-def profile(name: str, url: str, requests: int = 300) -> None:
-    """Time and cProfile the caseload and person pages in-process, then print where the time goes."""
+class _DatabaseTraffic:
+    """Statements, transactions ended and connection check-outs (each one a ping on PostgreSQL)."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.counts = {"statements": 0, "transactions": 0, "checkouts": 0}
+
+        def count(name: str) -> Callable[..., None]:
+            def counted(*_args: Any, **_kwargs: Any) -> None:
+                self.counts[name] += 1
+            return counted
+
+        event.listen(engine, "before_cursor_execute", count("statements"))
+        event.listen(engine, "commit", count("transactions"))
+        event.listen(engine, "rollback", count("transactions"))
+        event.listen(engine.pool, "checkout", count("checkouts"))
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
+def profile(name: str, url: str, requests: int = 300, detail: bool = False) -> None:
+    """Time the sign-in, caseload and person pages in-process, one request at a time, and say where time goes:
+    wall time, this process's CPU time (less disturbed by other work on the machine), and the database
+    traffic per request. With `detail`, cProfile's top functions for each page too."""
     import cProfile
     import pstats
 
@@ -227,33 +251,41 @@ def profile(name: str, url: str, requests: int = 300) -> None:
     # cProfile sees one thread only: run the handlers' thread-pool work inline for the profile.
     for module in (pages, caseload, person):
         module.run_in_threadpool = _inline  # type: ignore[attr-defined]
-    print(f"\n{name}, in-process ({requests} requests each, one at a time):")
-    pages_to_profile = {"sign-in page": ["/sign-in"], "caseload page": ["/caseload"],
-                        "person page": [f"/people/{pid}" for pid in range(4, CASELOAD + 1)]}
+    traffic = _DatabaseTraffic(ctx.engine)
+    print(f"\n{name}, in-process, {requests} requests a page one at a time (load average "
+          f"{os.getloadavg()[0]:.1f}):")
+    print(f"  {'page':<14} {'mean ms':>8} {'p50 ms':>8} {'CPU ms':>8} {'statements':>11} {'transactions':>13} "
+          f"{'check-outs':>11}")
+    pages_to_profile = {"sign-in": ["/sign-in"], "caseload": ["/caseload"],
+                        "person": [f"/people/{pid}" for pid in range(4, CASELOAD + 1)]}
     for page_name, paths in pages_to_profile.items():
-        sent_cookie = "" if page_name == "sign-in page" else cookie  # signed in, it would redirect
+        sent_cookie = "" if page_name == "sign-in" else cookie  # signed in, it would redirect
         for path in paths[:3]:
             status, _ = _asgi_get(app, path, sent_cookie)
             assert status == 200, (path, status)
         timings = []
+        before, cpu_before = traffic.snapshot(), time.process_time()
         for index in range(requests):
             started = time.perf_counter()
             _asgi_get(app, paths[index % len(paths)], sent_cookie)
             timings.append(time.perf_counter() - started)
+        cpu = (time.process_time() - cpu_before) / requests
+        after = traffic.snapshot()
+        per_request = {key: (after[key] - before[key]) / requests for key in after}
         timings.sort()
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for index in range(requests):
-            _asgi_get(app, paths[index % len(paths)], sent_cookie)
-        profiler.disable()
-        print(f"\n  {page_name}: mean {1000 * sum(timings) / len(timings):.2f} ms, "
-              f"p50 {1000 * timings[len(timings) // 2]:.2f} ms, p99 {1000 * timings[int(len(timings) * 0.99)]:.2f} ms")
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("cumulative").print_stats(
-            r"(bot/web|casefile|jinja2/environment|sqlalchemy/orm/session|sqlalchemy/engine/base|itsdangerous)"
-            r".*\((render|load_|_principal|caseload|person_file|attention|build_person|commit|execute|"
-            r"get_template|loads|guarded|record|_updates|_messages|_money|_pharmacy|reminders_for|dump|"
-            r"_connection_for_bind|close)", 30)
+        print(f"  {page_name:<14} {1000 * sum(timings) / requests:8.2f} {1000 * timings[requests // 2]:8.2f} "
+              f"{1000 * cpu:8.2f} {per_request['statements']:11.1f} {per_request['transactions']:13.1f} "
+              f"{per_request['checkouts']:11.1f}")
+        if detail:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for index in range(requests):
+                _asgi_get(app, paths[index % len(paths)], sent_cookie)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+                r"(bot/web|casefile|jinja2/environment|sqlalchemy/orm/session|sqlalchemy/engine/base|psycopg/conn)"
+                r".*\((render|load_|_principal|caseload|person_file|attention|build_person|commit|execute|wait|"
+                r"guarded|record|_updates|_messages|_money|_pharmacy|dump|_connection_for_bind|close)", 20)
     ctx.engine.dispose()
 
 
@@ -264,17 +296,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--appointments", type=int, default=200_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each page is loaded (10)")
     parser.add_argument("--profile", action="store_true",
-                        help="instead of the load test, time and profile single requests in-process")
+                        help="instead of the load test, time single requests in-process (add --detail for cProfile)")
+    parser.add_argument("--detail", action="store_true", help="with --profile: cProfile's top functions")
     args = parser.parse_args(argv)
     if args.profile:
         if args.only != "postgresql":
             with tempfile.TemporaryDirectory() as workdir:
                 url, _built = sqlite_database(args.people, args.appointments, False, Path(workdir))
-                profile("SQLite", url)
+                profile("SQLite", url, detail=args.detail)
         if args.only != "sqlite":
             name, url, _built = postgres_database(args.people, args.appointments)
             try:
-                profile("PostgreSQL", url)
+                profile("PostgreSQL", url, detail=args.detail)
             finally:
                 drop_postgres(name)
         return

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -243,20 +243,25 @@ def sign_out_everywhere(session: Session, account_id: int, *, now: datetime) -> 
         raise
 
 
-def load_principal(session: Session, account_id: int) -> Principal | None:
-    """The signed-in account for a session cookie; None if it is gone or switched off."""
-    row = session.execute(
-        select(StaffAccount, Worker.name, Worker.active)
-        .outerjoin(Worker, Worker.id == StaffAccount.worker_id)
-        .where(StaffAccount.id == account_id)
-    ).first()
+# Every page asks this, so it is one statement built once, selecting plain columns (no ORM objects).
+_PRINCIPAL = (
+    select(StaffAccount.id, StaffAccount.email, StaffAccount.role, StaffAccount.worker_id, Worker.name,
+           StaffAccount.sessions_valid_after, StaffAccount.active, Worker.active)
+    .outerjoin(Worker, Worker.id == StaffAccount.worker_id)
+    .where(StaffAccount.id == bindparam("account_id"))
+)
+
+
+def load_principal(session: Session | Connection, account_id: int) -> Principal | None:
+    """The signed-in account for a session cookie; None if it is gone or switched off (or its worker is)."""
+    row = session.execute(_PRINCIPAL, {"account_id": account_id}).first()
     if row is None:
         return None
-    account, worker_name, worker_active = row
-    if not account.active or (account.worker_id is not None and not worker_active):
+    *fields, account_active, worker_active = row
+    principal = Principal(*fields)
+    if not account_active or (principal.worker_id is not None and not worker_active):
         return None
-    return Principal(account.id, account.email, account.role, account.worker_id, worker_name,
-                     account.sessions_valid_after)
+    return principal
 
 
 def principal_of(session: Session, account: StaffAccount) -> Principal:

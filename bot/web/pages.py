@@ -122,8 +122,12 @@ async def _principal(request: Request, data: SessionData) -> Principal | None:
     ctx = context_of(request)
 
     def load() -> Principal | None:
-        with ctx.sessions() as session:
-            return load_principal(session, data.account_id)  # type: ignore[arg-type]
+        # One statement on a bare connection: no ORM session. On PostgreSQL without BEGIN and ROLLBACK
+        # around it (autocommit), which are two more round trips to the server for a single read.
+        with ctx.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+            return load_principal(connection, data.account_id)  # type: ignore[arg-type]
 
     user = await run_in_threadpool(load)
     if user is None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.journey_answers import JourneyContent, JourneyContentCache, pharmacy_facts
-from casefile import outbox, staff
+from casefile import staff
 from casefile.actors import StaffActor
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
-from casefile.people import appointment_view
 from casefile.views import AppointmentView, PersonView
 from journeys import money, pharmacy
 
@@ -80,28 +79,67 @@ class PersonPage:
     viewer_worker_id: int
 
 
+# The statements are built once, with bound parameters, and select plain columns: building statements and
+# ORM objects was much of what a page cost. Four queries after the person's file, three when no worker has
+# written to them.
+_APPOINTMENT_COLUMNS = (
+    Appointment.id, Appointment.starts_at, Appointment.minutes, Appointment.place, Appointment.address,
+    Appointment.kind, Appointment.bring, Appointment.status, Appointment.status_reason, Worker.name, Agency.name,
+    Agency.short_name, Appointment.version, Appointment.worker_id,
+)
+# The recent past, and the upcoming ones again for who each is with (the file's view does not say).
+_RECENT_AND_UPCOMING = (
+    select(*_APPOINTMENT_COLUMNS)
+    .outerjoin(Worker, Worker.id == Appointment.worker_id)
+    .outerjoin(Agency, Agency.id == Worker.agency_id)
+    .where(
+        Appointment.person_id == bindparam("person_id"),
+        or_(
+            and_(Appointment.starts_at >= bindparam("since"), Appointment.starts_at < bindparam("now")),
+            Appointment.id.in_(bindparam("upcoming_ids", expanding=True)),
+        ),
+    )
+    .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+)
+_REMINDERS = (
+    select(OutboxMessage.appointment_id, OutboxMessage.kind, OutboxMessage.due_at, OutboxMessage.state,
+           OutboxMessage.sent_at, OutboxMessage.offset_minutes, OutboxMessage.last_error)
+    .where(OutboxMessage.appointment_id.in_(bindparam("appointment_ids", expanding=True)))
+    .order_by(OutboxMessage.due_at, OutboxMessage.id)
+)
+_UPDATES = (
+    select(CaseUpdate.at, CaseUpdate.kind, CaseUpdate.summary, CaseUpdate.actor, CaseUpdate.field, Worker.name,
+           Agency.short_name)
+    .outerjoin(Worker, Worker.id == CaseUpdate.worker_id)
+    .outerjoin(Agency, Agency.id == CaseUpdate.agency_id)
+    .where(CaseUpdate.person_id == bindparam("person_id"))
+    .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc())
+    .limit(UPDATES_SHOWN)
+)
+_MESSAGES = (
+    select(OutboxMessage.body, OutboxMessage.due_at, OutboxMessage.state, OutboxMessage.sent_at,
+           OutboxMessage.payload)
+    .where(OutboxMessage.person_id == bindparam("person_id"), OutboxMessage.kind == "worker_message")
+    .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    .limit(MESSAGES_SHOWN)
+)
+_WORKER_NAMES = select(Worker.id, Worker.name).where(Worker.id.in_(bindparam("worker_ids", expanding=True)))
+
+
 def load_person_page(session: Session, actor: StaffActor, person_id: int, today: date, now: datetime,
                      journeys: JourneyContentCache) -> PersonPage:
     view = staff.person_file(session, actor, person_id, today, now)  # permission check and audit
-    upcoming_ids = {a.id for a in view.appointments}
-    past_rows = session.execute(
-        select(Appointment, Worker.name, Agency.name, Agency.short_name)
-        .outerjoin(Worker, Worker.id == Appointment.worker_id)
-        .outerjoin(Agency, Agency.id == Worker.agency_id)
-        .where(Appointment.person_id == person_id, Appointment.starts_at >= now - timedelta(days=RECENT_DAYS),
-               Appointment.starts_at < now)
-        .order_by(Appointment.starts_at.desc())
-    ).all()
-    recent_views = [appointment_view(row[0], row[1], row[2], row[3]) for row in past_rows
-                    if row[0].id not in upcoming_ids]
-    workers = dict(session.execute(
-        select(Appointment.id, Appointment.worker_id)
-        .where(Appointment.id.in_(upcoming_ids | {v.id for v in recent_views}))
-    ).all())
+    upcoming_ids = [a.id for a in view.appointments]
+    rows = session.execute(_RECENT_AND_UPCOMING, {
+        "person_id": person_id, "since": now - timedelta(days=RECENT_DAYS), "now": now, "upcoming_ids": upcoming_ids,
+    }).all()
+    workers = {row[0]: row[-1] for row in rows}
+    upcoming = set(upcoming_ids)
+    recent_views = [AppointmentView(*row[:-1]) for row in rows if row[0] not in upcoming and row[1] < now]
     reminders: dict[int, list[ReminderLine]] = {}
-    for row in outbox.reminders_for(session, list(workers)):
-        reminders.setdefault(row.appointment_id or 0, []).append(
-            ReminderLine(row.kind, row.due_at, row.state, row.sent_at, row.offset_minutes, row.last_error))
+    if workers:
+        for appointment_id, *reminder in session.execute(_REMINDERS, {"appointment_ids": list(workers)}):
+            reminders.setdefault(appointment_id or 0, []).append(ReminderLine(*reminder))
 
     def line(appointment: AppointmentView) -> AppointmentLine:
         return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id))
@@ -134,31 +172,18 @@ def _who(actor: str, worker: str | None, agency: str | None) -> str:
 
 
 def _updates(session: Session, person_id: int) -> tuple[UpdateLine, ...]:
-    rows = session.execute(
-        select(CaseUpdate, Worker.name, Agency.short_name)
-        .outerjoin(Worker, Worker.id == CaseUpdate.worker_id)
-        .outerjoin(Agency, Agency.id == CaseUpdate.agency_id)
-        .where(CaseUpdate.person_id == person_id)
-        .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc())
-        .limit(UPDATES_SHOWN)
-    ).all()
-    return tuple(UpdateLine(update.at, update.kind, update.summary, _who(update.actor, worker, agency), update.field)
-                 for update, worker, agency in rows)
+    rows = session.execute(_UPDATES, {"person_id": person_id})
+    return tuple(UpdateLine(at, kind, summary, _who(actor, worker, agency), fields)
+                 for at, kind, summary, actor, fields, worker, agency in rows)
 
 
 def _messages(session: Session, person_id: int) -> tuple[MessageLine, ...]:
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.person_id == person_id, OutboxMessage.kind == "worker_message")
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(MESSAGES_SHOWN)
-    ).all()
-    ids = {row.payload.get("from_worker") for row in rows if isinstance(row.payload, dict)}
-    names = dict(session.execute(select(Worker.id, Worker.name).where(Worker.id.in_(
-        [i for i in ids if isinstance(i, int)]))).all())
-    return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at,
-                             names.get(row.payload.get("from_worker")) if isinstance(row.payload, dict) else None)
-                 for row in rows)
+    rows = session.execute(_MESSAGES, {"person_id": person_id}).all()
+    senders = [row.payload.get("from_worker") if isinstance(row.payload, dict) else None for row in rows]
+    ids = sorted({sender for sender in senders if isinstance(sender, int)})
+    names = dict(session.execute(_WORKER_NAMES, {"worker_ids": ids}).all()) if ids else {}
+    return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at, names.get(sender))
+                 for row, sender in zip(rows, senders, strict=True))
 
 
 def _money(view: PersonView, today: date, content: JourneyContent) -> tuple[money.MoneyStep, ...] | None:
