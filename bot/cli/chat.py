@@ -117,6 +117,8 @@ def run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs carry the bot's token: keep it out of logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         app = build_app(settings)
     except StartupProblem as problem:

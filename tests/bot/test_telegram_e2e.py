@@ -219,3 +219,14 @@ def _deliver_when_listening(standin: TelegramStandIn, url: str, secret: str) -> 
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_the_bot_token_never_reaches_the_log(database, tmp_path: Path) -> None:
+    with TelegramStandIn() as standin:  # its own server: one poller per Bot API server
+        process = _serve(standin, database[0], tmp_path)
+        try:
+            standin.wait_for("getUpdates", count=2, timeout=STARTUP_SECONDS)
+        finally:
+            output = _stop(process)
+    assert "Application started" in output
+    assert standin.token.split(":")[1] not in output
