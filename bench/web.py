@@ -5,9 +5,9 @@ page, with 50,000 people in the case file, on SQLite and PostgreSQL, 50 requests
     .venv/bin/python bench/web.py --profile [--only sqlite|postgresql]   # where one request's time goes
 
 The database comes from bench/casefile.py's builders (cached SQLite file; PostgreSQL by COPY). A real
-`signpost web` (uvicorn, one process) serves it. The load generator is `wrk` when it is installed
-(apt install wrk), otherwise an asyncio httpx client; both keep 50 connections busy for a bounded time
-and count. Baseline in the same run: the sign-in page (a template, no database), so the ratios show
+`signpost web` serves it, with --workers processes (one per core unless told, as the console does).
+The load generator is `wrk` when it is installed (apt install wrk), otherwise an asyncio httpx client;
+both keep 50 connections busy for a bounded time and count. Baseline in the same run: the sign-in page (a template, no database), so the ratios show
 what the case file adds. Target: p99 at most 50 ms at 50 concurrent requests.
 """
 
@@ -65,10 +65,10 @@ def add_bench_account(url: str) -> None:
         engine.dispose()
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SIGNPOST_WEB_SECRET": "bench-secret-0123456789abcdef"}
-    server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port)], env=env,
+    server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port), "--workers", str(workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -152,14 +152,16 @@ def load(base: str, paths: Sequence[str], cookie: str, seconds: float) -> tuple[
     return _httpx(base, paths, cookie, seconds)
 
 
-def measure(name: str, url: str, seconds: float) -> dict[str, tuple[float, float, float, int]]:
+def measure(name: str, url: str, seconds: float, workers: int) -> dict[str, tuple[float, float, float, int]]:
     add_bench_account(url)
-    server, base = start_server(url)
+    server, base = start_server(url, workers)
     try:
         cookie = sign_in(base)
         people = [f"/people/{pid}" for pid in range(4, CASELOAD + 1)]  # 1-3 are the bench's outliers
-        for path in ("/sign-in", "/caseload", people[0]):  # warm the templates and the database cache
-            httpx.get(base + path, headers={"Cookie": cookie})
+        for _ in range(4 * workers):  # warm every process's templates and the database cache
+            for path in ("/sign-in", "/caseload", people[0]):
+                httpx.get(base + path, headers={"Cookie": cookie})
+        load_before = os.getloadavg()[0]
         results = {
             "baseline: sign-in page (no database)": load(base, ["/sign-in"], cookie, seconds),
             "caseload page (60 people)": load(base, ["/caseload"], cookie, seconds),
@@ -168,7 +170,8 @@ def measure(name: str, url: str, seconds: float) -> dict[str, tuple[float, float
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"\n{name}:")
+    print(f"\n{name} ({workers} {'process' if workers == 1 else 'processes'}, load average before the run "
+          f"{load_before:.1f}):")
     baseline_p99 = next(iter(results.values()))[2]
     for page, (rps, p50, p99, errors) in results.items():
         verdict = "ok" if p99 <= TARGET_P99_MS else f"over the {TARGET_P99_MS:.0f} ms target"
@@ -298,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="instead of the load test, time single requests in-process (add --detail for cProfile)")
     parser.add_argument("--detail", action="store_true", help="with --profile: cProfile's top functions")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="console processes (signpost web --workers; default one per core, as the console)")
     args = parser.parse_args(argv)
     if args.profile:
         if args.only != "postgresql":
@@ -313,18 +318,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     generator = "wrk" if shutil.which("wrk") else "asyncio httpx client"
     print(f"Staff console, {args.people:,} people, {args.appointments:,} appointments, {CONCURRENCY} concurrent "
-          f"requests for {args.seconds:.0f} s per page ({generator}, one uvicorn process, {os.cpu_count()} cores).")
+          f"requests for {args.seconds:.0f} s per page ({generator}, {os.cpu_count()} cores shared with it).")
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as workdir:
             url, built = sqlite_database(args.people, args.appointments, False, Path(workdir))
             if built:
                 print(f"Built the SQLite database in {built:.0f} s (cached for next time).")
-            measure("SQLite", url, args.seconds)
+            measure("SQLite", url, args.seconds, args.workers)
     if args.only != "sqlite":
         name, url, built = postgres_database(args.people, args.appointments)
         print(f"Built the PostgreSQL database in {built:.0f} s.")
         try:
-            measure("PostgreSQL", url, args.seconds)
+            measure("PostgreSQL", url, args.seconds, args.workers)
         finally:
             drop_postgres(name)
 

@@ -81,6 +81,8 @@ SETTINGS: tuple[Setting, ...] = (
             "The bot's Telegram username, for the QR code on a printed link-code card."),
     Setting("SIGNPOST_WEB_SECRET", "(random each start)",
             "Secret that signs staff console sessions. Set it so sign-ins survive a restart; keep it private."),
+    Setting("SIGNPOST_WEB_WORKERS", "(number of CPU cores)",
+            "Processes `signpost web` serves the staff console with. 1 keeps it to one process."),
 )
 
 
@@ -104,6 +106,7 @@ class Settings:
     send_per_second: float = 29.5
     bot_username: str = "signpost_bot"
     web_secret: str | None = None
+    web_workers: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,4 +131,5 @@ class Settings:
                    reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
                    send_per_second=_positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5),
                    bot_username=(env.get("SIGNPOST_BOT_USERNAME") or "signpost_bot").lstrip("@"),
-                   web_secret=env.get("SIGNPOST_WEB_SECRET") or None)
+                   web_secret=env.get("SIGNPOST_WEB_SECRET") or None,
+                   web_workers=int(_positive_float(env.get("SIGNPOST_WEB_WORKERS"), default=os.cpu_count() or 1)))

@@ -1,6 +1,6 @@
 """`signpost web` serves the staff console; `signpost staff add|list` manages its accounts.
 
-    signpost web [--host 127.0.0.1 --port 8000]
+    signpost web [--host 127.0.0.1 --port 8000] [--workers N]
     signpost staff add dana@example.org --role worker --worker DEMO-W-PS-1   # prints a one-time sign-in link
     signpost staff add ed@example.org --role editor --password-stdin < password.txt
     signpost staff list
@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     web.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
     web.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
+    web.add_argument("--workers", type=int, metavar="N",
+                     help="processes to serve with (SIGNPOST_WEB_WORKERS, else one for each CPU core)")
     web.set_defaults(func=_serve)
 
     staff = subparsers.add_parser("staff", help="Staff console accounts: add one, or list them.",
@@ -46,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     import dataclasses
+    import os
+    import secrets
 
     import uvicorn
 
@@ -58,16 +62,34 @@ def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
     settings = Settings.from_env()
     if args.database_url:
         settings = dataclasses.replace(settings, database_url=args.database_url)
+    workers = args.workers if args.workers is not None else settings.web_workers
+    if workers < 1:
+        print("Please give --workers a number of 1 or more.", file=err)
+        return BAD_USAGE
+    if workers > 1 and not settings.web_secret:
+        # Every process must sign sessions with the same secret, or a sign-in works in one process only.
+        print("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.", file=err)
+        settings = dataclasses.replace(settings, web_secret=secrets.token_urlsafe(32))
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # checks the database and the content before anything listens
     except CasefileError as problem:
         print(problem.message, file=err)
         return PROBLEM
     except ContentCheckFailed as failed:
         print(f"The content has errors, so the console cannot start: {failed}", file=err)
         return PROBLEM
-    print(f"Staff console on http://{args.host}:{args.port} (press Ctrl+C to stop).", file=out)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+    print(f"Staff console on http://{args.host}:{args.port} with {workers} "
+          f"{'process' if workers == 1 else 'processes'} (press Ctrl+C to stop).", file=out)
+    if workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+        return OK
+    # Each worker process builds its own app from the environment (uvicorn starts them afresh), so the
+    # settings chosen here go there. This process only watches over them.
+    app.state.ctx.engine.dispose()
+    os.environ["DATABASE_URL"] = settings.database_url
+    os.environ["SIGNPOST_WEB_SECRET"] = settings.web_secret or ""
+    uvicorn.run("bot.web.app:app_from_environment", factory=True, workers=workers, host=args.host, port=args.port,
+                log_level="warning", proxy_headers=False)
     return OK
 
 

@@ -141,8 +141,9 @@ def list_accounts(session: Session) -> list[tuple[StaffAccount, str | None, str 
     return [(account, ref, name) for account, ref, name in rows]
 
 
-def find_account(session: Session, email: str) -> StaffAccount | None:
-    return session.scalars(select(StaffAccount).where(StaffAccount.email == normalise_email(email))).first()
+def find_account(session: Session, email: str, *, for_update: bool = False) -> StaffAccount | None:
+    query = select(StaffAccount).where(StaffAccount.email == normalise_email(email))
+    return session.scalars(query.with_for_update() if for_update else query).first()
 
 
 def issue_sign_in_link(session: Session, actor: Actor, account_id: int, *, now: datetime,
@@ -172,7 +173,9 @@ def sign_in_with_password(session: Session, email: str, password: str, *, hasher
     """The account if the password is right; SignInRefused or AccountLocked otherwise. Audited either way."""
     begin_write(session)
     try:
-        account = find_account(session, email)
+        # The row stays locked until the commit (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the file),
+        # so guesses sent at once, to any console process, each count: none is lost between read and write.
+        account = find_account(session, email, for_update=True)
         if account is not None and account.locked_until is not None and account.locked_until > now:
             verify_password(hasher, None, password)  # same work as a real check
             audit.record(session, SystemActor("console"), "sign_in.password", "staff_account",
@@ -210,7 +213,9 @@ def sign_in_with_link(session: Session, token: str, *, now: datetime) -> Princip
     """Use a one-time sign-in token. It works once, before it runs out."""
     begin_write(session)
     try:
-        row = session.scalars(select(SignInToken).where(SignInToken.token_hash == hash_token(token or ""))).first()
+        # Locked until the commit, so a link opened twice at once still works only once.
+        row = session.scalars(select(SignInToken).where(SignInToken.token_hash == hash_token(token or ""))
+                              .with_for_update()).first()
         account = session.get(StaffAccount, row.account_id) if row is not None else None
         if row is None or row.used_at is not None or row.expires_at <= now or account is None or not account.active:
             audit.record(session, SystemActor("console"), "sign_in.link", "staff_account",

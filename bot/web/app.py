@@ -7,9 +7,10 @@ service, so the crown, crest and GDS Transport font are not served: text falls b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -43,11 +44,14 @@ def create_app(
     glossary: LiveGlossary | None = None,
 ) -> Starlette:
     """The console app. Refuses to start on a database whose schema is not current (SchemaOutdated)."""
+    own_engine = engine is None
     engine = engine or db.make_engine(settings.database_url)
     db.ensure_current(engine)
     secret = settings.web_secret or secrets.token_urlsafe(32)
     if not settings.web_secret:
         logger.warning("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.")
+    # A glossary made here follows the files: another console process (or an editor by hand) may save.
+    watch_glossary = glossary is None
     ctx = WebContext(
         settings=settings, engine=engine, sessions=db.session_factory(engine), templates=make_templates(),
         codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher,
@@ -62,9 +66,28 @@ def create_app(
         Mount("/govuk", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="govuk"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if watch_glossary:
+            ctx.glossary.start_watching()
+        try:
+            yield
+        finally:
+            if watch_glossary:
+                ctx.glossary.stop()
+            if own_engine:
+                engine.dispose()
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error},
+                    lifespan=lifespan)
     app.state.ctx = ctx
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app factory each `signpost web` worker process calls (settings from the environment)."""
+    return create_app(Settings.from_env())
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import LONDON, long_date, long_datetime, short_time
 from bot.settings import REPO_ROOT, Settings
+from bot.web.locks import ProcessLock, lock_for_content
 from bot.web.security import SessionCodec, SignInThrottle
 from casefile.linking import CodeHasher
 from glossary.live import LiveGlossary
@@ -94,9 +94,14 @@ class WebContext:
     glossary: LiveGlossary
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     link_hasher: CodeHasher | None = None
+    # Per process: see SignInThrottle. The per-account lock that counts is in the database.
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
-    # Only one content save at a time: two editors saving the same file must not lose each other's work.
-    content_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Only one content save at a time, in any of the console's processes: two editors saving the same
+    # file must not lose each other's work. Made from the content folder when the context is.
+    content_lock: ProcessLock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.content_lock = lock_for_content(self.settings.content_dir)
 
     def now(self) -> datetime:
         return self.clock().astimezone(UTC)

@@ -120,8 +120,10 @@ class SessionCodec:
 class SignInThrottle:
     """Failed sign-ins per client address in a sliding window, in memory (one console process).
 
-    The per-account lock in the database stops guessing one account's password; this stops one
-    address trying many accounts.
+    The per-account lock in the database stops guessing one account's password, however many console
+    processes there are: that is the lock that counts. This only slows one address trying many
+    accounts, and each process keeps its own count, so with SIGNPOST_WEB_WORKERS=N an address gets up
+    to N times `limit` tries a window before every process turns it away.
     """
 
     def __init__(self, limit: int = 10, window_seconds: float = 15 * 60) -> None:
