@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from anyio import to_thread
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
@@ -131,7 +132,7 @@ def test_the_content_lock_lets_one_thread_in_at_a_time(tmp_path: Path) -> None:
     assert most == 1
 
 
-def test_the_console_follows_glossary_files_changed_by_another_process(
+def test_a_running_console_follows_glossary_files_and_keeps_few_database_threads(
     _sqlite_database: str, content_copy: Path
 ) -> None:
     """Not about the database: SQLite only."""
@@ -139,7 +140,9 @@ def test_the_console_follows_glossary_files_changed_by_another_process(
                                   "SIGNPOST_WEB_SECRET": SECRET})
     app = create_app(settings)
     glossary = app.state.ctx.glossary
-    with TestClient(app):  # the app is running: its glossary watches the files
+    with TestClient(app) as client:  # the app is running: its glossary watches the files
+        # ...and a few threads, not anyio's 40, do its database work.
+        assert client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == 2
         before = glossary.loads
         some_file = next((content_copy / "glossary").glob("*.yaml"))
         some_file.write_text(some_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
