@@ -134,10 +134,15 @@ def person_file(
 ) -> PersonView:
     """One person's whole file, for a worker on their team (or Signpost itself). Audited."""
     now = aware_now(now)
-    with unit_of_work(session, actor, "read.person_file", "person", now=now, write=False) as unit:
+    with unit_of_work(session, actor, "read.person_file", "person", now=now, write=False,
+                      audit_success=False) as unit:
         unit.require_person(person_id)
         unit.subject_id = person_id
-        return build_person_view(session, person_id, today, now, upcoming_limit=50, unseen_limit=50)
+        view = build_person_view(session, person_id, today, now, upcoming_limit=50, unseen_limit=50)
+        # Recorded before the file is returned, without holding SQLite's write lock during the reads.
+        audit.record_read(session, actor, "read.person_file", "person", subject_id=person_id,
+                          person_id=person_id, now=now)
+        return view
 
 
 def assign_worker(
