@@ -166,5 +166,8 @@ def update(content_dir: Path, language: str, source: Catalog | None = None) -> P
 
 def _po_bytes(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True)
+    # File names without line numbers: an edit that moves a string down a template does not touch the
+    # catalogs, so they change only when a string is added, changed or removed.
+    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True,
+             include_lineno=False)
     return buffer.getvalue()

@@ -302,7 +302,7 @@ def test_update_adds_the_string_keeps_the_translations_and_all_done_exits_0(
     assert out[1:4] == _missing_block("cy")
     for language in TRANSLATED:
         updated = _po(content_copy, language).read_text(encoding="utf-8")
-        assert f'#: content/templates/{NEW_TEMPLATE}:1\nmsgid "Your bus pass is ready."\nmsgstr ""' in updated
+        assert f'#: content/templates/{NEW_TEMPLATE}\nmsgid "Your bus pass is ready."\nmsgstr ""' in updated
         # Every translation that was there is still there, word for word.
         assert [m for m in _entries(updated) if m[0] != "Your bus pass is ready."] == _entries(before[language])
 
