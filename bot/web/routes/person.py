@@ -156,19 +156,24 @@ async def book(request: Request) -> Response:
     return redirect(f"/people/{ids[0]}?done=booked#appointments")
 
 
-def _find_appointment(view: PersonView, appointment_id: int) -> Any:
-    return next((a for a in view.appointments if a.id == appointment_id), None)
-
-
-@page(roles=("worker",))
-async def move_form(request: Request) -> Response:
+async def _upcoming_appointment(request: Request, verb: str) -> tuple[tuple[int, ...], PersonView, Any] | Response:
+    """The person's file and one of their coming appointments from the URL, or the page to show instead."""
     ids = _ids(request, "person_id", "appointment_id")
     if ids is None:
         return not_found(request)
     view = await _file(request, ids[0])
-    appointment = _find_appointment(view, ids[1])
+    appointment = next((a for a in view.appointments if a.id == ids[1]), None)
     if appointment is None:
-        return not_found(request, "That appointment is not coming up, so it cannot be moved.")
+        return not_found(request, f"That appointment is not coming up, so it cannot be {verb}.")
+    return ids, view, appointment
+
+
+@page(roles=("worker",))
+async def move_form(request: Request) -> Response:
+    found = await _upcoming_appointment(request, "moved")
+    if isinstance(found, Response):
+        return found
+    _ids_found, view, appointment = found
     parts = date_parts(appointment.starts_at)
     values = {"date-day": parts["day"], "date-month": parts["month"], "date-year": parts["year"],
               "time": parts["time"], "minutes": str(appointment.minutes), "place": appointment.place,
@@ -178,15 +183,12 @@ async def move_form(request: Request) -> Response:
 
 @page(roles=("worker",))
 async def move(request: Request) -> Response:
-    ids = _ids(request, "person_id", "appointment_id")
-    if ids is None:
-        return not_found(request)
+    found = await _upcoming_appointment(request, "moved")
+    if isinstance(found, Response):
+        return found
+    ids, view, appointment = found
     ctx = context_of(request)
     form = await read_form(request)
-    view = await _file(request, ids[0])
-    appointment = _find_appointment(view, ids[1])
-    if appointment is None:
-        return not_found(request, "That appointment is not coming up, so it cannot be moved.")
     check = FormCheck(form)
     day = check.day("date", label="the new date")
     clock = check.clock("time", label="the new time")
@@ -209,13 +211,10 @@ async def move(request: Request) -> Response:
 
 @page(roles=("worker",))
 async def cancel_form(request: Request) -> Response:
-    ids = _ids(request, "person_id", "appointment_id")
-    if ids is None:
-        return not_found(request)
-    view = await _file(request, ids[0])
-    appointment = _find_appointment(view, ids[1])
-    if appointment is None:
-        return not_found(request, "That appointment is not coming up, so it cannot be cancelled.")
+    found = await _upcoming_appointment(request, "cancelled")
+    if isinstance(found, Response):
+        return found
+    _ids_found, view, appointment = found
     return render(request, "person/cancel.html", title="Cancel an appointment", view=view, appointment=appointment,
                   values={}, errors={})
 
