@@ -145,9 +145,11 @@ def update(content_dir: Path, language: str, source: Catalog | None = None) -> P
     created = catalog.creation_date
     catalog.update(source, no_fuzzy_matching=False)
     path = i18n.catalog_path(content_dir / "locale", language)
-    # Nothing new: leave the file alone, so a routine run does not change its date line in git.
+    # Nothing new: leave the file alone, so a routine run does not change its date line in git. The
+    # header is not compared: it carries the date and the Babel version, which differ between machines.
     catalog.creation_date = created
-    if path.exists() and _po_bytes(catalog) == path.read_bytes():
+    if path.exists() and _po_bytes(catalog, header=False) == _po_bytes(read_catalog(content_dir, language),
+                                                                       header=False):
         return path
     catalog.creation_date = source.creation_date
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,10 +166,10 @@ def update(content_dir: Path, language: str, source: Catalog | None = None) -> P
     return path
 
 
-def _po_bytes(catalog: Catalog) -> bytes:
+def _po_bytes(catalog: Catalog, *, header: bool = True) -> bytes:
     buffer = io.BytesIO()
     # File names without line numbers: an edit that moves a string down a template does not touch the
     # catalogs, so they change only when a string is added, changed or removed.
-    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False, ignore_obsolete=True,
+    write_po(buffer, catalog, width=100, omit_header=not header, sort_output=False, ignore_obsolete=True,
              include_lineno=False)
     return buffer.getvalue()
