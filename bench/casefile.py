@@ -1,6 +1,6 @@
 """How the case file holds up at size: 50,000 people and 1,000,000 appointments, on SQLite and PostgreSQL.
 
-Run: .venv/bin/python bench/casefile.py [--only sqlite|postgresql] [--people N] [--appointments N] [--rebuild]
+Run: .venv/bin/python -m bench.casefile [--only sqlite|postgresql] [--people N] [--appointments N] [--rebuild]
 
 Measures, on each database:
 - queries per person view, for people with 1, 20 and 200 appointments (target: the same for all);
@@ -30,7 +30,6 @@ import secrets
 import shutil
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,11 +41,9 @@ import psycopg
 from sqlalchemy import JSON, Engine, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from casefile import db, people, staff  # noqa: E402
-from casefile.importing import import_feed, read_feed  # noqa: E402
-from casefile.models import (  # noqa: E402
+from casefile import db, people, staff
+from casefile.importing import import_feed, read_feed
+from casefile.models import (
     Agency,
     Appointment,
     Assignment,

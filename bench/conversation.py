@@ -1,6 +1,6 @@
 """Conversation benchmark: the core on SQLite and PostgreSQL, end to end through Telegram, and voice.
 
-    .venv/bin/python bench/conversation.py [--messages 3000] [--updates 600] [--skip-postgres]
+    .venv/bin/python -m bench.conversation [--messages 3000] [--updates 600] [--skip-postgres]
 
 Baselines measured in the same run:
 - core: `Conversation.handle` for the realistic mix, beside the floor of one `person_view` read (the
@@ -28,18 +28,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from bot.conversation.core import Conversation
+from bot.messages import Incoming
+from bot.settings import REPO_ROOT
+from casefile import db, people
+from glossary.live import LiveGlossary
+from tests.bot.conversation_helpers import make_case
+from tests.casefile.factories import NOW
 
-from bot.conversation.core import Conversation  # noqa: E402
-from bot.messages import Incoming  # noqa: E402
-from bot.settings import REPO_ROOT  # noqa: E402
-from casefile import db, people  # noqa: E402
-from glossary.live import LiveGlossary  # noqa: E402
-from tests.bot.conversation_helpers import make_case  # noqa: E402
-from tests.casefile.factories import NOW  # noqa: E402
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 LETTER = (
     "Dear Sam, your next supervision appointment is on Monday. Please bring your licence. Your OASys "
     "review is due and your PO will discuss MAPPA and your HDC curfew. Contact the DIP team or JCP."

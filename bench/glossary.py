@@ -1,6 +1,6 @@
 """How fast the glossary answers: look-ups, spotting in a letter, and loading the content.
 
-Run: .venv/bin/python bench/glossary.py
+Run: .venv/bin/python -m bench.glossary
 Prints p50 and p99 in microseconds for look-ups by kind (exact, alias, fuzzy, question) and for spotting
 a 300-word letter, on the real glossary and on a synthetic one of 10,000 entries made the same way every
 run. Beside each: the floor measured in the same run on the same queries, one raw
@@ -18,19 +18,16 @@ import importlib
 import random
 import statistics
 import string
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from glossary.load import load_glossary  # noqa: E402
-from glossary.model import Entry, Glossary, Meaning  # noqa: E402
-from glossary.normalize import key_of, question_parts, word_set  # noqa: E402
-from glossary.search import GlossaryIndex  # noqa: E402
+from glossary.load import load_glossary
+from glossary.model import Entry, Glossary, Meaning
+from glossary.normalize import key_of, question_parts, word_set
+from glossary.search import GlossaryIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"

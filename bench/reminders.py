@@ -1,6 +1,6 @@
 """Reminders: scheduling cost, dispatcher throughput, and the sustained rate within Telegram's limits.
 
-Run: .venv/bin/python bench/reminders.py [--quick]
+Run: .venv/bin/python -m bench.reminders [--quick]
 Prints figures beside the issue's targets, and ratios against baselines measured in the same run:
   1. Scheduling reminders for 100,000 appointments (SQLite), against inserting the same appointments
      with no reminders.
@@ -27,21 +27,20 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["SIGNPOST_REMINDER_OFFSETS"] = "24h,2h"
 os.environ["SIGNPOST_QUIET_HOURS"] = "21:00-08:00"
 
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.reminders.bot_api import BotApiSender  # noqa: E402
-from bot.reminders.compose import Composer  # noqa: E402
-from bot.reminders.dispatcher import Dispatcher, DispatchSettings  # noqa: E402
-from bot.reminders.pacing import Pacer  # noqa: E402
-from bot.reminders.sender import TelegramSender, make_bot  # noqa: E402
-from bot.settings import REPO_ROOT  # noqa: E402
-from bot.testing import DEFAULT_TOKEN, TelegramStandIn  # noqa: E402
-from casefile import db, outbox  # noqa: E402
-from casefile.models import Agency, Appointment, ChatLink, Person, Worker  # noqa: E402
+from bot.reminders.bot_api import BotApiSender
+from bot.reminders.compose import Composer
+from bot.reminders.dispatcher import Dispatcher, DispatchSettings
+from bot.reminders.pacing import Pacer
+from bot.reminders.sender import TelegramSender, make_bot
+from bot.settings import REPO_ROOT
+from bot.testing import DEFAULT_TOKEN, TelegramStandIn
+from casefile import db, outbox
+from casefile.models import Agency, Appointment, ChatLink, Person, Worker
 
 CONTENT = REPO_ROOT / "content"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"

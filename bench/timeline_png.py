@@ -1,6 +1,6 @@
 """How long the journey picture takes to draw and encode, against the baseline `optimize=True`.
 
-Run: .venv/bin/python bench/timeline_png.py
+Run: .venv/bin/python -m bench.timeline_png
 Prints, per language, the median time and file size for Signpost's PNG options and for the
 baseline (Pillow's `optimize=True`), and the ratios between them. Nothing is asserted.
 """
@@ -8,16 +8,13 @@ baseline (Pillow's `optimize=True`), and the ratios between them. Nothing is ass
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from journeys import timeline  # noqa: E402
-from journeys.stages import load_stages  # noqa: E402
-from journeys.where import JourneyFacts, where_am_i  # noqa: E402
+from journeys import timeline
+from journeys.stages import load_stages
+from journeys.where import JourneyFacts, where_am_i
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 ROUNDS = 15

@@ -1,6 +1,6 @@
 """How long a voice note takes: new ones, cached ones, and the bare command line as the baseline.
 
-Run: .venv/bin/python bench/voice.py
+Run: .venv/bin/python -m bench.voice
 Prints medians (p50) and p99 in milliseconds, where the time of a new note goes (speech, encoding,
 the rest), and ratios against the baseline measured in the same run: `espeak-ng -w` then `opusenc`
 run as two commands on the same text with the same voice, rate and Opus settings. Targets from the
@@ -12,21 +12,18 @@ from __future__ import annotations
 import asyncio
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.voice import (  # noqa: E402
+from bot.voice import (
     OPUS_BITRATE_KBPS,
     OPUS_COMPLEXITY,
     SPEAKING_RATE_WPM,
     SynthesisTiming,
     VoiceNotes,
 )
-from bot.voice_text import speakable_text  # noqa: E402
+from bot.voice_text import speakable_text
 
 # A 40-word answer, as the bot might give it.
 ANSWER = (

@@ -1,8 +1,8 @@
 """Staff console load test: requests a second and p99 for the caseload page (60 people) and a person's
 page, with 50,000 people in the case file, on SQLite and PostgreSQL, 50 requests at a time on loopback.
 
-    .venv/bin/python bench/web.py [--only sqlite|postgresql] [--people 50000] [--seconds 10] [--workers N]
-    .venv/bin/python bench/web.py --profile [--only sqlite|postgresql]   # where one request's time goes
+    .venv/bin/python -m bench.web [--only sqlite|postgresql] [--people 50000] [--seconds 10] [--workers N]
+    .venv/bin/python -m bench.web --profile [--only sqlite|postgresql]   # where one request's time goes
 
 The database comes from bench/casefile.py's builders (cached SQLite file; PostgreSQL by COPY). A real
 `signpost web` serves it, with --workers processes (one per core unless told, as the console does).
@@ -31,13 +31,11 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.casefile import CASELOAD, drop_postgres, postgres_database, sqlite_database  # noqa: E402
-from bot.web import accounts  # noqa: E402
-from bot.web.security import password_hasher  # noqa: E402
-from casefile import db  # noqa: E402
-from casefile.actors import SystemActor  # noqa: E402
+from bench.casefile import CASELOAD, drop_postgres, postgres_database, sqlite_database
+from bot.web import accounts
+from bot.web.security import password_hasher
+from casefile import db
+from casefile.actors import SystemActor
 
 CONCURRENCY = 50
 TARGET_P99_MS = 50.0
