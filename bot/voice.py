@@ -85,6 +85,14 @@ class SpeechUnavailable(Exception):
         self.message = message
 
 
+class _EngineGlitch(Exception):
+    """The speech process failed in a way a fresh process may not; `reason` is for the log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SynthesisTiming:
     """Where the time of the last new note went, in seconds."""
@@ -249,6 +257,20 @@ class VoiceNotes:
         opusenc = shutil.which("opusenc")  # looked up each time so installing it later needs no restart
         if opusenc is None:
             raise SpeechUnavailable("opusenc is not installed (apt package opus-tools)")
+        try:
+            return await self._attempt(words, voice_id, opusenc)
+        except _EngineGlitch as glitch:
+            # pyttsx3 and espeak-ng now and then drop a note's sound or their process dies mid-note; a fresh
+            # process (the failed one was already replaced) nearly always makes it, so try that once
+            # rather than tell the person "sorry". Timeouts are not retried: the wait is already long.
+            log.info("voice note retried in a fresh speech process after: %s", glitch.reason)
+        try:
+            return await self._attempt(words, voice_id, opusenc)
+        except _EngineGlitch as glitch:
+            raise SpeechUnavailable(glitch.reason) from None
+
+    async def _attempt(self, words: str, voice_id: str, opusenc: str) -> bytes:
+        """One try in the current speech process. _EngineGlitch when another process may succeed."""
         worker = await self._ready_worker()
         if worker.voice_ids is not None and voice_id not in worker.voice_ids:
             raise SpeechUnavailable(f"espeak-ng has no voice {voice_id!r} on this server")
@@ -266,7 +288,7 @@ class VoiceNotes:
             raise SpeechUnavailable(f"speech took longer than {self.timeout_seconds:g} s") from None
         except (EOFError, OSError) as error:
             self._restart_worker()
-            raise SpeechUnavailable(f"the speech process ended: {error!r}") from None
+            raise _EngineGlitch(f"the speech process ended: {error!r}") from None
         except asyncio.CancelledError:
             # The answer would arrive for nobody and muddle the next job: start afresh instead.
             self._restart_worker()
@@ -274,10 +296,11 @@ class VoiceNotes:
         if isinstance(reply, WorkerFailed):
             if reply.problem == "engine":
                 self._restart_worker()
+                raise _EngineGlitch(f"{reply.problem}: {reply.detail}")
             raise SpeechUnavailable(f"{reply.problem}: {reply.detail}")
         if not isinstance(reply, SynthesisDone) or reply.job_id != job.job_id:
             self._restart_worker()
-            raise SpeechUnavailable(f"unexpected answer from the speech process: {type(reply).__name__}")
+            raise _EngineGlitch(f"unexpected answer from the speech process: {type(reply).__name__}")
         self.last_timing = SynthesisTiming(reply.speech_seconds, reply.encode_seconds,
                                            time.perf_counter() - started)  # fmt: skip
         return reply.ogg

@@ -7,6 +7,10 @@ lock is shared between tests.
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
+import os
+import signal
 import subprocess
 import wave
 from collections.abc import Awaitable, Callable
@@ -122,6 +126,33 @@ def test_too_slow_gives_speech_unavailable_and_the_next_note_works(tmp_path: Pat
     assert str(problem) == UNAVAILABLE_MESSAGE
     assert "longer than" in problem.reason
     assert_real_voice_note(note, tmp_path)
+
+
+def speech_process_ids() -> set[int]:
+    return {child.pid for child in multiprocessing.active_children() if child.name == "signpost-speech"}
+
+
+def test_a_speech_process_that_dies_mid_note_is_replaced_and_the_note_still_made(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    twenty_sentences = " ".join(STEPS[:20])  # about 2 s to make here, most of it encoding: time to kill it
+
+    async def body(notes: VoiceNotes) -> tuple[VoiceNote, set[int], set[int]]:
+        await notes.start()
+        first = speech_process_ids()
+        making = asyncio.create_task(notes.voice_note(twenty_sentences, "en"))
+        await asyncio.sleep(0.5)
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        note = await making
+        return note, first, speech_process_ids()
+
+    with caplog.at_level(logging.INFO, logger="bot.voice"):
+        note, before, after = run_with_notes(tmp_path, body, timeout=30.0)
+    assert len(before) == 1 and len(after) == 1 and before != after
+    assert_real_voice_note(note, tmp_path)
+    assert note.duration_seconds > 60
+    assert any("retried in a fresh speech process" in record.getMessage() for record in caplog.records)
 
 
 def test_a_cancelled_request_leaves_the_next_one_working(tmp_path: Path) -> None:
