@@ -52,7 +52,7 @@ ENGLISH_WORD_ACRONYMS: frozenset[str] = word_set(
     play plea plot plus poll pool poor port pose post pour pray pull pump pure push race rage raid
     rail rain rank rapt rare rate read real rear rely rent rest rice rich ride ring rise risk road
     rock role roll roof room root rope rose rule rush safe sage sail sake sale salt same sand save
-    seal seat seed seek seem self sell send ship shoe shop shot show shut sick side sign sing site
+    seal seat seed seek seem self sell send ship shoe shop shot show shut sick side sign sing site sled
     size skin slip slow snap soap soft soil sole some song soon sort soul spot star stay step stop
     such suit sure swim tail take tale talk tall tank tape task team tear tell tend term test text
     than that them then they thin this tide tidy time tiny tire told toll tone tool tops torn tour

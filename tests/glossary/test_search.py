@@ -204,6 +204,10 @@ QUERY_PAIRS: list[tuple[str, str]] = [
     ("release on temporary licence", "ROTL"), ("release on temporary license", "ROTL"), ("rotls?", "ROTL"),
     ("NFA", "NFA"), ("what does NFA mean", "NFA"), ("nfa", "NFA"),
     ("PO", "PO"), ("what is a PO", "PO"), ("whos my PO", "PO"), ("p.o.", "PO"),
+    # probation's own records and areas, and the end-of-sentence date
+    ("CRN", "CRN"), ("whats my crn", "CRN"), ("case reference number", "CRN"),
+    ("PDU", "PDU"), ("probation delivery unit", "PDU"), ("nDelius", "nDelius"), ("delius", "nDelius"),
+    ("SLED", "SLED"), ("sled date", "SLED"), ("sentence and licence expiry date", "SLED"), ("omic", "OMiC"),
     # everyday words of the system
     ("licence", "licence"), ("license", "licence"), ("licences", "licence"), ("lisence", "licence"),
     ("what is a licence", "licence"),

@@ -331,6 +331,7 @@ ORDINARY_SENTENCES: list[str] = [
     "We had bass and chips",
     "He was rapt by the film",
     "Time to reconnect the wifi",
+    "The kids took the sled up the hill",
 ]
 
 
