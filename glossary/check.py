@@ -251,8 +251,10 @@ class _NameIndex:
 
 
 def _allowed_pair(first: NameUse, second: NameUse) -> bool:
-    """PO's meaning "Probation officer" may share its name with the entry "probation officer"."""
-    return {first.kind, second.kind} == {"meaning full_form", "term"}
+    """A meaning's full form may be another entry's name: PO's meaning "Probation officer" and the entry
+    "probation officer", PP's "Probation practitioner" and that entry's alias. Look-up finds the entry."""
+    kinds = {first.kind, second.kind}
+    return "meaning full_form" in kinds and bool(kinds & {"term", "aliases"})
 
 
 def _cross_entry_findings(

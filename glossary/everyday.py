@@ -16,7 +16,7 @@ ENGLISH_WORD_ACRONYMS: frozenset[str] = word_set(
     a i
     aa ad ah am an ap as at aw ax ba be bi by co da de di do ed eh em en er ex fa go ha he hi id if
     in is it jo jp ka kc la lo ma me mi mo mr mu my na ne no nu od of oh oi ok om on op or ow oy pa
-    pc pe pi po re sh si so ta te ti to tv uh um un up us we ye yo
+    pc pe pi po pp re sh si so ta te ti to tv uh um un up us we ye yo
     ace act add age aid aim air all and ant any ape apt arc are ark arm art ash ask ate awe axe bad
     bag ban bar bat bay bed bee bet bid big bin bit bog boo bop bow box boy bra bud bug bum bun bus
     but buy bye cab can cap car cat cod cog com con cop cot cow coy cry cub cue cup cut dab dad dam

@@ -26,6 +26,7 @@ EXPECTED: dict[str, list[str]] = {
         "meaning.",
     ],
     "meaning_full_form_is_a_term": [],
+    "meaning_full_form_is_an_alias": [],
     "related_points_nowhere": [
         'glossary/courts.yaml:5: The entry "CPS" lists "Crown Cort" in related, but there is no entry '
         '"Crown Cort". Check the spelling, or add an entry for Crown Cort.',

@@ -208,6 +208,7 @@ QUERY_PAIRS: list[tuple[str, str]] = [
     ("CRN", "CRN"), ("whats my crn", "CRN"), ("case reference number", "CRN"),
     ("PDU", "PDU"), ("probation delivery unit", "PDU"), ("nDelius", "nDelius"), ("delius", "nDelius"),
     ("SLED", "SLED"), ("sled date", "SLED"), ("sentence and licence expiry date", "SLED"), ("omic", "OMiC"),
+    ("PP", "PP"), ("who is my pp", "PP"), ("p.p.", "PP"), ("probation practitioner", "probation officer"),
     # everyday words of the system
     ("licence", "licence"), ("license", "licence"), ("licences", "licence"), ("lisence", "licence"),
     ("what is a licence", "licence"),

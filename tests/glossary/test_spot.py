@@ -332,6 +332,7 @@ ORDINARY_SENTENCES: list[str] = [
     "He was rapt by the film",
     "Time to reconnect the wifi",
     "The kids took the sled up the hill",
+    "hold on I need a pp",
 ]
 
 
