@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import case_file, reports_failures
 from casefile.actors import SystemActor
 from casefile.errors import CasefileError
 
+# REFUSED is 1 so that a CasefileError left to case_file (an unknown person, a closed file) exits with it.
 DONE, REFUSED, CANNOT_RUN = 0, 1, 2
 CLI = SystemActor("cli")
 
@@ -76,22 +72,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     forget.set_defaults(func=run_forget)
 
 
-def run_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.importing import FeedFileError, ImportRefused, import_feed, read_feed, refused_report
 
-    out, err = out or sys.stdout, err or sys.stderr
     try:
         feed = read_feed(args.file, kind=args.feed, agency=args.agency, agency_name=args.agency_name)
     except FeedFileError as problem:
         print(problem.message, file=err)
         print("Nothing was saved.", file=err)
         return REFUSED
-    with _database(err) as opened:
-        if opened is None:
-            return CANNOT_RUN
-        engine, _sessions = opened
+    with case_file(None, unavailable_status=CANNOT_RUN) as sessions:
         try:
-            result = import_feed(engine, feed, dry_run=args.dry_run)
+            # The import runs its own all-or-nothing transaction on a connection, so it takes the engine.
+            result = import_feed(sessions.kw["bind"], feed, dry_run=args.dry_run)
         except ImportRefused as refused:
             for line in refused_report(refused):
                 print(line, file=err)
@@ -111,23 +105,16 @@ def run_import(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
     return DONE
 
 
-def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def run_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.export import export_json, export_person
 
-    out, err = out or sys.stdout, err or sys.stderr
-    with _database(err) as opened:
-        if opened is None:
+    with case_file(None, unavailable_status=CANNOT_RUN) as sessions, sessions() as session:
+        try:
+            document = export_person(session, CLI, args.person)
+        except SQLAlchemyError as problem:
+            print(_database_refused(problem), file=err)
             return CANNOT_RUN
-        _engine, sessions = opened
-        with sessions() as session:
-            try:
-                document = export_person(session, CLI, args.person)
-            except CasefileError as problem:
-                print(problem.message, file=err)
-                return REFUSED
-            except SQLAlchemyError as problem:
-                print(_database_refused(problem), file=err)
-                return CANNOT_RUN
     text = export_json(document)
     if args.output is None:
         out.write(text)
@@ -141,10 +128,10 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
     return DONE
 
 
-def run_forget(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def run_forget(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.erasure import forget_person
 
-    out, err = out or sys.stdout, err or sys.stderr
     if not args.yes:
         print(
             f"This removes everything Signpost holds about {args.person} except the bare audit trail, "
@@ -152,33 +139,15 @@ def run_forget(args: argparse.Namespace, out: TextIO | None = None, err: TextIO 
             file=err,
         )
         return CANNOT_RUN
-    with _database(err) as opened:
-        if opened is None:
+    with case_file(None, unavailable_status=CANNOT_RUN) as sessions, sessions() as session:
+        try:
+            report = forget_person(session, CLI, args.person)
+        except SQLAlchemyError as problem:
+            print(_database_refused(problem), file=err)
+            print("Nothing was changed.", file=err)
             return CANNOT_RUN
-        _engine, sessions = opened
-        with sessions() as session:
-            try:
-                report = forget_person(session, CLI, args.person)
-            except CasefileError as problem:
-                print(problem.message, file=err)
-                return REFUSED
-            except SQLAlchemyError as problem:
-                print(_database_refused(problem), file=err)
-                print("Nothing was changed.", file=err)
-                return CANNOT_RUN
     print(report.summary(), file=out)
     return DONE
-
-
-@contextmanager
-def _database(err: TextIO) -> Iterator[tuple[Engine, sessionmaker[Session]] | None]:
-    """The case-file database from the settings, or None after saying what is wrong and how to fix it."""
-    opened = open_case_file(database_url(), err)
-    try:
-        yield opened
-    finally:
-        if opened is not None:
-            opened[0].dispose()
 
 
 def _database_refused(problem: SQLAlchemyError) -> str:

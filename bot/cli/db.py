@@ -3,15 +3,18 @@
     signpost db upgrade     # make a new database, or update an old one, to this version's schema
     signpost db status      # which schema the database has, and whether it needs updating
 
-Every other command that uses the case file calls `open_case_file`, which refuses an outdated
+Every other command that uses the case file opens it with `case_file`, which refuses an outdated
 database and says which command fixes it. Exit status: 0 fine, 1 the database needs attention.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from casefile import db
-from casefile.errors import SchemaOutdated
+from casefile.errors import CasefileError, SchemaOutdated
 
 OK, NEEDS_ATTENTION = 0, 1
 
@@ -44,34 +47,63 @@ def database_url(chosen: str | None = None) -> str:
     return chosen or Settings.from_env().database_url
 
 
-def open_case_file(url: str, err: TextIO | None = None) -> tuple[Engine, sessionmaker[Session]] | None:
-    """Engine and sessions for a command, or None after telling the user what is wrong and how to fix it."""
-    err = err or sys.stderr
+class CommandFailed(Exception):
+    """A command cannot go on: `message` is plain words for the person at the shell, `status` the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def reports_failures(command: Callable[..., int]) -> Callable[..., int]:
+    """A subcommand `command(args, out, err, **extra) -> int`, callable as `func(args, out=None, err=None, **extra)`.
+
+    `out` and `err` left out are the terminal; a CommandFailed becomes its message on `err` and its exit status.
+    """
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None, **extra: Any) -> int:
+        out = sys.stdout if out is None else out
+        err = sys.stderr if err is None else err
+        try:
+            return command(args, out, err, **extra)
+        except CommandFailed as failed:
+            print(failed.message, file=err)
+            return failed.status
+
+    return run
+
+
+@contextmanager
+def case_file(chosen_url: str | None, *, unavailable_status: int = 1) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the case file (`chosen_url`, else DATABASE_URL), closed again after the block.
+
+    Raises CommandFailed, with `unavailable_status`, when the database cannot be reached or its schema is not
+    current, saying how to fix it; a CasefileError in the block becomes CommandFailed with its own message.
+    """
+    url = database_url(chosen_url)
     try:
-        return db.open_database(url)
+        engine, sessions = db.open_database(url)
     except SchemaOutdated as outdated:
-        print(outdated.message, file=err)
+        raise CommandFailed(outdated.message, unavailable_status) from outdated
     except SQLAlchemyError as problem:
-        print(_cannot_connect(url, problem), file=err)
-    return None
-
-
-def _upgrade(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
-    url = database_url(args.database_url)
-    engine = db.make_engine(url)
+        raise CommandFailed(_cannot_connect(url, problem), unavailable_status) from problem
     try:
+        yield sessions
+    except CasefileError as problem:
+        raise CommandFailed(problem.message) from problem
+    finally:
+        engine.dispose()
+
+
+@reports_failures
+def _upgrade(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    url = database_url(args.database_url)
+    with _any_schema(url) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine)
         after = db.current_revision(engine)
-    except SQLAlchemyError as problem:
-        print(_cannot_connect(url, problem), file=err)
-        return NEEDS_ATTENTION
-    except SchemaOutdated as outdated:  # pragma: no cover - only for a database from the future
-        print(outdated.message, file=err)
-        return NEEDS_ATTENTION
-    finally:
-        engine.dispose()
     where = db.redacted_url(url)
     if before == after:
         print(f"The database is already up to date ({after}): {where}", file=out)
@@ -80,26 +112,34 @@ def _upgrade(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     return OK
 
 
-def _status(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+@reports_failures
+def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     url = database_url(args.database_url)
-    engine = db.make_engine(url)
-    try:
+    with _any_schema(url) as engine:
         current = db.current_revision(engine)
-        db.ensure_current(engine)
-    except SchemaOutdated as outdated:
-        print(f"Database: {db.redacted_url(url)}", file=out)
-        print(f"Schema:   {current or 'empty'} (this Signpost expects {db.head_revision()})", file=out)
-        print(outdated.message, file=err)
-        return NEEDS_ATTENTION
-    except SQLAlchemyError as problem:
-        print(_cannot_connect(url, problem), file=err)
-        return NEEDS_ATTENTION
-    finally:
-        engine.dispose()
+        try:
+            db.ensure_current(engine)
+        except SchemaOutdated:
+            print(f"Database: {db.redacted_url(url)}", file=out)
+            print(f"Schema:   {current or 'empty'} (this Signpost expects {db.head_revision()})", file=out)
+            raise
     print(f"Database: {db.redacted_url(url)}", file=out)
     print(f"Schema:   {current} (up to date)", file=out)
     return OK
+
+
+@contextmanager
+def _any_schema(url: str) -> Iterator[Engine]:
+    """An engine for `db upgrade` and `db status`: unlike `case_file`, they must work on an outdated schema."""
+    engine = db.make_engine(url)
+    try:
+        yield engine
+    except SQLAlchemyError as problem:
+        raise CommandFailed(_cannot_connect(url, problem), NEEDS_ATTENTION) from problem
+    except SchemaOutdated as outdated:
+        raise CommandFailed(outdated.message, NEEDS_ATTENTION) from outdated
+    finally:
+        engine.dispose()
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -11,16 +11,14 @@ Exit status: 0 a code was made, 1 it could not be (unknown person, outdated data
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TextIO
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import CommandFailed, case_file, reports_failures
 from bot.i18n import long_datetime
 from bot.settings import Settings
 from casefile import linking
 from casefile.actors import SystemActor
 from casefile.directory import find_person, find_worker
-from casefile.errors import CasefileError
 
 MADE, NOT_MADE, BAD_USAGE = 0, 1, 2
 
@@ -39,37 +37,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_link_code)
 
 
-def _link_code(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+@reports_failures
+def _link_code(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if (args.person is None) == (args.worker is None):
         print("Give a person's reference, or --worker and a worker's reference (not both).", file=err)
         return BAD_USAGE
     days = args.days if args.days is not None else Settings.from_env().link_code_days
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return NOT_MADE
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            if args.person is not None:
-                person = find_person(session, args.person)
-                if person is None:
-                    print(f"No person has the reference {args.person}.", file=err)
-                    return NOT_MADE
-                who = f"{person.preferred_name} ({person.ref})"
-                issued = linking.issue_code(session, SystemActor("cli"), person_id=person.id, days=days)
-            else:
-                worker = find_worker(session, args.worker)
-                if worker is None:
-                    print(f"No worker has the reference {args.worker}.", file=err)
-                    return NOT_MADE
-                who = f"{worker.name} ({worker.ref})"
-                issued = linking.issue_code(session, SystemActor("cli"), worker_id=worker.id, days=days)
-    except CasefileError as problem:
-        print(problem.message, file=err)
-        return NOT_MADE
-    finally:
-        engine.dispose()
+    # case_file's own failures (no database, a CasefileError) exit with 1, which is NOT_MADE here too.
+    with case_file(args.database_url) as sessions, sessions() as session:
+        if args.person is not None:
+            person = find_person(session, args.person)
+            if person is None:
+                raise CommandFailed(f"No person has the reference {args.person}.", NOT_MADE)
+            who = f"{person.preferred_name} ({person.ref})"
+            issued = linking.issue_code(session, SystemActor("cli"), person_id=person.id, days=days)
+        else:
+            worker = find_worker(session, args.worker)
+            if worker is None:
+                raise CommandFailed(f"No worker has the reference {args.worker}.", NOT_MADE)
+            who = f"{worker.name} ({worker.ref})"
+            issued = linking.issue_code(session, SystemActor("cli"), worker_id=worker.id, days=days)
     print(f"Link code for {who}:", file=out)
     print(f"    {issued.code}", file=out)
     print(f"It works once, and runs out on {long_datetime(issued.expires_at, 'en')} (London time).", file=out)

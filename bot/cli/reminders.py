@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import sys
 from typing import TextIO
 
 from sqlalchemy import select
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import case_file, reports_failures
 from bot.i18n import LONDON
 from bot.settings import Settings
 from casefile.models import OUTBOX_STATES, OutboxMessage, Person, Worker
@@ -56,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda _args: (parser.print_help(), BAD_USAGE)[1])
 
 
-def _run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
+@reports_failures
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = Settings.from_env()
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
@@ -65,14 +64,8 @@ def _run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     if args.batch < 1:
         print("--batch must be 1 or more.", file=err)
         return BAD_USAGE
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
+    with case_file(args.database_url) as sessions:
         stats = asyncio.run(_dispatch(settings, sessions, args))
-    finally:
-        engine.dispose()
     print(f"Sent {stats.sent}, cancelled {stats.cancelled}, to retry {stats.retried}, failed {stats.failed}, "
           f"blocked {stats.blocked}.", file=out)
     return OK
@@ -89,51 +82,38 @@ async def _dispatch(settings: Settings, sessions, args: argparse.Namespace):  # 
         return await dispatcher.run(stop, once=args.once)
 
 
-def _plan(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from datetime import UTC, datetime
 
     from bot.reminders.planner import Planner
 
-    out, err = out or sys.stdout, err or sys.stderr
     if not 1 <= args.days <= 60:
         print("--days must be from 1 to 60.", file=err)
         return BAD_USAGE
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
+    with case_file(args.database_url) as sessions:
         stats = Planner(sessions, Settings.from_env().content_dir, days=args.days).sweep(datetime.now(UTC))
-    finally:
-        engine.dispose()
     print(stats.line(), file=out)
     for problem in stats.problems:
         print(f"Could not plan for {problem} (see the log).", file=err)
     return PROBLEM if stats.problems else OK
 
 
-def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out, err = out or sys.stdout, err or sys.stderr
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            query = (
-                select(OutboxMessage, Person.ref, Worker.ref)
-                .outerjoin(Person, Person.id == OutboxMessage.person_id)
-                .outerjoin(Worker, Worker.id == OutboxMessage.worker_id)
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(max(1, args.limit))
-            )
-            if args.person:
-                query = query.where(Person.ref == args.person.strip())
-            if args.state:
-                query = query.where(OutboxMessage.state == args.state)
-            rows = session.execute(query).all()
-    finally:
-        engine.dispose()
+@reports_failures
+def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    query = (
+        select(OutboxMessage, Person.ref, Worker.ref)
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .outerjoin(Worker, Worker.id == OutboxMessage.worker_id)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(max(1, args.limit))
+    )
+    if args.person:
+        query = query.where(Person.ref == args.person.strip())
+    if args.state:
+        query = query.where(OutboxMessage.state == args.state)
+    with case_file(args.database_url) as sessions, sessions() as session:
+        rows = session.execute(query).all()
     if not rows:
         print("No reminders match.", file=out)
         return OK
@@ -146,23 +126,12 @@ def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | Non
     return OK
 
 
-def _cancel(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _cancel(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile import outbox
     from casefile.actors import SystemActor
-    from casefile.errors import CasefileError
 
-    out, err = out or sys.stdout, err or sys.stderr
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            outbox.cancel_row(session, SystemActor("cli"), args.id)
-    except CasefileError as problem:
-        print(problem.message, file=err)
-        return PROBLEM
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        outbox.cancel_row(session, SystemActor("cli"), args.id)
     print(f"Reminder {args.id} is cancelled.", file=out)
     return OK

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import case_file, reports_failures
 from bot.i18n import LONDON
 
 OK, PROBLEM, BAD_USAGE = 0, 1, 2
@@ -41,10 +40,10 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text.strip()) if text else None
 
 
-def _attendance(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _attendance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.reminders.attendance import attendance
 
-    out, err = out or sys.stdout, err or sys.stderr
     try:
         end_day = _day(args.end) or datetime.now(LONDON).date() + timedelta(days=1)
         start_day = _day(args.start) or end_day - timedelta(days=28)
@@ -54,16 +53,9 @@ def _attendance(args: argparse.Namespace, out: TextIO | None = None, err: TextIO
     if start_day >= end_day:
         print("--from must be before --to.", file=err)
         return BAD_USAGE
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            rows = attendance(session, datetime.combine(start_day, time(), LONDON),
-                              datetime.combine(end_day, time(), LONDON), args.agency)
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        rows = attendance(session, datetime.combine(start_day, time(), LONDON),
+                          datetime.combine(end_day, time(), LONDON), args.agency)
     table = [
         (row.agency, row.kind, "yes" if row.confirmed else "no", row.counts["attended"], row.counts["missed"],
          row.counts["cancelled"], row.counts["not_recorded"], row.total, row.reminded,

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import case_file, reports_failures
 
 OK, PROBLEM, BAD_USAGE = 0, 1, 2
 
@@ -46,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     staff.set_defaults(func=lambda _args: (staff.print_help(), BAD_USAGE)[1])
 
 
-def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import dataclasses
     import os
     import secrets
@@ -58,7 +59,6 @@ def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
     from casefile.errors import CasefileError
     from glossary.live import ContentCheckFailed
 
-    out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env()
     if args.database_url:
         settings = dataclasses.replace(settings, database_url=args.database_url)
@@ -93,32 +93,21 @@ def _serve(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | No
     return OK
 
 
-def _add(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None,
-         stdin: TextIO | None = None) -> int:
+@reports_failures
+def _add(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
     from bot.web import accounts
     from bot.web.security import password_hasher
     from casefile.actors import SystemActor
-    from casefile.errors import CasefileError
 
-    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    stdin = stdin or sys.stdin
     password = None
     if args.password_stdin:
         password = stdin.readline().rstrip("\r\n")
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    now = datetime.now(UTC)
-    try:
-        with sessions() as session:
-            account = accounts.add_account(session, SystemActor("cli"), args.email, args.role, worker_ref=args.worker,
-                                           password=password, hasher=password_hasher(), now=now)
-            token = None if password else accounts.issue_sign_in_link(session, SystemActor("cli"), account.id, now=now)
-    except CasefileError as problem:
-        print(problem.message, file=err)
-        return PROBLEM
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        now = datetime.now(UTC)
+        account = accounts.add_account(session, SystemActor("cli"), args.email, args.role, worker_ref=args.worker,
+                                       password=password, hasher=password_hasher(), now=now)
+        token = None if password else accounts.issue_sign_in_link(session, SystemActor("cli"), account.id, now=now)
     print(f"Added {account.email} as {account.role}.", file=out)
     if token:
         print(f"One-time sign-in link (works once, for {accounts.SIGN_IN_LINK_MINUTES} minutes):", file=out)
@@ -128,19 +117,12 @@ def _add(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     return OK
 
 
-def _list(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.web import accounts
 
-    out, err = out or sys.stdout, err or sys.stderr
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            rows = accounts.list_accounts(session)
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        rows = accounts.list_accounts(session)
     if not rows:
         print("No staff accounts yet. Add one with: signpost staff add EMAIL --role admin", file=out)
         return OK

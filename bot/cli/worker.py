@@ -10,12 +10,16 @@ Both act as the worker: only people on their caseload, every action audited. Tim
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.cli.db import database_url, open_case_file
+from bot.cli.db import CommandFailed, case_file, reports_failures
 from bot.i18n import LONDON, long_datetime
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from casefile.models import Person, Worker
 
 OK, PROBLEM, BAD_USAGE = 0, 1, 2
 
@@ -57,36 +61,21 @@ def parse_london(text: str) -> datetime | None:
     return None
 
 
-def _book(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _book(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile import outbox, staff
     from casefile.actors import StaffActor
-    from casefile.directory import find_person, find_worker
-    from casefile.errors import CasefileError
 
-    out, err = out or sys.stdout, err or sys.stderr
     start = parse_london(args.at)
     if start is None:
         print(f'"{args.at}" is not a time. Write it like "2026-12-01 10:30" (London time).', file=err)
         return BAD_USAGE
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            worker, person = find_worker(session, args.worker), find_person(session, args.person)
-            if worker is None or person is None:
-                print(f"No {'worker' if worker is None else 'person'} has that reference.", file=err)
-                return PROBLEM
-            appointment = staff.book_appointment(
-                session, StaffActor(worker.id), person.id, start, args.minutes, args.place, args.address,
-                args.kind, args.bring, now=None)
-            reminders = [r for r in outbox.reminders_for(session, [appointment.id]) if r.state == "pending"]
-    except CasefileError as problem:
-        print(problem.message, file=err)
-        return PROBLEM
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        worker, person = _worker_and_person(session, args)
+        appointment = staff.book_appointment(
+            session, StaffActor(worker.id), person.id, start, args.minutes, args.place, args.address,
+            args.kind, args.bring, now=None)
+        reminders = [r for r in outbox.reminders_for(session, [appointment.id]) if r.state == "pending"]
     print(f"Booked appointment {appointment.id} for {person.ref}: {long_datetime(appointment.starts_at, 'en')}, "
           f"{appointment.place}.", file=out)
     for reminder in reminders:
@@ -96,16 +85,14 @@ def _book(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | Non
     return OK
 
 
-def _message(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+@reports_failures
+def _message(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.reminders.message_check import check_message
     from bot.settings import Settings
     from casefile import outbox
     from casefile.actors import StaffActor
-    from casefile.directory import find_person, find_worker
-    from casefile.errors import CasefileError
     from glossary.live import LiveGlossary
 
-    out, err = out or sys.stdout, err or sys.stderr
     notes = check_message(LiveGlossary(Settings.from_env().content_dir).index, args.text)
     if notes and not args.anyway:
         print("Not sent. Please make it easier to read:", file=err)
@@ -113,21 +100,17 @@ def _message(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
             print(f"  - {note.advice}", file=err)
         print("Change the text, or add --anyway to send it as it is.", file=err)
         return PROBLEM
-    opened = open_case_file(database_url(args.database_url), err)
-    if opened is None:
-        return PROBLEM
-    engine, sessions = opened
-    try:
-        with sessions() as session:
-            worker, person = find_worker(session, args.worker), find_person(session, args.person)
-            if worker is None or person is None:
-                print(f"No {'worker' if worker is None else 'person'} has that reference.", file=err)
-                return PROBLEM
-            row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, args.text)
-    except CasefileError as problem:
-        print(problem.message, file=err)
-        return PROBLEM
-    finally:
-        engine.dispose()
+    with case_file(args.database_url) as sessions, sessions() as session:
+        worker, person = _worker_and_person(session, args)
+        row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, args.text)
     print(f"Message {row.id} to {person.ref} goes {long_datetime(row.due_at, 'en')} (London time).", file=out)
     return OK
+
+
+def _worker_and_person(session: Session, args: argparse.Namespace) -> tuple[Worker, Person]:
+    from casefile.directory import find_person, find_worker
+
+    worker, person = find_worker(session, args.worker), find_person(session, args.person)
+    if worker is None or person is None:
+        raise CommandFailed(f"No {'worker' if worker is None else 'person'} has that reference.", PROBLEM)
+    return worker, person
