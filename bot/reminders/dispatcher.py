@@ -39,7 +39,7 @@ from casefile import audit, outbox
 from casefile.actors import SystemActor
 from casefile.db import begin_write
 from casefile.models import Agency, Appointment, CaseUpdate, ChatLink, OutboxMessage, Person, Worker
-from casefile.people import appointment_view, build_person_view
+from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import policy_from_env
 from casefile.views import AppointmentView, PersonView
 
@@ -438,7 +438,7 @@ def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int
 
 def _views(session: Session, person_ids: Iterable[int], now: datetime) -> dict[int, PersonView]:
     today = now.astimezone(i18n.LONDON).date()
-    return {person_id: build_person_view(session, person_id, today, now, 20, 0) for person_id in person_ids}
+    return build_person_views(session, person_ids, today, now, 20, 0)
 
 
 def _appointments(session: Session, ids: Iterable[int]) -> dict[int, tuple[AppointmentView, str]]:

@@ -33,9 +33,8 @@ from bot.conversation.journey_answers import JourneyContentCache
 from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
 from casefile import outbox
 from casefile.db import begin_write
-from casefile.errors import NotFound
 from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan
-from casefile.people import build_person_view
+from casefile.people import build_person_views
 from casefile.reminder_rules import ReminderPolicy, policy_from_env
 
 log = logging.getLogger(__name__)
@@ -47,6 +46,7 @@ PLAN_DROPPED = "no longer planned"
 CREATED_BY = "system:planner"
 _TABLE = OutboxMessage.__table__
 _UPCOMING = 20  # appointments read per person: the release-day message lists that day's
+SWEEP_BATCH = 200  # people read together: six queries a batch instead of nine a person
 
 
 @dataclass
@@ -100,13 +100,8 @@ class Planner:
         with self.sessions() as session:
             people = self._candidates(session)
             session.rollback()
-        for person_id in people:
-            stats.people += 1
-            try:
-                self.plan_one(person_id, now, stats, days=days)
-            except Exception as exc:  # one odd file must not stop everyone else's reminders
-                log.exception("planning reminders for person %s failed", person_id)
-                stats.problems.append(f"person {person_id}: {type(exc).__name__}")
+        for start in range(0, len(people), SWEEP_BATCH):
+            self._plan_batch(people[start:start + SWEEP_BATCH], now, stats, days)
         return stats
 
     @staticmethod
@@ -128,46 +123,78 @@ class Planner:
                  days: int | None = None) -> PlanStats:
         """Plan one person's rows (reads first; writes only when something changes)."""
         stats = stats or PlanStats()
-        policy = self.policy or policy_from_env()
-        today = now.astimezone(i18n.LONDON).date()
-        with self.sessions() as session:
-            existing = self._existing(session, person_id)
-            # Re-check every pending row, even one planned further ahead by an earlier `--days`.
-            furthest = max((day for row in existing if row.state == outbox.PENDING
-                            if (day := day_of_key(row.key)) is not None), default=today)
-            window = max(days or self.days, min((furthest - today).days + 1, MAX_DAYS))
-            plan = self._plan(session, person_id, now, window, policy)
-            session.rollback()
-            changes = _changes(plan, existing, now, today + timedelta(days=window))
-            if not any(changes.values()):
-                return stats
-            begin_write(session)
-            self._apply(session, person_id, changes, now, stats)
-            session.commit()
+        self._plan_batch([person_id], now, stats, days)
         return stats
 
-    def _plan(self, session: Session, person_id: int, now: datetime, days: int,
-              policy: ReminderPolicy) -> list[Planned]:
-        person = session.get(Person, person_id)
-        if person is None or person.closed_at is not None or not _linked(session, person_id):
-            return []
+    def _plan_batch(self, person_ids: list[int], now: datetime, stats: PlanStats, days: int | None) -> None:
+        """Read a batch of people at once, then write each one's changes in its own transaction."""
+        with self.sessions() as session:
+            try:
+                changes = self._changes_for(session, person_ids, now, days, stats)
+            except Exception as exc:  # a read failed: go one by one, so only the odd file is left out
+                session.rollback()
+                if len(person_ids) > 1:
+                    for person_id in person_ids:
+                        self._plan_batch([person_id], now, stats, days)
+                    return
+                self._failed(person_ids[0], exc, stats)
+                stats.people += 1
+                return
+            stats.people += len(person_ids)
+            session.rollback()
+            for person_id, person_changes in changes.items():
+                try:
+                    begin_write(session)
+                    self._apply(session, person_id, person_changes, now, stats)
+                    session.commit()
+                except Exception as exc:  # one odd file must not stop everyone else's reminders
+                    session.rollback()
+                    self._failed(person_id, exc, stats)
+
+    def _changes_for(self, session: Session, person_ids: list[int], now: datetime, days: int | None,
+                     stats: PlanStats) -> dict[int, dict[str, list[Any]]]:
+        """What must change for each of these people; people with nothing to change are left out."""
+        policy = self.policy or policy_from_env()
         today = now.astimezone(i18n.LONDON).date()
-        try:
-            view = build_person_view(session, person_id, today, now, _UPCOMING, 0)
-        except NotFound:
-            return []
-        return plan_person(view, self.content.current(), today, days, now, policy)
+        existing = self._existing(session, person_ids)
+        views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0)
+        content = self.content.current()
+        changes: dict[int, dict[str, list[Any]]] = {}
+        for person_id in person_ids:
+            rows = existing.get(person_id, [])
+            # Re-check every pending row, even one planned further ahead by an earlier `--days`.
+            furthest = max((day for row in rows if row.state == outbox.PENDING
+                            if (day := day_of_key(row.key)) is not None), default=today)
+            window = max(days or self.days, min((furthest - today).days + 1, MAX_DAYS))
+            view = views.get(person_id)
+            try:
+                plan = [] if view is None else plan_person(view, content, today, window, now, policy)
+            except Exception as exc:  # one odd file must not stop everyone else's reminders
+                self._failed(person_id, exc, stats)
+                continue
+            person_changes = _changes(plan, rows, now, today + timedelta(days=window))
+            if any(person_changes.values()):
+                changes[person_id] = person_changes
+        return changes
 
     @staticmethod
-    def _existing(session: Session, person_id: int) -> list[_Existing]:
+    def _failed(person_id: int, exc: Exception, stats: PlanStats) -> None:
+        log.error("planning reminders for person %s failed", person_id, exc_info=exc)
+        stats.problems.append(f"person {person_id}: {type(exc).__name__}")
+
+    @staticmethod
+    def _existing(session: Session, person_ids: list[int]) -> dict[int, list[_Existing]]:
         rows = session.execute(
-            select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.state, OutboxMessage.due_at,
-                   OutboxMessage.payload, OutboxMessage.last_error)
-            .where(OutboxMessage.person_id == person_id, OutboxMessage.kind.in_(PLANNED_KINDS),
+            select(OutboxMessage.person_id, OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.state,
+                   OutboxMessage.due_at, OutboxMessage.payload, OutboxMessage.last_error)
+            .where(OutboxMessage.person_id.in_(person_ids), OutboxMessage.kind.in_(PLANNED_KINDS),
                    OutboxMessage.dedupe_key.is_not(None))
         ).all()
-        return [_Existing(row.id, row.dedupe_key, row.state, row.due_at, dict(row.payload or {}), row.last_error)
-                for row in rows]
+        existing: dict[int, list[_Existing]] = {}
+        for row in rows:
+            existing.setdefault(row.person_id, []).append(
+                _Existing(row.id, row.dedupe_key, row.state, row.due_at, dict(row.payload or {}), row.last_error))
+        return existing
 
     @staticmethod
     def _apply(session: Session, person_id: int, changes: dict[str, list[Any]], now: datetime,
@@ -206,11 +233,13 @@ class Planner:
             stats.cancelled += int(result.rowcount or 0)
 
 
-def _linked(session: Session, person_id: int) -> bool:
-    return session.scalars(
-        select(ChatLink.id).where(ChatLink.person_id == person_id, ChatLink.channel == TELEGRAM,
-                                  ChatLink.active.is_(True)).limit(1)
-    ).first() is not None
+def _open_and_linked(session: Session, person_ids: list[int]) -> set[int]:
+    """Which of these people have an open file and an active Telegram chat: only they get planned messages."""
+    return set(session.scalars(
+        select(ChatLink.person_id).join(Person, Person.id == ChatLink.person_id)
+        .where(ChatLink.person_id.in_(person_ids), ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
+               Person.closed_at.is_(None))
+    ))
 
 
 def _same_time(old: datetime, new: datetime, now: datetime) -> bool:

@@ -112,6 +112,26 @@ def test_person_view_takes_the_same_few_queries_with_1_or_50_appointments(
     assert len(queries) <= 6
 
 
+def test_many_views_at_once_match_one_at_a_time_in_six_queries(session: Session, engine: Engine) -> None:
+    full_id, _ = _full_person(session)
+    busy_id, _ = _full_person(session, tag="2")
+    busy = session.get_one(Person, busy_id)
+    for hour in range(30):  # more than the limit, and one already over
+        make_appointment(session, busy, start=NOW + timedelta(hours=hour - 3))
+    bare_id = make_person(session, name="Bo").id
+    session.expunge_all()
+
+    with counting_statements(engine) as statements:
+        views = people.build_person_views(session, [busy_id, 424242, full_id, bare_id, full_id], TODAY, NOW, 5, 3)
+    assert len(statements) <= 6
+    assert set(views) == {full_id, busy_id, bare_id}  # someone who does not exist is left out
+    for person_id, view in views.items():
+        assert view == people.build_person_view(session, person_id, TODAY, NOW, 5, 3)
+    assert len(views[busy_id].appointments) == 5 and len(views[full_id].unseen_updates) == 3
+    assert views[bare_id].team == () and views[bare_id].pharmacy_plan is None
+    assert people.build_person_views(session, [], TODAY, NOW, 5, 3) == {}
+
+
 def test_appointments_already_over_are_left_out(session: Session) -> None:
     person = make_person(session)
     make_appointment(session, person, start=NOW - timedelta(hours=3), minutes=60)

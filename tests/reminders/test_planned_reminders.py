@@ -10,6 +10,7 @@ from reminder_helpers import CONTENT, NOW, Clock, Dispatch, World, book, drain, 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
+from bot.reminders import planner as planner_module
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import PLAN_DROPPED, Planner
@@ -17,7 +18,7 @@ from bot.reminders.sender import TelegramSender, make_bot
 from bot.testing import TelegramStandIn
 from casefile import people, records
 from casefile.actors import PersonActor, StaffActor
-from casefile.models import JourneyPosition
+from casefile.models import JourneyPosition, Person
 
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 NOT_SUNDAY = [0, 1, 2, 3, 4, 5]
@@ -254,3 +255,44 @@ def test_the_running_dispatcher_plans_again_every_few_minutes(
             return message.text or ""
 
     assert run(go()).startswith("Reminder: pick up from the pharmacy today at 10:00.")
+
+
+def test_a_sweep_reads_people_in_batches_and_one_odd_file_stops_nobody_else(
+    session: Session, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worlds = [make_world(session, number=number) for number in range(1, 8)]
+    for world in worlds:
+        set_pharmacy(session, world, open_days=EVERY_DAY)
+    odd = worlds[3].person_id
+    real_plan_person = planner_module.plan_person
+
+    def plan_person(view, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if view.person.id == odd:
+            raise ValueError("a pharmacy plan this code cannot read")
+        return real_plan_person(view, *args, **kwargs)
+
+    monkeypatch.setattr(planner_module, "SWEEP_BATCH", 3)
+    monkeypatch.setattr(planner_module, "plan_person", plan_person)
+    planner = Planner(session_factory, CONTENT)
+    stats = planner.sweep(NOW)
+    assert stats.people == 7 and stats.created == 12  # today's and tomorrow's pick-ups for six people
+    assert stats.problems == [f"person {odd}: ValueError"]
+    assert f"planning reminders for person {odd} failed" in caplog.text
+    assert {row.person_id for row in outbox_rows(session)} == {w.person_id for w in worlds} - {odd}
+    monkeypatch.setattr(planner_module, "plan_person", real_plan_person)
+    again = planner.sweep(NOW)
+    assert (again.people, again.created, again.updated, again.cancelled, again.problems) == (7, 2, 0, 0, [])
+
+
+def test_a_closed_file_has_its_planned_messages_cancelled(
+    session: Session, session_factory: sessionmaker[Session],
+) -> None:
+    world = make_world(session)
+    set_pharmacy(session, world, open_days=EVERY_DAY)
+    planner = Planner(session_factory, CONTENT)
+    assert planner.sweep(NOW).created == 2
+    session.get_one(Person, world.person_id).closed_at = NOW
+    session.commit()
+    assert planner.sweep(NOW).cancelled == 2
+    assert {row.state for row in outbox_rows(session)} == {"cancelled"}
