@@ -517,3 +517,19 @@ class SignInToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignInFailure(Base):
+    """A failed console sign-in, kept for the per-address limit that all console processes share.
+
+    `client_key` is an HMAC of the client's address under the console secret, so no address is stored.
+    Rows older than the limit's window are deleted as new failures come in.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_sign_in_failures_client_at", "client_key", "failed_at"),)

@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.web import pages
 from bot.web.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
 from bot.web.routes import admin, auth, caseload, content, outcomes, person
-from bot.web.security import SessionCodec, password_hasher
+from bot.web.security import SessionCodec, SignInThrottle, password_hasher
 from casefile import db
 from casefile.linking import CodeHasher
 from glossary.live import LiveGlossary
@@ -53,10 +53,11 @@ def create_app(
         logger.warning("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.")
     # A glossary made here follows the files: another console process (or an editor by hand) may save.
     watch_glossary = glossary is None
+    sessions = db.session_factory(engine)
     ctx = WebContext(
-        settings=settings, engine=engine, sessions=db.session_factory(engine), templates=make_templates(),
+        settings=settings, engine=engine, sessions=sessions, templates=make_templates(),
         codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher,
-        glossary=glossary or LiveGlossary(settings.content_dir),
+        glossary=glossary or LiveGlossary(settings.content_dir), throttle=SignInThrottle(sessions, secret),
     )
     if clock is not None:
         ctx.clock = clock

@@ -92,10 +92,9 @@ class WebContext:
     codec: SessionCodec
     hasher: PasswordHasher
     glossary: LiveGlossary
+    throttle: SignInThrottle  # in the database, shared by every console process
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     link_hasher: CodeHasher | None = None
-    # Per process: see SignInThrottle. The per-account lock that counts is in the database.
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
     # Only one content save at a time, in any of the console's processes: two editors saving the same
     # file must not lose each other's work. Made from the content folder when the context is.
     content_lock: ProcessLock = field(init=False)

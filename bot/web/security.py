@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from casefile.models import SignInFailure
 
 SESSION_COOKIE = "signpost_session"
 CSRF_FIELD = "csrf_token"
@@ -118,43 +121,42 @@ class SessionCodec:
 
 
 class SignInThrottle:
-    """Failed sign-ins per client address in a sliding window, in memory (one console process).
+    """Failed sign-ins per client address in a sliding window, counted in the case-file database.
 
-    The per-account lock in the database stops guessing one account's password, however many console
-    processes there are: that is the lock that counts. This only slows one address trying many
-    accounts, and each process keeps its own count, so with SIGNPOST_WEB_WORKERS=N an address gets up
-    to N times `limit` tries a window before every process turns it away.
+    Every console process shares the one count, so `limit` tries a window is the limit however many
+    processes serve. The per-account lock (also in the database) stops guessing one account's
+    password; this stops one address trying a password on many accounts. The address is stored only
+    as an HMAC under the console secret. Each call is one short transaction: call it off the event loop.
     """
 
-    def __init__(self, limit: int = 10, window_seconds: float = 15 * 60) -> None:
+    def __init__(self, sessions: sessionmaker[Session], secret: str, limit: int = 10,
+                 window_seconds: float = 15 * 60) -> None:
+        self.sessions = sessions
         self.limit = limit
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.window = timedelta(seconds=window_seconds)
+        self._secret = secret.encode()
 
-    def _recent(self, client: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(client, deque())
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
+    def _key(self, client: str) -> str:
+        return hmac.new(self._secret, b"sign-in:" + client.encode(), hashlib.sha256).hexdigest()
 
-    def blocked_for(self, client: str, now: float | None = None) -> float:
+    def blocked_for(self, client: str, now: datetime) -> float:
         """Seconds until this client may try again; 0 when it may try now."""
-        moment = now or time.monotonic()
-        with self._lock:
-            failures = self._recent(client, moment)
-            if len(failures) < self.limit:
-                return 0.0
-            return max(0.0, self.window - (moment - failures[0]))
+        with self.sessions() as session:
+            recent = session.scalars(
+                select(SignInFailure.failed_at)
+                .where(SignInFailure.client_key == self._key(client), SignInFailure.failed_at > now - self.window)
+                .order_by(SignInFailure.failed_at.desc()).limit(self.limit)
+            ).all()
+        if len(recent) < self.limit:
+            return 0.0
+        # Free again once the oldest of the last `limit` failures leaves the window.
+        return max(0.0, (recent[-1] + self.window - now).total_seconds())
 
-    def failed(self, client: str, now: float | None = None) -> None:
-        moment = now or time.monotonic()
-        with self._lock:
-            self._recent(client, moment).append(moment)
-            if len(self._failures) > 10_000:  # forget quiet clients so memory stays bounded
-                for key in [key for key, value in self._failures.items() if not value][:5_000]:
-                    del self._failures[key]
+    def failed(self, client: str, now: datetime) -> None:
+        with self.sessions.begin() as session:
+            session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= now - self.window))
+            session.add(SignInFailure(client_key=self._key(client), failed_at=now))
 
     def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
+        with self.sessions.begin() as session:
+            session.execute(delete(SignInFailure).where(SignInFailure.client_key == self._key(client)))

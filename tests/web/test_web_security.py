@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from bot.web import accounts
-from bot.web.security import SESSION_COOKIE, SessionCodec
+from bot.web.security import SESSION_COOKIE, SessionCodec, SignInThrottle
 from casefile.actors import SystemActor
-from casefile.models import AuditEvent, OutboxMessage
+from casefile.models import AuditEvent, OutboxMessage, SignInFailure
 from tests.casefile.factories import NOW
-from tests.web.conftest import PASSWORD, SECRET, Console, csrf, post_form
+from tests.web.conftest import PASSWORD, SECRET, Console, csrf, make_console, post_form, shared_glossary
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -116,6 +118,41 @@ def test_many_failures_from_one_address_are_throttled(console: Console) -> None:
     response = post_form(browser, "/sign-in", "/sign-in", {"email": "bo@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert "Too many sign-in tries from this computer" in response.text
+
+
+def test_the_address_limit_is_shared_by_every_console_process_and_keeps_no_address(console: Console) -> None:
+    # A second app on the same database stands for a second `signpost web` worker process.
+    other_process = make_console(console.engine, console.sessions, console.content_dir, shared_glossary())
+    browser = console.as_user(None)
+    for number in range(10):
+        post_form(browser, "/sign-in", "/sign-in", {"email": f"nobody{number}@example.org", "password": "guess"})
+    elsewhere = TestClient(other_process.app, follow_redirects=False)
+    response = post_form(elsewhere, "/sign-in", "/sign-in", {"email": "bo@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many sign-in tries from this computer. Please wait 15 minutes" in response.text
+    link = post_form(elsewhere, "/sign-in/link?token=x", "/sign-in/link", {"token": "not-a-real-token"})
+    assert link.status_code == 429 and "Too many sign-in tries" in link.text
+    with console.sessions() as session:
+        keys = session.scalars(select(SignInFailure.client_key)).all()
+    assert len(keys) == 10 and len(set(keys)) == 1
+    assert re.fullmatch("[0-9a-f]{64}", keys[0])  # an HMAC of the address, never the address
+
+
+def test_the_address_limit_opens_again_as_old_failures_leave_the_window(console: Console) -> None:
+    throttle = SignInThrottle(console.sessions, SECRET, limit=3, window_seconds=600)
+    address, neighbour = "203.0.113.9", "198.51.100.7"
+    for minute in range(4):
+        throttle.failed(address, NOW + timedelta(minutes=minute))
+    # The newest three failures (minutes 1 to 3) block until the one at minute 1 is ten minutes old.
+    assert throttle.blocked_for(address, NOW + timedelta(minutes=5)) == 360
+    assert throttle.blocked_for(neighbour, NOW + timedelta(minutes=5)) == 0
+    assert throttle.blocked_for(address, NOW + timedelta(minutes=11, seconds=1)) == 0
+    throttle.failed(neighbour, NOW + timedelta(minutes=30))  # old failures are deleted as new ones come
+    with console.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SignInFailure)) == 1
+    throttle.succeeded(neighbour)
+    with console.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SignInFailure)) == 0
 
 
 def test_sign_out_ends_the_session_even_for_a_copied_cookie(console: Console) -> None:

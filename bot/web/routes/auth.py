@@ -42,7 +42,6 @@ async def sign_in_form(request: Request) -> Response:
 
 @page(anonymous=True)
 async def sign_in(request: Request) -> Response:
-    ctx = context_of(request)
     form = await read_form(request)
     email, password, next_page = text_field(form, "email"), text_field(form, "password"), text_field(form, "next")
     client = request.client.host if request.client else "unknown"
@@ -52,17 +51,13 @@ async def sign_in(request: Request) -> Response:
     if not password:
         errors["password"] = "Enter your password"
     if not errors:
-        wait = ctx.throttle.blocked_for(client)
-        if wait > 0:
-            errors["email"] = THROTTLED.format(minutes=max(1, round(wait / 60)))
-    if not errors:
         try:
-            user = await run_in_threadpool(_password_sign_in, request, email, password)
+            user = await run_in_threadpool(_password_sign_in, request, client, email, password)
+        except Throttled as throttled:
+            errors["email"] = THROTTLED.format(minutes=max(1, round(throttled.seconds / 60)))
         except (SignInRefused, AccountLocked) as refused:
-            ctx.throttle.failed(client)
             errors["email"] = refused.message
         else:
-            ctx.throttle.succeeded(client)
             sign_in_as(request, user)
             return redirect(safe_next(next_page, HOME[user.role]))
     return render(request, "auth/sign_in.html", status_code=400 if "password" in errors or "email" in errors else 200,
@@ -70,10 +65,27 @@ async def sign_in(request: Request) -> Response:
                   error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()])
 
 
-def _password_sign_in(request: Request, email: str, password: str) -> Principal:
+class Throttled(Exception):
+    """Too many failed sign-ins from this address lately; `seconds` until it may try again."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _password_sign_in(request: Request, client: str, email: str, password: str) -> Principal:
     ctx = context_of(request)
-    with ctx.sessions() as session:
-        return accounts.sign_in_with_password(session, email, password, hasher=ctx.hasher, now=ctx.now())
+    wait = ctx.throttle.blocked_for(client, ctx.now())
+    if wait > 0:
+        raise Throttled(wait)
+    try:
+        with ctx.sessions() as session:
+            user = accounts.sign_in_with_password(session, email, password, hasher=ctx.hasher, now=ctx.now())
+    except (SignInRefused, AccountLocked):
+        ctx.throttle.failed(client, ctx.now())
+        raise
+    ctx.throttle.succeeded(client)
+    return user
 
 
 @page(anonymous=True)
@@ -89,18 +101,24 @@ async def link_sign_in(request: Request) -> Response:
     form = await read_form(request)
     token = text_field(form, "token")
     client = request.client.host if request.client else "unknown"
-    if ctx.throttle.blocked_for(client) > 0:
-        return render(request, "auth/sign_in_link.html", status_code=429, title="Sign in with your link", token="",
-                      problem=THROTTLED.format(minutes=15))
 
     def use() -> Principal:
-        with ctx.sessions() as session:
-            return accounts.sign_in_with_link(session, token, now=ctx.now())
+        wait = ctx.throttle.blocked_for(client, ctx.now())
+        if wait > 0:
+            raise Throttled(wait)
+        try:
+            with ctx.sessions() as session:
+                return accounts.sign_in_with_link(session, token, now=ctx.now())
+        except SignInRefused:
+            ctx.throttle.failed(client, ctx.now())
+            raise
 
     try:
         user = await run_in_threadpool(use)
+    except Throttled as throttled:
+        return render(request, "auth/sign_in_link.html", status_code=429, title="Sign in with your link", token="",
+                      problem=THROTTLED.format(minutes=max(1, round(throttled.seconds / 60))))
     except SignInRefused as refused:
-        ctx.throttle.failed(client)
         return render(request, "auth/sign_in_link.html", status_code=400, title="Sign in with your link", token="",
                       problem=refused.message)
     sign_in_as(request, user)
