@@ -33,14 +33,18 @@ def _run(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = db.make_engine(settings.database_url)
     try:
-        ready = db.current_revision(engine) == db.head_revision()
+        revision = db.current_revision(engine)
+        ready = revision == db.head_revision()
         if ready:
             with db.session_factory(engine)() as session:
                 ready = directory.find_person(session, DEMO_PERSON) is not None
     finally:
         engine.dispose()
     if not ready:
-        print("First start: making the database and the demo people (all made up).")
+        if revision is None:
+            print("First start: making the database and the demo people (all made up).")
+        else:
+            print("Updating the database to this version, and checking the demo people (all made up).")
         status = run_demo_data(argparse.Namespace(today=None))
         if status != 0:
             return status

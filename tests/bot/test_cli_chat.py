@@ -69,3 +69,18 @@ def test_chat_on_an_outdated_database_says_which_command_fixes_it(tmp_path: Path
     assert result.returncode == 1
     assert "signpost db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_on_a_database_from_an_older_version_updates_it_first(tmp_path: Path) -> None:
+    from casefile import db
+
+    db.upgrade(f"sqlite:///{tmp_path / 'signpost.db'}", revision="0004_staff_accounts")
+    result = _signpost(["run"], tmp_path, "whats a mapa\n")
+    assert result.returncode == 0, result.stderr
+    assert "Updating the database to this version" in result.stdout and "First start" not in result.stdout
+    assert "Multi-Agency Public Protection Arrangements" in result.stdout
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'signpost.db'}")
+    try:
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
