@@ -89,8 +89,12 @@ def move_appointment(
     *,
     now: datetime | None = None,
     tell_person: bool = True,
+    person_id: int | None = None,
 ) -> Appointment:
-    """Move an appointment to a new time (and optionally place, address or length)."""
+    """Move an appointment to a new time (and optionally place, address or length).
+
+    With `person_id` (the person a page or command is about), an appointment of anyone else is NotFound.
+    """
     changes: dict[str, object] = {"starts_at": _aware(new_start), "status": "moved", "status_reason": None}
     if minutes is not None:
         changes["minutes"] = _check_minutes(minutes)
@@ -98,7 +102,7 @@ def move_appointment(
     if changes.get("place") == "":
         raise InvalidInput("Please say where the appointment is.")
     with unit_of_work(session, actor, "write.appointment.move", "appointment", now=now) as unit:
-        appointment = _load(unit, appointment_id, expected_version)
+        appointment = _load(unit, appointment_id, expected_version, person_id=person_id)
         if appointment.status == "cancelled":
             raise InvalidInput("This appointment was cancelled. Please book a new one instead.")
         return _change(unit, appointment, changes, "appointment.moved", "Your appointment has changed.",
@@ -114,10 +118,12 @@ def cancel_appointment(
     *,
     now: datetime | None = None,
     tell_person: bool = True,
+    person_id: int | None = None,
 ) -> Appointment:
     """Cancel an appointment. It stays on the record with the status cancelled."""
     return set_appointment_status(
-        session, actor, appointment_id, "cancelled", expected_version, reason, now=now, tell_person=tell_person
+        session, actor, appointment_id, "cancelled", expected_version, reason, now=now, tell_person=tell_person,
+        person_id=person_id,
     )
 
 
@@ -131,10 +137,12 @@ def set_appointment_status(
     *,
     now: datetime | None = None,
     tell_person: bool | None = None,
+    person_id: int | None = None,
 ) -> Appointment:
     """Set the status (booked, confirmed, can't make it, moved, attended, missed, cancelled).
 
-    The person is told about cancellations by default; other status changes are for staff.
+    The person is told about cancellations by default; other status changes are for staff. With
+    `person_id` (the person a page or command is about), an appointment of anyone else is NotFound.
     """
     if status not in APPOINTMENT_STATUSES:
         raise InvalidInput(f"Unknown appointment status {status!r}.")
@@ -143,7 +151,7 @@ def set_appointment_status(
     tell = status == "cancelled" if tell_person is None else tell_person
     summary = "Your appointment has been cancelled." if status == "cancelled" else ""
     with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
-        appointment = _load(unit, appointment_id, expected_version)
+        appointment = _load(unit, appointment_id, expected_version, person_id=person_id)
         changes = {"status": status, "status_reason": _reason(reason)}
         return _change(unit, appointment, changes, f"appointment.{status}", summary, tell)
 
@@ -173,10 +181,10 @@ def respond(
 
 
 def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, version_required: bool = True,
-          staff_only: bool = True) -> Appointment:
+          staff_only: bool = True, person_id: int | None = None) -> Appointment:
     unit.subject_id = appointment_id
     appointment = unit.session.get(Appointment, appointment_id, populate_existing=True)
-    if appointment is None:
+    if appointment is None or (person_id is not None and appointment.person_id != person_id):
         raise NotFound("Sorry, we could not find that appointment.")
     unit.require_person(appointment.person_id, staff_only=staff_only)
     if version_required or expected_version is not None:

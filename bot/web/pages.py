@@ -24,7 +24,7 @@ from bot.web.accounts import Principal, load_principal
 from bot.web.context import WebContext
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, SessionData
 from casefile import audit
-from casefile.errors import CasefileError, PermissionDenied
+from casefile.errors import CasefileError, NotFound, PermissionDenied
 
 logger = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -200,6 +200,8 @@ async def _guarded_response(request: Request, endpoint: Endpoint, data: SessionD
     except PermissionDenied as denied:
         # The service layer has audited the refusal already.
         return forbidden(request, denied.message)
+    except NotFound as missing:
+        return not_found(request, missing.message)
     except CasefileError as problem:
         logger.info("casefile problem on %s: %s", request.url.path, problem.message)
         return render(request, "errors/bad_request.html", status_code=400, message=problem.message)

@@ -182,3 +182,24 @@ def test_a_person_page_shows_the_answer_the_person_gave(console: Console) -> Non
     assert "Cannot make it" in page.text and "My bus is off" in page.text
     assert "The person, in the chat" in page.text
     assert "Hill Pharmacy" in page.text
+
+
+def test_an_appointment_changed_through_another_persons_page_is_not_found_and_left_alone(console: Console) -> None:
+    # Lou works with Kim too, so the service would allow the change: only the page's person is wrong.
+    with console.sessions() as session:
+        kim = session.get_one(Person, console.ids["kim"])
+        staff.assign_worker(session, SYSTEM, kim.id, console.ids["lou"], "Probation officer", False, now=NOW)
+        kims = make_appointment(session, kim, start=NOW + timedelta(days=2), place="Kim's office")
+        kims_id = kims.id
+    lou = console.as_user("lou@example.org")
+    wrong = f"/people/{console.ids['sam']}/appointments/{kims_id}"
+    sam_page = f"/people/{console.ids['sam']}"
+    cancelled = post_form(lou, sam_page, f"{wrong}/cancel", {"reason": "", "version": "1"})
+    marked = post_form(lou, sam_page, f"{wrong}/outcome", {"status": "missed", "version": "1"})
+    assert cancelled.status_code == marked.status_code == 404
+    assert "could not find that appointment" in cancelled.text
+    with console.sessions() as session:
+        appointment = session.get_one(Appointment, kims_id)
+        assert (appointment.status, appointment.version) == ("booked", 1)
+    right = f"/people/{console.ids['kim']}/appointments/{kims_id}/cancel"
+    assert post_form(lou, right, right, {"reason": "", "version": "1"}).status_code == 303

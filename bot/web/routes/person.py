@@ -205,7 +205,7 @@ async def move(request: Request) -> Response:
     start = london_moment(day, clock)  # type: ignore[arg-type]
     await _with_session(request, lambda s: staff.move_appointment(
         s, _actor(request), ids[1], start, version or 0, place=place, address=address, minutes=minutes,
-        now=ctx.now()))
+        now=ctx.now(), person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done=moved#appointments")
 
 
@@ -232,10 +232,8 @@ async def cancel(request: Request) -> Response:
     if not check.ok:
         return render(request, "errors/bad_request.html", status_code=400,
                       message="Sorry, that form was not complete. Please go back and try again.")
-    appointment = await _with_session(request, lambda s: staff.cancel_appointment(
-        s, _actor(request), ids[1], version or 0, reason or None, now=ctx.now()))
-    if appointment.person_id != ids[0]:
-        return not_found(request)
+    await _with_session(request, lambda s: staff.cancel_appointment(
+        s, _actor(request), ids[1], version or 0, reason or None, now=ctx.now(), person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done=cancelled#appointments")
 
 
@@ -253,7 +251,7 @@ async def record_outcome(request: Request) -> Response:
         return render(request, "errors/bad_request.html", status_code=400,
                       message="Please choose attended or missed.")
     await _with_session(request, lambda s: staff.set_appointment_status(
-        s, _actor(request), ids[1], status, version or 0, now=ctx.now()))
+        s, _actor(request), ids[1], status, version or 0, now=ctx.now(), person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done={status}#recent")
 
 
