@@ -141,8 +141,8 @@ def _postgres_value(connection: Connection, column: Column[Any], value: Any) -> 
 def _sqlite_converter(connection: Connection, column: Column[Any]) -> Any:
     # The processor SQLAlchemy itself binds with: for our UTC times that is our type's conversion and
     # then SQLite's own text format, so these rows read back and compare exactly like any other.
-    # (`bind_processor` alone stops at our type and would leave the format to the driver.)
-    processor = column.type._cached_bind_processor(connection.dialect)
+    # (The type's own `bind_processor`, without `dialect_impl`, would leave the format to the driver.)
+    processor = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
     return processor if processor is not None else _same
 
 
