@@ -23,6 +23,7 @@ from bot import voice
 from bot.settings import Settings
 from bot.voice import NOTHING_TO_SAY_MESSAGE, UNAVAILABLE_MESSAGE, SpeechUnavailable, VoiceNote, VoiceNotes
 from bot.voice_ogg import read_opus_info
+from tests.bot.voice_fakes import serve_without_sound
 
 T = TypeVar("T")
 
@@ -153,6 +154,23 @@ def test_a_speech_process_that_dies_mid_note_is_replaced_and_the_note_still_made
     assert_real_voice_note(note, tmp_path)
     assert note.duration_seconds > 60
     assert any("retried in a fresh speech process" in record.getMessage() for record in caplog.records)
+
+
+def test_speech_that_fails_again_in_a_fresh_process_gives_the_kind_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(voice, "serve", serve_without_sound)
+
+    async def body(notes: VoiceNotes) -> SpeechUnavailable:
+        with pytest.raises(SpeechUnavailable) as failed:
+            await notes.voice_note(SENTENCES["en"], "en")
+        return failed.value
+
+    with caplog.at_level(logging.INFO, logger="bot.voice"):
+        problem = run_with_notes(tmp_path, body)
+    assert str(problem) == UNAVAILABLE_MESSAGE and "made no audio" in problem.reason
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("retried in a fresh speech process" in message for message in messages) == 1  # once, not forever
 
 
 def test_a_cancelled_request_leaves_the_next_one_working(tmp_path: Path) -> None:
