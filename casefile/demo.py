@@ -157,8 +157,7 @@ def _released_this_friday(m: _Maker) -> None:
     friday = this_friday(m.today)
     staff.update_journey(m.session, DEMO, m.person_id, None, stage="release_day" if friday == m.today else "in_prison",
                          prison=PRISON, release_date=friday, release_confirmed=True,
-                         licence_end=friday + timedelta(days=182), top_up_end=friday + timedelta(days=365),
-                         now=m.now, tell_person=False)
+                         licence_end=friday + timedelta(days=182), now=m.now, tell_person=False)
     m.team(("DEMO-W-PS-1", "Probation officer"), ("DEMO-W-SHIP-1", "Housing worker"),
            ("DEMO-W-JCP-1", "Work coach"), ("DEMO-W-SGT-1", "Mentor"))
     staff.set_licence_conditions(m.session, DEMO, m.person_id, STANDARD_CONDITIONS, now=m.now, tell_person=False)
@@ -182,8 +181,8 @@ def _released_this_friday(m: _Maker) -> None:
 def _on_licence_with_methadone(m: _Maker) -> None:
     released = m.today - timedelta(days=45)
     staff.update_journey(m.session, DEMO, m.person_id, None, stage="on_licence", release_date=released,
-                         release_confirmed=True, licence_end=released + timedelta(days=182),
-                         top_up_end=released + timedelta(days=365), now=m.now, tell_person=False)
+                         release_confirmed=True, licence_end=released + timedelta(days=182), now=m.now,
+                         tell_person=False)  # no top-up supervision: the Sentencing Act 2026 ended it
     m.team(("DEMO-W-PS-2", "Probation officer"), ("DEMO-W-DIP-1", "Drug and alcohol worker"),
            ("DEMO-W-SHIP-1", "Housing worker"))
     staff.set_licence_conditions(m.session, DEMO, m.person_id, (*STANDARD_CONDITIONS, DRUG_CONDITION),

@@ -32,6 +32,19 @@ def test_key_dates_with_day_counts(stages: StageCatalog, holidays: BankHolidays)
     assert "release date may still change" not in text  # the release is in the past
 
 
+def test_a_top_up_date_from_before_the_2026_law_is_shown_with_advice_to_ask(
+    stages: StageCatalog, holidays: BankHolidays
+) -> None:
+    # The Sentencing Act 2026 ended top-up supervision: an old date is not shown as a duty.
+    facts = {"stage": "on_licence", "licence_end": date(2027, 3, 3), "top_up_end": date(2027, 9, 1)}
+    english = _where(stages, holidays, **facts)
+    assert ("- Your file shows extra supervision until Wednesday 1 September 2027. A 2026 law ended extra "
+            "supervision, so ask your probation officer if you still need to go.") in english
+    assert "extra supervision ends" not in english
+    assert "Mae eich ffeil yn dangos goruchwyliaeth ychwanegol tan" in _where(stages, holidays, "cy", **facts)
+    assert "W Twoich aktach jest dodatkowy nadzór do" in _where(stages, holidays, "pl", **facts)
+
+
 def test_today_and_tomorrow(stages: StageCatalog, holidays: BankHolidays) -> None:
     text = _where(stages, holidays, stage="in_prison", release_date=date(2026, 11, 27), release_confirmed=True,
                   hdc_eligibility=TODAY)
