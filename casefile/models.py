@@ -48,6 +48,7 @@ STAGES: tuple[str, ...] = (
     "release_day",
     "hdc",
     "on_licence",
+    "recalled",
     "post_sentence_supervision",
     "community_order",
     "sentence_ended",

@@ -23,6 +23,7 @@ STAGE_KEYS: tuple[str, ...] = (
     "release_day",
     "hdc",
     "on_licence",
+    "recalled",
     "post_sentence_supervision",
     "community_order",
     "sentence_ended",

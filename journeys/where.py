@@ -23,7 +23,7 @@ KEY_DATE_FIELDS: tuple[str, ...] = (
 )
 # Dates that only make sense after a prison sentence; any of them puts the person on the custody path.
 CUSTODY_DATE_FIELDS: tuple[str, ...] = ("release_date", "hdc_eligibility", "licence_end", "top_up_end")
-HELD_STAGES: tuple[str, ...] = ("on_remand", "in_prison")
+HELD_STAGES: tuple[str, ...] = ("on_remand", "in_prison", "recalled")
 # An optional stage is drawn when it is the stage now, or when the case file has its date.
 OPTIONAL_STAGE_DATE: dict[str, str] = {"hdc": "hdc_eligibility", "post_sentence_supervision": "top_up_end"}
 

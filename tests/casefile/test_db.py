@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from factories import NOW, make_appointment, make_person
+from factories import NOW, SYSTEM, make_appointment, make_person
 from sqlalchemy import Engine, select, text
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from casefile import db
+from casefile import db, staff
 from casefile.errors import SchemaOutdated
-from casefile.models import Appointment, AuditEvent, Base
+from casefile.models import Appointment, AuditEvent, Base, JourneyPosition
 
 
 def test_times_go_in_with_any_zone_and_come_back_as_utc(session: Session) -> None:
@@ -110,5 +110,25 @@ def test_sqlite_write_sessions_take_the_write_lock_at_the_start(tmp_path) -> Non
             writer.execute("BEGIN IMMEDIATE")
             writer.execute("ROLLBACK")
             writer.close()
+    finally:
+        engine.dispose()
+
+
+def test_the_recalled_stage_migration_keeps_journeys_and_still_refuses_unknown_stages(blank_url: str) -> None:
+    engine = db.make_engine(blank_url)
+    sessions = db.session_factory(engine)
+    try:
+        db.upgrade(engine, "0005_sign_in_failures")
+        with sessions() as session:
+            person_id = make_person(session, stage="on_licence").id
+        db.upgrade(engine)
+        with sessions() as session:
+            staff.update_journey(session, SYSTEM, person_id, 1, stage="recalled", now=NOW)
+            assert session.get_one(JourneyPosition, person_id).stage == "recalled"
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE journey_positions SET stage = 'on_holiday'"))
+        db.downgrade(engine, "0005_sign_in_failures")  # an older Signpost reads it as in prison
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT stage FROM journey_positions")).scalar() == "in_prison"
     finally:
         engine.dispose()

@@ -11,8 +11,8 @@ def test_every_case_file_key_has_a_stage(stages: StageCatalog) -> None:
 
 def test_paths_in_order(stages: StageCatalog) -> None:
     assert [s.key for s in stages.on_path(CUSTODY)] == [
-        "in_court", "on_remand", "in_prison", "release_day", "hdc", "on_licence", "post_sentence_supervision",
-        "sentence_ended"]
+        "in_court", "on_remand", "in_prison", "release_day", "hdc", "on_licence", "recalled",
+        "post_sentence_supervision", "sentence_ended"]
     assert [s.key for s in stages.on_path(COMMUNITY)] == ["in_court", "community_order", "sentence_ended"]
 
 

@@ -45,6 +45,17 @@ def test_a_top_up_date_from_before_the_2026_law_is_shown_with_advice_to_ask(
     assert "W Twoich aktach jest dodatkowy nadzór do" in _where(stages, holidays, "pl", **facts)
 
 
+def test_a_recalled_person_is_held_and_told_about_fixed_recalls(stages: StageCatalog, holidays: BankHolidays) -> None:
+    answer = where_am_i(JourneyFacts(stage="recalled", release_date=date(2027, 1, 21), licence_end=date(2027, 6, 1)),
+                        TODAY, stages, holidays=holidays)
+    assert answer.stage.title == "Back in prison on recall" and answer.held_now
+    assert [stage.key for stage in answer.path] == [
+        "in_court", "in_prison", "release_day", "on_licence", "recalled", "sentence_ended"]
+    text = _where(stages, holidays, stage="recalled", release_date=date(2027, 1, 21))
+    assert "Many recalls now last a fixed 56 days." in text
+    assert "- You leave prison on Thursday 21 January 2027, in 56 days." in text
+
+
 def test_today_and_tomorrow(stages: StageCatalog, holidays: BankHolidays) -> None:
     text = _where(stages, holidays, stage="in_prison", release_date=date(2026, 11, 27), release_confirmed=True,
                   hdc_eligibility=TODAY)
