@@ -52,6 +52,14 @@ class FormCheck:
             self.error(name, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027")
             return None
 
+    def optional_day(self, name: str, *, label: str) -> date | None:
+        """A date that may be left empty (all three boxes): None then, and no problem."""
+        parts = [self.text(f"{name}-{part}", label=label) for part in ("day", "month", "year")]
+        if not any(parts):
+            self.anchors[name] = f"{name}-day"
+            return None
+        return self.day(name, label=label)
+
     def clock(self, name: str, *, label: str) -> time | None:
         raw = self.text(name, label=label, required=True)
         if not raw:

@@ -210,6 +210,10 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     cancel = tab.go(person).locator("a:has-text('Cancel')").first.get_attribute("href")
     tab.go(cancel)
     tab.go(f"{person}/message")
+    tab.go(f"{person}/journey")
+    page.fill("#release_date-month", "")  # half a date: the page comes back with its error summary
+    tab.click("button:has-text('Save the stage and dates')")
+    assert "Enter the release date, with a day, month and year" in page.content()
     tab.go(person)
     tab.click("button:has-text('Print a link-code card')")
     tab.click("button:has-text('Sign out')")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
 from bot.i18n import LONDON
 from casefile import linking, people, staff
 from casefile.actors import PersonActor, StaffActor
-from casefile.models import Appointment, AuditEvent, OutboxMessage, Person, PharmacyPlan
+from casefile.models import Appointment, AuditEvent, JourneyPosition, OutboxMessage, Person, PharmacyPlan
 from tests.casefile.factories import NOW, SYSTEM, make_appointment
 from tests.web.conftest import CHEAP_CODES, Console, post_form
 
@@ -203,3 +203,65 @@ def test_an_appointment_changed_through_another_persons_page_is_not_found_and_le
         assert (appointment.status, appointment.version) == ("booked", 1)
     right = f"/people/{console.ids['kim']}/appointments/{kims_id}/cancel"
     assert post_form(lou, right, right, {"reason": "", "version": "1"}).status_code == 303
+
+
+def _journey_form(**changes: str) -> dict[str, str]:
+    form = {"stage": "recalled", "prison": "HMP Brixton", "version": "1",
+            "release_date-day": "21", "release_date-month": "1", "release_date-year": "2027",
+            "release_confirmed": "yes", "tell_person": "yes"}
+    return {**form, **changes}
+
+
+def test_the_lead_changes_the_stage_and_dates_and_the_person_is_told(console: Console) -> None:
+    sam, lou = console.ids["sam"], console.as_user("lou@example.org")
+    page = f"/people/{sam}/journey"
+    assert "Change the stage and dates" in lou.get(f"/people/{sam}").text
+    form = lou.get(page)
+    assert form.status_code == 200 and '<option value="on_licence" selected>' in form.text
+    assert "Back in prison on recall" in form.text  # the stages come from the journeys content
+    response = post_form(lou, page, page, _journey_form())
+    assert response.status_code == 303 and response.headers["location"].endswith("done=journey#stage")
+    with console.sessions() as session:
+        position = session.get_one(JourneyPosition, sam)
+        assert (position.stage, position.prison, position.release_confirmed) == ("recalled", "HMP Brixton", True)
+        assert position.release_date == date(2027, 1, 21) and position.licence_end is None
+        view = people.person_view(session, sam, NOW.date(), NOW)
+    assert "journey.changed" in {update.kind for update in view.unseen_updates}
+    assert "The stage and dates are saved." in lou.get(f"/people/{sam}?done=journey").text
+    # The form read before that change is now out of date: nothing is overwritten.
+    stale = post_form(lou, page, page, _journey_form(stage="on_licence"))
+    assert stale.status_code == 400 and "Someone else changed this" in stale.text
+
+
+def test_a_bad_journey_form_is_shown_again_with_every_problem_and_changes_nothing(console: Console) -> None:
+    sam, lou = console.ids["sam"], console.as_user("lou@example.org")
+    page = f"/people/{sam}/journey"
+    response = post_form(lou, page, page, _journey_form(
+        stage="on_the_moon", **{"release_date-month": "", "licence_end-day": "31", "licence_end-month": "2",
+                                "licence_end-year": "2027"}))
+    assert response.status_code == 400
+    assert "Choose one of the stages" in response.text
+    assert "Enter the release date, with a day, month and year" in response.text
+    assert "The date the licence ends must be a real date" in response.text
+    assert 'href="#release_date-day"' in response.text  # the error summary links to the first box
+    unconfirmed = post_form(lou, page, page, _journey_form(**{"release_date-day": "", "release_date-month": "",
+                                                             "release_date-year": ""}))
+    assert "Enter the release date before you mark it confirmed" in unconfirmed.text
+    with console.sessions() as session:
+        position = session.get_one(JourneyPosition, sam)
+        assert (position.stage, position.version) == ("on_licence", 1)
+
+
+def test_only_the_lead_changes_the_stage_and_the_refusal_is_audited(console: Console) -> None:
+    sam, bo = console.ids["sam"], console.as_user("bo@example.org")
+    page = f"/people/{sam}/journey"
+    assert "Change the stage and dates" not in bo.get(f"/people/{sam}").text
+    assert bo.get(page).status_code == 403
+    refused = post_form(bo, f"/people/{sam}", page, _journey_form())
+    assert refused.status_code == 403 and "Only the lead professional" in refused.text
+    with console.sessions() as session:
+        assert session.get_one(JourneyPosition, sam).stage == "on_licence"
+        denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "read.web.denied")).all()
+    assert len(denied) == 2 and all(event.actor_name == f"staff:{console.ids['bo']}" for event in denied)
+    cat = console.as_user("cat@example.org")  # not on Sam's team at all
+    assert cat.get(page).status_code == 403

@@ -1,5 +1,6 @@
 """A person's page and what a worker does from it: book, move, cancel, mark attended or missed,
-send a message (checked for plain language first), and print a link-code card.
+send a message (checked for plain language first), print a link-code card, and (the lead
+professional only) change the stage and key dates.
 
 Every read and write goes through the case-file services as the worker (`StaffActor`), which check
 the caseload and audit the access. A lead professional may also book for the others on the team.
@@ -36,7 +37,18 @@ DONE_MESSAGES = {
     "attended": "Marked as attended.",
     "missed": "Marked as missed. The person will get a kind message about what to do next.",
     "message": "Your message is queued. It is sent as soon as it is not quiet hours.",
+    "journey": "The stage and dates are saved.",
 }
+# The key dates a lead can change here, with their labels. Top-up supervision is left out: the
+# Sentencing Act 2026 ended it, so nobody should be given a new top-up date.
+JOURNEY_DATES = (
+    ("sentence_date", "Sentence date", "the sentence date"),
+    ("release_date", "Release date", "the release date"),
+    ("hdc_eligibility_date", "HDC eligibility date", "the HDC eligibility date"),
+    ("licence_end", "Licence ends", "the date the licence ends"),
+    ("community_order_end", "Community order ends", "the date the community order ends"),
+)
+LEAD_ONLY_JOURNEY = "Only the lead professional can change the stage and dates. Ask them to do it."
 
 
 def _ids(request: Request, *names: str) -> tuple[int, ...] | None:
@@ -289,6 +301,67 @@ async def message(request: Request) -> Response:
     return redirect(f"/people/{ids[0]}?done=message#messages")
 
 
+def _is_lead(request: Request, view: PersonView) -> bool:
+    return any(m.is_lead and m.worker_id == _actor(request).worker_id for m in view.team)
+
+
+def _journey_form(request: Request, view: PersonView, values: dict[str, str], *, check: FormCheck | None = None,
+                  status_code: int = 200) -> Response:
+    stages = _journeys(request).current().stages
+    choices = [{"value": stage.key, "text": stage.text("en").title} for stage in stages.stages]
+    return render(request, "person/journey.html", status_code=status_code, title="Change the stage and dates",
+                  view=view, stages=choices, dates=JOURNEY_DATES, values=values,
+                  errors=check.errors if check else {}, error_list=check.summary() if check else None)
+
+
+@page(roles=("worker",))
+async def journey_form(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    view = await _file(request, ids[0])
+    if not _is_lead(request, view):
+        await audit_denied(request, request.state.user, f"journey form for person {ids[0]} without being lead")
+        return forbidden(request, LEAD_ONLY_JOURNEY)
+    values = {"stage": view.stage or "", "prison": view.prison or "", "version": str(view.journey_version or ""),
+              "release_confirmed": "yes" if view.dates.release_confirmed else "", "tell_person": "yes"}
+    for name, _legend, _label in JOURNEY_DATES:
+        day = getattr(view.dates, name)
+        if day is not None:
+            values.update({f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)})
+    return _journey_form(request, view, values)
+
+
+@page(roles=("worker",))
+async def journey(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    if ids is None:
+        return not_found(request)
+    ctx = context_of(request)
+    form = await read_form(request)
+    view = await _file(request, ids[0])
+    if not _is_lead(request, view):
+        await audit_denied(request, request.state.user, f"change the journey of person {ids[0]} without being lead")
+        return forbidden(request, LEAD_ONLY_JOURNEY)
+    check = FormCheck(form)
+    stage = check.text("stage", label="the stage", required=True)
+    if stage and stage not in {choice.key for choice in _journeys(request).current().stages.stages}:
+        check.error("stage", "Choose one of the stages")
+    prison = check.text("prison", label="the prison", limit=200)
+    dates = {name: check.optional_day(name, label=label) for name, _legend, label in JOURNEY_DATES}
+    version = check.whole_number("version", label="the version", low=1, high=10**9) if form.get("version") else None
+    if dates["release_date"] is None and form.get("release_confirmed"):
+        check.error("release_date", "Enter the release date before you mark it confirmed")
+    if not check.ok:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        return _journey_form(request, view, values, check=check, status_code=400)
+    changes = {"stage": stage, "prison": prison or None, "release_confirmed": bool(form.get("release_confirmed")),
+               **dates}
+    await _with_session(request, lambda s: staff.update_journey(
+        s, _actor(request), ids[0], version, now=ctx.now(), tell_person=bool(form.get("tell_person")), **changes))
+    return redirect(f"/people/{ids[0]}?done=journey#stage")
+
+
 @page(roles=("worker",))
 async def link_card(request: Request) -> Response:
     ids = _ids(request, "person_id")
@@ -318,6 +391,8 @@ routes = [
     Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel_form, methods=["GET"]),
     Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel, methods=["POST"]),
     Route("/people/{person_id}/appointments/{appointment_id}/outcome", record_outcome, methods=["POST"]),
+    Route("/people/{person_id}/journey", journey_form, methods=["GET"]),
+    Route("/people/{person_id}/journey", journey, methods=["POST"]),
     Route("/people/{person_id}/message", message_form, methods=["GET"]),
     Route("/people/{person_id}/message", message, methods=["POST"]),
     Route("/people/{person_id}/link-code", link_card, methods=["POST"]),
