@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -84,10 +83,6 @@ def _explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     except jinja2.TemplateError as error:
         print(f"The reply wording in {_content_dir(args.content)}/templates cannot be used: {error}", file=err)
         return CANNOT_RUN
-    except BrokenPipeError:
-        # The reader went away (`signpost explain --text x | head`): nothing more to say to it.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush from failing again
-        return FOUND
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -11,10 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli import main
 from casefile.gaps import record_unknown_term
-
-FIXTURES = Path(__file__).resolve().parents[1] / "glossary" / "fixtures_check"
-sys.path.insert(0, str(FIXTURES.parent))
-from fixtures_check.helpers import content_with  # noqa: E402  (the fixtures live with the checker's tests)
+from tests.glossary.fixtures_check.helpers import content_with
 
 
 @pytest.fixture

@@ -184,3 +184,14 @@ def test_done_when_a_probation_letter_has_every_acronym_explained() -> None:
     assert terms["Thinking Skills Programme"]["matched"] == "Thinking Skills Programme"  # and its (TSP) after it
     assert all(m["explanation"] or m["meanings"] for m in data["matches"])
     assert all(m["confidence"] == 1.0 for m in data["matches"])
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    # Like `signpost explain MAPPA | head -c1`: the pipe is closed before the answer is written.
+    process = subprocess.Popen([sys.executable, "-m", "bot", "explain", "MAPPA", "OASys", "HDC"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert b"Traceback" not in err and b"Exception ignored" not in err

@@ -265,3 +265,11 @@ def test_only_the_lead_changes_the_stage_and_the_refusal_is_audited(console: Con
     assert len(denied) == 2 and all(event.actor_name == f"staff:{console.ids['bo']}" for event in denied)
     cat = console.as_user("cat@example.org")  # not on Sam's team at all
     assert cat.get(page).status_code == 403
+
+
+def test_ids_that_are_not_numbers_are_not_found(console: Console) -> None:
+    lou = console.as_user("lou@example.org")
+    sam = console.ids["sam"]
+    assert lou.get("/people/sam").status_code == 404
+    assert lou.get(f"/people/{sam}/appointments/first/move").status_code == 404
+    assert "could not find that page" in lou.get(f"/people/{sam}x/journey").text

@@ -51,11 +51,9 @@ JOURNEY_DATES = (
 LEAD_ONLY_JOURNEY = "Only the lead professional can change the stage and dates. Ask them to do it."
 
 
-def _ids(request: Request, *names: str) -> tuple[int, ...] | None:
-    try:
-        return tuple(int(request.path_params[name]) for name in names)
-    except (KeyError, ValueError):
-        return None
+def _ids(request: Request, *names: str) -> tuple[int, ...]:
+    """The ids in the path; the routes' `:int` converters have already turned away anything else (404)."""
+    return tuple(request.path_params[name] for name in names)
 
 
 async def _with_session(request: Request, work: Callable[[Session], T]) -> T:
@@ -85,8 +83,6 @@ def _journeys(request: Request) -> JourneyContentCache:
 @page(roles=("worker",))
 async def person_page(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     journeys = _journeys(request)
     data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
@@ -121,8 +117,6 @@ def _appointment_form(request: Request, view: PersonView, *, mode: str, values: 
 @page(roles=("worker",))
 async def book_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     view = await _file(request, ids[0])
     values = {"minutes": "60", "worker": str(_actor(request).worker_id), "kind": "probation"}
     return _appointment_form(request, view, mode="book", values=values)
@@ -131,8 +125,6 @@ async def book_form(request: Request) -> Response:
 @page(roles=("worker",))
 async def book(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     actor = _actor(request)
     form = await read_form(request)
@@ -171,8 +163,6 @@ async def book(request: Request) -> Response:
 async def _upcoming_appointment(request: Request, verb: str) -> tuple[tuple[int, ...], PersonView, Any] | Response:
     """The person's file and one of their coming appointments from the URL, or the page to show instead."""
     ids = _ids(request, "person_id", "appointment_id")
-    if ids is None:
-        return not_found(request)
     view = await _file(request, ids[0])
     appointment = next((a for a in view.appointments if a.id == ids[1]), None)
     if appointment is None:
@@ -234,8 +224,6 @@ async def cancel_form(request: Request) -> Response:
 @page(roles=("worker",))
 async def cancel(request: Request) -> Response:
     ids = _ids(request, "person_id", "appointment_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     form = await read_form(request)
     check = FormCheck(form)
@@ -252,8 +240,6 @@ async def cancel(request: Request) -> Response:
 @page(roles=("worker",))
 async def record_outcome(request: Request) -> Response:
     ids = _ids(request, "person_id", "appointment_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     form = await read_form(request)
     check = FormCheck(form)
@@ -270,8 +256,6 @@ async def record_outcome(request: Request) -> Response:
 @page(roles=("worker",))
 async def message_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     view = await _file(request, ids[0])
     return render(request, "person/message.html", title="Send a message", view=view, text="", notes=None,
                   errors={}, checked=False)
@@ -280,8 +264,6 @@ async def message_form(request: Request) -> Response:
 @page(roles=("worker",))
 async def message(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     form = await read_form(request)
     check = FormCheck(form)
@@ -317,8 +299,6 @@ def _journey_form(request: Request, view: PersonView, values: dict[str, str], *,
 @page(roles=("worker",))
 async def journey_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     view = await _file(request, ids[0])
     if not _is_lead(request, view):
         await audit_denied(request, request.state.user, f"journey form for person {ids[0]} without being lead")
@@ -335,8 +315,6 @@ async def journey_form(request: Request) -> Response:
 @page(roles=("worker",))
 async def journey(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     form = await read_form(request)
     view = await _file(request, ids[0])
@@ -365,8 +343,6 @@ async def journey(request: Request) -> Response:
 @page(roles=("worker",))
 async def link_card(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    if ids is None:
-        return not_found(request)
     ctx = context_of(request)
     view = await _file(request, ids[0])
 
@@ -383,17 +359,17 @@ async def link_card(request: Request) -> Response:
 
 
 routes = [
-    Route("/people/{person_id}", person_page, methods=["GET"]),
-    Route("/people/{person_id}/appointments/new", book_form, methods=["GET"]),
-    Route("/people/{person_id}/appointments/new", book, methods=["POST"]),
-    Route("/people/{person_id}/appointments/{appointment_id}/move", move_form, methods=["GET"]),
-    Route("/people/{person_id}/appointments/{appointment_id}/move", move, methods=["POST"]),
-    Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel_form, methods=["GET"]),
-    Route("/people/{person_id}/appointments/{appointment_id}/cancel", cancel, methods=["POST"]),
-    Route("/people/{person_id}/appointments/{appointment_id}/outcome", record_outcome, methods=["POST"]),
-    Route("/people/{person_id}/journey", journey_form, methods=["GET"]),
-    Route("/people/{person_id}/journey", journey, methods=["POST"]),
-    Route("/people/{person_id}/message", message_form, methods=["GET"]),
-    Route("/people/{person_id}/message", message, methods=["POST"]),
-    Route("/people/{person_id}/link-code", link_card, methods=["POST"]),
+    Route("/people/{person_id:int}", person_page, methods=["GET"]),
+    Route("/people/{person_id:int}/appointments/new", book_form, methods=["GET"]),
+    Route("/people/{person_id:int}/appointments/new", book, methods=["POST"]),
+    Route("/people/{person_id:int}/appointments/{appointment_id:int}/move", move_form, methods=["GET"]),
+    Route("/people/{person_id:int}/appointments/{appointment_id:int}/move", move, methods=["POST"]),
+    Route("/people/{person_id:int}/appointments/{appointment_id:int}/cancel", cancel_form, methods=["GET"]),
+    Route("/people/{person_id:int}/appointments/{appointment_id:int}/cancel", cancel, methods=["POST"]),
+    Route("/people/{person_id:int}/appointments/{appointment_id:int}/outcome", record_outcome, methods=["POST"]),
+    Route("/people/{person_id:int}/journey", journey_form, methods=["GET"]),
+    Route("/people/{person_id:int}/journey", journey, methods=["POST"]),
+    Route("/people/{person_id:int}/message", message_form, methods=["GET"]),
+    Route("/people/{person_id:int}/message", message, methods=["POST"]),
+    Route("/people/{person_id:int}/link-code", link_card, methods=["POST"]),
 ]
