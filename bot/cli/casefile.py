@@ -82,10 +82,10 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(problem.message, file=err)
         print("Nothing was saved.", file=err)
         return REFUSED
-    with case_file(None, unavailable_status=CANNOT_RUN) as sessions:
+    with case_file(None, unavailable_status=CANNOT_RUN) as sessions, sessions() as session:
         try:
             # The import runs its own all-or-nothing transaction on a connection, so it takes the engine.
-            result = import_feed(sessions.kw["bind"], feed, dry_run=args.dry_run)
+            result = import_feed(session.get_bind(), feed, dry_run=args.dry_run)  # type: ignore[arg-type]
         except ImportRefused as refused:
             for line in refused_report(refused):
                 print(line, file=err)
