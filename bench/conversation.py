@@ -132,7 +132,7 @@ def _incoming(chat: str, kind: str, value: str) -> Incoming:
 
 
 def bench_end_to_end(updates: int) -> tuple[float, float]:
-    from bot.testing import TelegramStandIn
+    from tests.support.telegram_standin import TelegramStandIn
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/signpost.db"
@@ -186,7 +186,7 @@ app.run_polling()
 
 
 def _echo_floor(updates: int) -> float:
-    from bot.testing import TelegramStandIn
+    from tests.support.telegram_standin import TelegramStandIn
 
     with TelegramStandIn() as standin:
         process = subprocess.Popen([sys.executable, "-c", ECHO_BOT, standin.token, standin.api_url],

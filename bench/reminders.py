@@ -38,9 +38,9 @@ from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.pacing import Pacer
 from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import REPO_ROOT
-from bot.testing import DEFAULT_TOKEN, TelegramStandIn
 from casefile import db, outbox
 from casefile.models import Agency, Appointment, ChatLink, Person, Worker
+from tests.support.telegram_standin import DEFAULT_TOKEN, TelegramStandIn
 
 CONTENT = REPO_ROOT / "content"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -133,7 +133,7 @@ class StandInProcess:
     """The stand-in in its own process, so its work does not share our interpreter's lock."""
 
     def __init__(self) -> None:
-        code = ("import sys,time;from bot.testing import TelegramStandIn;"
+        code = ("import sys,time;from tests.support.telegram_standin import TelegramStandIn;"
                 "s=TelegramStandIn().start();print(s.port,flush=True);sys.stdin.read();s.stop()")
         self.process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)

@@ -32,10 +32,10 @@ from typing import Any
 import httpx
 
 from bench.casefile import CASELOAD, drop_postgres, postgres_database, sqlite_database
-from bot.web import accounts
-from bot.web.security import password_hasher
 from casefile import db
 from casefile.actors import SystemActor
+from console import accounts
+from console.security import password_hasher
 
 CONCURRENCY = 50
 TARGET_P99_MS = 50.0
@@ -252,9 +252,9 @@ def profile(name: str, url: str, requests: int = 300, detail: bool = False) -> N
     import pstats
 
     from bot.settings import Settings
-    from bot.web import pages
-    from bot.web.app import create_app
-    from bot.web.routes import caseload, person
+    from console import pages
+    from console.app import create_app
+    from console.routes import caseload, person
 
     add_bench_account(url)
     settings = Settings.from_env({**os.environ, "DATABASE_URL": url,
@@ -301,7 +301,7 @@ def profile(name: str, url: str, requests: int = 300, detail: bool = False) -> N
                 _asgi_get(app, paths[index % len(paths)], sent_cookie)
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(
-                r"(bot/web|casefile|jinja2/environment|sqlalchemy/orm/session|sqlalchemy/engine/base|psycopg/conn)"
+                r"(console|casefile|jinja2/environment|sqlalchemy/orm/session|sqlalchemy/engine/base|psycopg/conn)"
                 r".*\((render|load_|_principal|caseload|person_file|attention|build_person|commit|execute|wait|"
                 r"guarded|record|_updates|_messages|_money|_pharmacy|dump|_connection_for_bind|close)", 20)
     ctx.engine.dispose()

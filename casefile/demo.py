@@ -284,7 +284,7 @@ def seed_demo(
     return results
 
 
-# Staff console accounts for trying the console (bot/web). A made-up password, printed by `signpost demo-data`.
+# Staff console accounts for trying the console (console/). A made-up password, printed by `signpost demo-data`.
 DEMO_STAFF_PASSWORD = "demo-password-2027"
 
 

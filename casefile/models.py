@@ -478,7 +478,7 @@ STAFF_ROLES: tuple[str, ...] = ("worker", "editor", "admin")
 
 
 class StaffAccount(Base):
-    """Someone who signs in to the staff console (bot/web). A worker account acts as its Worker row.
+    """Someone who signs in to the staff console (console/). A worker account acts as its Worker row.
 
     Only an Argon2 hash of the password is kept. `sessions_valid_after` ends every session issued
     before it (signing out ends them all); failed sign-ins lock the account for a while.

@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from bot.web.security import password_hasher
     from casefile.demo import DEMO_STAFF_PASSWORD, LONDON, demo_now, seed_demo, seed_demo_staff
+    from console.security import password_hasher
 
     out, err = out or sys.stdout, err or sys.stderr
     settings = Settings.from_env()

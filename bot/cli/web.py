@@ -55,8 +55,8 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import uvicorn
 
     from bot.settings import Settings
-    from bot.web.app import create_app
     from casefile.errors import CasefileError
+    from console.app import create_app
     from glossary.live import ContentCheckFailed
 
     settings = Settings.from_env()
@@ -88,16 +88,16 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     app.state.ctx.engine.dispose()
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["SIGNPOST_WEB_SECRET"] = settings.web_secret or ""
-    uvicorn.run("bot.web.app:app_from_environment", factory=True, workers=workers, host=args.host, port=args.port,
+    uvicorn.run("console.app:app_from_environment", factory=True, workers=workers, host=args.host, port=args.port,
                 log_level="warning", proxy_headers=False)
     return OK
 
 
 @reports_failures
 def _add(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
-    from bot.web import accounts
-    from bot.web.security import password_hasher
     from casefile.actors import SystemActor
+    from console import accounts
+    from console.security import password_hasher
 
     stdin = stdin or sys.stdin
     password = None
@@ -119,7 +119,7 @@ def _add(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | Non
 
 @reports_failures
 def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.web import accounts
+    from console import accounts
 
     with case_file(args.database_url) as sessions, sessions() as session:
         rows = accounts.list_accounts(session)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.testing.standin_objects import SentMessage
-from bot.testing.telegram_standin import TelegramStandIn
 from bot.voice_ogg import read_opus_info
 from casefile import db
 from tests.bot.conversation_helpers import Case, make_case
+from tests.support.telegram_standin.standin_objects import SentMessage
+from tests.support.telegram_standin.telegram_standin import TelegramStandIn
 
 STARTUP_SECONDS = 60.0
 

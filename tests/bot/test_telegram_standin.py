@@ -42,8 +42,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.testing import DEFAULT_TOKEN, RateLimits, TelegramStandIn
-from bot.testing.standin_limits import SendLimits
+from tests.support.telegram_standin import DEFAULT_TOKEN, RateLimits, TelegramStandIn
+from tests.support.telegram_standin.standin_limits import SendLimits
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -593,7 +593,7 @@ def test_reset_forgets_the_last_test(standin: TelegramStandIn) -> None:
 def test_demo_console_runs_and_quits() -> None:
     port = free_port()
     demo = subprocess.run(
-        [sys.executable, "-m", "bot.testing.telegram_standin", "--port", str(port)],
+        [sys.executable, "-m", "tests.support.telegram_standin.telegram_standin", "--port", str(port)],
         input="hello\n:calls\n:quit\n", capture_output=True, text=True, timeout=20,
     )
     assert demo.returncode == 0, demo.stderr
@@ -603,6 +603,6 @@ def test_demo_console_runs_and_quits() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port_in_use = str(taken.getsockname()[1])
-        command = [sys.executable, "-m", "bot.testing.telegram_standin", "--port", port_in_use]
+        command = [sys.executable, "-m", "tests.support.telegram_standin.telegram_standin", "--port", port_in_use]
         busy = subprocess.run(command, input="", capture_output=True, text=True, timeout=20)
     assert busy.returncode == 1 and "Could not listen" in busy.stdout

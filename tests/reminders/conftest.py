@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from reminder_helpers import Clock
 
-from bot.testing import TelegramStandIn
+from tests.support.telegram_standin import TelegramStandIn
 
 
 @pytest.fixture

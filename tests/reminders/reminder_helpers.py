@@ -17,11 +17,11 @@ from bot.reminders.pacing import Pacer
 from bot.reminders.planner import Planner
 from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import REPO_ROOT
-from bot.testing import TelegramStandIn
-from bot.testing.standin_objects import SentMessage
 from casefile import directory, linking, staff
 from casefile.actors import StaffActor, SystemActor
 from casefile.models import Base, OutboxMessage
+from tests.support.telegram_standin import TelegramStandIn
+from tests.support.telegram_standin.standin_objects import SentMessage
 
 CONTENT = REPO_ROOT / "content"
 # A fixed Wednesday morning in London (BST): 09:30 local.

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from reminder_helpers import NOW, Clock, Dispatch, book, make_world, outbox_rows
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.testing import TelegramStandIn
 from casefile import staff
 from casefile.actors import StaffActor
+from tests.support.telegram_standin import TelegramStandIn
 
 
 def test_both_reminders_arrive_at_their_due_times_and_not_before(

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.core import Conversation
 from bot.messages import Incoming
-from bot.testing import TelegramStandIn
 from casefile import linking, records
 from casefile.actors import StaffActor
 from casefile.models import AuditEvent, ChatLink
 from glossary.live import LiveGlossary
+from tests.support.telegram_standin import TelegramStandIn
 
 START = datetime(2027, 6, 11, 9, 30, tzinfo=UTC)  # Friday 10:30 in London
 

@@ -9,7 +9,7 @@ from reminder_helpers import run
 from bot.messages import Button
 from bot.reminders.bot_api import BotApiSender
 from bot.reminders.sender import Outcome, SendResult
-from bot.testing import TelegramStandIn
+from tests.support.telegram_standin import TelegramStandIn
 
 BUTTONS = ((Button("I'll be there", "appt:yes:1:1"), Button("I can't make it", "appt:no:1:1")),)
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import REPO_ROOT
-from bot.testing import TelegramStandIn
 from casefile import db
 from casefile.models import OutboxMessage
+from tests.support.telegram_standin import TelegramStandIn
 
 BATCH = 20
 

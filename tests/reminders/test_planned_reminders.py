@@ -15,10 +15,10 @@ from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import PLAN_DROPPED, Planner
 from bot.reminders.sender import TelegramSender, make_bot
-from bot.testing import TelegramStandIn
 from casefile import people, records
 from casefile.actors import PersonActor, StaffActor
 from casefile.models import JourneyPosition, Person
+from tests.support.telegram_standin import TelegramStandIn
 
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
 NOT_SUNDAY = [0, 1, 2, 3, 4, 5]

@@ -14,11 +14,11 @@ from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.reminders.runner import ServeReminders
 from bot.settings import Settings
-from bot.testing import TelegramStandIn
 from casefile import staff
 from casefile.actors import SystemActor
 from casefile.models import ChatLink, Worker
 from glossary.live import LiveGlossary
+from tests.support.telegram_standin import TelegramStandIn
 
 WORKER_CHAT = 424242
 

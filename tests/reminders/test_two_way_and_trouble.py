@@ -12,11 +12,11 @@ from bot.conversation.core import Conversation
 from bot.messages import Incoming
 from bot.reminders.dispatcher import DispatchSettings
 from bot.reminders.pacing import Pacer
-from bot.testing import TelegramStandIn
 from casefile import outbox
 from casefile.actors import StaffActor
 from casefile.models import Appointment, CaseUpdate, ChatLink
 from glossary.live import LiveGlossary
+from tests.support.telegram_standin import TelegramStandIn
 
 START = datetime(2027, 6, 11, 9, 30, tzinfo=UTC)  # Friday 10:30 in London
 

@@ -17,11 +17,11 @@ from starlette.routing import Route
 
 from bot.i18n import LONDON
 from bot.reminders.attendance import OUTCOMES, AttendanceRow, attendance
-from bot.web.accounts import Principal
-from bot.web.charts import Series, line_chart, stacked_bars
-from bot.web.pages import context_of, page, render, security_headers
 from casefile import audit
 from casefile.models import Agency
+from console.accounts import Principal
+from console.charts import Series, line_chart, stacked_bars
+from console.pages import context_of, page, render, security_headers
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 52

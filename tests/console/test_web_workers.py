@@ -28,12 +28,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.settings import REPO_ROOT, Settings
-from bot.web import accounts
-from bot.web.app import create_app
-from bot.web.locks import ProcessLock, lock_for_content
 from casefile.actors import SystemActor
+from console import accounts
+from console.app import create_app
+from console.locks import ProcessLock, lock_for_content
 from tests.casefile.factories import NOW
-from tests.web.conftest import PASSWORD, SECRET, seed_team
+from tests.console.conftest import PASSWORD, SECRET, seed_team
 
 SIGNPOST = Path(sys.executable).with_name("signpost")
 # Slow enough that guesses sent together really overlap while the password is checked.
@@ -96,7 +96,7 @@ def test_the_content_lock_keeps_out_another_process(tmp_path: Path) -> None:
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from bot.web.locks import ProcessLock
+            from console.locks import ProcessLock
             with ProcessLock(Path({str(lock.path)!r})):
                 print("held", flush=True)
                 time.sleep(0.6)

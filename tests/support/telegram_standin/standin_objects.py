@@ -11,8 +11,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from bot.testing.standin_checks import bad_request
-from bot.testing.standin_http import UploadedFile
+from tests.support.telegram_standin.standin_checks import bad_request
+from tests.support.telegram_standin.standin_http import UploadedFile
 
 # The sizes Telegram scales an uploaded photo down to (longest side), smallest first.
 PHOTO_SIDES = (90, 320, 800, 1280)

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import LONDON, long_date, long_datetime, short_time
 from bot.settings import REPO_ROOT, Settings
-from bot.web.locks import ProcessLock, lock_for_content
-from bot.web.security import SessionCodec, SignInThrottle
 from casefile.linking import CodeHasher
+from console.locks import ProcessLock, lock_for_content
+from console.security import SessionCodec, SignInThrottle
 from glossary.live import LiveGlossary
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

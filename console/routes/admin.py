@@ -16,15 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.web import accounts
-from bot.web.accounts import Principal
-from bot.web.forms import FormCheck
-from bot.web.pages import context_of, page, read_form, render
 from casefile import audit
 from casefile.errors import CasefileError
 from casefile.importing import FEED_KINDS, Feed, FeedFileError, ImportRefused, ImportResult, import_feed
 from casefile.importing.source import parse_csv, parse_json
 from casefile.models import STAFF_ROLES
+from console import accounts
+from console.accounts import Principal
+from console.forms import FormCheck
+from console.pages import context_of, page, read_form, render
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 

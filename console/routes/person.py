@@ -19,14 +19,14 @@ from starlette.routing import Route
 
 from bot.conversation.journey_answers import JourneyContentCache
 from bot.reminders.message_check import check_message
-from bot.web.accounts import Principal
-from bot.web.forms import FormCheck, date_parts, london_moment
-from bot.web.linkcard import bot_link, qr_svg
-from bot.web.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
-from bot.web.person_data import load_person_page
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
 from casefile.views import PersonView
+from console.accounts import Principal
+from console.forms import FormCheck, date_parts, london_moment
+from console.linkcard import bot_link, qr_svg
+from console.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
+from console.person_data import load_person_page
 
 T = TypeVar("T")
 KINDS = ("probation", "housing", "health", "drugs_alcohol", "jobcentre", "unpaid_work", "mentor", "other")

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.web import glossary_edit
-from bot.web.accounts import Principal
-from bot.web.glossary_edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
-from bot.web.pages import context_of, not_found, page, read_form, redirect, render, text_field
 from casefile import audit
 from casefile.gaps import top_unknown_terms
+from console import glossary_edit
+from console.accounts import Principal
+from console.glossary_edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
+from console.pages import context_of, not_found, page, read_form, redirect, render, text_field
 from glossary.check import normalise
 from glossary.findings import Severity
 from glossary.schema import CATEGORIES

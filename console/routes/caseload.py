@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.web.accounts import Principal
-from bot.web.pages import context_of, page, render
 from casefile import staff
 from casefile.models import Appointment, OutboxMessage, PharmacyPlan
 from casefile.views import CaseloadRow
+from console.accounts import Principal
+from console.pages import context_of, page, render
 
 LOOK_BACK = timedelta(days=14)
 _OPEN_STATUSES = ("booked", "confirmed", "moved", "cant_make_it")

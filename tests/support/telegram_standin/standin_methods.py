@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.standin_checks import (
+from tests.support.telegram_standin.standin_checks import (
     CHAT_ACTIONS,
     MAX_CALLBACK_ANSWER,
     bad_request,
@@ -26,8 +26,8 @@ from bot.testing.standin_checks import (
     check_secret_token,
     check_text,
 )
-from bot.testing.standin_http import UploadedFile
-from bot.testing.standin_objects import (
+from tests.support.telegram_standin.standin_http import UploadedFile
+from tests.support.telegram_standin.standin_objects import (
     SentMessage,
     StoredFile,
     WebhookDelivery,

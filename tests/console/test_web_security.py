@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from bot.web import accounts
-from bot.web.security import SESSION_COOKIE, SessionCodec, SignInThrottle
 from casefile.actors import SystemActor
 from casefile.models import AuditEvent, OutboxMessage, SignInFailure
+from console import accounts
+from console.security import SESSION_COOKIE, SessionCodec, SignInThrottle
 from tests.casefile.factories import NOW
-from tests.web.conftest import PASSWORD, SECRET, Console, csrf, make_console, post_form, shared_glossary
+from tests.console.conftest import PASSWORD, SECRET, Console, csrf, make_console, post_form, shared_glossary
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

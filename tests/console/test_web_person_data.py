@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot.conversation.journey_answers import JourneyContentCache
 from bot.settings import REPO_ROOT
-from bot.web.person_data import load_person_page
 from casefile import outbox
 from casefile.actors import StaffActor
+from console.person_data import load_person_page
 from tests.casefile.factories import NOW, assign, make_appointment, make_person, make_worker
 
 JOURNEYS = JourneyContentCache(REPO_ROOT / "content")

@@ -6,10 +6,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from bot.testing.standin_objects import SentMessage
+from tests.support.telegram_standin.standin_objects import SentMessage
 
 if TYPE_CHECKING:
-    from bot.testing.telegram_standin import TelegramStandIn
+    from tests.support.telegram_standin.telegram_standin import TelegramStandIn
 
 HELP = """Type a message (or a /command) and press Enter to send it as the person.
   :tap LABEL   tap the button LABEL on the latest message that has it

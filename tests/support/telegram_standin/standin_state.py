@@ -15,9 +15,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bot.testing.standin_checks import ApiError, callback_data_of
-from bot.testing.standin_limits import RateLimits, SendLimits
-from bot.testing.standin_methods import (
+from tests.support.telegram_standin.standin_checks import ApiError, callback_data_of
+from tests.support.telegram_standin.standin_limits import RateLimits, SendLimits
+from tests.support.telegram_standin.standin_methods import (
     CHAT_METHODS,
     SEND_METHODS,
     BotApiMethods,
@@ -25,7 +25,7 @@ from bot.testing.standin_methods import (
     Params,
     WebhookConfig,
 )
-from bot.testing.standin_objects import (
+from tests.support.telegram_standin.standin_objects import (
     OPT_IN_UPDATE_TYPES,
     Call,
     SentMessage,

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.web.routes.caseload import attention_notes, load_caseload
 from casefile import staff
 from casefile.models import Appointment, OutboxMessage
+from console.routes.caseload import attention_notes, load_caseload
 from tests.casefile.factories import NOW, SYSTEM, make_appointment, make_person, make_worker
 
 

@@ -15,7 +15,7 @@ In an async test whose event loop also runs the bot, use the `*_async` waits (`p
 `wait_for_async`, `deliver_webhook_async`): the plain ones block the calling thread, and with it
 that bot.
 
-Run `python -m bot.testing.telegram_standin --port 8081` to chat with a bot by hand.
+Run `python -m tests.support.telegram_standin.telegram_standin --port 8081` to chat with a bot by hand.
 """
 
 from __future__ import annotations
@@ -30,13 +30,19 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from bot.testing.standin_checks import ApiError, bad_request
-from bot.testing.standin_delivery import UpdateDelivery
-from bot.testing.standin_http import BodyError, HttpRequest, HttpResponse, HttpServer, parse_body
-from bot.testing.standin_limits import RateLimits, SendLimits
-from bot.testing.standin_methods import WebhookConfig, coerce_params
-from bot.testing.standin_objects import Call, SentMessage, WebhookDelivery
-from bot.testing.standin_state import InjectedFailure, StandInState
+from tests.support.telegram_standin.standin_checks import ApiError, bad_request
+from tests.support.telegram_standin.standin_delivery import UpdateDelivery
+from tests.support.telegram_standin.standin_http import (
+    BodyError,
+    HttpRequest,
+    HttpResponse,
+    HttpServer,
+    parse_body,
+)
+from tests.support.telegram_standin.standin_limits import RateLimits, SendLimits
+from tests.support.telegram_standin.standin_methods import WebhookConfig, coerce_params
+from tests.support.telegram_standin.standin_objects import Call, SentMessage, WebhookDelivery
+from tests.support.telegram_standin.standin_state import InjectedFailure, StandInState
 
 DEFAULT_TOKEN = "123456789:SIGNPOST-test-token_0123456789abcdef"
 HOST = "127.0.0.1"
@@ -490,7 +496,7 @@ class TelegramStandIn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.testing.telegram_standin",
+        prog="python -m tests.support.telegram_standin.telegram_standin",
         description="Run the local Telegram Bot API stand-in and chat with a bot through it.",
     )
     parser.add_argument("--port", type=int, default=8081, help="port on 127.0.0.1 (default 8081)")
@@ -500,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds to wait before each answer")
     args = parser.parse_args(argv)
 
-    from bot.testing.standin_console import run_console
+    from tests.support.telegram_standin.standin_console import run_console
 
     standin = TelegramStandIn(token=args.token, port=args.port, enforce_limits=args.enforce_limits,
                               latency=args.latency)

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli.web import _add, _list
-from bot.web.charts import Series, line_chart
 from casefile import staff
 from casefile.models import Appointment, Person, StaffAccount
+from console.charts import Series, line_chart
 from tests.casefile.factories import NOW, SYSTEM, make_appointment
-from tests.web.conftest import Console, csrf, post_form
+from tests.console.conftest import Console, csrf, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
-from bot.testing.standin_checks import ApiError, bad_request
-from bot.testing.standin_methods import Params, WebhookConfig
-from bot.testing.standin_objects import WebhookDelivery
-from bot.testing.standin_state import StandInState
+from tests.support.telegram_standin.standin_checks import ApiError, bad_request
+from tests.support.telegram_standin.standin_methods import Params, WebhookConfig
+from tests.support.telegram_standin.standin_objects import WebhookDelivery
+from tests.support.telegram_standin.standin_state import StandInState
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_ATTEMPTS = 3

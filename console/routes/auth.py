@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.web import accounts
-from bot.web.accounts import AccountLocked, Principal, SignInRefused
-from bot.web.pages import (
+from console import accounts
+from console.accounts import AccountLocked, Principal, SignInRefused
+from console.pages import (
     context_of,
     page,
     read_form,

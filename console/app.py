@@ -24,12 +24,12 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from bot.web import pages
-from bot.web.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
-from bot.web.routes import admin, auth, caseload, content, outcomes, person
-from bot.web.security import SessionCodec, SignInThrottle, password_hasher
 from casefile import db
 from casefile.linking import CodeHasher
+from console import pages
+from console.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
+from console.routes import admin, auth, caseload, content, outcomes, person
+from console.security import SessionCodec, SignInThrottle, password_hasher
 from glossary.live import LiveGlossary
 
 logger = logging.getLogger(__name__)

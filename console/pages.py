@@ -20,11 +20,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.web.accounts import Principal, load_principal
-from bot.web.context import WebContext
-from bot.web.security import CSRF_FIELD, SESSION_COOKIE, SessionData
 from casefile import audit
 from casefile.errors import CasefileError, NotFound, PermissionDenied
+from console.accounts import Principal, load_principal
+from console.context import WebContext
+from console.security import CSRF_FIELD, SESSION_COOKIE, SessionData
 
 logger = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from bot.settings import REPO_ROOT, Settings
-from bot.web import accounts
-from bot.web.app import create_app
-from bot.web.security import password_hasher
 from casefile.actors import SystemActor
 from casefile.linking import CodeHasher
+from console import accounts
+from console.app import create_app
+from console.security import password_hasher
 from glossary.live import LiveGlossary
 from tests.casefile.factories import NOW, assign, make_agency, make_person, make_worker
 

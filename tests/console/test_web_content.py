@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.web.glossary_edit import EntryForm, read_file
 from casefile.gaps import record_unknown_term
+from console.glossary_edit import EntryForm, read_file
 from glossary.check import check_content
 from glossary.live import LiveGlossary
 from tests.casefile.factories import NOW
-from tests.web.conftest import Console, post_form
+from tests.console.conftest import Console, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 MAPPA_EDIT = "/content/entries/probation/MAPPA/edit"

@@ -17,12 +17,12 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.web.security import hash_password, hash_token, password_problem, verify_password
 from casefile import audit
 from casefile.actors import Actor, StaffActor, SystemActor
 from casefile.db import begin_write
 from casefile.errors import CasefileError, InvalidInput, NotFound
 from casefile.models import STAFF_ROLES, SignInToken, StaffAccount, Worker
+from console.security import hash_password, hash_token, password_problem, verify_password
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
