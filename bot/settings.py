@@ -76,7 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_REMINDER_LEASE_SECONDS", "60",
             "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out."),
     Setting("SIGNPOST_SEND_PER_SECOND", "29.5",
-            "Messages a second the dispatcher sends at most (Telegram allows 30). Over 30 only for a local stand-in."),
+            "Messages a second the dispatcher sends at most; a higher value is held to Telegram's limit of 30."),
     Setting("SIGNPOST_BOT_USERNAME", "signpost_bot",
             "The bot's Telegram username, for the QR code on a printed link-code card."),
     Setting("SIGNPOST_WEB_SECRET", "(random each start)",
@@ -129,7 +129,7 @@ class Settings:
                    telegram_rate=_positive_float(env.get("SIGNPOST_TELEGRAM_RATE"), default=30.0),
                    reminder_max_attempts=int(_positive_float(env.get("SIGNPOST_REMINDER_MAX_ATTEMPTS"), 5)),
                    reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
-                   send_per_second=_positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5),
+                   send_per_second=min(30.0, _positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5)),
                    bot_username=(env.get("SIGNPOST_BOT_USERNAME") or "signpost_bot").lstrip("@"),
                    web_secret=env.get("SIGNPOST_WEB_SECRET") or None,
                    web_workers=int(_positive_float(env.get("SIGNPOST_WEB_WORKERS"), default=os.cpu_count() or 1)))

@@ -12,52 +12,37 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.ext import Application
 
-from bot.reminders.bot_api import BotApiSender
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.planner import Planner
-from bot.reminders.sender import MessageSender, TelegramSender, make_bot
+from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-TELEGRAM_API = "https://api.telegram.org"
-FAST_CONNECTIONS = 16  # in flight at once with the lean sender (bench/reminders.py: 8 to 32 all near the top)
 
 
-def dispatch_settings(settings: Settings, batch: int = 100, concurrency: int = 64) -> DispatchSettings:
+def dispatch_settings(settings: Settings, batch: int = 100) -> DispatchSettings:
     return DispatchSettings(batch=batch, lease=timedelta(seconds=settings.reminder_lease_seconds),
-                            max_attempts=settings.reminder_max_attempts, concurrency=concurrency)
+                            max_attempts=settings.reminder_max_attempts)
 
 
 def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], bot: Bot, *, batch: int = 100,
                      name: str | None = None) -> Dispatcher:
-    # Above Telegram's 30 a second only makes sense against a local stand-in: then no pacing at all.
-    pacer = Pacer(PaceLimits(per_second=settings.send_per_second)) if settings.send_per_second <= 30 else None
-    return _dispatcher(settings, sessions, TelegramSender(bot, pacer), pacer, batch=batch, name=name)
-
-
-def _dispatcher(settings: Settings, sessions: sessionmaker[Session], sender: MessageSender, pacer: Pacer | None,
-                *, batch: int, name: str | None) -> Dispatcher:
+    """A dispatcher sending through `bot`, paced at SIGNPOST_SEND_PER_SECOND (held to Telegram's 30)."""
+    pacer = Pacer(PaceLimits(per_second=settings.send_per_second))
     composer = Composer(settings.content_dir)
     # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
     planner = Planner(sessions, composer.journeys)
-    concurrency = DispatchSettings().concurrency if pacer is not None else FAST_CONNECTIONS
-    return Dispatcher(sessions, sender, composer, settings=dispatch_settings(settings, batch, concurrency),
+    return Dispatcher(sessions, TelegramSender(bot, pacer), composer, settings=dispatch_settings(settings, batch),
                       name=name, planner=planner)
 
 
 @asynccontextmanager
 async def dispatcher_for(settings: Settings, sessions: sessionmaker[Session], *, batch: int = 100,
                          name: str | None = None) -> AsyncIterator[Dispatcher]:
-    """A dispatcher with its own Bot (or, unpaced, the lean sender), opened and closed around the block."""
+    """A dispatcher with its own Bot, opened and closed around the block (`signpost reminders run`)."""
     assert settings.telegram_token, "a token is checked for before this is called"
-    if settings.send_per_second > 30:
-        # Unpaced means a local stand-in or a benchmark: there PTB's per-request cost is the limit (bot_api.py).
-        async with BotApiSender(settings.telegram_api_url or TELEGRAM_API, settings.telegram_token,
-                                connections=FAST_CONNECTIONS) as sender:
-            yield _dispatcher(settings, sessions, sender, None, batch=batch, name=name)
-        return
     bot = make_bot(settings.telegram_token, settings.telegram_api_url)
     async with bot:
         yield build_dispatcher(settings, sessions, bot, batch=batch, name=name)

@@ -1,4 +1,4 @@
-"""The Telegram side of sending one message: PTB's Bot, pacing, RetryAfter and error kinds.
+"""The Telegram side of sending one message: PTB's Bot, always paced, RetryAfter and error kinds.
 
 The dispatcher needs to know only four outcomes: sent (with the message id), blocked (the person
 blocked the bot or the chat is gone), try again later (network trouble, Telegram's 5xx), or a
@@ -7,7 +7,6 @@ permanent refusal. RetryAfter (HTTP 429) is waited out here and the same message
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -66,27 +65,23 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 class TelegramSender:
-    """Sends through a PTB Bot. `pacer=None` sends as fast as the server answers (benchmarks only)."""
+    """Sends through a PTB Bot, each message waiting its turn from the Pacer (Telegram's flood limits)."""
 
-    def __init__(self, bot: Bot, pacer: Pacer | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: Pacer) -> None:
         self.bot = bot
         self.pacer = pacer
         self.retry_after_count = 0
 
     async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult:
         for _try in range(RETRY_AFTER_TRIES):
-            if self.pacer is not None:
-                await self.pacer.acquire(chat_id)
+            await self.pacer.acquire(chat_id)
             try:
                 message = await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup(buttons))
             except RetryAfter as flood:
                 self.retry_after_count += 1
                 wait = _seconds(flood.retry_after)
                 log.warning("Telegram asked us to wait %.0f s", wait)
-                if self.pacer is not None:
-                    self.pacer.pause(wait)
-                else:
-                    await asyncio.sleep(wait)
+                self.pacer.pause(wait)
                 continue
             except Forbidden as refused:
                 return SendResult(Outcome.BLOCKED, error=f"blocked: {refused.message}"[:500])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings, DispatchStats
-from bot.reminders.pacing import Pacer
+from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.planner import Planner
 from bot.reminders.sender import TelegramSender, make_bot
 from bot.settings import REPO_ROOT
@@ -29,6 +29,13 @@ NOW = datetime(2027, 6, 9, 8, 30, tzinfo=UTC)
 CHEAP = linking.CodeHasher(n=2, r=1, p=1)
 SYSTEM = SystemActor("tests")
 T = TypeVar("T")
+# The stand-in enforces no flood limits unless asked, so tests pace far faster than Telegram allows;
+# the short per-chat gap still keeps one chat's messages in order, as Telegram's one a second does.
+STANDIN_PACE = PaceLimits(per_second=1000.0, burst=100, per_chat_gap=0.05)
+
+
+def standin_pacer() -> Pacer:
+    return Pacer(STANDIN_PACE)
 
 
 class Clock:
@@ -108,7 +115,7 @@ class Dispatch:
     standin: TelegramStandIn
     clock: Clock
     settings: DispatchSettings = DispatchSettings(batch=50, poll_seconds=0.05)
-    pacer: Pacer | None = None
+    pacer: Pacer = field(default_factory=standin_pacer)
     name: str = "test-dispatcher"
     plan: bool = False  # run the planning sweep first, as the dispatcher loop does at its start
 

@@ -40,7 +40,6 @@ def start_dispatcher(db_url: str, standin: TelegramStandIn, name: str, lease_sec
         "DATABASE_URL": db_url,
         "TELEGRAM_BOT_TOKEN": standin.token,
         "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}",
-        "SIGNPOST_SEND_PER_SECOND": "100000",  # the stand-in is not enforcing limits here
         "SIGNPOST_REMINDER_LEASE_SECONDS": str(lease_seconds),
     }
     return subprocess.Popen(

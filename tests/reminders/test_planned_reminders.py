@@ -6,7 +6,19 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from reminder_helpers import CONTENT, NOW, Clock, Dispatch, World, book, drain, make_world, outbox_rows, run
+from reminder_helpers import (
+    CONTENT,
+    NOW,
+    Clock,
+    Dispatch,
+    World,
+    book,
+    drain,
+    make_world,
+    outbox_rows,
+    run,
+    standin_pacer,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli import main
@@ -242,7 +254,7 @@ def test_the_running_dispatcher_plans_again_every_few_minutes(
         async with bot:
             composer = Composer(CONTENT)
             planner = Planner(session_factory, composer.journeys, every_seconds=0.2)
-            dispatcher = Dispatcher(session_factory, TelegramSender(bot), composer, clock=clock, planner=planner,
+            dispatcher = Dispatcher(session_factory, TelegramSender(bot, standin_pacer()), composer, clock=clock, planner=planner,
                                     settings=DispatchSettings(poll_seconds=0.05))
             stop = asyncio.Event()
             running = asyncio.create_task(dispatcher.run(stop))

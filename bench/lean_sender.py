@@ -1,11 +1,11 @@
-"""A lean sendMessage client for the dispatcher when nothing paces it (a local stand-in, a benchmark).
+"""A lean sendMessage client with no pacing: the bare-send floor bench/reminders.py measures against.
 
-Why not PTB here: with pacing on, Telegram's 30 a second is the limit and PTB's Bot is plenty. With
-pacing off, bench/reminders.py showed the HTTP client was the limit, not the server or our own work:
-one PTB Bot managed about 230 sends a second at 64 in flight and about 490 at 8, several Bots about
-580, raw httpx about 690 with four clients, while plain keep-alive HTTP/1.1 connections on asyncio
-streams reached about 5,000 against the same stand-in. httpx's pool gets slower the more requests
-wait on it, and PTB adds its own request and Message-building cost on top.
+Not part of the product: `signpost reminders run` and `signpost serve` send through
+python-telegram-bot, paced under Telegram's 30 a second (bot/reminders/sender.py). This exists so
+the benchmark can tell the dispatcher's own work per reminder apart from the transport's. With
+pacing off, the HTTP client is the limit, not the server: one PTB Bot managed about 230 sends a
+second at 64 in flight, raw httpx about 690 with four clients, while plain keep-alive HTTP/1.1
+connections on asyncio streams reached about 5,000 against the same stand-in.
 
 So this sender keeps a few HTTP/1.1 connections open (TLS when the URL is https), writes one JSON
 request per message and reads only `ok`, `result.message_id`, `error_code`, `description` and
@@ -28,7 +28,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.messages import Button
-from bot.reminders.pacing import Pacer
 from bot.reminders.sender import _GONE_CHAT, RETRY_AFTER_TRIES, Outcome, SendResult
 
 log = logging.getLogger(__name__)
@@ -61,8 +60,7 @@ class _Reply:
 class BotApiSender:
     """Sends through `connections` kept-alive HTTP connections; as many messages in flight as connections."""
 
-    def __init__(self, api_url: str, token: str, *, connections: int = 16, timeout: float = 10.0,
-                 pacer: Pacer | None = None) -> None:
+    def __init__(self, api_url: str, token: str, *, connections: int = 16, timeout: float = 10.0) -> None:
         parts = urlsplit(api_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{api_url!r} is not an http(s) address of a Bot API server")
@@ -71,7 +69,6 @@ class BotApiSender:
         self.tls = ssl.create_default_context() if parts.scheme == "https" else None
         self.path = f"{parts.path}/bot{token}/sendMessage"
         self.timeout = timeout
-        self.pacer = pacer
         self.retry_after_count = 0
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(max(1, connections))
@@ -89,8 +86,6 @@ class BotApiSender:
     async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult:
         body = json.dumps(_request(chat_id, text, buttons), ensure_ascii=False).encode()
         for _try in range(RETRY_AFTER_TRIES):
-            if self.pacer is not None:
-                await self.pacer.acquire(chat_id)
             try:
                 async with self._slots:
                     reply = await asyncio.wait_for(self._exchange(body), self.timeout)
@@ -101,10 +96,7 @@ class BotApiSender:
                 return result
             self.retry_after_count += 1
             log.warning("Telegram asked us to wait %.0f s", result)
-            if self.pacer is not None:
-                self.pacer.pause(result)
-            else:
-                await asyncio.sleep(result)
+            await asyncio.sleep(result)
         return SendResult(Outcome.RETRY, error="Telegram kept asking us to wait (429)")
 
     async def _exchange(self, body: bytes) -> _Reply:

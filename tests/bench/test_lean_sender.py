@@ -1,13 +1,12 @@
-"""The lean unpaced sender, over real HTTP to the stand-in: the same outcomes as the PTB sender."""
+"""The benchmark's lean unpaced sender, over real HTTP to the stand-in: the same outcomes as the PTB sender."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-from reminder_helpers import run
-
+from bench.lean_sender import BotApiSender
 from bot.messages import Button
-from bot.reminders.bot_api import BotApiSender
 from bot.reminders.sender import Outcome, SendResult
 from tests.support.telegram_standin import TelegramStandIn
 
@@ -19,7 +18,7 @@ def send_all(standin: TelegramStandIn, *messages: tuple[int, str]) -> list[SendR
         async with BotApiSender(f"http://127.0.0.1:{standin.port}", standin.token, connections=2) as sender:
             return [await sender.send(str(chat), text, BUTTONS) for chat, text in messages]
 
-    return run(go())
+    return asyncio.run(asyncio.wait_for(go(), 60))
 
 
 def test_sends_text_and_buttons_and_returns_the_message_id(standin: TelegramStandIn) -> None:
@@ -63,6 +62,6 @@ def test_a_dropped_kept_alive_connection_is_tried_once_more_then_reported(standi
             third = await sender.send("70", "three", ())
             return [first, second, third]
 
-    results = run(go())
+    results = asyncio.run(asyncio.wait_for(go(), 60))
     assert [r.outcome for r in results] == [Outcome.SENT, Outcome.SENT, Outcome.RETRY]
     assert [m.text for m in standin.sent] == ["one", "two"]
