@@ -16,7 +16,7 @@ from casefile import staff
 from casefile.models import Appointment, Person, StaffAccount
 from console.charts import Series, line_chart
 from tests.casefile.factories import NOW, SYSTEM, make_appointment
-from tests.console.conftest import Console, csrf, post_form
+from tests.console.console_helpers import Console, csrf, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

@@ -25,7 +25,7 @@ from bot.i18n import LONDON
 from bot.settings import REPO_ROOT
 from casefile import db
 from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
-from tests.console.conftest import CHEAP_CODES, FAST_HASHER
+from tests.console.console_helpers import CHEAP_CODES, FAST_HASHER
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"

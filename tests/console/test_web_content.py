@@ -11,7 +11,7 @@ from console.glossary_edit import EntryForm, read_file
 from glossary.check import check_content
 from glossary.live import LiveGlossary
 from tests.casefile.factories import NOW
-from tests.console.conftest import Console, post_form
+from tests.console.console_helpers import Console, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 MAPPA_EDIT = "/content/entries/probation/MAPPA/edit"

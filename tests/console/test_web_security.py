@@ -15,7 +15,15 @@ from casefile.models import AuditEvent, OutboxMessage, SignInFailure
 from console import accounts
 from console.security import SESSION_COOKIE, SessionCodec, SignInThrottle
 from tests.casefile.factories import NOW
-from tests.console.conftest import PASSWORD, SECRET, Console, csrf, make_console, post_form, shared_glossary
+from tests.console.console_helpers import (
+    PASSWORD,
+    SECRET,
+    Console,
+    csrf,
+    make_console,
+    post_form,
+    shared_glossary,
+)
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

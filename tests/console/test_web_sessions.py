@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from casefile.models import StaffAccount, Worker
-from tests.console.conftest import Console
+from tests.console.console_helpers import Console
 
 
 def test_switching_off_an_account_ends_its_sessions_at_the_next_page(console: Console) -> None:

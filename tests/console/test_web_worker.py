@@ -12,7 +12,7 @@ from casefile import linking, people, staff
 from casefile.actors import PersonActor, StaffActor
 from casefile.models import Appointment, AuditEvent, JourneyPosition, OutboxMessage, Person, PharmacyPlan
 from tests.casefile.factories import NOW, SYSTEM, make_appointment
-from tests.console.conftest import CHEAP_CODES, Console, post_form
+from tests.console.console_helpers import CHEAP_CODES, Console, post_form
 
 
 def _booking(console: Console, **changes: str) -> dict[str, str]:

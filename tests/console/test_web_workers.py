@@ -33,7 +33,7 @@ from console import accounts
 from console.app import create_app
 from console.locks import ProcessLock, lock_for_content
 from tests.casefile.factories import NOW
-from tests.console.conftest import PASSWORD, SECRET, seed_team
+from tests.console.console_helpers import PASSWORD, SECRET, seed_team
 
 SIGNPOST = Path(sys.executable).with_name("signpost")
 # Slow enough that guesses sent together really overlap while the password is checked.
