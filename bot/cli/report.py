@@ -42,7 +42,7 @@ def _day(text: str | None) -> date | None:
 
 @reports_failures
 def _attendance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.reminders.attendance import attendance
+    from casefile.attendance import attendance
 
     try:
         end_day = _day(args.end) or datetime.now(LONDON).date() + timedelta(days=1)

@@ -87,11 +87,11 @@ def _book(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 @reports_failures
 def _message(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.reminders.message_check import check_message
     from bot.settings import Settings
     from casefile import outbox
     from casefile.actors import StaffActor
     from glossary.live import LiveGlossary
+    from glossary.message_check import check_message
 
     notes = check_message(LiveGlossary(Settings.from_env().content_dir).index, args.text)
     if notes and not args.anyway:

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from bot import i18n
 from bot.messages import Button, Reply
-from bot.reminders.message_check import check_message
 from casefile import errors, outbox, staff
 from casefile.actors import StaffActor
 from casefile.models import Appointment, Assignment, CaseUpdate, Person
+from glossary.message_check import check_message
 from journeys.calendar import BankHolidays, load_bank_holidays
 
 if TYPE_CHECKING:

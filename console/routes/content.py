@@ -18,11 +18,11 @@ from starlette.routing import Route
 
 from casefile import audit
 from casefile.gaps import top_unknown_terms
-from console import glossary_edit
 from console.accounts import Principal
-from console.glossary_edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
 from console.pages import context_of, not_found, page, read_form, redirect, render, text_field
+from glossary import edit as glossary_edit
 from glossary.check import normalise
+from glossary.edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
 from glossary.findings import Severity
 from glossary.schema import CATEGORIES
 from journeys.check import check_journeys

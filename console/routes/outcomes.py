@@ -16,8 +16,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.i18n import LONDON
-from bot.reminders.attendance import OUTCOMES, AttendanceRow, attendance
 from casefile import audit
+from casefile.attendance import OUTCOMES, AttendanceRow, attendance
 from casefile.models import Agency
 from console.accounts import Principal
 from console.charts import Series, line_chart, stacked_bars

@@ -18,7 +18,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.conversation.journey_answers import JourneyContentCache
-from bot.reminders.message_check import check_message
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
 from casefile.views import PersonView
@@ -27,6 +26,7 @@ from console.forms import FormCheck, date_parts, london_moment
 from console.linkcard import bot_link, qr_svg
 from console.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
 from console.person_data import load_person_page
+from glossary.message_check import check_message
 
 T = TypeVar("T")
 KINDS = ("probation", "housing", "health", "drugs_alcohol", "jobcentre", "unpaid_work", "mentor", "other")

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile.gaps import record_unknown_term
-from console.glossary_edit import EntryForm, read_file
 from glossary.check import check_content
+from glossary.edit import EntryForm, read_file
 from glossary.live import LiveGlossary
 from tests.casefile.factories import NOW
 from tests.console.console_helpers import Console, post_form

@@ -1,4 +1,4 @@
-"""Editing one glossary entry from a form: read it from its YAML file, check it, write it back.
+"""Editing one glossary entry from a form (the console's content pages): read it, check it, write it back.
 
 Saving runs the same checker as `signpost content check` (`check_entry_mapping`, against the rest of
 the glossary). An entry with errors is not written. A good one is written with ruamel.yaml's
