@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,20 +65,23 @@ def source_catalog(content_dir: Path, code_root: Path = REPO_ROOT) -> Catalog:
         shown = str(path.relative_to(content_dir.parent)) if content_dir.parent in path.parents else str(path)
         with path.open("rb") as handle:
             try:
-                found = list(babel_extract(handle, KEYWORDS, [], _JINJA_OPTIONS))
+                found = list(babel_extract(handle, tuple(KEYWORDS), [], _JINJA_OPTIONS))
             except TemplateSyntaxError as problem:
                 problem.filename = shown  # the extractor reads a stream, so it cannot know the file's name
                 raise
-        for lineno, _func, message, _comments in found:
-            catalog.add(_as_msgid(message), locations=[(shown, lineno)])
+        for lineno, _func, said, _comments in found:
+            # None is a call on something other than fixed text (`_(name)`): nothing to translate, as Babel
+            # itself skips for Python code.
+            if said is not None:
+                catalog.add(_as_msgid(said), locations=[(shown, lineno)])
     return catalog
 
 
-def _as_msgid(message: str | tuple[str | None, ...]) -> str | tuple[str, str]:
-    if isinstance(message, tuple):
-        singular, plural = message[0] or "", message[1] or ""
-        return (singular, plural)
-    return message
+def _as_msgid(message: str | Sequence[str | None]) -> str | tuple[str, str]:
+    if isinstance(message, str):
+        return message
+    singular, plural = message[0] or "", message[1] or ""
+    return (singular, plural)
 
 
 def read_catalog(content_dir: Path, language: str) -> Catalog:
@@ -123,7 +127,7 @@ def _strings(string: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...
     return (string,) if string else ()
 
 
-def _fully_translated(msgid: str | tuple[str, ...], string: str | tuple[str, ...] | list[str] | None) -> bool:
+def _fully_translated(msgid: str | tuple[str, ...] | list[str], string: str | tuple[str, ...] | list[str] | None) -> bool:
     # A string with plurals needs every plural form (Babel pads forms the file lacks with "");
     # a translation of the wrong shape is left over from before the English changed.
     wants_plurals = not isinstance(msgid, str)

@@ -6,6 +6,7 @@ and these four functions plus `respond` are the only places to do it (see `casef
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -193,7 +194,7 @@ def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, vers
 
 
 def _change(
-    unit: Unit, appointment: Appointment, changes: dict[str, object], kind: str, summary: str, tell: bool
+    unit: Unit, appointment: Appointment, changes: Mapping[str, object], kind: str, summary: str, tell: bool
 ) -> Appointment:
     before, after = apply_changes(appointment, changes)
     if before:

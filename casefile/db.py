@@ -7,14 +7,14 @@ PostgreSQL (`postgresql+psycopg://...`) needs nothing special. Sessions are shor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile.errors import SchemaOutdated
@@ -62,6 +62,13 @@ def _configure_sqlite(engine: Engine) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: views built from a session stay readable after it commits.
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through a Session touched."""
+    # Session.execute is typed to return a plain Result, but for these statements SQLAlchemy hands back
+    # the CursorResult that carries the count.
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def begin_write(session: Session) -> None:

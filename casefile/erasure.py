@@ -25,6 +25,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from casefile.actors import Actor
+from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
 from casefile.models import AuditEvent, Base, ChatLink, LinkAttempt, OutboxMessage, Person
 from casefile.unit import unit_of_work
@@ -93,7 +94,7 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
         removed: dict[str, int] = {}
         for table in personal_tables():
             result = session.execute(delete(table).where(table.c.person_id == person.id))
-            removed[table.name] = int(result.rowcount)
+            removed[table.name] = rows_changed(result)
         # Notices to workers about the person (their "can't make it" reason, say) name them only inside
         # the payload; those notices about appointments went with the appointments already.
         notices = session.execute(
@@ -103,7 +104,7 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
             )
         )
         outbox = OutboxMessage.__tablename__
-        removed[outbox] = removed.get(outbox, 0) + int(notices.rowcount)
+        removed[outbox] = removed.get(outbox, 0) + rows_changed(notices)
         # Wrong-code counts are kept per chat, not per person; the person's own chats need none now.
         for channel, chat_id in chats:
             session.execute(
@@ -118,4 +119,4 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
         session.flush()
         unit.detail = ", ".join(f"{table} {count}" for table, count in removed.items() if count)
         session.expire_all()
-        return ForgetReport(ref, unit.now, removed, int(kept.rowcount))
+        return ForgetReport(ref, unit.now, removed, rows_changed(kept))

@@ -129,7 +129,7 @@ def _other_tables(session: Session, person_id: int) -> dict[str, list[dict[str, 
             continue
         query = select(table).where(table.c.person_id == person_id).order_by(*table.primary_key)
         rows = session.execute(query)
-        found[table.name] = [_values(row._mapping, exclude=("person_id",)) for row in rows]
+        found[table.name] = [_values(row._asdict(), exclude=("person_id",)) for row in rows]
     return found
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from casefile import audit
 from casefile.actors import Actor, StaffActor, SystemActor, actor_label
-from casefile.db import begin_write
+from casefile.db import begin_write, rows_changed
 from casefile.errors import (
     ChatLocked,
     InvalidInput,
@@ -57,6 +57,9 @@ _LOCK_AND_CODE = select(
     _LOCKED_UNTIL.label("locked_until"), LinkCode.id, LinkCode.person_id, LinkCode.worker_id,
     LinkCode.expires_at, LinkCode.used_at, LinkCode.revoked_at,
 ).select_from(_ONE_ROW.outerjoin(LinkCode, LinkCode.code_hash == bindparam("b_code_hash")))
+# One row of _LOCK_AND_CODE: the chat's lock, then the code's id, person_id, worker_id, expires_at, used_at
+# and revoked_at (all None when no code matched).
+_FoundCode = Row[datetime | None, int, int | None, int | None, datetime, datetime | None, datetime | None]
 _COUNT_CODE_ATTEMPT = (
     update(LinkCode).where(LinkCode.id == bindparam("b_code_id")).values(attempts=LinkCode.attempts + 1)
 )
@@ -184,7 +187,8 @@ def issue_code(
             unit.require_person(person_id, staff_only=True)
             owner = LinkCode.person_id == person_id
         else:
-            if not (isinstance(actor, SystemActor) or actor == StaffActor(worker_id)):  # type: ignore[arg-type]
+            if not (isinstance(actor, SystemActor)
+                    or (isinstance(actor, StaffActor) and actor.worker_id == worker_id)):
                 raise PermissionDenied("Only Signpost's own tools can make a code for another worker.")
             if session.get(Worker, worker_id) is None:
                 raise NotFound("Sorry, we could not find that worker.")
@@ -255,7 +259,7 @@ def redeem_link_code(
         raise
 
 
-def _problem_with(found: Row[Any], now: datetime) -> LinkCodeInvalid | None:
+def _problem_with(found: _FoundCode, now: datetime) -> LinkCodeInvalid | None:
     if found.id is None:
         return LinkCodeInvalid()
     if found.used_at is not None:
@@ -288,7 +292,7 @@ def _count_failure(session: Session, channel: str, chat: str, now: datetime) -> 
     return until
 
 
-def _link(session: Session, found: Row[Any], channel: str, chat: str, now: datetime) -> ChatLink:
+def _link(session: Session, found: _FoundCode, channel: str, chat: str, now: datetime) -> ChatLink:
     link = session.scalars(
         select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat)
     ).first()
@@ -372,12 +376,12 @@ def reactivate_if_needed(
     session.commit()
     begin_write(session)
     try:
-        changed = session.execute(
+        changed = rows_changed(session.execute(
             update(ChatLink)
             .where(ChatLink.channel == channel, ChatLink.chat_id == str(chat_id), ChatLink.active.is_(False))
             .values(active=True)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ))
         if changed:
             audit.record(session, SystemActor(f"chat:{channel}"), "write.chat_link.active", "chat_link",
                          person_id=owner.person_id, detail="the chat wrote again after a block", now=now)

@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from casefile.actors import Actor, StaffActor, actor_label
+from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
 from casefile.models import Appointment, Assignment, OutboxMessage, Person
 from casefile.reminder_rules import (
@@ -107,7 +108,7 @@ def cancel_for_appointment(session: Session, appointment_id: int, why: str | Non
         .values(state=CANCELLED, last_error=why)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rows_changed(result)
 
 
 def _missed_follow_up(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from casefile import appointments as _appointments
 from casefile.actors import Actor, PersonActor, StaffActor
+from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
 from casefile.models import (
     Agency,
@@ -265,8 +266,9 @@ def mark_updates_seen(session: Session, person_id: int, update_ids: Iterable[int
             .where(CaseUpdate.id.in_(ids), CaseUpdate.person_id == person_id, CaseUpdate.seen_at.is_(None))
             .values(seen_at=unit.now)
         )
-        unit.detail = f"{result.rowcount} marked seen"
-        return int(result.rowcount)
+        marked = rows_changed(result)
+        unit.detail = f"{marked} marked seen"
+        return marked
 
 
 def set_language(

@@ -164,7 +164,8 @@ def update_journey(
                 raise InvalidInput("Please say which stage the person is at.")
             position = JourneyPosition(person_id=person_id, updated_at=unit.now, **checked)
             session.add(position)
-            before, after = {}, dict(checked)
+            before: dict[str, Any] = {}
+            after = dict(checked)
         else:
             check_version(position, expected_version)
             before, after = apply_changes(position, checked)
@@ -246,7 +247,8 @@ def update_benefit_claim(
                                  **{"steps_done": [], **checked})
             session.add(claim)
             session.flush()
-            before, after = {}, {"claim_type": claim_type, **checked}
+            before: dict[str, Any] = {}
+            after = {"claim_type": claim_type, **checked}
         else:
             check_version(claim, expected_version)
             before, after = apply_changes(claim, checked)
@@ -279,7 +281,8 @@ def update_pharmacy_plan(
                 raise InvalidInput("Please fill in pharmacy name.")
             plan = PharmacyPlan(person_id=person_id, **{"open_days": [], "pickup_days": [], **checked})
             session.add(plan)
-            before, after = {}, dict(checked)
+            before: dict[str, Any] = {}
+            after = dict(checked)
         else:
             check_version(plan, expected_version)
             before, after = apply_changes(plan, checked)

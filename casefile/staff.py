@@ -187,7 +187,8 @@ def assign_worker(
                                     started_at=unit.now)
             session.add(assignment)
             session.flush()
-            before, after = {}, {"worker_id": worker_id, "role": role, "is_lead": lead}
+            before: dict[str, Any] = {}
+            after = {"worker_id": worker_id, "role": role, "is_lead": lead}
         else:
             if assignment.is_lead and not lead:
                 raise InvalidInput("Please choose a new lead professional first.")

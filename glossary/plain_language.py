@@ -202,8 +202,8 @@ def _read_hard_words(source: YamlSource, findings: list[Finding]) -> dict[str, t
         if words:
             hard_words[str(hard).strip()] = tuple(words)
     by_casefold = {hard.casefold(): hard for hard in hard_words}
-    for hard, words in hard_words.items():
-        for word in words:
+    for hard, plainer in hard_words.items():
+        for word in plainer:
             if word.casefold() in by_casefold:
                 findings.append(
                     Finding(

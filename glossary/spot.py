@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from glossary.everyday import (
     ENGLISH_WORD_ACRONYMS,
@@ -45,7 +45,6 @@ _SMALL_WORDS = word_set("a an and as at by for from in of on or the to with")
 _SENTENCE_BREAK = re.compile(r"[.!?;:\n]")
 _PHRASE_GAP = re.compile(r"[ \t,/\-–—]*(?:\r?\n[ \t,/\-–—]*)?")
 _PLURAL_TAIL = re.compile(r"(?:['’]s|s|es)$", re.IGNORECASE)
-_END = ""  # key of a trie node's payload: no word folds to the empty string
 _NEIGHBOURS = 8  # words looked at on each side to tell shouting from a capital-letter acronym
 
 
@@ -103,11 +102,19 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
     return SpotName(entry, written, how, meaning, capitals, alone=alone)
 
 
+@dataclass(slots=True)
+class _TrieNode:
+    """One word of the trie: the words that may follow it, and the name that ends on it, if any."""
+
+    next: dict[str, _TrieNode] = field(default_factory=dict)
+    name: SpotName | None = None
+
+
 class Spotter:
     """A word trie over every term, alias and full form; built once per content load."""
 
     def __init__(self, names: Iterable[SpotName]) -> None:
-        self._root: dict[str, dict] = {}
+        self._root = _TrieNode()
         # Capital-letter words that are glossary acronyms; they never make a sentence "shouting".
         self._acronym_words: set[str] = set()
         for name in names:
@@ -116,9 +123,10 @@ class Spotter:
                 continue
             node = self._root
             for word in words:
-                node = node.setdefault(word, {})
+                node = node.next.setdefault(word, _TrieNode())
             # Names arrive in priority order (term, alias, full form): the first one keeps the slot.
-            node.setdefault(_END, name)
+            if node.name is None:
+                node.name = name
             if len(words) == 1 and looks_like_acronym(name.written) and not name.capitals:
                 self._acronym_words.add(words[0])
 
@@ -127,6 +135,7 @@ class Spotter:
         """Every spot name of `entries`, terms first, then aliases, then full forms."""
         entries = list(entries)
         found: list[SpotName] = []
+        written_forms: list[tuple[str, int | None]]
         for how in ("exact", "alias", "full_form"):
             for entry in entries:
                 if how == "exact":
@@ -150,7 +159,7 @@ class Spotter:
         index, count = 0, len(spans)
         root = self._root
         while index < count:
-            if keys[index] not in root and not self._plural_in(root, keys[index]):
+            if keys[index] not in root.next and not self._plural_in(root, keys[index]):
                 index += 1
                 continue
             found = self._longest_match(text, spans, keys, index)
@@ -174,8 +183,8 @@ class Spotter:
         return result
 
     @staticmethod
-    def _plural_in(node: dict[str, dict], key: str) -> bool:
-        return key[-1:] == "s" and any(form in node for form in singular_forms(key))
+    def _plural_in(node: _TrieNode, key: str) -> bool:
+        return key[-1:] == "s" and any(form in node.next for form in singular_forms(key))
 
     def _longest_match(
         self, text: str, spans: list[tuple[int, int]], keys: list[str], first: int
@@ -187,18 +196,18 @@ class Spotter:
         while position < len(keys):
             if position > first and not _PHRASE_GAP.fullmatch(text, spans[position - 1][1], spans[position][0]):
                 break
-            child = node.get(keys[position])
+            child = node.next.get(keys[position])
             if child is None:
                 for form in singular_forms(keys[position]):
-                    child = node.get(form)
+                    child = node.next.get(form)
                     if child is not None:
                         break
             if child is None:
                 break
             node = child
             position += 1
-            if _END in node:
-                candidates.append((node[_END], position))
+            if node.name is not None:
+                candidates.append((node.name, position))
         for name, after in reversed(candidates):
             if self._passes(name, text, spans, keys, first, after):
                 return name, after
@@ -209,7 +218,7 @@ class Spotter:
     ) -> bool:
         if name.capitals:
             written = text[spans[first][0]:spans[first][1]]
-            stem = written if keys[first] in self._root else _PLURAL_TAIL.sub("", written)
+            stem = written if keys[first] in self._root.next else _PLURAL_TAIL.sub("", written)
             letters = stem.replace(".", "")
             if not letters.isupper() or self._shouting(text, spans, keys, first):
                 return False

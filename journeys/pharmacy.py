@@ -97,14 +97,18 @@ class PickupDay:
         return tuple(dose for dose in self.doses if dose.takeaway)
 
 
+# ShutDay's first field is called date, which hides the type inside its class body.
+_Day = date
+
+
 @dataclass(frozen=True)
 class ShutDay:
     """A usual pick-up day when the pharmacy is shut."""
 
-    date: date
+    date: _Day
     reason: ShutReason
-    collect_on: date | None  # None when there is no open day to collect early: the person must ask
-    dose_days: tuple[date, ...]
+    collect_on: _Day | None  # None when there is no open day to collect early: the person must ask
+    dose_days: tuple[_Day, ...]
 
 
 @dataclass(frozen=True)

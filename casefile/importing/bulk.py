@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy import JSON, Column, Connection, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
+
+from casefile.models import Base
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Well under SQLite's limit of 32,766 bound values in one statement.
 LOOKUP_CHUNK = 5000
@@ -33,7 +39,7 @@ def is_postgresql(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-def rows_where_in(connection: Connection, columns: Sequence[Any], key: Column[Any], values: Iterable[Any]
+def rows_where_in(connection: Connection, columns: Sequence[Any], key: QueryableAttribute[Any], values: Iterable[Any]
                   ) -> list[Any]:
     """SELECT `columns` for every row whose `key` is one of `values` (one array on PostgreSQL)."""
     wanted = sorted(set(values))
@@ -46,6 +52,12 @@ def rows_where_in(connection: Connection, columns: Sequence[Any], key: Column[An
     for part in chunks(wanted):
         found.extend(connection.execute(select(*columns).where(key.in_(part))))
     return found
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table behind a mapped class, as the writers here take it."""
+    # A model's __table__ is typed as any FromClause; the metadata holds it as the Table it is.
+    return Base.metadata.tables[model.__tablename__]
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -118,9 +130,10 @@ def _update_from_temp(connection: Connection, table: Table, key: str, version: s
 
 def _copy(connection: Connection, table_name: str, columns: Sequence[Column[Any]],
           rows: Sequence[Mapping[str, Any]]) -> None:
-    raw = connection.connection.driver_connection
+    # Only PostgreSQL comes here, and its driver is psycopg 3 (the engine's URL says postgresql+psycopg).
+    raw = cast("psycopg.Connection[Any]", connection.connection.driver_connection)
     names = [column.name for column in columns]
-    with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+    with raw.cursor() as cursor, cursor.copy(
         f"COPY {table_name} ({', '.join(_quoted(name) for name in names)}) FROM STDIN"
     ) as copy:
         for row in rows:
