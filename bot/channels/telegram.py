@@ -2,15 +2,18 @@
 
 Handler groups, in order:
   0. callback queries (button presses) and text messages, commands included: both go to the core.
-The error handler logs and sends the person a kind message. Shared clients (database, glossary,
-voice) are made before the application starts and closed in post_shutdown.
+The error handler logs and sends the person a kind message. What starts and stops with the
+application (voice, the command list, the reminder dispatcher) is the caller's post_init and
+post_shutdown, given to TelegramChannel: `signpost serve` wires them in bot/serve.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
@@ -33,6 +36,7 @@ from bot.voice import SpeechUnavailable, VoiceNotes
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 PHOTO_CAPTION_LIMIT = 1024
+Hook = Callable[[], Awaitable[None]]  # run as the application starts or stops; it needs no Telegram types
 
 
 @dataclass(frozen=True)
@@ -67,22 +71,32 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _with_application(hook: Hook) -> Callable[[Application], Coroutine[Any, Any, None]]:  # type: ignore[type-arg]
+    async def call(_application: Application) -> None:  # type: ignore[type-arg]
+        await hook()
+
+    return call
+
+
 class TelegramChannel:
-    def __init__(self, conversation: Conversation, voice: VoiceNotes | None, options: TelegramOptions) -> None:
+    def __init__(self, conversation: Conversation, voice: VoiceNotes | None, options: TelegramOptions, *,
+                 post_init: Hook | None = None, post_shutdown: Hook | None = None) -> None:
         self.conversation = conversation
         self.voice = voice
         self.options = options
-        self.application = self._build()
+        self.application = self._build(post_init, post_shutdown)
 
-    def _build(self) -> Application:
+    def _build(self, post_init: Hook | None, post_shutdown: Hook | None) -> Application:
         builder = (
             ApplicationBuilder()
             .token(self.options.token)
             .rate_limiter(AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
             .concurrent_updates(16)
-            .post_init(self._post_init)
-            .post_shutdown(self._post_shutdown)
         )
+        if post_init is not None:
+            builder = builder.post_init(_with_application(post_init))
+        if post_shutdown is not None:
+            builder = builder.post_shutdown(_with_application(post_shutdown))
         if self.options.api_url:
             base = self.options.api_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -92,16 +106,12 @@ class TelegramChannel:
         application.add_error_handler(self._on_error)
         return application
 
-    async def _post_init(self, application: Application) -> None:
+    async def set_commands(self) -> None:
+        """The menu of commands Telegram shows, in each language."""
         for language in i18n.LANGUAGES:
             code = None if language == i18n.DEFAULT_LANGUAGE else language
-            await application.bot.set_my_commands(command_list(self.conversation, language), language_code=code)
-        if self.voice is not None:
-            await self.voice.start()
-
-    async def _post_shutdown(self, application: Application) -> None:
-        if self.voice is not None:
-            self.voice.close()
+            await self.application.bot.set_my_commands(command_list(self.conversation, language),
+                                                       language_code=code)
 
     # -- incoming ---------------------------------------------------------------------------------
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -108,7 +108,7 @@ def _speaker(settings: Settings):
 
 def run_serve(args: argparse.Namespace) -> int:
     from bot.app import StartupProblem, build_app
-    from bot.channels.telegram import TelegramChannel, TelegramOptions
+    from bot.serve import build_serve
     from bot.voice import VoiceNotes
 
     settings = Settings.from_env()
@@ -124,21 +124,10 @@ def run_serve(args: argparse.Namespace) -> int:
     except StartupProblem as problem:
         print(problem, file=sys.stderr)
         return 1
-    host, _, port = settings.webhook_listen.rpartition(":")
-    options = TelegramOptions(
-        token=settings.telegram_token, api_url=settings.telegram_api_url, webhook_url=settings.webhook_url,
-        webhook_secret=settings.webhook_secret, webhook_listen=host or "127.0.0.1", webhook_port=int(port or 8443),
-        rate_per_second=settings.telegram_rate,
-    )
     voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
                        timeout_seconds=settings.voice_timeout_seconds)
-    from bot.reminders.runner import ServeReminders
-
     try:
-        channel = TelegramChannel(app.conversation, voice, options)
-        # Reminders go out from the same process (several serve processes may run: claims have leases).
-        ServeReminders(settings, app.conversation.sessions).attach(channel.application)
-        channel.run()
+        build_serve(settings, app.conversation, voice).run()
     finally:
         app.close()
     return 0

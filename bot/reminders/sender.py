@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 
 from bot.messages import Button
-from bot.reminders.pacing import Pacer
+from bot.reminders.pacing import PaceLimits, Pacer
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_TRIES = 4
@@ -58,6 +58,11 @@ def make_bot(token: str, api_url: str | None = None, *, pool_size: int = 64) -> 
         base = api_url.rstrip("/")
         return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
     return Bot(token, request=request)
+
+
+def paced_sender(bot: Bot, per_second: float) -> TelegramSender:
+    """How reminders leave: through `bot`, at most `per_second` overall and one a second to a chat."""
+    return TelegramSender(bot, Pacer(PaceLimits(per_second=per_second)))
 
 
 def _seconds(value: int | float | timedelta) -> float:

@@ -10,9 +10,8 @@ from reminder_helpers import CONTENT, due_now_in_bulk
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
-from bot.reminders.runner import ServeReminders
+from bot.serve import build_serve
 from bot.settings import Settings
 from casefile import staff
 from casefile.actors import SystemActor
@@ -41,16 +40,17 @@ def test_serve_sends_reminders_and_passes_answers_to_the_worker(
     staff.assign_worker(session, SystemActor("tests"), person_id, worker_id, "Probation officer", True)
 
     conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT))
-    channel = TelegramChannel(conversation, None, TelegramOptions(
-        token=standin.token, api_url=f"http://127.0.0.1:{standin.port}"))
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": standin.token, "SIGNPOST_CONTENT_DIR": str(CONTENT)})
-    ServeReminders(settings, session_factory).attach(channel.application)
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": standin.token, "SIGNPOST_CONTENT_DIR": str(CONTENT),
+                                  "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}"})
+    channel = build_serve(settings, conversation, None)
 
     async def scenario() -> None:
         app = channel.application
         await app.initialize()
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)
+        assert {c["command"] for c in standin.commands()} >= {"start", "menu", "stop"}
+        assert standin.commands("cy")  # the menu is set in each language too
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         await app.start()

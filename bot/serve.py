@@ -1,0 +1,79 @@
+"""`signpost serve` put together: the Telegram channel, voice notes and the reminder dispatcher in one process.
+
+In the style of python-telegram-bot's examples (the rules-bot): what the bot shares between updates
+is started in the application's post_init and closed in its post_shutdown, and both hooks are
+written out here, in the order things must happen. Reminders go out from the same process through
+the application's own Bot, so PTB's rate limiter counts replies and reminders together against
+Telegram's overall limit, while the dispatcher's Pacer adds the one-a-second-per-chat rule. Several
+serve processes may run at once: the dispatcher's claims have leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.channels.telegram import TelegramChannel, TelegramOptions
+from bot.conversation.core import Conversation
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.runner import build_dispatcher
+from bot.reminders.sender import paced_sender
+from bot.settings import Settings
+from bot.voice import VoiceNotes
+
+log = logging.getLogger(__name__)
+DISPATCHER_STOP_SECONDS = 30
+
+
+def telegram_options(settings: Settings) -> TelegramOptions:
+    assert settings.telegram_token, "a token is checked for before this is called"
+    host, _, port = settings.webhook_listen.rpartition(":")
+    return TelegramOptions(
+        token=settings.telegram_token, api_url=settings.telegram_api_url, webhook_url=settings.webhook_url,
+        webhook_secret=settings.webhook_secret, webhook_listen=host or "127.0.0.1", webhook_port=int(port or 8443),
+        rate_per_second=settings.telegram_rate,
+    )
+
+
+class DispatcherTask:
+    """The reminder dispatcher running as a task beside the bot's updates."""
+
+    def __init__(self) -> None:
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[object] | None = None
+
+    def start(self, dispatcher: Dispatcher) -> None:
+        self._task = asyncio.create_task(dispatcher.run(self._stop), name="signpost-reminders")
+        log.info("reminder dispatcher %s started", dispatcher.name)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stop.set()
+        try:
+            await asyncio.wait_for(self._task, timeout=DISPATCHER_STOP_SECONDS)
+        except TimeoutError:
+            self._task.cancel()  # its claimed rows are sent by the next dispatcher when the lease ends
+        except Exception:
+            log.exception("the reminder dispatcher stopped with an error")
+
+
+def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
+    """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
+    reminders = DispatcherTask()
+
+    async def post_init() -> None:
+        await channel.set_commands()
+        if voice is not None:
+            await voice.start()
+        sender = paced_sender(channel.application.bot, settings.send_per_second)
+        reminders.start(build_dispatcher(settings, conversation.sessions, sender))
+
+    async def post_shutdown() -> None:
+        await reminders.stop()
+        if voice is not None:
+            voice.close()
+
+    channel = TelegramChannel(conversation, voice, telegram_options(settings),
+                              post_init=post_init, post_shutdown=post_shutdown)
+    return channel
