@@ -153,6 +153,11 @@ def build_person_view(
     )
 
 
+def team_of(session: Session, person_id: int) -> tuple[TeamMember, ...]:
+    """The person's current team, lead first. No permission check here: callers do that first."""
+    return tuple(_team_member(*row) for row in session.execute(_TEAM, {"person_id": person_id}).all())
+
+
 def build_person_views(
     session: Session, person_ids: Iterable[int], today: date, now: datetime, upcoming_limit: int,
     unseen_limit: int,

@@ -24,7 +24,7 @@ from casefile.appointments import (
 )
 from casefile.errors import InvalidInput, NotFound
 from casefile.models import Appointment, Assignment, CaseUpdate, JourneyPosition, Person, Worker
-from casefile.people import build_person_view
+from casefile.people import build_person_view, team_of
 from casefile.records import (
     set_licence_conditions,
     update_benefit_claim,
@@ -32,7 +32,7 @@ from casefile.records import (
     update_pharmacy_plan,
 )
 from casefile.unit import apply_changes, aware_now, unit_of_work
-from casefile.views import CaseloadRow, PersonView
+from casefile.views import BookingTeam, CaseloadRow, PersonView
 
 __all__ = [
     "add_case_update",
@@ -143,6 +143,24 @@ def person_file(
         audit.record_read(session, actor, "read.person_file", "person", subject_id=person_id,
                           person_id=person_id, now=now)
         return view
+
+
+def booking_team(session: Session, actor: StaffActor, person_id: int, *,
+                 now: datetime | None = None) -> BookingTeam:
+    """The team an appointment can be booked with, for a worker who may book for this person.
+
+    Not the whole file, so not audited as a read of it; a refused try is audited like any other.
+    """
+    with unit_of_work(session, actor, "read.booking_team", "person", now=now, write=False,
+                      audit_success=False) as unit:
+        unit.require_person(person_id, staff_only=True)
+        unit.subject_id = person_id
+        name = session.scalar(select(Person.preferred_name).where(Person.id == person_id))
+        if name is None:
+            raise NotFound("Sorry, we could not find that person.")
+        team = team_of(session, person_id)
+        asked_by_lead = any(m.is_lead and m.worker_id == actor.worker_id for m in team)
+        return BookingTeam(person_id=person_id, preferred_name=name, team=team, asked_by_lead=asked_by_lead)
 
 
 def assign_worker(

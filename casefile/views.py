@@ -64,6 +64,20 @@ class TeamMember:
 
 
 @dataclass(frozen=True)
+class BookingTeam:
+    """Who an appointment for the person can be with: their team, and whether the asking worker leads it."""
+
+    person_id: int
+    preferred_name: str
+    team: tuple[TeamMember, ...]
+    asked_by_lead: bool
+
+    def bookable_for(self, worker_id: int) -> tuple[TeamMember, ...]:
+        """The lead may book for anyone on the team; the others only for themselves."""
+        return tuple(m for m in self.team if self.asked_by_lead or m.worker_id == worker_id)
+
+
+@dataclass(frozen=True)
 class AppointmentView:
     id: int
     starts_at: datetime  # aware, UTC; show it on the London clock

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from bot.conversation.journey_answers import JourneyContentCache
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
-from casefile.views import PersonView
+from casefile.views import BookingTeam, PersonView
 from console.accounts import Principal
 from console.forms import FormCheck, date_parts, london_moment
 from console.linkcard import bot_link, qr_svg
@@ -97,29 +97,36 @@ async def _file(request: Request, person_id: int) -> PersonView:
                                                                      ctx.now()))
 
 
-def _team_choices(view: PersonView, viewer: int, is_lead: bool) -> list[dict[str, Any]]:
-    members = [m for m in view.team if is_lead or m.worker_id == viewer]
+async def _booking_team(request: Request, person_id: int) -> BookingTeam:
+    return await _with_session(request, lambda s: staff.booking_team(s, _actor(request), person_id,
+                                                                      now=context_of(request).now()))
+
+
+def _team_choices(booking: BookingTeam, viewer: int) -> list[dict[str, Any]]:
     return [{"value": str(m.worker_id), "text": f"{m.name} ({m.agency_short_name}, {m.assignment_role})"}
-            for m in members]
+            for m in booking.bookable_for(viewer)]
 
 
-def _appointment_form(request: Request, view: PersonView, *, mode: str, values: dict[str, str],
-                      check: FormCheck | None = None, appointment: Any = None, status_code: int = 200) -> Response:
+def _appointment_form(request: Request, person_id: int, person_name: str, *, mode: str, values: dict[str, str],
+                      booking: BookingTeam | None = None, check: FormCheck | None = None, appointment: Any = None,
+                      status_code: int = 200) -> Response:
+    """The book form (with who it is with, from `booking`) or the move form (no `booking`)."""
     viewer = _actor(request).worker_id
-    is_lead = any(m.is_lead and m.worker_id == viewer for m in view.team)
     titles = {"book": "Book an appointment", "move": "Move an appointment"}
     return render(request, "person/appointment_form.html", status_code=status_code, title=titles[mode], mode=mode,
-                  view=view, values=values, errors=check.errors if check else {},
-                  error_list=check.summary() if check else None, kinds=KINDS, appointment=appointment,
-                  team=_team_choices(view, viewer, is_lead), is_lead=is_lead)
+                  person_id=person_id, person_name=person_name, values=values,
+                  errors=check.errors if check else {}, error_list=check.summary() if check else None, kinds=KINDS,
+                  appointment=appointment, team=_team_choices(booking, viewer) if booking else [],
+                  is_lead=booking.asked_by_lead if booking else False)
 
 
 @page(roles=("worker",))
 async def book_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
-    view = await _file(request, ids[0])
+    booking = await _booking_team(request, ids[0])
     values = {"minutes": "60", "worker": str(_actor(request).worker_id), "kind": "probation"}
-    return _appointment_form(request, view, mode="book", values=values)
+    return _appointment_form(request, booking.person_id, booking.preferred_name, mode="book", values=values,
+                             booking=booking)
 
 
 @page(roles=("worker",))
@@ -128,7 +135,7 @@ async def book(request: Request) -> Response:
     ctx = context_of(request)
     actor = _actor(request)
     form = await read_form(request)
-    view = await _file(request, ids[0])
+    booking = await _booking_team(request, ids[0])
     check = FormCheck(form)
     day = check.day("date", label="the date")
     clock = check.clock("time", label="the time")
@@ -140,11 +147,10 @@ async def book(request: Request) -> Response:
         check.error("kind", "Choose what the appointment is for")
     bring = check.text("bring", label="what to bring", limit=1000)
     worker_raw = check.text("worker", label="who it is with")
-    is_lead = any(m.is_lead and m.worker_id == actor.worker_id for m in view.team)
-    allowed = {m.worker_id for m in view.team if is_lead or m.worker_id == actor.worker_id}
+    allowed = {m.worker_id for m in booking.bookable_for(actor.worker_id)}
     worker_id = int(worker_raw) if worker_raw.isdigit() else actor.worker_id
     if worker_id not in allowed:
-        if worker_raw.isdigit() and not is_lead:
+        if worker_raw.isdigit() and not booking.asked_by_lead:
             # Booking for someone else needs the lead's say-so: refuse and record the try.
             await audit_denied(request, request.state.user, f"book for worker {worker_id} without being lead")
             return forbidden(request, "Only the lead professional can book for someone else on the team.")
@@ -152,7 +158,8 @@ async def book(request: Request) -> Response:
     if day and clock and london_moment(day, clock) <= ctx.now():
         check.error("date", "The appointment must be in the future")
     if not check.ok:
-        return _appointment_form(request, view, mode="book", values={k: v for k, v in form.items() if isinstance(v, str)},
+        return _appointment_form(request, booking.person_id, booking.preferred_name, mode="book",
+                                 values={k: v for k, v in form.items() if isinstance(v, str)}, booking=booking,
                                  check=check, status_code=400)
     start = london_moment(day, clock)  # type: ignore[arg-type]
     await _with_session(request, lambda s: staff.book_appointment(
@@ -180,7 +187,8 @@ async def move_form(request: Request) -> Response:
     values = {"date-day": parts["day"], "date-month": parts["month"], "date-year": parts["year"],
               "time": parts["time"], "minutes": str(appointment.minutes), "place": appointment.place,
               "address": appointment.address, "version": str(appointment.version)}
-    return _appointment_form(request, view, mode="move", values=values, appointment=appointment)
+    return _appointment_form(request, view.person.id, view.person.preferred_name, mode="move", values=values,
+                             appointment=appointment)
 
 
 @page(roles=("worker",))
@@ -202,8 +210,8 @@ async def move(request: Request) -> Response:
         check.error("date", "The new time must be in the future")
     if not check.ok:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
-        return _appointment_form(request, view, mode="move", values=values, check=check, appointment=appointment,
-                                 status_code=400)
+        return _appointment_form(request, view.person.id, view.person.preferred_name, mode="move", values=values,
+                                 check=check, appointment=appointment, status_code=400)
     start = london_moment(day, clock)  # type: ignore[arg-type]
     await _with_session(request, lambda s: staff.move_appointment(
         s, _actor(request), ids[1], start, version or 0, place=place, address=address, minutes=minutes,
