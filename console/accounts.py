@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from casefile import audit
 from casefile.actors import Actor, StaffActor, SystemActor
 from casefile.db import begin_write
-from casefile.errors import CasefileError, InvalidInput, NotFound
+from casefile.errors import CasefileError, InvalidInput, NotFound, PermissionDenied
 from casefile.models import STAFF_ROLES, SignInToken, StaffAccount, Worker
 from console.security import hash_password, hash_token, password_problem, verify_password
 
@@ -58,6 +58,14 @@ class Principal:
         if self.worker_id is not None:
             return StaffActor(self.worker_id)
         return SystemActor(f"console:{self.account_id}")
+
+    @property
+    def own_worker_id(self) -> int:
+        """The worker a worker's account acts as (pages for the worker role only)."""
+        # add_account gives every worker account its worker, so this refuses only a broken account.
+        if self.worker_id is None:
+            raise PermissionDenied("This account is not linked to a worker.")
+        return self.worker_id
 
     @property
     def display_name(self) -> str:
@@ -111,24 +119,6 @@ def add_account(
         session.rollback()
         raise
     return account
-
-
-def set_password(session: Session, actor: Actor, account_id: int, password: str, *, hasher: PasswordHasher,
-                 now: datetime) -> None:
-    if problem := password_problem(password):
-        raise InvalidInput(problem)
-    begin_write(session)
-    try:
-        account = session.get(StaffAccount, account_id)
-        if account is None:
-            raise NotFound("There is no such account.")
-        account.password_hash = hash_password(hasher, password)
-        account.failed_sign_ins, account.locked_until = 0, None
-        audit.record(session, actor, "write.staff_account.password", "staff_account", subject_id=account_id, now=now)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def list_accounts(session: Session) -> list[tuple[StaffAccount, str | None, str | None]]:
@@ -262,14 +252,14 @@ def load_principal(session: Session | Connection, account_id: int) -> Principal 
     row = session.execute(_PRINCIPAL, {"account_id": account_id}).first()
     if row is None:
         return None
-    *fields, account_active, worker_active = row
-    principal = Principal(*fields)
+    account, email, role, worker_id, worker_name, valid_after, account_active, worker_active = row
+    principal = Principal(account, email, role, worker_id, worker_name, valid_after)
     if not account_active or (principal.worker_id is not None and not worker_active):
         return None
     return principal
 
 
 def principal_of(session: Session, account: StaffAccount) -> Principal:
-    worker_name = session.get(Worker, account.worker_id).name if account.worker_id else None  # type: ignore[union-attr]
-    return Principal(account.id, account.email, account.role, account.worker_id, worker_name,
+    worker = session.get(Worker, account.worker_id) if account.worker_id else None
+    return Principal(account.id, account.email, account.role, account.worker_id, worker.name if worker else None,
                      account.sessions_valid_after)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
+from jinja2.runtime import Macro
 from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -74,7 +75,8 @@ def make_templates() -> Environment:
 
 def _tag_maker(env: Environment) -> Callable[..., Markup]:
     """`tag(text, classes)`: GOV.UK's govukTag, made once per wording (a table shows the same few tags)."""
-    macro = env.get_template("govuk_frontend_jinja/components/tag/macro.html").module.govukTag  # type: ignore[attr-defined]
+    # A template module's macros are attributes it gets when it runs, so they are looked up by name.
+    macro: Macro = vars(env.get_template("govuk_frontend_jinja/components/tag/macro.html").module)["govukTag"]
 
     @functools.lru_cache(maxsize=1024)
     def tag(text: str, classes: str = "") -> Markup:

@@ -87,10 +87,6 @@ def text_field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def load_session(request: Request) -> SessionData:
     ctx = context_of(request)
     data = ctx.codec.load(request.cookies.get(SESSION_COOKIE), now=ctx.now().timestamp())
@@ -117,7 +113,8 @@ def security_headers(request: Request, response: Response) -> None:
 
 
 async def _principal(request: Request, data: SessionData) -> Principal | None:
-    if data.account_id is None:
+    account_id = data.account_id
+    if account_id is None:
         return None
     ctx = context_of(request)
 
@@ -127,7 +124,7 @@ async def _principal(request: Request, data: SessionData) -> Principal | None:
         with ctx.engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execution_options(isolation_level="AUTOCOMMIT")
-            return load_principal(connection, data.account_id)  # type: ignore[arg-type]
+            return load_principal(connection, account_id)
 
     user = await run_in_threadpool(load)
     if user is None:

@@ -82,14 +82,12 @@ class PersonPage:
 # The statements are built once, with bound parameters, and select plain columns: building statements and
 # ORM objects was much of what a page cost. Four queries after the person's file, three when no worker has
 # written to them.
-_APPOINTMENT_COLUMNS = (
-    Appointment.id, Appointment.starts_at, Appointment.minutes, Appointment.place, Appointment.address,
-    Appointment.kind, Appointment.bring, Appointment.status, Appointment.status_reason, Worker.name, Agency.name,
-    Agency.short_name, Appointment.version, Appointment.worker_id,
-)
-# The recent past, and the upcoming ones again for who each is with (the file's view does not say).
+# The recent past, and the upcoming ones again for who each is with (the file's view does not say): an
+# AppointmentView's columns in its order, then the worker's id.
 _RECENT_AND_UPCOMING = (
-    select(*_APPOINTMENT_COLUMNS)
+    select(Appointment.id, Appointment.starts_at, Appointment.minutes, Appointment.place, Appointment.address,
+           Appointment.kind, Appointment.bring, Appointment.status, Appointment.status_reason, Worker.name,
+           Agency.name, Agency.short_name, Appointment.version, Appointment.worker_id)
     .outerjoin(Worker, Worker.id == Appointment.worker_id)
     .outerjoin(Agency, Agency.id == Worker.agency_id)
     .where(
@@ -133,13 +131,22 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
     rows = session.execute(_RECENT_AND_UPCOMING, {
         "person_id": person_id, "since": now - timedelta(days=RECENT_DAYS), "now": now, "upcoming_ids": upcoming_ids,
     }).all()
-    workers = {row[0]: row[-1] for row in rows}
     upcoming = set(upcoming_ids)
-    recent_views = [AppointmentView(*row[:-1]) for row in rows if row[0] not in upcoming and row[1] < now]
+    workers: dict[int, int | None] = {}
+    recent_views: list[AppointmentView] = []
+    for (appointment_id, starts_at, minutes, place, address, kind, bring, status, status_reason, worker_name,
+         agency_name, agency_short_name, version, worker_id) in rows:
+        workers[appointment_id] = worker_id
+        if appointment_id not in upcoming and starts_at < now:
+            recent_views.append(AppointmentView(appointment_id, starts_at, minutes, place, address, kind, bring,
+                                                status, status_reason, worker_name, agency_name, agency_short_name,
+                                                version))
     reminders: dict[int, list[ReminderLine]] = {}
     if workers:
-        for appointment_id, *reminder in session.execute(_REMINDERS, {"appointment_ids": list(workers)}):
-            reminders.setdefault(appointment_id or 0, []).append(ReminderLine(*reminder))
+        for (reminded_id, kind, due_at, state, sent_at, offset_minutes, problem) in session.execute(
+                _REMINDERS, {"appointment_ids": list(workers)}):
+            reminders.setdefault(reminded_id or 0, []).append(
+                ReminderLine(kind, due_at, state, sent_at, offset_minutes, problem))
 
     def line(appointment: AppointmentView) -> AppointmentLine:
         return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id))
@@ -179,11 +186,18 @@ def _updates(session: Session, person_id: int) -> tuple[UpdateLine, ...]:
 
 def _messages(session: Session, person_id: int) -> tuple[MessageLine, ...]:
     rows = session.execute(_MESSAGES, {"person_id": person_id}).all()
-    senders = [row.payload.get("from_worker") if isinstance(row.payload, dict) else None for row in rows]
-    ids = sorted({sender for sender in senders if isinstance(sender, int)})
-    names = dict(session.execute(_WORKER_NAMES, {"worker_ids": ids}).all()) if ids else {}
-    return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at, names.get(sender))
+    senders = [_from_worker(row.payload) for row in rows]
+    ids = sorted({sender for sender in senders if sender is not None})
+    names: dict[int, str] = dict(session.execute(_WORKER_NAMES, {"worker_ids": ids}).all()) if ids else {}
+    return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at,
+                             names.get(sender) if sender is not None else None)
                  for row, sender in zip(rows, senders, strict=True))
+
+
+def _from_worker(payload: object) -> int | None:
+    """The worker who wrote a worker message, from its payload; None when it names none."""
+    sender = payload.get("from_worker") if isinstance(payload, dict) else None
+    return sender if isinstance(sender, int) else None
 
 
 def _money(view: PersonView, today: date, content: JourneyContent) -> tuple[money.MoneyStep, ...] | None:

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.db import case_file, reports_failures
@@ -85,7 +86,9 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with case_file(None, unavailable_status=CANNOT_RUN) as sessions, sessions() as session:
         try:
             # The import runs its own all-or-nothing transaction on a connection, so it takes the engine.
-            result = import_feed(session.get_bind(), feed, dry_run=args.dry_run)  # type: ignore[arg-type]
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            result = import_feed(engine, feed, dry_run=args.dry_run)
         except ImportRefused as refused:
             for line in refused_report(refused):
                 print(line, file=err)

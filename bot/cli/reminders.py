@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import select
 
@@ -20,6 +20,11 @@ from bot.cli.db import case_file, reports_failures
 from bot.i18n import LONDON
 from bot.settings import Settings
 from casefile.models import OUTBOX_STATES, OutboxMessage, Person, Worker
+
+if TYPE_CHECKING:  # the dispatcher loads only when it runs: the other commands start without it
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.reminders.dispatcher import DispatchStats
 
 OK, PROBLEM, BAD_USAGE = 0, 1, 2
 
@@ -71,7 +76,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return OK
 
 
-async def _dispatch(settings: Settings, sessions, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+async def _dispatch(settings: Settings, sessions: sessionmaker[Session], args: argparse.Namespace) -> DispatchStats:
     from bot.reminders.runner import dispatcher_for
 
     stop = asyncio.Event()

@@ -5,10 +5,10 @@ the people who need attention first (missed pick-ups, missed or unrecorded appoi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, func, literal, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -33,8 +33,9 @@ class CaseloadLine:
 
 def _attention_statement() -> CompoundSelect[Any]:
     """Why people need a look, as (person_id, reason, count) rows: one query, built once."""
-    people = bindparam("person_ids", expanding=True)
-    since, hour_ago = bindparam("since"), bindparam("hour_ago")
+    people: BindParameter[int] = bindparam("person_ids", expanding=True)
+    since: BindParameter[datetime] = bindparam("since")
+    hour_ago: BindParameter[datetime] = bindparam("hour_ago")
     return union_all(
         select(PharmacyPlan.person_id, literal(_PICKUPS).label("reason"), PharmacyPlan.missed_in_a_row)
         .where(PharmacyPlan.person_id.in_(people), PharmacyPlan.missed_in_a_row > 0),
@@ -79,8 +80,8 @@ def attention_notes(session: Session, person_ids: list[int], now: datetime) -> d
     return notes
 
 
-def load_caseload(session: Session, worker_id: int, now: datetime, today: object) -> list[CaseloadLine]:
-    rows = staff.caseload(session, worker_id, today, now)  # type: ignore[arg-type]
+def load_caseload(session: Session, worker_id: int, now: datetime, today: date) -> list[CaseloadLine]:
+    rows = staff.caseload(session, worker_id, today, now)
     notes = attention_notes(session, [row.person_id for row in rows], now)
     for row in rows:
         if row.next_appointment_status == "cant_make_it":
@@ -97,7 +98,7 @@ async def caseload_page(request: Request) -> Response:
 
     def load() -> list[CaseloadLine]:
         with ctx.sessions() as session:
-            return load_caseload(session, user.worker_id, ctx.now(), ctx.today())  # type: ignore[arg-type]
+            return load_caseload(session, user.own_worker_id, ctx.now(), ctx.today())
 
     lines = await run_in_threadpool(load)
     needing = sum(1 for line in lines if line.attention)
