@@ -7,6 +7,7 @@ inside functions and under TYPE_CHECKING count too: a lazy import is still a dep
 
 from __future__ import annotations
 
+import ast
 import functools
 import itertools
 import pkgutil
@@ -122,3 +123,17 @@ def test_only_the_channel_and_the_sender_import_telegram() -> None:
     everywhere = imports_from(PRODUCT, "telegram")
     assert everywhere, "the graph sees no Telegram import at all: is grimp looking at external packages?"
     assert [line for line in everywhere if not in_any(line.split(" -> ")[0], TELEGRAM_DOORS)] == []
+
+
+def test_no_test_module_imports_a_conftest() -> None:
+    # pytest loads conftest.py files itself; importing one as a module as well gives two copies of its
+    # fixtures' state. Shared helpers live in helper modules (tests/console/console_helpers.py).
+    offenders = []
+    for path in sorted((REPO_ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or "", *(f"{node.module}.{alias.name}" for alias in node.names)]
+            if any(name.split(".")[-1] == "conftest" for name in names):
+                offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert offenders == []
