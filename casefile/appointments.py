@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 from casefile import outbox
 from casefile.actors import Actor, PersonActor, StaffActor, actor_label
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
-from casefile.models import APPOINTMENT_STATUSES, Appointment, Worker
+from casefile.models import APPOINTMENT_KINDS, APPOINTMENT_OVER, APPOINTMENT_STATUSES, Appointment, Worker
 from casefile.unit import Unit, apply_changes, check_version, unit_of_work
 
 MAX_MINUTES = 1440
-_FINISHED = frozenset({"cancelled", "attended", "missed"})
 _TEXT_LIMITS = {"place": 200, "address": 400, "kind": 40}
 
 
@@ -44,6 +43,8 @@ def book_appointment(
     place, address, kind = texts["place"], texts["address"], texts["kind"]
     if not place or not kind:
         raise InvalidInput("Please say where the appointment is and what it is for.")
+    if kind not in APPOINTMENT_KINDS:
+        raise InvalidInput(f'"{kind}" is not a kind of appointment. Choose one of: {", ".join(APPOINTMENT_KINDS)}.')
     with unit_of_work(session, actor, "write.appointment.book", "appointment", now=now) as unit:
         unit.require_person(person_id, staff_only=True)
         if worker_id is None and isinstance(actor, StaffActor):
@@ -173,7 +174,7 @@ def respond(
     status = "confirmed" if confirmed else "cant_make_it"
     with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
         appointment = _load(unit, appointment_id, expected_version, version_required=False, staff_only=False)
-        if appointment.status in _FINISHED:
+        if appointment.status in APPOINTMENT_OVER:
             raise InvalidInput("This appointment is not going ahead, so there is nothing to answer.")
         if appointment.starts_at + timedelta(minutes=appointment.minutes) <= unit.now:
             raise InvalidInput("This appointment has already happened.")

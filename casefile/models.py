@@ -54,6 +54,19 @@ STAGES: tuple[str, ...] = (
     "sentence_ended",
 )
 
+# What an appointment is for: the one list the chat, the console, the feeds and the database all use.
+APPOINTMENT_KINDS: tuple[str, ...] = (
+    "probation",
+    "housing",
+    "health",
+    "drugs_alcohol",
+    "jobcentre",
+    "unpaid_work",
+    "mentor",
+    "other",
+)
+# Statuses after which an appointment is not going ahead: no reminders, no moving, not "coming up".
+APPOINTMENT_OVER: frozenset[str] = frozenset({"cancelled", "attended", "missed"})
 APPOINTMENT_STATUSES: tuple[str, ...] = (
     "booked",
     "confirmed",
@@ -228,6 +241,7 @@ class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint(f"status IN ({_sql_list(APPOINTMENT_STATUSES)})", name="status_known"),
+        CheckConstraint(f"kind IN ({_sql_list(APPOINTMENT_KINDS)})", name="kind_known"),
         CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_range"),
         Index("ix_appointments_person_start", "person_id", "starts_at"),
         Index("uq_appointments_source", "source_agency_id", "source_ref", unique=True),
@@ -240,7 +254,7 @@ class Appointment(Base):
     minutes: Mapped[int] = mapped_column(Integer, default=60)
     place: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(400), default="")
-    kind: Mapped[str] = mapped_column(String(40))  # e.g. probation, housing, health, jobcentre
+    kind: Mapped[str] = mapped_column(String(40))  # one of APPOINTMENT_KINDS
     bring: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="booked")
     status_reason: Mapped[str | None] = mapped_column(Text)  # the person's words for "can't make it"

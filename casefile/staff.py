@@ -23,7 +23,15 @@ from casefile.appointments import (
     set_appointment_status,
 )
 from casefile.errors import InvalidInput, NotFound
-from casefile.models import Appointment, Assignment, CaseUpdate, JourneyPosition, Person, Worker
+from casefile.models import (
+    APPOINTMENT_OVER,
+    Appointment,
+    Assignment,
+    CaseUpdate,
+    JourneyPosition,
+    Person,
+    Worker,
+)
 from casefile.people import build_person_view, team_of
 from casefile.records import (
     set_licence_conditions,
@@ -50,7 +58,6 @@ __all__ = [
     "update_pharmacy_plan",
 ]
 
-_NOT_GOING_AHEAD = ("cancelled", "attended", "missed")
 SUMMARY_LIMIT = 2000
 
 
@@ -67,7 +74,7 @@ def _caseload_statement() -> Select[Any]:
         .where(
             following.person_id == Assignment.person_id,
             following.starts_at >= bindparam("now"),
-            following.status.not_in(_NOT_GOING_AHEAD),
+            following.status.not_in(APPOINTMENT_OVER),
         )
         .order_by(following.starts_at, following.id)
         .limit(1)

@@ -38,7 +38,16 @@ from bot.reminders.sender import MessageSender, Outcome, SendResult
 from casefile import audit, outbox
 from casefile.actors import SystemActor
 from casefile.db import begin_write
-from casefile.models import Agency, Appointment, CaseUpdate, ChatLink, OutboxMessage, Person, Worker
+from casefile.models import (
+    APPOINTMENT_OVER,
+    Agency,
+    Appointment,
+    CaseUpdate,
+    ChatLink,
+    OutboxMessage,
+    Person,
+    Worker,
+)
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import policy_from_env
 from casefile.views import AppointmentView, PersonView
@@ -48,7 +57,6 @@ TELEGRAM = "telegram"
 # A planned message whose time moved later than this is put back for the planner to re-time.
 PLANNED_SLACK = timedelta(minutes=1)
 SYSTEM = SystemActor("reminders")
-_NOT_GOING_AHEAD = frozenset({"cancelled", "attended", "missed"})
 _TABLE = OutboxMessage.__table__
 
 
@@ -308,7 +316,7 @@ class Dispatcher:
             if row.kind == "appointment_reminder":
                 if not person.reminders_on:
                     return "the person turned reminders off"
-                if view.status in _NOT_GOING_AHEAD:
+                if view.status in APPOINTMENT_OVER:
                     return f"the appointment is {view.status}"
                 if view.starts_at <= now:
                     return "the appointment has started"

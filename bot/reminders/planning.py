@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.conversation.journey_answers import JourneyContent, pharmacy_facts
+from casefile.models import APPOINTMENT_OVER
 from casefile.reminder_rules import PersonChoices, QuietHours, ReminderPolicy, quiet_for
 from casefile.views import PersonInfo, PersonView
 from journeys import money, pharmacy
@@ -43,7 +44,6 @@ MONEY_WORTH_IT_UNTIL = time(20, 0)
 PICKUP_NOTICE = timedelta(hours=1)
 CHANGE_MORNING = time(8, 0)
 CHANGE_AT_LEAST = timedelta(hours=2)  # before the pick-up, so there is time to plan the extra doses
-_NOT_GOING_AHEAD = frozenset({"cancelled", "attended", "missed"})
 
 
 @dataclass(frozen=True)
@@ -214,4 +214,4 @@ def _pharmacy(view: PersonView, holidays: BankHolidays, start: date, days: int, 
 def release_day_appointments(view: PersonView, day: date) -> list[Any]:
     """The appointments on `day` that are still going ahead (for the release-day message)."""
     return [a for a in view.appointments
-            if a.status not in _NOT_GOING_AHEAD and a.starts_at.astimezone(pharmacy.LONDON).date() == day]
+            if a.status not in APPOINTMENT_OVER and a.starts_at.astimezone(pharmacy.LONDON).date() == day]

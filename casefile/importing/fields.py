@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+from casefile.models import APPOINTMENT_KINDS
+
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2100
 MAX_MINUTES = 1440
@@ -164,7 +166,7 @@ APPOINTMENT_FIELDS: Mapping[str, Field] = {
         Field("minutes", whole_number(1, MAX_MINUTES), default=60),
         Field("place", text(200), required=True),
         Field("address", text(400), default=""),
-        Field("kind", text(40), required=True),
+        Field("kind", one_of(*APPOINTMENT_KINDS, what="a kind of appointment"), required=True),
         Field("bring", text(2000), default=""),
         Field("worker", reference(40)),
         Field("status", one_of("booked", "cancelled"), default="booked"),

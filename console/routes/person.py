@@ -20,6 +20,7 @@ from starlette.routing import Route
 from bot.conversation.journey_answers import JourneyContentCache
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
+from casefile.models import APPOINTMENT_KINDS
 from casefile.views import BookingTeam, PersonView
 from console.accounts import Principal
 from console.forms import FormCheck, date_parts, london_moment
@@ -29,7 +30,6 @@ from console.person_data import load_person_page
 from glossary.message_check import check_message
 
 T = TypeVar("T")
-KINDS = ("probation", "housing", "health", "drugs_alcohol", "jobcentre", "unpaid_work", "mentor", "other")
 DONE_MESSAGES = {
     "booked": "The appointment is booked. Its reminders are planned below.",
     "moved": "The appointment has moved. Its reminders have moved with it.",
@@ -115,7 +115,7 @@ def _appointment_form(request: Request, person_id: int, person_name: str, *, mod
     titles = {"book": "Book an appointment", "move": "Move an appointment"}
     return render(request, "person/appointment_form.html", status_code=status_code, title=titles[mode], mode=mode,
                   person_id=person_id, person_name=person_name, values=values,
-                  errors=check.errors if check else {}, error_list=check.summary() if check else None, kinds=KINDS,
+                  errors=check.errors if check else {}, error_list=check.summary() if check else None, kinds=APPOINTMENT_KINDS,
                   appointment=appointment, team=_team_choices(booking, viewer) if booking else [],
                   is_lead=booking.asked_by_lead if booking else False)
 
@@ -143,7 +143,7 @@ async def book(request: Request) -> Response:
     place = check.text("place", label="where it is", required=True, limit=200)
     address = check.text("address", label="the address", limit=400)
     kind = check.text("kind", label="what it is for", required=True, limit=40)
-    if kind and kind not in KINDS:
+    if kind and kind not in APPOINTMENT_KINDS:
         check.error("kind", "Choose what the appointment is for")
     bring = check.text("bring", label="what to bring", limit=1000)
     worker_raw = check.text("worker", label="who it is with")
