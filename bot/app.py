@@ -11,8 +11,9 @@ from bot.conversation.core import Conversation
 from bot.settings import Settings
 from casefile import db
 from casefile.errors import CasefileError
-from glossary.live import LiveGlossary
+from glossary.live import LiveGlossary, install_sighup_handler
 from glossary.load import ContentError
+from journeys.live import LiveJourneys
 
 
 @dataclass
@@ -20,10 +21,12 @@ class App:
     settings: Settings
     engine: Engine
     glossary: LiveGlossary
+    journeys: LiveJourneys
     conversation: Conversation
 
     def close(self) -> None:
         self.glossary.stop()
+        self.journeys.stop()
         self.engine.dispose()
 
 
@@ -42,6 +45,7 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
         raise StartupProblem(problem.message) from problem
     try:
         glossary = LiveGlossary(settings.content_dir)
+        journeys = LiveJourneys(settings.content_dir)
     except ContentError as problem:
         engine.dispose()
         findings = getattr(problem, "findings", ())
@@ -52,6 +56,7 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
         ) from problem
     if watch_content:
         glossary.start_watching()
-        glossary.install_sighup_handler()
-    conversation = Conversation(settings.content_dir, sessions, glossary, clock=clock)
-    return App(settings=settings, engine=engine, glossary=glossary, conversation=conversation)
+        journeys.start_watching()
+        install_sighup_handler(glossary, journeys)
+    conversation = Conversation(settings.content_dir, sessions, glossary, journeys=journeys, clock=clock)
+    return App(settings=settings, engine=engine, glossary=glossary, journeys=journeys, conversation=conversation)

@@ -67,7 +67,7 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
         if voice is not None:
             await voice.start()
         sender = paced_sender(channel.application.bot, settings.send_per_second)
-        reminders.start(build_dispatcher(settings, conversation.sessions, sender))
+        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys))
 
     async def post_shutdown() -> None:
         await reminders.stop()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     Time,
     UniqueConstraint,
@@ -548,3 +549,9 @@ class SignInFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sign_in_failures_client_at", "client_key", "failed_at"),)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table behind a mapped class, for Core statements (bulk writes, the outbox's claims)."""
+    # A model's __table__ is typed as any FromClause; the metadata holds it as the Table it is.
+    return Base.metadata.tables[model.__tablename__]

@@ -31,6 +31,7 @@ from console.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
 from console.routes import admin, auth, caseload, content, outcomes, person
 from console.security import SessionCodec, SignInThrottle, password_hasher
 from glossary.live import LiveGlossary
+from journeys.live import LiveJourneys
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def create_app(
     hasher: PasswordHasher | None = None,
     link_hasher: CodeHasher | None = None,
     glossary: LiveGlossary | None = None,
+    journeys: LiveJourneys | None = None,
 ) -> Starlette:
     """The console app. Refuses to start on a database whose schema is not current (SchemaOutdated)."""
     own_engine = engine is None
@@ -53,11 +55,13 @@ def create_app(
         logger.warning("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.")
     # A glossary made here follows the files: another console process (or an editor by hand) may save.
     watch_glossary = glossary is None
+    watch_journeys = journeys is None
     sessions = db.session_factory(engine)
     ctx = WebContext(
         settings=settings, engine=engine, sessions=sessions, templates=make_templates(),
         codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher,
-        glossary=glossary or LiveGlossary(settings.content_dir), throttle=SignInThrottle(sessions, secret),
+        glossary=glossary or LiveGlossary(settings.content_dir),
+        journeys=journeys or LiveJourneys(settings.content_dir), throttle=SignInThrottle(sessions, secret),
     )
     if clock is not None:
         ctx.clock = clock
@@ -73,12 +77,16 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if watch_glossary:
             ctx.glossary.start_watching()
+        if watch_journeys:
+            ctx.journeys.start_watching()
         to_thread.current_default_thread_limiter().total_tokens = database_threads(engine)
         try:
             yield
         finally:
             if watch_glossary:
                 ctx.glossary.stop()
+            if watch_journeys:
+                ctx.journeys.stop()
             if own_engine:
                 engine.dispose()
 

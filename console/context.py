@@ -21,6 +21,7 @@ from casefile.linking import CodeHasher
 from console.locks import ProcessLock, lock_for_content
 from console.security import SessionCodec, SignInThrottle
 from glossary.live import LiveGlossary
+from journeys.live import LiveJourneys
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -94,6 +95,7 @@ class WebContext:
     codec: SessionCodec
     hasher: PasswordHasher
     glossary: LiveGlossary
+    journeys: LiveJourneys  # stages, money steps and bank holidays, kept last-good like the glossary
     throttle: SignInThrottle  # in the database, shared by every console process
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     link_hasher: CodeHasher | None = None

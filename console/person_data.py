@@ -13,12 +13,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from bot.conversation.journey_answers import JourneyContent, JourneyContentCache, pharmacy_facts
 from casefile import staff
 from casefile.actors import StaffActor
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
 from journeys import money, pharmacy
+from journeys.live import JourneyContent
+from journeys.person_facts import claim_facts, pharmacy_facts
 
 RECENT_DAYS = 30
 UPDATES_SHOWN = 30
@@ -125,7 +126,7 @@ _WORKER_NAMES = select(Worker.id, Worker.name).where(Worker.id.in_(bindparam("wo
 
 
 def load_person_page(session: Session, actor: StaffActor, person_id: int, today: date, now: datetime,
-                     journeys: JourneyContentCache) -> PersonPage:
+                     journeys: JourneyContent) -> PersonPage:
     view = staff.person_file(session, actor, person_id, today, now)  # permission check and audit
     upcoming_ids = [a.id for a in view.appointments]
     rows = session.execute(_RECENT_AND_UPCOMING, {
@@ -151,15 +152,14 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
     def line(appointment: AppointmentView) -> AppointmentLine:
         return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id))
 
-    journeys_now = journeys.current()
     return PersonPage(
         view=view,
         upcoming=tuple(line(a) for a in view.appointments),
         recent=tuple(line(a) for a in recent_views),
         updates=_updates(session, person_id),
         messages=_messages(session, person_id),
-        money_steps=_money(view, today, journeys_now),
-        pharmacy=_pharmacy(view, today, journeys_now),
+        money_steps=_money(view, today, journeys),
+        pharmacy=_pharmacy(view, today, journeys),
         viewer_is_lead=any(m.is_lead and m.worker_id == actor.worker_id for m in view.team),
         viewer_worker_id=actor.worker_id,
     )
@@ -204,9 +204,7 @@ def _money(view: PersonView, today: date, content: JourneyContent) -> tuple[mone
     release_day = view.dates.release_date
     if release_day is None:
         return None
-    claim = view.benefit_claim
-    facts = money.ClaimFacts(claim.claimed_on, frozenset(claim.steps_done)) if claim is not None else None
-    return tuple(money.money_plan(release_day, facts, today, catalog=content.money,
+    return tuple(money.money_plan(release_day, claim_facts(view), today, catalog=content.money,
                                   language="en", holidays=content.holidays))
 
 

@@ -111,7 +111,7 @@ def read_file(path: Path) -> Any:
 def find_entry(data: Any, term: str) -> tuple[int, CommentedMap]:
     wanted = normalise(term)
     for index, entry in enumerate(data.get("entries") or []):
-        if isinstance(entry, Mapping) and normalise(str(entry.get("term", ""))) == wanted:
+        if isinstance(entry, CommentedMap) and normalise(str(entry.get("term", ""))) == wanted:
             return index, entry
     raise EntryNotFound(term)
 

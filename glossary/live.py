@@ -1,4 +1,7 @@
-"""The glossary a running process serves, reloaded when editors change the files (or on SIGHUP).
+"""Content a running process serves, reloaded when editors change the files (or on SIGHUP).
+
+`LiveContent` is the one keep-last-good mechanism; `LiveGlossary` (here) and `journeys.live.LiveJourneys`
+are its two kinds of content.
 
 New content is checked first and only swapped in when it has no errors; otherwise the process keeps
 serving the last good content and logs the findings, so broken content is never served. The very
@@ -13,10 +16,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from glossary.check import GLOSSARY_DIR, check_glossary
 from glossary.findings import Finding, Severity
@@ -30,6 +34,7 @@ logger = logging.getLogger("signpost.content")
 FindingsHandler = Callable[[Sequence[Finding]], None]
 Snapshot = tuple[tuple[str, int, int], ...]
 _ATTEMPTS_WHILE_FILES_CHANGE = 5
+Loaded = TypeVar("Loaded")
 
 
 class ContentCheckFailed(ContentError):
@@ -61,8 +66,12 @@ def log_findings_to(target: logging.Logger) -> FindingsHandler:
     return handle
 
 
-class LiveGlossary:
-    """Holds the current `(Glossary, GlossaryIndex)`; swaps in new content only when it passes the check."""
+class LiveContent(ABC, Generic[Loaded]):
+    """Holds the current content; swaps in new content only when it passes its check.
+
+    A kind of content says which files it reads (`watched_paths`), how to check and build them
+    (`check_and_build`), and how to describe a good load in the log (`describe`).
+    """
 
     def __init__(
         self, content_dir: Path, on_findings: FindingsHandler | logging.Logger | None = None
@@ -81,20 +90,23 @@ class LiveGlossary:
         loaded, findings = self._check_and_load()
         if loaded is None:
             raise ContentCheckFailed(findings)
-        self._current: tuple[Glossary, GlossaryIndex] = loaded
+        self._current: Loaded = loaded
         self.loads = 1
 
-    def current(self) -> tuple[Glossary, GlossaryIndex]:
+    def current(self) -> Loaded:
         """The content to answer with now; read it once per reply so one reply never mixes two loads."""
         return self._current
 
-    @property
-    def glossary(self) -> Glossary:
-        return self._current[0]
+    @abstractmethod
+    def watched_paths(self) -> list[Path]:
+        """Every file a reload reads: a change to any of them means reload."""
 
-    @property
-    def index(self) -> GlossaryIndex:
-        return self._current[1]
+    @abstractmethod
+    def check_and_build(self) -> tuple[Loaded | None, list[Finding]]:
+        """Check the files, and build the content only if there are no errors (else None)."""
+
+    def describe(self, loaded: Loaded) -> str:
+        return "content"
 
     def reload(self) -> bool:
         """Check and load the content again; True if new content is now served, False if the old one stays."""
@@ -112,10 +124,10 @@ class LiveGlossary:
                 return False
             self._current = loaded  # one assignment: readers see the old pair or the new one, never half
             self.loads += 1
-            logger.info("Content reloaded from %s: %d entries.", self.content_dir, len(loaded[0]))
+            logger.info("Content reloaded from %s: %s.", self.content_dir, self.describe(loaded))
             return True
 
-    def _check_and_load(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
+    def _check_and_load(self) -> tuple[Loaded | None, list[Finding]]:
         """Check, then load what was checked, and report the findings once.
 
         The checker and the loader each read the files, so an editor saving in between could get
@@ -123,7 +135,7 @@ class LiveGlossary:
         """
         for _ in range(_ATTEMPTS_WHILE_FILES_CHANGE):
             before = self._snapshot()
-            loaded, findings = self._check_and_load_once()
+            loaded, findings = self.check_and_build()
             self._seen = self._snapshot()
             if self._seen == before:
                 break
@@ -143,25 +155,10 @@ class LiveGlossary:
             self._on_findings(findings)
         return loaded, findings
 
-    def _check_and_load_once(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
-        report = check_glossary(self.content_dir)
-        if report.has_errors:
-            return None, report.findings
-        try:
-            glossary = load_glossary(self.content_dir)
-            index = GlossaryIndex.build(glossary)
-        except ContentError as error:
-            # The checker passed something the loader cannot build: still never serve it.
-            return None, report.findings + [error.finding]
-        return (glossary, index), report.findings
-
     def _snapshot(self) -> Snapshot:
         """Name, change time and size of every file a reload reads; any difference means reload."""
-        paths = sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml")) + [
-            self.content_dir / PLAIN_WORDS_FILE
-        ]
         seen: list[tuple[str, int, int]] = []
-        for path in paths:
+        for path in self.watched_paths():
             try:
                 status = path.stat()
             except OSError:  # deleted between listing and looking: the next poll sees it gone
@@ -197,20 +194,61 @@ class LiveGlossary:
             self._watcher = None
 
     def install_sighup_handler(self) -> Any:
-        """Reload on SIGHUP (`kill -HUP <pid>`). Call from the main thread; returns the previous handler.
-
-        The reload runs in its own thread: the handler may interrupt code that holds the reload lock.
-        """
-        if not hasattr(signal, "SIGHUP"):  # Windows has no SIGHUP; file watching still works
-            return None
-
-        def on_sighup(signum: int, frame: FrameType | None) -> None:
-            threading.Thread(target=self._reload_quietly, name="content-reload-sighup", daemon=True).start()
-
-        return signal.signal(signal.SIGHUP, on_sighup)
+        """Reload this content on SIGHUP; see `install_sighup_handler` for several kinds at once."""
+        return install_sighup_handler(self)
 
     def _reload_quietly(self) -> None:
         try:
             self.reload()
         except Exception:
             logger.exception("Reloading the content failed; the last good content is still served.")
+
+
+def install_sighup_handler(*contents: LiveContent[Any]) -> Any:
+    """Reload every one of `contents` on SIGHUP (`kill -HUP <pid>`). Call from the main thread.
+
+    A process has one SIGHUP handler, so all its live content is reloaded by the same one. The reloads
+    run in their own thread: the handler may interrupt code that holds a reload lock. Returns the
+    previous handler.
+    """
+    if not hasattr(signal, "SIGHUP"):  # Windows has no SIGHUP; file watching still works
+        return None
+
+    def reload_all() -> None:
+        for content in contents:
+            content._reload_quietly()
+
+    def on_sighup(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=reload_all, name="content-reload-sighup", daemon=True).start()
+
+    return signal.signal(signal.SIGHUP, on_sighup)
+
+
+class LiveGlossary(LiveContent[tuple[Glossary, GlossaryIndex]]):
+    """The current `(Glossary, GlossaryIndex)`, from the glossary files and the hard-words list."""
+
+    @property
+    def glossary(self) -> Glossary:
+        return self._current[0]
+
+    @property
+    def index(self) -> GlossaryIndex:
+        return self._current[1]
+
+    def watched_paths(self) -> list[Path]:
+        return sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml")) + [self.content_dir / PLAIN_WORDS_FILE]
+
+    def describe(self, loaded: tuple[Glossary, GlossaryIndex]) -> str:
+        return f"{len(loaded[0])} entries"
+
+    def check_and_build(self) -> tuple[tuple[Glossary, GlossaryIndex] | None, list[Finding]]:
+        report = check_glossary(self.content_dir)
+        if report.has_errors:
+            return None, report.findings
+        try:
+            glossary = load_glossary(self.content_dir)
+            index = GlossaryIndex.build(glossary)
+        except ContentError as error:
+            # The checker passed something the loader cannot build: still never serve it.
+            return None, report.findings + [error.finding]
+        return (glossary, index), report.findings

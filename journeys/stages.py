@@ -1,6 +1,6 @@
 """Journey stages from `content/journeys/stages.yaml`: their plain words, order and paths.
 
-The stage keys are shared with the case file, so the allowed keys are fixed here in code;
+The stage keys are the case file's own list (`casefile.models.STAGES`), so the allowed keys are fixed in code;
 everything a person reads comes from the editors' file.
 """
 
@@ -11,23 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from casefile.models import STAGES
 from journeys.yamlfile import ContentError, line_of, localised, read_yaml, text_value
 
 STAGES_FILE = "journeys/stages.yaml"
 
-# The keys the case file stores. The YAML must describe each of them, and no others.
-STAGE_KEYS: tuple[str, ...] = (
-    "in_court",
-    "on_remand",
-    "in_prison",
-    "release_day",
-    "hdc",
-    "on_licence",
-    "recalled",
-    "post_sentence_supervision",
-    "community_order",
-    "sentence_ended",
-)
+# The keys the case file stores (one list, the case file's). The YAML must describe each of them, and no others.
+STAGE_KEYS: tuple[str, ...] = STAGES
 CUSTODY, COMMUNITY = "custody", "community"
 TIMELINES: tuple[str, ...] = (CUSTODY, COMMUNITY)
 STAGE_FIELDS: tuple[str, ...] = ("key", "timeline", "optional", "title", "explanation", "next", "translations")

@@ -71,8 +71,8 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def _with_application(hook: Hook) -> Callable[[Application], Coroutine[Any, Any, None]]:  # type: ignore[type-arg]
-    async def call(_application: Application) -> None:  # type: ignore[type-arg]
+def _with_application(hook: Hook) -> Callable[[Application], Coroutine[Any, Any, None]]:
+    async def call(_application: Application) -> None:
         await hook()
 
     return call

@@ -1,47 +1,33 @@
 """The conversation: one incoming message in, the replies out. Channel-agnostic.
 
-Telegram and the terminal are thin adapters over `Conversation.handle`. Every reply's wording is a
-template under content/templates/chat; this module only decides which answer a message gets.
+Telegram and the terminal are thin adapters over `Conversation.handle`. This module finds who owns
+the chat, builds the message's `Turn` (bot.conversation.turn) and hands it to `handlers.dispatch`,
+where the routing reads top-down. Every reply's wording is a template under content/templates/chat.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import i18n, text
-from bot.conversation.journey_answers import JourneyContentCache
-from bot.conversation.state import ChatState, ChatStates
-from bot.messages import Button, Incoming, Reply, split_for_channel
+from bot import i18n
+from bot.conversation import handlers
+from bot.conversation.state import ChatStates
+from bot.conversation.turn import Buttons, ChatTools, Turn
+from bot.messages import Incoming, Reply, split_for_channel
 from casefile import linking
 from glossary.live import LiveGlossary
+from journeys.live import LiveJourneys
 
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "stop", "forget", "language", "help", "menu", "discreet")
-
-
-@dataclass(frozen=True)
-class Turn:
-    """Everything one message's handlers need: who is asking, in which language, and the tools."""
-
-    incoming: Incoming
-    state: ChatState
-    session: Session
-    language: str
-    person_id: int | None
-    worker_id: int | None
-    now: datetime
-
-    @property
-    def linked(self) -> bool:
-        return self.person_id is not None
 
 
 class Conversation:
@@ -52,17 +38,16 @@ class Conversation:
         glossary: LiveGlossary,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         states: ChatStates | None = None,
+        journeys: LiveJourneys | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.sessions = sessions
         self.glossary = glossary
         self.clock = clock
         self.states = states or ChatStates()
-        self.journeys = JourneyContentCache(content_dir)
-        # Imported here so the handler modules can import `Turn` from this one.
-        from bot.conversation import handlers
-
-        self._handlers = handlers
+        # The process's one live journeys content (bot.app shares it with the dispatcher); made here for tests.
+        self.journeys = journeys or LiveJourneys(content_dir)
+        self.tools = ChatTools(content_dir, glossary, self.journeys)
 
     # -- the one way in -------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:
@@ -88,49 +73,29 @@ class Conversation:
             chosen = owner.language if owner is not None else None
             language = chosen if chosen in i18n.LANGUAGES else (
                 state.language or i18n.choose_language(incoming.language_hint))
-            turn = Turn(incoming, state, session, language, person_id, worker_id, self.clock())
-            replies = self._handlers.dispatch(self, turn)
+            turn = Turn(incoming, state, session, language, person_id, worker_id, self.clock(), self.tools,
+                        self.states)
+            replies = handlers.dispatch(turn)
+            for token, body, spoken_language in turn.spoken:
+                self.states.keep_answer(incoming.channel, incoming.chat_id, token, body, spoken_language)
             session.commit()
         return replies
 
-    # -- helpers the handlers share -------------------------------------------------------------
+    # -- the tools, for the channels (Telegram's own buttons and apologies) and tests ------------
     def render(self, template: str, language: str, **context: Any) -> str:
-        return text.render(self.content_dir, template, language, agency=self.agency_label, **context)
+        return self.tools.render(template, language, **context)
 
     def agency_label(self, name: str | None, short: str | None) -> str:
-        """"Drug Intervention Programme (DIP)": the short name only where people meet it in letters
-        (it is a glossary word) and the full name does not already carry it. Never a bare acronym."""
-        if not name:
-            return short or ""
-        if not short or short.casefold() in name.casefold():
-            return name
-        _glossary, index = self.glossary.current()
-        return f"{name} ({short})" if index.entry_named(short) is not None else name
+        return self.tools.agency_label(name, short)
 
     def gettext(self, language: str) -> Callable[[str], str]:
-        return i18n.translations(self.content_dir / "locale", language).gettext
+        return self.tools.gettext(language)
 
-    def menu_buttons(self, language: str) -> tuple[tuple[Button, ...], ...]:
-        _ = self.gettext(language)
-        return (
-            (Button(_("Where am I?"), "m:where"), Button(_("My team"), "m:team")),
-            (Button(_("My appointments"), "m:appointments"), Button(_("Money"), "m:money")),
-            (Button(_("Pharmacy"), "m:pharmacy"), Button(_("What does this mean?"), "m:meaning")),
-            (Button(_("Language"), "m:language"), Button(_("Help"), "m:help")),
-        )
+    def menu_buttons(self, language: str) -> Buttons:
+        return self.tools.menu_buttons(language)
 
-    def menu_row(self, language: str) -> tuple[tuple[Button, ...], ...]:
-        _ = self.gettext(language)
-        return ((Button(_("Menu"), "m:menu"),),)
-
-    def answer(self, turn: Turn, body: str, *, extra: tuple[tuple[Button, ...], ...] = ()) -> Reply:
-        """An answer with a Listen button (speaking this very text) and a way back to the menu."""
-        _ = self.gettext(turn.language)
-        token = self.states.remember_answer(turn.incoming.channel, turn.incoming.chat_id, body, turn.language)
-        return Reply(
-            text=body,
-            buttons=(*extra, (Button(_("Listen"), f"listen:{token}"), Button(_("Menu"), "m:menu"))),
-        )
+    def menu_row(self, language: str) -> Buttons:
+        return self.tools.menu_row(language)
 
     def _fit(self, reply: Reply) -> list[Reply]:
         """Split an over-long text into several messages; the buttons stay on the last one."""

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bot import i18n, text
-from bot.conversation.journey_answers import JourneyContentCache
 from bot.messages import Button
 from bot.reminders import planning
 from casefile.views import AppointmentView, PersonView
+from journeys.live import LiveJourneys
 
 Buttons = tuple[tuple[Button, ...], ...]
 REASON_LABELS = {"ill": "They are ill", "work": "Work or training", "transport": "No way to get there",
@@ -30,9 +30,10 @@ class Composed:
 
 
 class Composer:
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, journeys: LiveJourneys | None = None) -> None:
         self.content_dir = content_dir
-        self.journeys = JourneyContentCache(content_dir)
+        # Shared with the conversation in `signpost serve`; made here for `signpost reminders run`.
+        self.journeys = journeys or LiveJourneys(content_dir)
 
     def render(self, template: str, language: str, **context: Any) -> str:
         return text.render(self.content_dir, template, language, **context)

@@ -47,6 +47,7 @@ from casefile.models import (
     OutboxMessage,
     Person,
     Worker,
+    table_of,
 )
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import policy_from_env
@@ -57,7 +58,7 @@ TELEGRAM = "telegram"
 # A planned message whose time moved later than this is put back for the planner to re-time.
 PLANNED_SLACK = timedelta(minutes=1)
 SYSTEM = SystemActor("reminders")
-_TABLE = OutboxMessage.__table__
+_TABLE = table_of(OutboxMessage)
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ class Dispatcher:
 
     def _chat_blocked(self, session: Session, job: Job, now: datetime) -> None:
         connection = session.connection()
-        links = ChatLink.__table__
+        links = table_of(ChatLink)
         connection.execute(update(links).where(links.c.channel == TELEGRAM, links.c.chat_id == job.chat_id)
                            .values(active=False))
         audit.record(session, SYSTEM, "write.chat_link.inactive", "chat_link", person_id=job.person_id,

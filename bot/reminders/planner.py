@@ -29,13 +29,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n
-from bot.conversation.journey_answers import JourneyContentCache
 from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
 from casefile import outbox
 from casefile.db import begin_write
-from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan
+from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan, table_of
 from casefile.people import build_person_views
 from casefile.reminder_rules import ReminderPolicy, policy_from_env
+from journeys.live import LiveJourneys
 
 log = logging.getLogger(__name__)
 TELEGRAM = "telegram"
@@ -44,7 +44,7 @@ MAX_DAYS = 60  # how far ahead an earlier, longer plan is re-checked; rows beyon
 SWEEP_EVERY_SECONDS = 600.0
 PLAN_DROPPED = "no longer planned"
 CREATED_BY = "system:planner"
-_TABLE = OutboxMessage.__table__
+_TABLE = table_of(OutboxMessage)
 _UPCOMING = 20  # appointments read per person: the release-day message lists that day's
 SWEEP_BATCH = 200  # people read together: six queries a batch instead of nine a person
 
@@ -79,11 +79,11 @@ def _insert(dialect: str) -> Any:
 
 
 class Planner:
-    def __init__(self, sessions: sessionmaker[Session], content: Path | JourneyContentCache, *,
+    def __init__(self, sessions: sessionmaker[Session], content: Path | LiveJourneys, *,
                  days: int = DEFAULT_DAYS, policy: ReminderPolicy | None = None,
                  every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
         self.sessions = sessions
-        self.content = content if isinstance(content, JourneyContentCache) else JourneyContentCache(content)
+        self.content = content if isinstance(content, LiveJourneys) else LiveJourneys(content)
         self.days = days
         self.policy = policy
         self.every_seconds = every_seconds

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.conversation.journey_answers import JourneyContent, pharmacy_facts
 from casefile.models import APPOINTMENT_OVER
 from casefile.reminder_rules import PersonChoices, QuietHours, ReminderPolicy, quiet_for
 from casefile.views import PersonInfo, PersonView
 from journeys import money, pharmacy
 from journeys.calendar import BankHolidays
+from journeys.live import JourneyContent
+from journeys.person_facts import claim_facts, pharmacy_facts
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,7 @@ def _money_plan(view: PersonView, content: JourneyContent, today: date) -> list[
     release = view.dates.release_date
     if release is None:
         return []
-    claim = view.benefit_claim
-    facts = money.ClaimFacts(claim.claimed_on, frozenset(claim.steps_done)) if claim is not None else None
-    return money.money_plan(release, facts, today, catalog=content.money, language=view.person.language,
+    return money.money_plan(release, claim_facts(view), today, catalog=content.money, language=view.person.language,
                             holidays=content.holidays)
 
 

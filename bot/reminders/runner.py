@@ -13,6 +13,7 @@ from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import Planner
 from bot.reminders.sender import MessageSender, make_bot, paced_sender
 from bot.settings import Settings
+from journeys.live import LiveJourneys
 
 
 def dispatch_settings(settings: Settings, batch: int = 100) -> DispatchSettings:
@@ -21,9 +22,12 @@ def dispatch_settings(settings: Settings, batch: int = 100) -> DispatchSettings:
 
 
 def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender: MessageSender, *,
-                     batch: int = 100, name: str | None = None) -> Dispatcher:
-    """A dispatcher sending through `sender` (bot/reminders/sender.py's paced_sender)."""
-    composer = Composer(settings.content_dir)
+                     batch: int = 100, name: str | None = None, journeys: LiveJourneys | None = None) -> Dispatcher:
+    """A dispatcher sending through `sender` (bot/reminders/sender.py's paced_sender).
+
+    `journeys` is the process's one live journeys content (`signpost serve` shares the conversation's).
+    """
+    composer = Composer(settings.content_dir, journeys)
     # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
     planner = Planner(sessions, composer.journeys)
     return Dispatcher(sessions, sender, composer, settings=dispatch_settings(settings, batch),

@@ -19,8 +19,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
-from casefile.models import Base
-
 if TYPE_CHECKING:
     import psycopg
 
@@ -52,12 +50,6 @@ def rows_where_in(connection: Connection, columns: Sequence[Any], key: Queryable
     for part in chunks(wanted):
         found.extend(connection.execute(select(*columns).where(key.in_(part))))
     return found
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Table behind a mapped class, as the writers here take it."""
-    # A model's __table__ is typed as any FromClause; the metadata holds it as the Table it is.
-    return Base.metadata.tables[model.__tablename__]
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -27,7 +27,7 @@ from casefile.importing.common import (
     people_by_ref,
     person_problem,
 )
-from casefile.models import AuditEvent, CaseUpdate, JourneyPosition
+from casefile.models import AuditEvent, CaseUpdate, JourneyPosition, table_of
 from casefile.unit import jsonable
 
 KEY = ("person", "person")
@@ -74,7 +74,7 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
     new = [item for item in planned if item.action == NEW]
     changed = [item for item in planned if item.action == CHANGED]
     connection = ctx.connection
-    journeys = bulk.table_of(JourneyPosition)
+    journeys = table_of(JourneyPosition)
     bulk.insert_rows(connection, journeys, [
         {"person_id": item.extra["person_id"], "stage": STAGE_FOR_NEW, "updated_at": ctx.now, "version": 1,
          **item.values}
@@ -93,8 +93,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
             "Please import the file again."
         )
     written = (*new, *changed)
-    bulk.insert_rows(connection, bulk.table_of(CaseUpdate), [_case_update(ctx, item) for item in written])
-    bulk.insert_rows(connection, bulk.table_of(AuditEvent), [_audit_event(ctx, item) for item in written])
+    bulk.insert_rows(connection, table_of(CaseUpdate), [_case_update(ctx, item) for item in written])
+    bulk.insert_rows(connection, table_of(AuditEvent), [_audit_event(ctx, item) for item in written])
 
 
 def _columns() -> list[Any]:

@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.conversation.journey_answers import JourneyContentCache
 from casefile import linking, outbox, staff
 from casefile.actors import StaffActor
 from casefile.models import APPOINTMENT_KINDS
@@ -28,6 +27,7 @@ from console.linkcard import bot_link, qr_svg
 from console.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
 from console.person_data import load_person_page
 from glossary.message_check import check_message
+from journeys.live import JourneyContent
 
 T = TypeVar("T")
 DONE_MESSAGES = {
@@ -71,13 +71,8 @@ def _actor(request: Request) -> StaffActor:
     return StaffActor(user.worker_id)  # type: ignore[arg-type]
 
 
-def _journeys(request: Request) -> JourneyContentCache:
-    ctx = context_of(request)
-    cache: JourneyContentCache | None = getattr(request.app.state, "journeys", None)
-    if cache is None:
-        cache = JourneyContentCache(ctx.content_dir)
-        request.app.state.journeys = cache
-    return cache
+def _journeys(request: Request) -> JourneyContent:
+    return context_of(request).journeys.current()
 
 
 @page(roles=("worker",))
@@ -297,7 +292,7 @@ def _is_lead(request: Request, view: PersonView) -> bool:
 
 def _journey_form(request: Request, view: PersonView, values: dict[str, str], *, check: FormCheck | None = None,
                   status_code: int = 200) -> Response:
-    stages = _journeys(request).current().stages
+    stages = _journeys(request).stages
     choices = [{"value": stage.key, "text": stage.text("en").title} for stage in stages.stages]
     return render(request, "person/journey.html", status_code=status_code, title="Change the stage and dates",
                   view=view, stages=choices, dates=JOURNEY_DATES, values=values,
@@ -331,7 +326,7 @@ async def journey(request: Request) -> Response:
         return forbidden(request, LEAD_ONLY_JOURNEY)
     check = FormCheck(form)
     stage = check.text("stage", label="the stage", required=True)
-    if stage and stage not in {choice.key for choice in _journeys(request).current().stages.stages}:
+    if stage and stage not in {choice.key for choice in _journeys(request).stages.stages}:
         check.error("stage", "Choose one of the stages")
     prison = check.text("prison", label="the prison", limit=200)
     dates = {name: check.optional_day(name, label=label) for name, _legend, label in JOURNEY_DATES}

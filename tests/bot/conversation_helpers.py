@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +14,7 @@ from bot.settings import REPO_ROOT
 from casefile import directory, linking, records, staff
 from casefile.models import Person, Worker
 from glossary.live import LiveGlossary
+from journeys.live import LiveJourneys
 from tests.casefile.factories import NOW, SYSTEM, assign
 
 CONTENT = REPO_ROOT / "content"
@@ -27,8 +29,14 @@ def shared_glossary() -> LiveGlossary:
     return _glossary
 
 
+@functools.cache
+def shared_journeys() -> LiveJourneys:
+    """The real journeys content, loaded and checked once for all conversation tests."""
+    return LiveJourneys(CONTENT)
+
+
 def make_conversation(sessions: sessionmaker[Session], now: datetime = NOW) -> Conversation:
-    return Conversation(CONTENT, sessions, shared_glossary(), clock=lambda: now)
+    return Conversation(CONTENT, sessions, shared_glossary(), clock=lambda: now, journeys=shared_journeys())
 
 
 @dataclass

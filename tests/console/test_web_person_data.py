@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from bot.conversation.journey_answers import JourneyContentCache
 from bot.settings import REPO_ROOT
 from casefile import outbox
 from casefile.actors import StaffActor
 from console.person_data import load_person_page
+from journeys.live import load_journeys
 from tests.casefile.factories import NOW, assign, make_appointment, make_person, make_worker
 
-JOURNEYS = JourneyContentCache(REPO_ROOT / "content")
+JOURNEYS = load_journeys(REPO_ROOT / "content")
 
 
 def _statements(engine: Engine, work: Any) -> tuple[Any, list[str]]:
