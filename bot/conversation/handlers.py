@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import i18n
-from bot.conversation import person_answers
+from bot.conversation import person_answers, worker_answers
 from bot.conversation.intents import Intent, route
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
@@ -14,7 +14,7 @@ from bot.replies import glossary as glossary_replies
 from casefile import linking
 
 if TYPE_CHECKING:
-    from bot.conversation.core import Conversation, Turn
+    from bot.conversation.turn import Turn
 
 _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # A link code as printed on the release pack: two groups of four, K7QM-4XTR.
@@ -22,57 +22,59 @@ _PRINTED_CODE = re.compile(r"^[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}$")
 MAX_TEXT = 4000  # longer messages are cut before any matching: a letter is never that long
 
 
-def dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
+def dispatch(turn: Turn) -> list[Reply]:
+    """Route one message, top-down: a key worker's chat goes to worker_answers; otherwise a button
+    (`_button`: m:, lang:, listen:, code, forget:, appt:, tell:, discreet:), then a /command
+    (`_command`: start, stop, menu, help, language, forget, discreet), then free text (`_free_text`:
+    the awaited answer, STOP, a link code, a menu phrase, and last a word to explain)."""
     incoming = turn.incoming
     if turn.worker_id is not None:
-        from bot.conversation import worker_answers
-
-        return worker_answers.dispatch(conversation, turn)
+        return worker_answers.dispatch(turn)
     if incoming.button is not None:
-        return _button(conversation, turn, incoming.button)
+        return _button(turn, incoming.button)
     raw = (incoming.text or "").strip()[:MAX_TEXT]
     command = _COMMAND.match(raw)
     if command:
-        return _command(conversation, turn, command.group(1).lower(), (command.group(2) or "").strip())
-    return _free_text(conversation, turn, raw)
+        return _command(turn, command.group(1).lower(), (command.group(2) or "").strip())
+    return _free_text(turn, raw)
 
 
 # -- commands -----------------------------------------------------------------------------------
-def _command(conversation: Conversation, turn: Turn, name: str, argument: str) -> list[Reply]:
+def _command(turn: Turn, name: str, argument: str) -> list[Reply]:
     if name == "start":
-        return _start(conversation, turn, argument)
+        return _start(turn, argument)
     if name == "stop":
-        return person_answers.pause(conversation, turn, paused=True)
+        return person_answers.pause(turn, paused=True)
     if name in ("menu", "help"):
-        return [_menu(conversation, turn) if name == "menu" else _help(conversation, turn)]
+        return [_menu(turn) if name == "menu" else _help(turn)]
     if name == "language":
-        return [_language_choice(conversation, turn)]
+        return [_language_choice(turn)]
     if name == "forget":
-        return [_forget_ask(conversation, turn)]
+        return [_forget_ask(turn)]
     if name == "discreet":
-        return person_answers.toggle_discreet(conversation, turn)
+        return person_answers.toggle_discreet(turn)
     return [
         Reply(
-            text=conversation.render("chat/unknown_command.txt.j2", turn.language, command=name),
-            buttons=conversation.menu_buttons(turn.language),
+            text=turn.render("chat/unknown_command.txt.j2", turn.language, command=name),
+            buttons=turn.menu_buttons(turn.language),
         )
     ]
 
 
-def _start(conversation: Conversation, turn: Turn, argument: str) -> list[Reply]:
+def _start(turn: Turn, argument: str) -> list[Reply]:
     replies: list[Reply] = []
     if turn.linked:
-        if person_answers.view_for(conversation, turn).person.paused:
-            replies += person_answers.pause(conversation, turn, paused=False)
-        replies.append(_menu(conversation, turn))
+        if person_answers.view_for(turn).person.paused:
+            replies += person_answers.pause(turn, paused=False)
+        replies.append(_menu(turn))
         return replies
     if argument and _looks_like_code(argument):
-        return person_answers.redeem_code(conversation, turn, argument)
-    _ = conversation.gettext(turn.language)
+        return person_answers.redeem_code(turn, argument)
+    _ = turn.gettext(turn.language)
     turn.state.waiting = Waiting.CODE
     return [
         Reply(
-            text=conversation.render("chat/welcome.txt.j2", turn.language),
+            text=turn.render("chat/welcome.txt.j2", turn.language),
             buttons=(
                 (Button(_("I have a code"), "code"), Button(_("No code yet"), "m:menu")),
                 (Button(_("Language"), "m:language"),),
@@ -82,77 +84,77 @@ def _start(conversation: Conversation, turn: Turn, argument: str) -> list[Reply]
 
 
 # -- buttons ------------------------------------------------------------------------------------
-def _button(conversation: Conversation, turn: Turn, data: str) -> list[Reply]:
+def _button(turn: Turn, data: str) -> list[Reply]:
     kind, _sep, rest = data.partition(":")
     if kind == "m" and rest in {intent.value for intent in Intent}:
-        return _intent(conversation, turn, Intent(rest))
+        return _intent(turn, Intent(rest))
     if kind == "lang" and rest in i18n.LANGUAGES:
-        return [person_answers.set_language(conversation, turn, rest)]
+        return [person_answers.set_language(turn, rest)]
     if kind == "listen":
-        return [_listen(conversation, turn, rest)]
+        return [_listen(turn, rest)]
     if kind == "code" and not rest:
         turn.state.waiting = Waiting.CODE
-        return [Reply(text=conversation.render("chat/ask_code.txt.j2", turn.language))]
+        return [Reply(text=turn.render("chat/ask_code.txt.j2", turn.language))]
     if kind == "forget" and rest in ("yes", "no"):
-        return [_forget_answer(conversation, turn, rest == "yes")]
+        return [_forget_answer(turn, rest == "yes")]
     if kind == "appt":
-        return person_answers.appointment_button(conversation, turn, rest)
+        return person_answers.appointment_button(turn, rest)
     if kind == "tell" and rest == "lead":
-        return person_answers.tell_lead(conversation, turn)
+        return person_answers.tell_lead(turn)
     if kind == "discreet" and rest in ("on", "off"):
-        return person_answers.set_discreet(conversation, turn, rest == "on")
-    return [_expired(conversation, turn)]
+        return person_answers.set_discreet(turn, rest == "on")
+    return [_expired(turn)]
 
 
-def _expired(conversation: Conversation, turn: Turn) -> Reply:
+def _expired(turn: Turn) -> Reply:
     """Unknown or forged button data: nothing happens except a way back to the menu."""
     return Reply(
-        text=conversation.render("chat/expired_button.txt.j2", turn.language),
-        buttons=conversation.menu_buttons(turn.language),
+        text=turn.render("chat/expired_button.txt.j2", turn.language),
+        buttons=turn.menu_buttons(turn.language),
     )
 
 
-def _intent(conversation: Conversation, turn: Turn, intent: Intent) -> list[Reply]:
+def _intent(turn: Turn, intent: Intent) -> list[Reply]:
     turn.state.waiting = Waiting.NOTHING
     if intent is Intent.MENU:
-        return [_menu(conversation, turn)]
+        return [_menu(turn)]
     if intent is Intent.HELP:
-        return [_help(conversation, turn)]
+        return [_help(turn)]
     if intent is Intent.LANGUAGE:
-        return [_language_choice(conversation, turn)]
+        return [_language_choice(turn)]
     if intent is Intent.MEANING:
         turn.state.waiting = Waiting.WORD
-        return [Reply(text=conversation.render("chat/ask_word.txt.j2", turn.language), buttons=conversation.menu_row(turn.language))]
+        return [Reply(text=turn.render("chat/ask_word.txt.j2", turn.language), buttons=turn.menu_row(turn.language))]
     if intent is Intent.LISTEN:
-        return [Reply(text=conversation.render("chat/listen_how.txt.j2", turn.language), buttons=conversation.menu_row(turn.language))]
-    return person_answers.topic(conversation, turn, intent)
+        return [Reply(text=turn.render("chat/listen_how.txt.j2", turn.language), buttons=turn.menu_row(turn.language))]
+    return person_answers.topic(turn, intent)
 
 
 # -- free text ----------------------------------------------------------------------------------
-def _free_text(conversation: Conversation, turn: Turn, raw: str) -> list[Reply]:
+def _free_text(turn: Turn, raw: str) -> list[Reply]:
     if not raw:
-        return [_menu(conversation, turn)]
+        return [_menu(turn)]
     waiting = turn.state.waiting
     turn.state.waiting = Waiting.NOTHING
     if waiting is Waiting.FORGET:
-        return [_forget_answer(conversation, turn, raw.casefold() in _yes_words())]
+        return [_forget_answer(turn, raw.casefold() in _yes_words())]
     if raw.upper() == "STOP":
-        return person_answers.pause(conversation, turn, paused=True)
+        return person_answers.pause(turn, paused=True)
     # A code is a single word; "what is ROTL" after the welcome is a question, and costs no try.
     if not turn.linked and (_looks_like_code(raw) or (waiting is Waiting.CODE and _could_be_code(raw))):
-        return person_answers.redeem_code(conversation, turn, raw)
+        return person_answers.redeem_code(turn, raw)
     if waiting is not Waiting.WORD and not glossary_replies.is_word_question(raw):
         intent = route(raw)
         if intent is not None:
-            return _intent(conversation, turn, intent)
-    return _explain(conversation, turn, raw)
+            return _intent(turn, intent)
+    return _explain(turn, raw)
 
 
-def _explain(conversation: Conversation, turn: Turn, raw: str) -> list[Reply]:
-    _glossary, index = conversation.glossary.current()
-    answer = glossary_replies.answer_text(conversation.content_dir, index, raw, turn.language)
+def _explain(turn: Turn, raw: str) -> list[Reply]:
+    index = turn.glossary_index
+    answer = glossary_replies.answer_text(turn.content_dir, index, raw, turn.language)
     if answer.found:
-        return [conversation.answer(turn, answer.text)]
+        return [turn.answer(answer.text)]
     turn.state.unknown_term = answer.unknown_term
     if answer.unknown_term:
         from casefile import gaps
@@ -160,9 +162,9 @@ def _explain(conversation: Conversation, turn: Turn, raw: str) -> list[Reply]:
         gaps.record_unknown_term(turn.session, answer.unknown_term, turn.language)
     extra: tuple[tuple[Button, ...], ...] = ()
     if turn.linked and answer.unknown_term:
-        _ = conversation.gettext(turn.language)
+        _ = turn.gettext(turn.language)
         extra = ((Button(_("Tell my lead professional"), "tell:lead"),),)
-    return [conversation.answer(turn, answer.text, extra=extra)]
+    return [turn.answer(answer.text, extra=extra)]
 
 
 def _yes_words() -> set[str]:
@@ -186,43 +188,43 @@ def _looks_like_code(raw: str) -> bool:
 
 
 # -- menu, help, language, listen, forget ---------------------------------------------------------
-def _menu(conversation: Conversation, turn: Turn) -> Reply:
+def _menu(turn: Turn) -> Reply:
     return Reply(
-        text=conversation.render("chat/menu.txt.j2", turn.language, linked=turn.linked),
-        buttons=conversation.menu_buttons(turn.language),
+        text=turn.render("chat/menu.txt.j2", turn.language, linked=turn.linked),
+        buttons=turn.menu_buttons(turn.language),
     )
 
 
-def _help(conversation: Conversation, turn: Turn) -> Reply:
-    return conversation.answer(turn, conversation.render("chat/help.txt.j2", turn.language, linked=turn.linked))
+def _help(turn: Turn) -> Reply:
+    return turn.answer(turn.render("chat/help.txt.j2", turn.language, linked=turn.linked))
 
 
-def _language_choice(conversation: Conversation, turn: Turn) -> Reply:
+def _language_choice(turn: Turn) -> Reply:
     return Reply(
-        text=conversation.render("chat/language.txt.j2", turn.language),
+        text=turn.render("chat/language.txt.j2", turn.language),
         buttons=tuple((Button(name, f"lang:{code}"),) for code, name in i18n.LANGUAGE_NAMES.items()),
     )
 
 
-def _listen(conversation: Conversation, turn: Turn, token: str) -> Reply:
-    found = conversation.states.answer_for(turn.incoming.channel, turn.incoming.chat_id, token)
+def _listen(turn: Turn, token: str) -> Reply:
+    found = turn.spoken_answer(token)
     if found is None:
-        return _expired(conversation, turn)
+        return _expired(turn)
     spoken, language = found
-    return Reply(voice_text=spoken, voice_language=language, buttons=conversation.menu_row(turn.language))
+    return Reply(voice_text=spoken, voice_language=language, buttons=turn.menu_row(turn.language))
 
 
-def _forget_ask(conversation: Conversation, turn: Turn) -> Reply:
-    _ = conversation.gettext(turn.language)
+def _forget_ask(turn: Turn) -> Reply:
+    _ = turn.gettext(turn.language)
     turn.state.waiting = Waiting.FORGET
     return Reply(
-        text=conversation.render("chat/forget_confirm.txt.j2", turn.language, linked=turn.linked),
+        text=turn.render("chat/forget_confirm.txt.j2", turn.language, linked=turn.linked),
         buttons=((Button(_("Yes, forget me"), "forget:yes"), Button(_("No, keep it"), "forget:no")),),
     )
 
 
-def _forget_answer(conversation: Conversation, turn: Turn, confirmed: bool) -> Reply:
+def _forget_answer(turn: Turn, confirmed: bool) -> Reply:
     turn.state.waiting = Waiting.NOTHING
     if not confirmed:
-        return Reply(text=conversation.render("chat/forget_kept.txt.j2", turn.language), buttons=conversation.menu_buttons(turn.language))
-    return person_answers.forget_chat(conversation, turn)
+        return Reply(text=turn.render("chat/forget_kept.txt.j2", turn.language), buttons=turn.menu_buttons(turn.language))
+    return person_answers.forget_chat(turn)

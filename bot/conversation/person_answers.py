@@ -7,7 +7,6 @@ linked file gets the general version and a nudge to send their code.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import i18n
@@ -20,52 +19,51 @@ from casefile.actors import PersonActor
 from casefile.views import AppointmentView, PersonView, TeamMember
 
 if TYPE_CHECKING:
-    from bot.conversation.core import Conversation, Turn
+    from bot.conversation.turn import Turn
 
 CANT_MAKE_IT_REASONS = ("ill", "work", "transport", "other")
 
 
-def view_for(conversation: Conversation, turn: Turn) -> PersonView:
+def view_for(turn: Turn) -> PersonView:
     assert turn.person_id is not None
-    today = turn.now.astimezone(i18n.LONDON).date()
-    return people.person_view(turn.session, turn.person_id, today=today, now=turn.now)
+    return people.person_view(turn.session, turn.person_id, today=turn.today, now=turn.now)
 
 
-def topic(conversation: Conversation, turn: Turn, intent: Intent) -> list[Reply]:
+def topic(turn: Turn, intent: Intent) -> list[Reply]:
     if not turn.linked:
-        return journey_answers.general(conversation, turn, intent)
-    view = view_for(conversation, turn)
-    replies = updates(conversation, turn, view)
+        return journey_answers.general(turn, intent)
+    view = view_for(turn)
+    replies = updates(turn, view)
     if intent is Intent.WHERE:
-        replies += journey_answers.answer_where(conversation, turn, view)
+        replies += journey_answers.answer_where(turn, view)
     elif intent is Intent.TEAM:
-        replies.append(team(conversation, turn, view))
+        replies.append(team(turn, view))
     elif intent is Intent.APPOINTMENTS:
-        replies.append(appointments(conversation, turn, view))
+        replies.append(appointments(turn, view))
     elif intent is Intent.MONEY:
-        replies.append(journey_answers.answer_money(conversation, turn, view))
+        replies.append(journey_answers.answer_money(turn, view))
     elif intent is Intent.PHARMACY:
-        replies.append(journey_answers.answer_pharmacy(conversation, turn, view))
+        replies.append(journey_answers.answer_pharmacy(turn, view))
     return replies
 
 
 # -- what changed ---------------------------------------------------------------------------------
-def updates(conversation: Conversation, turn: Turn, view: PersonView) -> list[Reply]:
+def updates(turn: Turn, view: PersonView) -> list[Reply]:
     """Unseen changes to the file are shown once, before the answer, then marked seen."""
     if not view.unseen_updates:
         return []
-    body = conversation.render("chat/updates.txt.j2", turn.language, updates=view.unseen_updates)
+    body = turn.render("chat/updates.txt.j2", turn.language, updates=view.unseen_updates)
     people.mark_updates_seen(turn.session, view.person.id, [u.id for u in view.unseen_updates], turn.now)
-    return [conversation.answer(turn, body)]
+    return [turn.answer(body)]
 
 
 # -- my team --------------------------------------------------------------------------------------
-def team(conversation: Conversation, turn: Turn, view: PersonView) -> Reply:
+def team(turn: Turn, view: PersonView) -> Reply:
     members = sorted(view.team, key=lambda m: (not m.is_lead, m.name))
-    body = conversation.render(
+    body = turn.render(
         "chat/team.txt.j2", turn.language, members=members, lead=view.lead, shared=_shared_help(members)
     )
-    return conversation.answer(turn, body)
+    return turn.answer(body)
 
 
 def _shared_help(members: list[TeamMember]) -> list[tuple[str, list[TeamMember]]]:
@@ -83,18 +81,18 @@ def _topics(helps_with: str) -> list[str]:
 
 
 # -- my appointments ------------------------------------------------------------------------------
-def appointments(conversation: Conversation, turn: Turn, view: PersonView) -> Reply:
+def appointments(turn: Turn, view: PersonView) -> Reply:
     upcoming = [a for a in view.appointments if a.status != "cancelled"][:5]
-    body = conversation.render("chat/appointments.txt.j2", turn.language, appointments=upcoming)
+    body = turn.render("chat/appointments.txt.j2", turn.language, appointments=upcoming)
     extra: tuple[tuple[Button, ...], ...] = ()
     next_one = view.next_appointment
     if next_one is not None and next_one.status in ("booked", "moved"):
-        extra = appointment_buttons(conversation, turn.language, next_one)
-    return conversation.answer(turn, body, extra=extra)
+        extra = appointment_buttons(turn, turn.language, next_one)
+    return turn.answer(body, extra=extra)
 
 
-def appointment_buttons(conversation: Conversation, language: str, appointment: AppointmentView) -> tuple[tuple[Button, ...], ...]:
-    _ = conversation.gettext(language)
+def appointment_buttons(turn: Turn, language: str, appointment: AppointmentView) -> tuple[tuple[Button, ...], ...]:
+    _ = turn.gettext(language)
     ref = f"{appointment.id}:{appointment.version}"
     return (
         (Button(_("I'll be there"), f"appt:yes:{ref}"), Button(_("I can't make it"), f"appt:no:{ref}")),
@@ -102,40 +100,40 @@ def appointment_buttons(conversation: Conversation, language: str, appointment: 
     )
 
 
-def appointment_button(conversation: Conversation, turn: Turn, rest: str) -> list[Reply]:
+def appointment_button(turn: Turn, rest: str) -> list[Reply]:
     """`yes|no|where:<id>:<version>` or `why:<reason>:<id>:<version>`. Forged data changes nothing."""
     parts = rest.split(":")
     if not turn.linked or len(parts) not in (3, 4) or not all(p.isdigit() for p in parts[-2:]):
-        return [_expired(conversation, turn)]
+        return [_expired(turn)]
     action = parts[0]
     appointment_id, version = int(parts[-2]), int(parts[-1])
-    view = view_for(conversation, turn)
+    view = view_for(turn)
     appointment = next((a for a in view.appointments if a.id == appointment_id), None)
     if appointment is None:  # not theirs, or already over: say nothing about whose it is
-        return [_expired(conversation, turn)]
+        return [_expired(turn)]
     if action == "where":
-        return [conversation.answer(turn, conversation.render("chat/appointment_where.txt.j2", turn.language, a=appointment))]
+        return [turn.answer(turn.render("chat/appointment_where.txt.j2", turn.language, a=appointment))]
     if action == "yes":
-        return [_respond(conversation, turn, appointment, version, confirmed=True, reason=None)]
+        return [_respond(turn, appointment, version, confirmed=True, reason=None)]
     if action == "no":
-        return [_ask_reason(conversation, turn, appointment, version)]
+        return [_ask_reason(turn, appointment, version)]
     if action == "why" and len(parts) == 4 and parts[1] in CANT_MAKE_IT_REASONS:
-        return [_respond(conversation, turn, appointment, version, confirmed=False, reason=parts[1])]
-    return [_expired(conversation, turn)]
+        return [_respond(turn, appointment, version, confirmed=False, reason=parts[1])]
+    return [_expired(turn)]
 
 
-def _ask_reason(conversation: Conversation, turn: Turn, appointment: AppointmentView, version: int) -> Reply:
-    _ = conversation.gettext(turn.language)
+def _ask_reason(turn: Turn, appointment: AppointmentView, version: int) -> Reply:
+    _ = turn.gettext(turn.language)
     labels = {"ill": _("I am ill"), "work": _("Work or training"), "transport": _("No way to get there"),
               "other": _("Something else")}
     ref = f"{appointment.id}:{version}"
     return Reply(
-        text=conversation.render("chat/cant_make_it_why.txt.j2", turn.language),
+        text=turn.render("chat/cant_make_it_why.txt.j2", turn.language),
         buttons=tuple((Button(labels[key], f"appt:why:{key}:{ref}"),) for key in CANT_MAKE_IT_REASONS),
     )
 
 
-def _respond(conversation: Conversation, turn: Turn, appointment: AppointmentView, version: int,
+def _respond(turn: Turn, appointment: AppointmentView, version: int,
              *, confirmed: bool, reason: str | None) -> Reply:
     assert turn.person_id is not None
     try:
@@ -144,95 +142,91 @@ def _respond(conversation: Conversation, turn: Turn, appointment: AppointmentVie
         )
     except errors.ConflictError:
         turn.session.rollback()
-        return conversation.answer(turn, conversation.render("chat/appointment_changed.txt.j2", turn.language))
+        return turn.answer(turn.render("chat/appointment_changed.txt.j2", turn.language))
     template = "chat/appointment_confirmed.txt.j2" if confirmed else "chat/appointment_cant.txt.j2"
-    return conversation.answer(turn, conversation.render(template, turn.language, a=appointment))
+    return turn.answer(turn.render(template, turn.language, a=appointment))
 
 
-def _expired(conversation: Conversation, turn: Turn) -> Reply:
-    return Reply(text=conversation.render("chat/expired_button.txt.j2", turn.language),
-                 buttons=conversation.menu_buttons(turn.language))
+def _expired(turn: Turn) -> Reply:
+    return Reply(text=turn.render("chat/expired_button.txt.j2", turn.language),
+                 buttons=turn.menu_buttons(turn.language))
 
 
 # -- linking, settings and leaving ----------------------------------------------------------------
-def redeem_code(conversation: Conversation, turn: Turn, code: str) -> list[Reply]:
+def redeem_code(turn: Turn, code: str) -> list[Reply]:
     incoming = turn.incoming
     try:
         link = linking.redeem_link_code(turn.session, incoming.channel, incoming.chat_id, code, turn.now)
     except errors.ChatLocked as locked:
         turn.session.commit()  # keep the count of wrong tries
         until = i18n.short_time(locked.until, turn.language)
-        return [Reply(text=conversation.render("chat/code_locked.txt.j2", turn.language, until=until),
-                      buttons=conversation.menu_buttons(turn.language))]
+        return [Reply(text=turn.render("chat/code_locked.txt.j2", turn.language, until=until),
+                      buttons=turn.menu_buttons(turn.language))]
     except errors.LinkCodeInvalid as wrong:
         turn.session.commit()
         turn.state.waiting = Waiting.CODE
         tries_left = getattr(wrong, "tries_left", -1)
-        return [Reply(text=conversation.render("chat/code_wrong.txt.j2", turn.language, tries_left=tries_left),
-                      buttons=conversation.menu_buttons(turn.language))]
+        return [Reply(text=turn.render("chat/code_wrong.txt.j2", turn.language, tries_left=tries_left),
+                      buttons=turn.menu_buttons(turn.language))]
     if link.person_id is None:
-        return [Reply(text=conversation.render("chat/linked_worker.txt.j2", turn.language))]
+        return [Reply(text=turn.render("chat/linked_worker.txt.j2", turn.language))]
     name = people.person_view(turn.session, link.person_id, today=turn.now.date(), now=turn.now).person.preferred_name
     if turn.state.language and turn.state.language != turn.language:
         people.set_language(turn.session, PersonActor(link.person_id), link.person_id, turn.state.language,
                             now=turn.now)
     language = turn.state.language or turn.language
-    return [Reply(text=conversation.render("chat/linked.txt.j2", language, name=name),
-                  buttons=conversation.menu_buttons(language))]
+    return [Reply(text=turn.render("chat/linked.txt.j2", language, name=name),
+                  buttons=turn.menu_buttons(language))]
 
 
-def set_language(conversation: Conversation, turn: Turn, language: str) -> Reply:
+def set_language(turn: Turn, language: str) -> Reply:
     turn.state.language = language
     if turn.person_id is not None:
         people.set_language(turn.session, PersonActor(turn.person_id), turn.person_id, language, now=turn.now)
-    return Reply(text=conversation.render("chat/language_set.txt.j2", language),
-                 buttons=conversation.menu_buttons(language))
+    return Reply(text=turn.render("chat/language_set.txt.j2", language),
+                 buttons=turn.menu_buttons(language))
 
 
-def pause(conversation: Conversation, turn: Turn, *, paused: bool) -> list[Reply]:
+def pause(turn: Turn, *, paused: bool) -> list[Reply]:
     if turn.person_id is not None:
         people.set_paused(turn.session, PersonActor(turn.person_id), turn.person_id, paused, now=turn.now)
     template = "chat/paused.txt.j2" if paused else "chat/resumed.txt.j2"
     if not paused and turn.person_id is None:
         return []
-    return [Reply(text=conversation.render(template, turn.language))]
+    return [Reply(text=turn.render(template, turn.language))]
 
 
-def toggle_discreet(conversation: Conversation, turn: Turn) -> list[Reply]:
+def toggle_discreet(turn: Turn) -> list[Reply]:
     if turn.person_id is None:
-        return [Reply(text=conversation.render("chat/not_linked.txt.j2", turn.language),
-                      buttons=conversation.menu_buttons(turn.language))]
-    current = view_for(conversation, turn).person.discreet
-    return set_discreet(conversation, turn, not current)
+        return [Reply(text=turn.render("chat/not_linked.txt.j2", turn.language),
+                      buttons=turn.menu_buttons(turn.language))]
+    current = view_for(turn).person.discreet
+    return set_discreet(turn, not current)
 
 
-def set_discreet(conversation: Conversation, turn: Turn, on: bool) -> list[Reply]:
+def set_discreet(turn: Turn, on: bool) -> list[Reply]:
     if turn.person_id is None:
-        return [_expired(conversation, turn)]
+        return [_expired(turn)]
     people.set_discreet(turn.session, PersonActor(turn.person_id), turn.person_id, on, now=turn.now)
-    _ = conversation.gettext(turn.language)
+    _ = turn.gettext(turn.language)
     switch = Button(_("Turn it off"), "discreet:off") if on else Button(_("Turn it on"), "discreet:on")
-    return [Reply(text=conversation.render("chat/discreet.txt.j2", turn.language, discreet=on),
-                  buttons=((switch,), *conversation.menu_row(turn.language)))]
+    return [Reply(text=turn.render("chat/discreet.txt.j2", turn.language, discreet=on),
+                  buttons=((switch,), *turn.menu_row(turn.language)))]
 
 
-def tell_lead(conversation: Conversation, turn: Turn) -> list[Reply]:
+def tell_lead(turn: Turn) -> list[Reply]:
     term = turn.state.unknown_term
     if turn.person_id is None or not term:
-        return [_expired(conversation, turn)]
+        return [_expired(turn)]
     people.ask_lead(turn.session, PersonActor(turn.person_id), turn.person_id, term, now=turn.now)
-    lead = view_for(conversation, turn).lead
+    lead = view_for(turn).lead
     turn.state.unknown_term = None
-    body = conversation.render("chat/told_lead.txt.j2", turn.language, lead=lead.name if lead else "", term=term)
-    return [conversation.answer(turn, body)]
+    body = turn.render("chat/told_lead.txt.j2", turn.language, lead=lead.name if lead else "", term=term)
+    return [turn.answer(body)]
 
 
-def forget_chat(conversation: Conversation, turn: Turn) -> Reply:
+def forget_chat(turn: Turn) -> Reply:
     incoming = turn.incoming
     linking.unlink_chat(turn.session, incoming.channel, incoming.chat_id, now=turn.now)
-    conversation.states.forget(incoming.channel, incoming.chat_id)
-    return Reply(text=conversation.render("chat/forgotten.txt.j2", turn.language))
-
-
-def london_now(moment: datetime) -> datetime:
-    return moment.astimezone(i18n.LONDON)
+    turn.forget_chat_state()
+    return Reply(text=turn.render("chat/forgotten.txt.j2", turn.language))

@@ -58,11 +58,14 @@ class ChatStates:
     def remember_answer(self, channel: str, chat_id: str, text: str, language: str) -> str:
         """Keep an answer so its Listen button can speak it; returns the button's token."""
         token = secrets.token_urlsafe(9)
+        self.keep_answer(channel, chat_id, token, text, language)
+        return token
+
+    def keep_answer(self, channel: str, chat_id: str, token: str, text: str, language: str) -> None:
         with self._lock:
             self._answers[token] = ((channel, chat_id), text, language)
             while len(self._answers) > self._max_answers:
                 self._answers.popitem(last=False)
-        return token
 
     def answer_for(self, channel: str, chat_id: str, token: str) -> tuple[str, str] | None:
         """The answer behind a Listen token, only for the chat it was given to."""

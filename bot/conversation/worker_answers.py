@@ -19,19 +19,16 @@ from bot import i18n
 from bot.messages import Button, Reply
 from casefile import errors, outbox, staff
 from casefile.actors import StaffActor
-from casefile.models import Appointment, Assignment, CaseUpdate, Person
+from casefile.models import APPOINTMENT_KINDS, APPOINTMENT_OVER, Appointment, Assignment, CaseUpdate, Person
 from glossary.message_check import check_message
-from journeys.calendar import BankHolidays, load_bank_holidays
 
 if TYPE_CHECKING:
-    from bot.conversation.core import Conversation, Turn
+    from bot.conversation.turn import Turn
 
-KINDS = ("probation", "housing", "health", "drugs", "jobcentre", "other")
 BOOKING_DAYS = 14
 TIMES = tuple(time(hour, minute) for hour in range(9, 17) for minute in (0, 30))
 LENGTHS = {30: "30 min", 60: "1 hour", 120: "2 hours"}  # minutes -> button label
 PLACE_LIMIT, ADDRESS_LIMIT = 200, 400
-_FINISHED = ("cancelled", "attended", "missed")
 _DESCRIBE = {
     "appointment.confirmed": "said they will be there",
     "appointment.cant_make_it": "said they cannot make it",
@@ -65,195 +62,200 @@ class Flow:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
+def dispatch(turn: Turn) -> list[Reply]:
     try:
-        return _dispatch(conversation, turn)
+        return _dispatch(turn)
     except errors.CasefileError as problem:
         turn.session.rollback()
         turn.state.worker_flow = None
-        return [_say(conversation, "worker/refused.txt.j2", message=problem.message)]
+        return [_say(turn, "worker/refused.txt.j2", message=problem.message)]
 
 
-def _dispatch(conversation: Conversation, turn: Turn) -> list[Reply]:
+def _dispatch(turn: Turn) -> list[Reply]:
     incoming = turn.incoming
     if incoming.button is not None:
-        return _button(conversation, turn, incoming.button)
+        return _button(turn, incoming.button)
     raw = (incoming.text or "").strip()[:4000]
     if raw.startswith("/"):
         name = raw[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(raw) > 1 else ""
-        return _command(conversation, turn, name)
+        return _command(turn, name)
     flow = _flow(turn)
     if flow is not None and flow.step in ("place", "address", "bring", "message", "check"):
-        return _typed(conversation, turn, flow, raw)
-    return [_menu(conversation, turn)]
+        return _typed(turn, flow, raw)
+    return [_menu(turn)]
 
 
-def _command(conversation: Conversation, turn: Turn, name: str) -> list[Reply]:
+def _command(turn: Turn, name: str) -> list[Reply]:
     turn.state.worker_flow = None
     if name == "caseload":
-        rows = staff.caseload(turn.session, _worker(turn), _today(turn), turn.now)
-        return [_say(conversation, "worker/caseload.txt.j2", rows=rows)]
+        rows = staff.caseload(turn.session, _worker(turn), turn.today, turn.now)
+        return [_say(turn, "worker/caseload.txt.j2", rows=rows)]
     if name in ("book", "message"):
         flow = Flow(action=name, step="person")
         turn.state.worker_flow = flow
-        return [_ask_person(conversation, turn)]
+        return [_ask_person(turn)]
     if name in ("move", "cancel"):
         turn.state.worker_flow = Flow(action=name, step="appointment")
-        return [_ask_appointment(conversation, turn)]
+        return [_ask_appointment(turn)]
     if name == "updates":
-        return [_updates(conversation, turn)]
-    return [_menu(conversation, turn)]
+        return [_updates(turn)]
+    return [_menu(turn)]
 
 
 # -- buttons: w:<what>:<value> ------------------------------------------------------------------------
-def _button(conversation: Conversation, turn: Turn, data: str) -> list[Reply]:
+def _button(turn: Turn, data: str) -> list[Reply]:
     kind, _sep, rest = data.partition(":")
     what, _sep, value = rest.partition(":")
     flow = _flow(turn)
     if kind != "w" or flow is None:
-        return [_say(conversation, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
+        return [_say(turn, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
     if what == "p" and value.isdigit() and flow.step == "person":
         person_id = int(value)
         _require_on_caseload(turn, person_id)
         flow.person_id = person_id
         if flow.action == "message":
             flow.step = "message"
-            return [_say(conversation, "worker/ask.txt.j2", step="message", flow=flow)]
+            return [_say(turn, "worker/ask.txt.j2", step="message", flow=flow)]
         flow.step = "date"
-        return [_ask_date(conversation, turn)]
+        return [_ask_date(turn)]
     if what == "a" and value.isdigit() and flow.step == "appointment":
         appointment = _appointment_on_caseload(turn, int(value))
         flow.appointment_id, flow.version, flow.person_id = appointment.id, appointment.version, appointment.person_id
         flow.place, flow.kind, flow.start = appointment.place, appointment.kind, appointment.starts_at
         if flow.action == "cancel":
             flow.step = "confirm"
-            return [_readback(conversation, turn, flow)]
+            return [_readback(turn, flow)]
         flow.extra["old_start"] = appointment.starts_at.isoformat()
         flow.step = "date"
-        return [_ask_date(conversation, turn)]
+        return [_ask_date(turn)]
     if what == "d" and flow.step == "date" and _day(value, turn) is not None:
         flow.day = _day(value, turn)
         flow.step = "time"
-        return [_ask_time(conversation, turn, flow)]
+        return [_ask_time(turn, flow)]
     if what == "t" and flow.step == "time" and flow.day is not None and _clock(value) is not None:
         start = datetime.combine(flow.day, _clock(value), tzinfo=i18n.LONDON)  # type: ignore[arg-type]
         flow.start = start.astimezone(UTC)
         if flow.action == "move":
             flow.step = "confirm"
-            return [_readback(conversation, turn, flow)]
+            return [_readback(turn, flow)]
         flow.step = "length"
-        return [_ask_length(conversation, flow)]
+        return [_ask_length(turn, flow)]
     if what == "m" and flow.step == "length" and value.isdigit() and int(value) in LENGTHS:
         flow.minutes, flow.step = int(value), "place"
-        return [_say(conversation, "worker/ask.txt.j2", step="place", flow=flow)]
+        return [_say(turn, "worker/ask.txt.j2", step="place", flow=flow)]
     if what == "ad" and flow.step == "address" and value in ("same", "skip"):
         flow.address, flow.address_choice = "", value
-        return [_ask_kind(conversation, flow)]
-    if what == "k" and flow.step == "kind" and value in KINDS:
+        return [_ask_kind(turn, flow)]
+    if what == "k" and flow.step == "kind" and value in APPOINTMENT_KINDS:
         flow.kind = value
         flow.step = "bring"
-        return [_say(conversation, "worker/ask.txt.j2", step="bring", flow=flow,
+        return [_say(turn, "worker/ask.txt.j2", step="bring", flow=flow,
                      buttons=((Button("Nothing", "w:b:none"),),))]
     if what == "b" and value == "none" and flow.step == "bring":
         flow.bring, flow.step = "", "confirm"
-        return [_readback(conversation, turn, flow)]
+        return [_readback(turn, flow)]
     if what == "ok" and flow.step == "confirm":
-        return [_confirm(conversation, turn, flow)]
+        return [_confirm(turn, flow)]
     if what == "send" and flow.step == "check":
-        return [_send_message(conversation, turn, flow)]
+        return [_send_message(turn, flow)]
     if what == "stop":
         turn.state.worker_flow = None
-        return [_menu(conversation, turn, intro="Nothing was changed.")]
-    return [_say(conversation, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
+        return [_menu(turn, intro="Nothing was changed.")]
+    return [_say(turn, "worker/refused.txt.j2", message="That button has run out. Please start again.")]
 
 
-def _typed(conversation: Conversation, turn: Turn, flow: Flow, raw: str) -> list[Reply]:
+def _typed(turn: Turn, flow: Flow, raw: str) -> list[Reply]:
     if not raw:
-        return [_say(conversation, "worker/ask.txt.j2", step=flow.step, flow=flow)]
+        return [_say(turn, "worker/ask.txt.j2", step=flow.step, flow=flow)]
     if flow.step == "place":
         flow.place, flow.step = raw[:PLACE_LIMIT], "address"
         buttons = ((Button("Same as place", "w:ad:same"), Button("Skip", "w:ad:skip")),)
-        return [_say(conversation, "worker/ask.txt.j2", step="address", flow=flow, buttons=buttons)]
+        return [_say(turn, "worker/ask.txt.j2", step="address", flow=flow, buttons=buttons)]
     if flow.step == "address":
         flow.address, flow.address_choice = raw[:ADDRESS_LIMIT], "typed"
-        return [_ask_kind(conversation, flow)]
+        return [_ask_kind(turn, flow)]
     if flow.step == "bring":
         flow.bring, flow.step = raw[:500], "confirm"
-        return [_readback(conversation, turn, flow)]
+        return [_readback(turn, flow)]
     # The message itself: checked first; the worker decides.
     flow.text = raw[: outbox.WORKER_MESSAGE_LIMIT]
-    _glossary, index = conversation.glossary.current()
+    index = turn.glossary_index
     notes = check_message(index, flow.text)
     if not notes:
-        return [_send_message(conversation, turn, flow)]
+        return [_send_message(turn, flow)]
     # Typing a new version instead goes through the check again.
     flow.step = "check"
     buttons = ((Button("Send it as it is", "w:send"), Button("Don't send", "w:stop")),)
-    return [_say(conversation, "worker/message_check.txt.j2", notes=notes, buttons=buttons)]
+    return [_say(turn, "worker/message_check.txt.j2", notes=notes, buttons=buttons)]
 
 
 # -- the questions ------------------------------------------------------------------------------------
-def _ask_length(conversation: Conversation, flow: Flow) -> Reply:
+def _ask_length(turn: Turn, flow: Flow) -> Reply:
     buttons = (tuple(Button(label, f"w:m:{minutes}") for minutes, label in LENGTHS.items()),
                (Button("Stop", "w:stop"),))
-    return _say(conversation, "worker/ask.txt.j2", step="length", flow=flow, buttons=buttons)
+    return _say(turn, "worker/ask.txt.j2", step="length", flow=flow, buttons=buttons)
 
 
-def _ask_kind(conversation: Conversation, flow: Flow) -> Reply:
+def _ask_kind(turn: Turn, flow: Flow) -> Reply:
     flow.step = "kind"
-    kinds = tuple(tuple(Button(k.capitalize(), f"w:k:{k}") for k in KINDS[i:i + 3]) for i in range(0, 6, 3))
-    return _say(conversation, "worker/ask.txt.j2", step="kind", flow=flow, buttons=kinds)
+    return _say(turn, "worker/ask.txt.j2", step="kind", flow=flow, buttons=kind_buttons())
 
 
-def _ask_person(conversation: Conversation, turn: Turn) -> Reply:
-    rows = staff.caseload(turn.session, _worker(turn), _today(turn), turn.now)
+def kind_buttons() -> tuple[tuple[Button, ...], ...]:
+    """Every kind the case file takes, three to a row: the same list the console's form offers."""
+    return tuple(tuple(Button(kind.replace("_", " ").capitalize(), f"w:k:{kind}") for kind in APPOINTMENT_KINDS[i:i + 3])
+                 for i in range(0, len(APPOINTMENT_KINDS), 3))
+
+
+def _ask_person(turn: Turn) -> Reply:
+    rows = staff.caseload(turn.session, _worker(turn), turn.today, turn.now)
     buttons = tuple((Button(f"{row.preferred_name} ({row.ref})", f"w:p:{row.person_id}"),) for row in rows[:30])
-    return _say(conversation, "worker/ask.txt.j2", step="person", flow=None,
+    return _say(turn, "worker/ask.txt.j2", step="person", flow=None,
                 buttons=(*buttons, (Button("Stop", "w:stop"),)))
 
 
-def _ask_appointment(conversation: Conversation, turn: Turn) -> Reply:
+def _ask_appointment(turn: Turn) -> Reply:
     rows = turn.session.execute(
         select(Appointment, Person.preferred_name)
         .join(Person, Person.id == Appointment.person_id)
         .join(Assignment, Assignment.person_id == Appointment.person_id)
         .where(Assignment.worker_id == _worker(turn), Assignment.ended_at.is_(None),
-               Appointment.starts_at >= turn.now, Appointment.status.not_in(_FINISHED))
+               Appointment.starts_at >= turn.now, Appointment.status.not_in(APPOINTMENT_OVER))
         .order_by(Appointment.starts_at).limit(20)
     ).all()
     if not rows:
         turn.state.worker_flow = None
-        return _menu(conversation, turn, intro="There are no appointments coming up on your caseload.")
+        return _menu(turn, intro="There are no appointments coming up on your caseload.")
     buttons = tuple(
         (Button(f"{name}: {i18n.long_datetime(a.starts_at, 'en')}"[:60], f"w:a:{a.id}"),) for a, name in rows)
-    return _say(conversation, "worker/ask.txt.j2", step="appointment", flow=None,
+    return _say(turn, "worker/ask.txt.j2", step="appointment", flow=None,
                 buttons=(*buttons, (Button("Stop", "w:stop"),)))
 
 
-def _ask_date(conversation: Conversation, turn: Turn) -> Reply:
-    holidays = _holidays(conversation)
-    today = _today(turn)
+def _ask_date(turn: Turn) -> Reply:
+    holidays = turn.journeys.holidays
+    today = turn.today
     days = [today + timedelta(days=n) for n in range(BOOKING_DAYS)]
     labels = [f"{d:%a %d %b}" + (" (BH)" if holidays.is_holiday(d) else "") for d in days]
     buttons = tuple(tuple(Button(label, f"w:d:{d:%Y%m%d}") for d, label in zip(days[i:i + 2], labels[i:i + 2],
                                                                                 strict=True))
                     for i in range(0, BOOKING_DAYS, 2))
-    return _say(conversation, "worker/ask.txt.j2", step="date", flow=None, buttons=(*buttons, (Button("Stop", "w:stop"),)))
+    return _say(turn, "worker/ask.txt.j2", step="date", flow=None, buttons=(*buttons, (Button("Stop", "w:stop"),)))
 
 
-def _ask_time(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+def _ask_time(turn: Turn, flow: Flow) -> Reply:
     assert flow.day is not None
     choices = [t for t in TIMES if datetime.combine(flow.day, t, tzinfo=i18n.LONDON) > turn.now]
     buttons = tuple(tuple(Button(f"{t:%H:%M}", f"w:t:{t:%H%M}") for t in choices[i:i + 4])
                     for i in range(0, len(choices), 4))
-    return _say(conversation, "worker/ask.txt.j2", step="time", flow=flow, buttons=(*buttons, (Button("Stop", "w:stop"),)))
+    return _say(turn, "worker/ask.txt.j2", step="time", flow=flow, buttons=(*buttons, (Button("Stop", "w:stop"),)))
 
 
-def _readback(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+def _readback(turn: Turn, flow: Flow) -> Reply:
     person = turn.session.get(Person, flow.person_id)
     assert person is not None and flow.start is not None
     old = flow.extra.get("old_start")
-    return _say(conversation, "worker/readback.txt.j2", action=flow.action, name=person.preferred_name,
+    return _say(turn, "worker/readback.txt.j2", action=flow.action, name=person.preferred_name,
                 ref=person.ref, start=flow.start, place=flow.place, kind=flow.kind, bring=flow.bring,
                 length=LENGTHS.get(flow.minutes, f"{flow.minutes} min"), address=flow.address,
                 address_choice=flow.address_choice,
@@ -262,7 +264,7 @@ def _readback(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
 
 
 # -- doing it -----------------------------------------------------------------------------------------
-def _confirm(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+def _confirm(turn: Turn, flow: Flow) -> Reply:
     actor = StaffActor(_worker(turn))
     person = turn.session.get(Person, flow.person_id)
     assert person is not None and flow.start is not None
@@ -278,22 +280,22 @@ def _confirm(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
     else:
         assert flow.appointment_id is not None
         staff.cancel_appointment(turn.session, actor, flow.appointment_id, flow.version or 0, now=turn.now)
-        return _say(conversation, "worker/done.txt.j2", action="cancel", name=name, reminders=[], due=None)
+        return _say(turn, "worker/done.txt.j2", action="cancel", name=name, reminders=[], due=None)
     reminders = [r.due_at for r in outbox.reminders_for(turn.session, [appointment.id]) if r.state == "pending"]
-    return _say(conversation, "worker/done.txt.j2", action=flow.action, name=name, reminders=reminders, due=None)
+    return _say(turn, "worker/done.txt.j2", action=flow.action, name=name, reminders=reminders, due=None)
 
 
-def _send_message(conversation: Conversation, turn: Turn, flow: Flow) -> Reply:
+def _send_message(turn: Turn, flow: Flow) -> Reply:
     assert flow.person_id is not None
     row = outbox.queue_worker_message(turn.session, StaffActor(_worker(turn)), flow.person_id, flow.text,
                                       now=turn.now)
     person = turn.session.get(Person, flow.person_id)
     turn.state.worker_flow = None
-    return _say(conversation, "worker/done.txt.j2", action="message", name=person.preferred_name if person else "",
+    return _say(turn, "worker/done.txt.j2", action="message", name=person.preferred_name if person else "",
                 reminders=[], due=row.due_at)
 
 
-def _updates(conversation: Conversation, turn: Turn) -> Reply:
+def _updates(turn: Turn) -> Reply:
     worker_id = _worker(turn)
     mine = select(Assignment.person_id).where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
     rows = turn.session.execute(
@@ -304,7 +306,7 @@ def _updates(conversation: Conversation, turn: Turn) -> Reply:
         .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc()).limit(15)
     ).all()
     updates = [(name, ref, update) for update, name, ref in rows]
-    return _say(conversation, "worker/updates.txt.j2", updates=updates,
+    return _say(turn, "worker/updates.txt.j2", updates=updates,
                 describe=lambda u: _DESCRIBE.get(u.kind, u.kind) + (f' ("{u.after.get("status_reason")}")'
                                                                    if u.after.get("status_reason") else ""))
 
@@ -312,7 +314,7 @@ def _updates(conversation: Conversation, turn: Turn) -> Reply:
 # -- checks and small helpers -------------------------------------------------------------------------
 def _require_on_caseload(turn: Turn, person_id: int) -> None:
     """Raises PermissionDenied (audited by the case file) unless the person is on this worker's caseload."""
-    staff.person_file(turn.session, StaffActor(_worker(turn)), person_id, _today(turn), turn.now)
+    staff.person_file(turn.session, StaffActor(_worker(turn)), person_id, turn.today, turn.now)
 
 
 def _appointment_on_caseload(turn: Turn, appointment_id: int) -> Appointment:
@@ -320,7 +322,7 @@ def _appointment_on_caseload(turn: Turn, appointment_id: int) -> Appointment:
     # A missing appointment is refused like someone else's: a forged id learns nothing.
     _require_on_caseload(turn, appointment.person_id if appointment is not None else -1)
     assert appointment is not None
-    if appointment.status in _FINISHED:
+    if appointment.status in APPOINTMENT_OVER:
         raise errors.InvalidInput("That appointment is not going ahead any more.")
     return appointment
 
@@ -335,16 +337,12 @@ def _worker(turn: Turn) -> int:
     return turn.worker_id
 
 
-def _today(turn: Turn) -> date:
-    return turn.now.astimezone(i18n.LONDON).date()
-
-
 def _day(value: str, turn: Turn) -> date | None:
     try:
         chosen = datetime.strptime(value, "%Y%m%d").date()
     except ValueError:
         return None
-    today = _today(turn)
+    today = turn.today
     return chosen if today <= chosen < today + timedelta(days=BOOKING_DAYS) else None
 
 
@@ -356,24 +354,14 @@ def _clock(value: str) -> time | None:
     return chosen if chosen in TIMES else None
 
 
-_holiday_cache: dict[str, BankHolidays] = {}
-
-
-def _holidays(conversation: Conversation) -> BankHolidays:
-    key = str(conversation.content_dir)
-    if key not in _holiday_cache:
-        _holiday_cache[key] = load_bank_holidays(conversation.content_dir)
-    return _holiday_cache[key]
-
-
-def _menu(conversation: Conversation, turn: Turn, intro: str = "") -> Reply:
+def _menu(turn: Turn, intro: str = "") -> Reply:
     from casefile.models import Worker
 
     worker = turn.session.get(Worker, _worker(turn))
-    body = conversation.render("worker/menu.txt.j2", "en", name=worker.name if worker else "")
+    body = turn.render("worker/menu.txt.j2", "en", name=worker.name if worker else "")
     return Reply(text=f"{intro}\n\n{body}".strip())
 
 
-def _say(conversation: Conversation, template: str, *, buttons: tuple[tuple[Button, ...], ...] = (),
+def _say(turn: Turn, template: str, *, buttons: tuple[tuple[Button, ...], ...] = (),
          **context: object) -> Reply:
-    return Reply(text=conversation.render(template, "en", **context), buttons=buttons)
+    return Reply(text=turn.render(template, "en", **context), buttons=buttons)

@@ -1,0 +1,157 @@
+"""One message's turn: who is asking, in which language, and every tool the handlers answer with.
+
+`ChatTools` holds what stays the same from message to message (the content folder, the live
+glossary, the journeys content); `Turn` is one message with those tools at hand. The handler
+modules (handlers, person_answers, worker_answers, journey_answers, bot.replies.glossary callers)
+take only a `Turn`, so none of them knows `Conversation` (core.py), which builds the turn.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from bot import i18n, text
+from bot.conversation.state import ChatState, ChatStates
+from bot.messages import Button, Incoming, Reply
+from glossary.live import LiveGlossary
+from glossary.search import GlossaryIndex
+from journeys.calendar import BankHolidays
+from journeys.money import MoneyCatalog
+from journeys.stages import StageCatalog
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+class JourneyContent(Protocol):
+    """The journeys content an answer reads; whoever loads it (core.py chooses) keeps it current."""
+
+    @property
+    def stages(self) -> StageCatalog: ...
+
+    @property
+    def money(self) -> MoneyCatalog: ...
+
+    @property
+    def holidays(self) -> BankHolidays: ...
+
+
+class JourneySource(Protocol):
+    def current(self) -> JourneyContent: ...
+
+
+@dataclass(frozen=True)
+class ChatTools:
+    """The tools every turn shares: wording, buttons, the glossary and the journeys content."""
+
+    content_dir: Path
+    glossary: LiveGlossary
+    journeys: JourneySource
+
+    def render(self, template: str, language: str, **context: Any) -> str:
+        return text.render(self.content_dir, template, language, agency=self.agency_label, **context)
+
+    def agency_label(self, name: str | None, short: str | None) -> str:
+        """"Drug Intervention Programme (DIP)": the short name only where people meet it in letters
+        (it is a glossary word) and the full name does not already carry it. Never a bare acronym."""
+        if not name:
+            return short or ""
+        if not short or short.casefold() in name.casefold():
+            return name
+        _glossary, index = self.glossary.current()
+        return f"{name} ({short})" if index.entry_named(short) is not None else name
+
+    def gettext(self, language: str) -> Callable[[str], str]:
+        return i18n.translations(self.content_dir / "locale", language).gettext
+
+    def menu_buttons(self, language: str) -> Buttons:
+        _ = self.gettext(language)
+        return (
+            (Button(_("Where am I?"), "m:where"), Button(_("My team"), "m:team")),
+            (Button(_("My appointments"), "m:appointments"), Button(_("Money"), "m:money")),
+            (Button(_("Pharmacy"), "m:pharmacy"), Button(_("What does this mean?"), "m:meaning")),
+            (Button(_("Language"), "m:language"), Button(_("Help"), "m:help")),
+        )
+
+    def menu_row(self, language: str) -> Buttons:
+        _ = self.gettext(language)
+        return ((Button(_("Menu"), "m:menu"),),)
+
+
+@dataclass
+class Turn:
+    """One incoming message, the chat's state, the open session, and the tools to answer with."""
+
+    incoming: Incoming
+    state: ChatState
+    session: Session
+    language: str
+    person_id: int | None
+    worker_id: int | None
+    now: datetime
+    tools: ChatTools
+    store: ChatStates
+    # Answers given this turn that a Listen button may speak; the conversation stores them at the end.
+    spoken: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def linked(self) -> bool:
+        return self.person_id is not None
+
+    @property
+    def today(self) -> date:
+        """The date in London, where every appointment and plan is dated."""
+        return self.now.astimezone(i18n.LONDON).date()
+
+    @property
+    def content_dir(self) -> Path:
+        return self.tools.content_dir
+
+    @property
+    def glossary_index(self) -> GlossaryIndex:
+        _glossary, index = self.tools.glossary.current()
+        return index
+
+    @property
+    def journeys(self) -> JourneyContent:
+        return self.tools.journeys.current()
+
+    def render(self, template: str, language: str, **context: Any) -> str:
+        return self.tools.render(template, language, **context)
+
+    def gettext(self, language: str) -> Callable[[str], str]:
+        return self.tools.gettext(language)
+
+    def menu_buttons(self, language: str) -> Buttons:
+        return self.tools.menu_buttons(language)
+
+    def menu_row(self, language: str) -> Buttons:
+        return self.tools.menu_row(language)
+
+    def agency_label(self, name: str | None, short: str | None) -> str:
+        return self.tools.agency_label(name, short)
+
+    def answer(self, body: str, *, extra: Buttons = ()) -> Reply:
+        """An answer with a Listen button (speaking this very text) and a way back to the menu."""
+        _ = self.gettext(self.language)
+        token = secrets.token_urlsafe(9)
+        self.spoken.append((token, body, self.language))
+        return Reply(
+            text=body,
+            buttons=(*extra, (Button(_("Listen"), f"listen:{token}"), Button(_("Menu"), "m:menu"))),
+        )
+
+    def spoken_answer(self, token: str) -> tuple[str, str] | None:
+        """The text and language behind a Listen button, only in the chat it was given to."""
+        return self.store.answer_for(self.incoming.channel, self.incoming.chat_id, token)
+
+    def forget_chat_state(self) -> None:
+        """Drop everything remembered about this chat (after /forget)."""
+        self.spoken.clear()
+        self.store.forget(self.incoming.channel, self.incoming.chat_id)
