@@ -89,6 +89,8 @@ def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int |
     """What a reply shows of `entry`. `written` is the name that matched: an acronym alias such as "AP"
     for approved premises is put first, so the reader sees the letters from their letter explained."""
     meanings = meaning_views(entry, language)
+    shown: MeaningView | None
+    others: tuple[MeaningView, ...]
     if len(meanings) == 1:
         shown, others = meanings[0], ()
     elif meaning is not None and 0 <= meaning < len(meanings):
