@@ -12,14 +12,14 @@ import time
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LONDON = ZoneInfo("Europe/London")
+from casefile.clock import LONDON
+
 LANGUAGES: tuple[str, ...] = ("en", "cy", "pl")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "cy": "Cymraeg", "pl": "Polski"}

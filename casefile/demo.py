@@ -15,18 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile import audit, directory, linking, staff
 from casefile.actors import SystemActor
+from casefile.clock import LONDON
 from casefile.linking import CodeHasher
 from casefile.models import Agency, Person, StaffAccount, Worker
 from casefile.unit import unit_of_work
 
-LONDON = ZoneInfo("Europe/London")
 DEMO = SystemActor("demo")
 DEMO_PREFIX = "DEMO-"
 FRIDAY, SATURDAY = 4, 5

@@ -12,12 +12,12 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casefile.actors import Actor, SystemActor, actor_label
+from casefile.clock import LONDON
 from casefile.errors import NotFound
 from casefile.models import (
     Agency,
@@ -37,7 +37,6 @@ from casefile.models import (
 )
 from casefile.unit import unit_of_work
 
-LONDON = ZoneInfo("Europe/London")
 EXPORT_FORMAT = 1
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Tables the export lays out itself; any other table with a person_id is added whole.

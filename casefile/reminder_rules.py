@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from casefile.clock import LONDON
+
 DEFAULT_OFFSETS = "24h,2h"
 DEFAULT_QUIET_HOURS = "21:00-08:00"
 DEFAULT_MISSED_FOLLOW_UP = "30m"

@@ -15,8 +15,9 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.i18n import LONDON, long_date, long_datetime, short_time
+from bot.i18n import long_date, long_datetime, short_time
 from bot.settings import REPO_ROOT, Settings
+from casefile.clock import LONDON
 from casefile.linking import CodeHasher
 from console.locks import ProcessLock, lock_for_content
 from console.security import SessionCodec, SignInThrottle

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 
 from starlette.datastructures import FormData
 
-from bot.i18n import LONDON
+from casefile.clock import LONDON
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 

@@ -12,11 +12,9 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from casefile.clock import LONDON
 from journeys.calendar import BankHolidays
-
-LONDON = ZoneInfo("Europe/London")  # pick-up times are on the pharmacy's clock
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 # How far back a dose may be collected early. A week covers any weekend plus Easter or Christmas.

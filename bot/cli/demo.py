@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from casefile.demo import DEMO_STAFF_PASSWORD, LONDON, demo_now, seed_demo, seed_demo_staff
+    from casefile.clock import LONDON
+    from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
     from console.security import password_hasher
 
     out, err = out or sys.stdout, err or sys.stderr

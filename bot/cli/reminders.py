@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, TextIO
 from sqlalchemy import select
 
 from bot.cli.db import case_file, reports_failures
-from bot.i18n import LONDON
 from bot.settings import Settings
+from casefile.clock import LONDON
 from casefile.models import OUTBOX_STATES, OutboxMessage, Person, Worker
 
 if TYPE_CHECKING:  # the dispatcher loads only when it runs: the other commands start without it

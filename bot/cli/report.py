@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
 from bot.cli.db import case_file, reports_failures
-from bot.i18n import LONDON
+from casefile.clock import LONDON
 
 OK, PROBLEM, BAD_USAGE = 0, 1, 2
 HEADERS = ("agency", "kind", "confirmed", "attended", "missed", "cancelled", "not recorded", "total",

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.db import CommandFailed, case_file, reports_failures
-from bot.i18n import LONDON, long_datetime
+from bot.i18n import long_datetime
+from casefile.clock import LONDON
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
 
 from casefile import appointments as service
+from casefile.clock import LONDON
 from casefile.errors import CasefileError
 from casefile.importing.bulk import chunks
 from casefile.importing.common import (
@@ -34,7 +34,6 @@ from casefile.importing.common import (
 )
 from casefile.models import Appointment
 
-LONDON = ZoneInfo("Europe/London")
 KEY = ("reference", "ref")
 _MOVABLE = ("starts_at", "minutes", "place", "address")
 _FIXED = ("kind", "bring", "worker_id")

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.i18n import LONDON
 from casefile import audit
 from casefile.attendance import OUTCOMES, AttendanceRow, attendance
+from casefile.clock import LONDON
 from casefile.models import Agency
 from console.accounts import Principal
 from console.charts import Series, line_chart, stacked_bars

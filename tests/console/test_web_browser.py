@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import LONDON
 from bot.settings import REPO_ROOT
 from casefile import db
+from casefile.clock import LONDON
 from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
 from tests.console.console_helpers import CHEAP_CODES, FAST_HASHER
 

@@ -7,9 +7,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from bot.i18n import LONDON
 from casefile import linking, people, staff
 from casefile.actors import PersonActor, StaffActor
+from casefile.clock import LONDON
 from casefile.models import Appointment, AuditEvent, JourneyPosition, OutboxMessage, Person, PharmacyPlan
 from tests.casefile.factories import NOW, SYSTEM, make_appointment
 from tests.console.console_helpers import CHEAP_CODES, Console, post_form
