@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from casefile import chat_state
 from casefile.actors import Actor
 from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
@@ -105,10 +106,12 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
         )
         outbox = OutboxMessage.__tablename__
         removed[outbox] = removed.get(outbox, 0) + rows_changed(notices)
-        # Wrong-code counts are kept per chat, not per person; the person's own chats need none now.
+        # Wrong-code counts, chat state and Listen answers are kept per chat, not per person; the
+        # person's own chats need none of them now.
         for channel, chat_id in chats:
             session.execute(
                 delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))
+            chat_state.forget_chat(session, channel, chat_id)
         kept = session.execute(
             update(AuditEvent).where(AuditEvent.person_id == person.id).values(detail="")
             .execution_options(synchronize_session=False)

@@ -551,6 +551,38 @@ class SignInFailure(Base):
     __table_args__ = (Index("ix_sign_in_failures_client_at", "client_key", "failed_at"),)
 
 
+class SavedChatState(Base):
+    """Where one chat is in the conversation, so a restart or another server process carries on.
+
+    `data` is the conversation's own JSON (bot.conversation.state): the question the chat is waiting
+    on, a language chosen before linking, the term nobody could explain, a key worker's half-done
+    booking. Never the messages themselves. A row goes when the chat is back at the start, when the
+    chat is forgotten, and when `expires_at` passes.
+    """
+
+    __tablename__ = "chat_states"
+
+    channel: Mapped[str] = mapped_column(String(CHANNELS_MAX), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SpokenAnswer(Base):
+    """An answer the chat gave, kept for a while so its Listen button can speak it, in that chat only."""
+
+    __tablename__ = "spoken_answers"
+    __table_args__ = (Index("ix_spoken_answers_chat", "channel", "chat_id"),)
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNELS_MAX))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Table behind a mapped class, for Core statements (bulk writes, the outbox's claims)."""
     # A model's __table__ is typed as any FromClause; the metadata holds it as the Table it is.

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n
 from bot.conversation import handlers
-from bot.conversation.state import ChatStates
+from bot.conversation import state as chat_states
 from bot.conversation.turn import Buttons, ChatTools, Turn
 from bot.messages import Incoming, Reply, split_for_channel
-from casefile import linking
+from casefile import chat_state, linking
 from glossary.live import LiveGlossary
 from journeys.live import LiveJourneys
 
@@ -37,14 +37,12 @@ class Conversation:
         sessions: sessionmaker[Session],
         glossary: LiveGlossary,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        states: ChatStates | None = None,
         journeys: LiveJourneys | None = None,
     ) -> None:
         self.content_dir = content_dir
         self.sessions = sessions
         self.glossary = glossary
         self.clock = clock
-        self.states = states or ChatStates()
         # The process's one live journeys content (bot.app shares it with the dispatcher); made here for tests.
         self.journeys = journeys or LiveJourneys(content_dir)
         self.tools = ChatTools(content_dir, glossary, self.journeys)
@@ -61,11 +59,12 @@ class Conversation:
         return [part for reply in replies for part in self._fit(reply)]
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
-        state = self.states.get(incoming.channel, incoming.chat_id)
+        channel, chat_id, now = incoming.channel, incoming.chat_id, self.clock()
         with self.sessions() as session:
-            owner = linking.chat_owner(session, incoming.channel, incoming.chat_id)
+            owner = linking.chat_owner(session, channel, chat_id)
             if owner is not None and not owner.active:  # they blocked us once and are back: messages resume
-                linking.reactivate_if_needed(session, incoming.channel, incoming.chat_id, owner, now=self.clock())
+                linking.reactivate_if_needed(session, channel, chat_id, owner, now=now)
+            state = chat_states.load(session, channel, chat_id, now)
             # End the reading transaction: each service call below is its own unit of work.
             session.commit()
             person_id = owner.person_id if owner is not None else None
@@ -73,11 +72,12 @@ class Conversation:
             chosen = owner.language if owner is not None else None
             language = chosen if chosen in i18n.LANGUAGES else (
                 state.language or i18n.choose_language(incoming.language_hint))
-            turn = Turn(incoming, state, session, language, person_id, worker_id, self.clock(), self.tools,
-                        self.states)
+            turn = Turn(incoming, state, session, language, person_id, worker_id, now, self.tools)
             replies = handlers.dispatch(turn)
+            # Where the chat now is, and what its Listen buttons speak, are written with the turn's last unit.
+            chat_states.save(session, channel, chat_id, turn.state, now)
             for token, body, spoken_language in turn.spoken:
-                self.states.keep_answer(incoming.channel, incoming.chat_id, token, body, spoken_language)
+                chat_state.keep_answer(session, channel, chat_id, token, body, spoken_language, now)
             session.commit()
         return replies
 

@@ -1,16 +1,28 @@
-"""What the conversation remembers between messages of one chat, in memory only.
+"""What the conversation remembers between messages of one chat, and how it is written down.
 
-Nothing here is written to disk: a restart forgets it, which costs the person at most one extra tap.
-Chat text is never kept, only which question the chat is waiting on and recent answers for Listen.
+The state is kept in the case file database (casefile.chat_state), so a restart keeps a person's
+half-done step and several servers behind one webhook see the same chat. Only what the next message
+needs is kept, never the messages themselves: which question the chat is waiting on, a language chosen
+before linking, the last term nobody could explain (for "Tell my lead professional"), a key worker's
+half-finished /book, /move, /cancel or /message, and the answers a Listen button may speak. All of it
+runs out (casefile.chat_state says when), and a chat back at the start keeps nothing.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from casefile import chat_state
+
+log = logging.getLogger(__name__)
 
 
 class Waiting(StrEnum):
@@ -21,56 +33,78 @@ class Waiting(StrEnum):
 
 
 @dataclass
+class Flow:
+    """A key worker's guided action in progress (bot.conversation.worker_answers)."""
+
+    action: str  # book, move, cancel, message
+    step: str
+    person_id: int | None = None
+    appointment_id: int | None = None
+    version: int | None = None
+    day: date | None = None
+    start: datetime | None = None
+    minutes: int = 60
+    place: str = ""
+    address: str = ""
+    address_choice: str = ""  # "typed", "same" (the place says it all) or "skip"
+    kind: str = ""
+    bring: str = ""
+    text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class ChatState:
     waiting: Waiting = Waiting.NOTHING
     language: str | None = None  # chosen with /language before the chat is linked
     unknown_term: str | None = None  # the last term nobody could explain, for "tell my lead"
-    # A key worker's half-finished /book, /move, /cancel or /message (bot.conversation.worker_answers).
-    worker_flow: object | None = None
+    worker_flow: Flow | None = None
 
 
-class ChatStates:
-    """Per-chat state and a bounded store of recent answers that a Listen button can speak."""
+def state_to_json(state: ChatState) -> str | None:
+    """The state as the database keeps it; None for a chat back at the start, which keeps nothing."""
+    if state == ChatState():
+        return None
+    flow = state.worker_flow
+    return json.dumps({
+        "waiting": state.waiting.value,
+        "language": state.language,
+        "unknown_term": state.unknown_term,
+        "worker_flow": None if flow is None else {
+            **dataclasses.asdict(flow),
+            "day": flow.day.isoformat() if flow.day else None,
+            "start": flow.start.isoformat() if flow.start else None,
+        },
+    })
 
-    def __init__(self, max_chats: int = 10_000, max_answers: int = 5_000) -> None:
-        self._lock = threading.Lock()
-        self._chats: OrderedDict[tuple[str, str], ChatState] = OrderedDict()
-        self._answers: OrderedDict[str, tuple[tuple[str, str], str, str]] = OrderedDict()
-        self._max_chats = max_chats
-        self._max_answers = max_answers
 
-    def get(self, channel: str, chat_id: str) -> ChatState:
-        key = (channel, chat_id)
-        with self._lock:
-            state = self._chats.pop(key, None) or ChatState()
-            self._chats[key] = state
-            while len(self._chats) > self._max_chats:
-                self._chats.popitem(last=False)
-            return state
+def state_from_json(text: str | None) -> ChatState:
+    """The state back from the database. A row this version cannot read is a chat starting over."""
+    if not text:
+        return ChatState()
+    try:
+        raw: dict[str, Any] = json.loads(text)
+        flow = raw.get("worker_flow")
+        return ChatState(
+            waiting=Waiting(raw.get("waiting", Waiting.NOTHING)),
+            language=raw.get("language"),
+            unknown_term=raw.get("unknown_term"),
+            worker_flow=None if flow is None else Flow(**{
+                **flow,
+                "day": date.fromisoformat(flow["day"]) if flow.get("day") else None,
+                "start": datetime.fromisoformat(flow["start"]) if flow.get("start") else None,
+            }),
+        )
+    except (ValueError, TypeError, KeyError):
+        log.warning("a saved chat state could not be read; the chat starts over")
+        return ChatState()
 
-    def forget(self, channel: str, chat_id: str) -> None:
-        key = (channel, chat_id)
-        with self._lock:
-            self._chats.pop(key, None)
-            for token in [t for t, (owner, _, _) in self._answers.items() if owner == key]:
-                del self._answers[token]
 
-    def remember_answer(self, channel: str, chat_id: str, text: str, language: str) -> str:
-        """Keep an answer so its Listen button can speak it; returns the button's token."""
-        token = secrets.token_urlsafe(9)
-        self.keep_answer(channel, chat_id, token, text, language)
-        return token
+def load(session: Session, channel: str, chat_id: str, now: datetime) -> ChatState:
+    """The chat's state as the last message left it, read inside the turn's session."""
+    return state_from_json(chat_state.load_state(session, channel, chat_id, now))
 
-    def keep_answer(self, channel: str, chat_id: str, token: str, text: str, language: str) -> None:
-        with self._lock:
-            self._answers[token] = ((channel, chat_id), text, language)
-            while len(self._answers) > self._max_answers:
-                self._answers.popitem(last=False)
 
-    def answer_for(self, channel: str, chat_id: str, token: str) -> tuple[str, str] | None:
-        """The answer behind a Listen token, only for the chat it was given to."""
-        with self._lock:
-            found = self._answers.get(token)
-        if found is None or found[0] != (channel, chat_id):
-            return None
-        return found[1], found[2]
+def save(session: Session, channel: str, chat_id: str, state: ChatState, now: datetime) -> None:
+    """Write the chat's state as part of the turn's unit; a chat back at the start keeps no row."""
+    chat_state.save_state(session, channel, chat_id, state_to_json(state), now)

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot import i18n, text
-from bot.conversation.state import ChatState, ChatStates
+from bot.conversation.state import ChatState
 from bot.messages import Button, Incoming, Reply
+from casefile import chat_state
 from glossary.live import LiveGlossary
 from glossary.search import GlossaryIndex
 from journeys.calendar import BankHolidays
@@ -96,7 +97,6 @@ class Turn:
     worker_id: int | None
     now: datetime
     tools: ChatTools
-    store: ChatStates
     # Answers given this turn that a Listen button may speak; the conversation stores them at the end.
     spoken: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -149,9 +149,9 @@ class Turn:
 
     def spoken_answer(self, token: str) -> tuple[str, str] | None:
         """The text and language behind a Listen button, only in the chat it was given to."""
-        return self.store.answer_for(self.incoming.channel, self.incoming.chat_id, token)
+        return chat_state.answer_for(self.session, self.incoming.channel, self.incoming.chat_id, token, self.now)
 
     def forget_chat_state(self) -> None:
         """Drop everything remembered about this chat (after /forget)."""
         self.spoken.clear()
-        self.store.forget(self.incoming.channel, self.incoming.chat_id)
+        chat_state.forget_chat(self.session, self.incoming.channel, self.incoming.chat_id)

@@ -1,21 +1,22 @@
 """The key worker's side of the chat: /caseload, /book, /move, /cancel, /message, /updates.
 
 A chat linked with a staff code comes here for every message (see handlers.dispatch). Guided steps
-keep what is chosen so far in the chat's in-memory state (`ChatState.worker_flow`), never in the
-database: only the booking itself and the one message actually sent are stored. Every person or
+keep what is chosen so far in the chat's state (`ChatState.worker_flow`, bot.conversation.state),
+which runs out after a day; in the case file proper only the booking itself and the one message
+actually sent are stored. Every person or
 appointment named by a button is checked against the worker's caseload through the case file,
 which refuses (and audits) anyone else, so forged button data gets nowhere.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from bot import i18n
+from bot.conversation.state import Flow
 from bot.messages import Button, Reply
 from casefile import errors, outbox, staff
 from casefile.actors import StaffActor
@@ -39,27 +40,6 @@ _DESCRIBE = {
     "reminder.blocked": "blocked Signpost: reminders stopped",
     "message.queued": "message sent",
 }
-
-
-@dataclass
-class Flow:
-    """One guided action in progress."""
-
-    action: str  # book, move, cancel, message
-    step: str
-    person_id: int | None = None
-    appointment_id: int | None = None
-    version: int | None = None
-    day: date | None = None
-    start: datetime | None = None
-    minutes: int = 60
-    place: str = ""
-    address: str = ""
-    address_choice: str = ""  # "typed", "same" (the place says it all) or "skip"
-    kind: str = ""
-    bring: str = ""
-    text: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def dispatch(turn: Turn) -> list[Reply]:
