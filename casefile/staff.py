@@ -8,6 +8,7 @@ and are re-exported here, so `casefile.staff` is the one place staff tools impor
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -40,7 +41,7 @@ from casefile.records import (
     update_pharmacy_plan,
 )
 from casefile.unit import apply_changes, aware_now, unit_of_work
-from casefile.views import BookingTeam, CaseloadRow, PersonView
+from casefile.views import BookingTeam, CaseloadRow, CaseloadUpdate, ComingAppointment, PersonView
 
 __all__ = [
     "add_case_update",
@@ -48,11 +49,16 @@ __all__ = [
     "book_appointment",
     "cancel_appointment",
     "caseload",
+    "caseload_appointment",
+    "caseload_person",
+    "caseload_updates",
+    "coming_appointments",
     "end_assignment",
     "move_appointment",
     "person_file",
     "set_appointment_status",
     "set_licence_conditions",
+    "worker_name",
     "update_benefit_claim",
     "update_journey",
     "update_pharmacy_plan",
@@ -150,6 +156,87 @@ def person_file(
         audit.record_read(session, actor, "read.person_file", "person", subject_id=person_id,
                           person_id=person_id, now=now)
         return view
+
+
+def coming_appointments(session: Session, worker_id: int, now: datetime, *, limit: int = 20
+                        ) -> list[ComingAppointment]:
+    """The appointments still going ahead for the worker's current people, soonest first. Audited."""
+    now = aware_now(now)
+    actor = StaffActor(worker_id)
+    with unit_of_work(session, actor, "read.caseload_appointments", "caseload", now=now, write=False,
+                      audit_success=False) as unit:
+        unit.subject_id = worker_id
+        found = session.execute(
+            select(Appointment.id, Appointment.person_id, Person.preferred_name, Appointment.starts_at)
+            .join(Person, Person.id == Appointment.person_id)
+            .join(Assignment, Assignment.person_id == Appointment.person_id)
+            .where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None),
+                   Appointment.starts_at >= now, Appointment.status.not_in(APPOINTMENT_OVER))
+            .order_by(Appointment.starts_at, Appointment.id).limit(limit)
+        ).all()
+        rows = [ComingAppointment(appointment_id, person_id, name, starts_at)
+                for appointment_id, person_id, name, starts_at in found]
+        audit.record_read(session, actor, "read.caseload_appointments", "caseload", subject_id=worker_id,
+                          detail=f"{len(rows)} appointments", now=now)
+        return rows
+
+
+def caseload_updates(session: Session, worker_id: int, since: datetime, kinds: Collection[str], *,
+                     now: datetime | None = None, limit: int = 15) -> list[CaseloadUpdate]:
+    """The latest updates of these kinds since `since` on the worker's current people, newest first. Audited."""
+    actor = StaffActor(worker_id)
+    with unit_of_work(session, actor, "read.caseload_updates", "caseload", now=now, write=False,
+                      audit_success=False) as unit:
+        unit.subject_id = worker_id
+        mine = select(Assignment.person_id).where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
+        found = session.execute(
+            select(Person.preferred_name, Person.ref, CaseUpdate.kind, CaseUpdate.at, CaseUpdate.after)
+            .join(Person, Person.id == CaseUpdate.person_id)
+            .where(CaseUpdate.person_id.in_(mine.scalar_subquery()), CaseUpdate.at >= since,
+                   CaseUpdate.kind.in_(tuple(kinds)))
+            .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc()).limit(limit)
+        ).all()
+        rows = [CaseloadUpdate(name, ref, kind, at, (after or {}).get("status_reason"))
+                for name, ref, kind, at, after in found]
+        audit.record_read(session, actor, "read.caseload_updates", "caseload", subject_id=worker_id,
+                          detail=f"{len(rows)} updates", now=unit.now)
+        return rows
+
+
+def caseload_person(session: Session, actor: StaffActor, person_id: int, *, now: datetime | None = None
+                    ) -> tuple[str, str]:
+    """The name and reference of someone on the worker's caseload; anyone else is refused and audited."""
+    with unit_of_work(session, actor, "read.person_name", "person", now=now, write=False,
+                      audit_success=False) as unit:
+        unit.require_person(person_id)
+        unit.subject_id = person_id
+        found = session.execute(select(Person.preferred_name, Person.ref).where(Person.id == person_id)).first()
+        if found is None:
+            raise NotFound("Sorry, we could not find that person.")
+        return found.preferred_name, found.ref
+
+
+def caseload_appointment(session: Session, actor: StaffActor, appointment_id: int, *,
+                         now: datetime | None = None) -> Appointment:
+    """An appointment still going ahead for someone on the worker's caseload.
+
+    A missing appointment is refused like someone else's, so a forged id learns nothing; one that is
+    over (cancelled, attended...) is refused with a plain reason.
+    """
+    with unit_of_work(session, actor, "read.appointment", "appointment", now=now, write=False,
+                      audit_success=False) as unit:
+        unit.subject_id = appointment_id
+        appointment = session.get(Appointment, appointment_id)
+        unit.require_person(appointment.person_id if appointment is not None else -1)
+        assert appointment is not None
+        if appointment.status in APPOINTMENT_OVER:
+            raise InvalidInput("That appointment is not going ahead any more.")
+        return appointment
+
+
+def worker_name(session: Session, worker_id: int) -> str:
+    """The worker's own name, to greet them with; empty if they are not there."""
+    return session.scalar(select(Worker.name).where(Worker.id == worker_id)) or ""
 
 
 def booking_team(session: Session, actor: StaffActor, person_id: int, *,

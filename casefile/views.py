@@ -174,6 +174,27 @@ class PersonView:
 
 
 @dataclass(frozen=True)
+class ComingAppointment:
+    """An appointment still going ahead for someone on a worker's caseload: what a chat button names."""
+
+    appointment_id: int
+    person_id: int
+    preferred_name: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseloadUpdate:
+    """A recent change on someone on a worker's caseload, with the person's name and reference."""
+
+    preferred_name: str
+    ref: str
+    kind: str
+    at: datetime
+    status_reason: str | None
+
+
+@dataclass(frozen=True)
 class CaseloadRow:
     person_id: int
     ref: str

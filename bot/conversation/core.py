@@ -65,6 +65,7 @@ class Conversation:
             if owner is not None and not owner.active:  # they blocked us once and are back: messages resume
                 linking.reactivate_if_needed(session, channel, chat_id, owner, now=now)
             state = chat_states.load(session, channel, chat_id, now)
+            state_before = chat_states.state_to_json(state)
             # End the reading transaction: each service call below is its own unit of work.
             session.commit()
             person_id = owner.person_id if owner is not None else None
@@ -74,8 +75,10 @@ class Conversation:
                 state.language or i18n.choose_language(incoming.language_hint))
             turn = Turn(incoming, state, session, language, person_id, worker_id, now, self.tools)
             replies = handlers.dispatch(turn)
-            # Where the chat now is, and what its Listen buttons speak, are written with the turn's last unit.
-            chat_states.save(session, channel, chat_id, turn.state, now)
+            # Where the chat now is, and what its Listen buttons speak, are written with the turn's last unit;
+            # most messages leave the state as it was, and then nothing is written.
+            if chat_states.state_to_json(turn.state) != state_before:
+                chat_states.save(session, channel, chat_id, turn.state, now)
             for token, body, spoken_language in turn.spoken:
                 chat_state.keep_answer(session, channel, chat_id, token, body, spoken_language, now)
             session.commit()

@@ -13,14 +13,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from bot import i18n
 from bot.conversation.state import Flow
 from bot.messages import Button, Reply
 from casefile import errors, outbox, staff
 from casefile.actors import StaffActor
-from casefile.models import APPOINTMENT_KINDS, APPOINTMENT_OVER, Appointment, Assignment, CaseUpdate, Person
+from casefile.models import APPOINTMENT_KINDS, Appointment
 from glossary.message_check import check_message
 
 if TYPE_CHECKING:
@@ -195,19 +193,12 @@ def _ask_person(turn: Turn) -> Reply:
 
 
 def _ask_appointment(turn: Turn) -> Reply:
-    rows = turn.session.execute(
-        select(Appointment, Person.preferred_name)
-        .join(Person, Person.id == Appointment.person_id)
-        .join(Assignment, Assignment.person_id == Appointment.person_id)
-        .where(Assignment.worker_id == _worker(turn), Assignment.ended_at.is_(None),
-               Appointment.starts_at >= turn.now, Appointment.status.not_in(APPOINTMENT_OVER))
-        .order_by(Appointment.starts_at).limit(20)
-    ).all()
+    rows = staff.coming_appointments(turn.session, _worker(turn), turn.now)
     if not rows:
         turn.state.worker_flow = None
         return _menu(turn, intro="There are no appointments coming up on your caseload.")
-    buttons = tuple(
-        (Button(f"{name}: {i18n.long_datetime(a.starts_at, 'en')}"[:60], f"w:a:{a.id}"),) for a, name in rows)
+    buttons = tuple((Button(f"{row.preferred_name}: {i18n.long_datetime(row.starts_at, 'en')}"[:60],
+                            f"w:a:{row.appointment_id}"),) for row in rows)
     return _say(turn, "worker/ask.txt.j2", step="appointment", flow=None,
                 buttons=(*buttons, (Button("Stop", "w:stop"),)))
 
@@ -232,11 +223,11 @@ def _ask_time(turn: Turn, flow: Flow) -> Reply:
 
 
 def _readback(turn: Turn, flow: Flow) -> Reply:
-    person = turn.session.get(Person, flow.person_id)
-    assert person is not None and flow.start is not None
+    assert flow.person_id is not None and flow.start is not None
+    name, ref = staff.caseload_person(turn.session, StaffActor(_worker(turn)), flow.person_id, now=turn.now)
     old = flow.extra.get("old_start")
-    return _say(turn, "worker/readback.txt.j2", action=flow.action, name=person.preferred_name,
-                ref=person.ref, start=flow.start, place=flow.place, kind=flow.kind, bring=flow.bring,
+    return _say(turn, "worker/readback.txt.j2", action=flow.action, name=name,
+                ref=ref, start=flow.start, place=flow.place, kind=flow.kind, bring=flow.bring,
                 length=LENGTHS.get(flow.minutes, f"{flow.minutes} min"), address=flow.address,
                 address_choice=flow.address_choice,
                 old_start=datetime.fromisoformat(old) if old else None,
@@ -246,12 +237,11 @@ def _readback(turn: Turn, flow: Flow) -> Reply:
 # -- doing it -----------------------------------------------------------------------------------------
 def _confirm(turn: Turn, flow: Flow) -> Reply:
     actor = StaffActor(_worker(turn))
-    person = turn.session.get(Person, flow.person_id)
-    assert person is not None and flow.start is not None
-    name = person.preferred_name
+    assert flow.person_id is not None and flow.start is not None
+    name, _ref = staff.caseload_person(turn.session, actor, flow.person_id, now=turn.now)
     turn.state.worker_flow = None
     if flow.action == "book":
-        appointment = staff.book_appointment(turn.session, actor, person.id, flow.start, flow.minutes, flow.place,
+        appointment = staff.book_appointment(turn.session, actor, flow.person_id, flow.start, flow.minutes, flow.place,
                                              flow.address, flow.kind, flow.bring, now=turn.now)
     elif flow.action == "move":
         assert flow.appointment_id is not None
@@ -269,42 +259,28 @@ def _send_message(turn: Turn, flow: Flow) -> Reply:
     assert flow.person_id is not None
     row = outbox.queue_worker_message(turn.session, StaffActor(_worker(turn)), flow.person_id, flow.text,
                                       now=turn.now)
-    person = turn.session.get(Person, flow.person_id)
+    name, _ref = staff.caseload_person(turn.session, StaffActor(_worker(turn)), flow.person_id, now=turn.now)
     turn.state.worker_flow = None
-    return _say(turn, "worker/done.txt.j2", action="message", name=person.preferred_name if person else "",
+    return _say(turn, "worker/done.txt.j2", action="message", name=name,
                 reminders=[], due=row.due_at)
 
 
 def _updates(turn: Turn) -> Reply:
-    worker_id = _worker(turn)
-    mine = select(Assignment.person_id).where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
-    rows = turn.session.execute(
-        select(CaseUpdate, Person.preferred_name, Person.ref)
-        .join(Person, Person.id == CaseUpdate.person_id)
-        .where(CaseUpdate.person_id.in_(mine.scalar_subquery()), CaseUpdate.at >= turn.now - timedelta(days=7),
-               CaseUpdate.kind.in_(tuple(_DESCRIBE)))
-        .order_by(CaseUpdate.at.desc(), CaseUpdate.id.desc()).limit(15)
-    ).all()
-    updates = [(name, ref, update) for update, name, ref in rows]
+    updates = staff.caseload_updates(turn.session, _worker(turn), turn.now - timedelta(days=7), _DESCRIBE,
+                                     now=turn.now)
     return _say(turn, "worker/updates.txt.j2", updates=updates,
-                describe=lambda u: _DESCRIBE.get(u.kind, u.kind) + (f' ("{u.after.get("status_reason")}")'
-                                                                   if u.after.get("status_reason") else ""))
+                describe=lambda u: _DESCRIBE.get(u.kind, u.kind) + (f' ("{u.status_reason}")' if u.status_reason
+                                                                   else ""))
 
 
 # -- checks and small helpers -------------------------------------------------------------------------
 def _require_on_caseload(turn: Turn, person_id: int) -> None:
     """Raises PermissionDenied (audited by the case file) unless the person is on this worker's caseload."""
-    staff.person_file(turn.session, StaffActor(_worker(turn)), person_id, turn.today, turn.now)
+    staff.caseload_person(turn.session, StaffActor(_worker(turn)), person_id, now=turn.now)
 
 
 def _appointment_on_caseload(turn: Turn, appointment_id: int) -> Appointment:
-    appointment = turn.session.get(Appointment, appointment_id)
-    # A missing appointment is refused like someone else's: a forged id learns nothing.
-    _require_on_caseload(turn, appointment.person_id if appointment is not None else -1)
-    assert appointment is not None
-    if appointment.status in APPOINTMENT_OVER:
-        raise errors.InvalidInput("That appointment is not going ahead any more.")
-    return appointment
+    return staff.caseload_appointment(turn.session, StaffActor(_worker(turn)), appointment_id, now=turn.now)
 
 
 def _flow(turn: Turn) -> Flow | None:
@@ -335,10 +311,7 @@ def _clock(value: str) -> time | None:
 
 
 def _menu(turn: Turn, intro: str = "") -> Reply:
-    from casefile.models import Worker
-
-    worker = turn.session.get(Worker, _worker(turn))
-    body = turn.render("worker/menu.txt.j2", "en", name=worker.name if worker else "")
+    body = turn.render("worker/menu.txt.j2", "en", name=staff.worker_name(turn.session, _worker(turn)))
     return Reply(text=f"{intro}\n\n{body}".strip())
 
 
