@@ -8,6 +8,7 @@ same way as the glossary (glossary.live), and carries its match index (glossary.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -284,10 +285,8 @@ def _names(raw: Any, key: str, where: Locator, name: str, findings: list[Finding
 def _reviewed(raw: Any, where: Locator, name: str, today: date, findings: list[Finding]) -> date | None:
     path, line = where.path, where.line("reviewed")
     if isinstance(raw, str):
-        try:
+        with contextlib.suppress(ValueError):  # an unreadable date is reported just below
             raw = date.fromisoformat(raw)
-        except ValueError:
-            pass
     if not isinstance(raw, date):
         findings.append(Finding(path, line, f"{name} has no reviewed date it can read",
                                 "Write the day you checked it against its sources, like reviewed: 2026-12-06"))
