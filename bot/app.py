@@ -11,8 +11,8 @@ from bot.conversation.core import Conversation
 from bot.settings import Settings
 from casefile import db
 from casefile.errors import CasefileError
+from glossary.findings import ContentError
 from glossary.live import LiveGlossary, install_sighup_handler
-from glossary.load import ContentError
 from journeys.live import LiveJourneys
 
 

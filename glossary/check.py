@@ -1,14 +1,14 @@
 """The editors' checker: every problem in the content as `file:line: what is wrong. How to fix it.`
 
-`check_content` runs every content checker in CONTENT_CHECKERS (the glossary's is here; journeys and
-others add theirs). Errors mean the content is not served until fixed; warnings are served.
+`check_glossary` checks the glossary and its hard-words list; `CheckReport` is what every content kind's
+checker returns, and `signpost content check` (bot/cli/content.py) runs them all. Errors mean the content
+is not served until fixed; warnings are served.
 `check_entry_mapping` checks a single entry against the rest of the glossary, for tools that save
 one entry at a time.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -81,48 +81,8 @@ def _count(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else (many or one + 's')}"
 
 
+# A content kind's checker: given the content folder, its findings, or a report counting entries and files.
 Checker = Callable[[Path], "CheckReport | list[Finding]"]
-
-# Each content kind's checker, as "module:function" (imported when a check runs) or a callable.
-# A checker takes the content folder and returns findings, or a CheckReport to count entries and files.
-CONTENT_CHECKERS: list[str | Checker] = [
-    "glossary.check:check_glossary",
-    "journeys.check:journeys_check_report",
-]
-
-
-def register_checker(checker: str | Checker) -> None:
-    if checker not in CONTENT_CHECKERS:
-        CONTENT_CHECKERS.append(checker)
-
-
-def check_content(content_dir: Path) -> CheckReport:
-    """Run every content checker on `content_dir`."""
-    report = CheckReport()
-    for checker in CONTENT_CHECKERS:
-        name = checker if isinstance(checker, str) else f"{checker.__module__}:{checker.__name__}"
-        try:
-            function = _resolve(checker)
-            report.add(function(content_dir))
-        except Exception as error:  # a bug in one checker must not hide the others' findings
-            report.findings.append(
-                Finding(
-                    content_dir,
-                    1,
-                    f"The checker {name} stopped with an internal error ({type(error).__name__}: "
-                    f"{error}), so some content was not checked",
-                    "Tell a developer, and send them this line",
-                )
-            )
-    return report
-
-
-def _resolve(checker: str | Checker) -> Checker:
-    if not isinstance(checker, str):
-        return checker
-    module_name, _, function_name = checker.partition(":")
-    function: Checker = getattr(importlib.import_module(module_name), function_name)
-    return function
 
 
 def check_glossary(content_dir: Path) -> CheckReport:

@@ -1,6 +1,7 @@
 """A content finding: one line an editor can act on, `file:line: what is wrong. How to fix it.`
 
-Shared by every content checker (glossary, journeys, templates, translations).
+Shared by every content checker (glossary, journeys, templates, translations), and `ContentError` by
+every loader that refuses content it cannot build.
 """
 
 from __future__ import annotations
@@ -36,3 +37,35 @@ class Finding:
 
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
+
+
+class ContentError(ValueError):
+    """Content that cannot be loaded or used. The message is the editor's line: file, line, and the fix.
+
+    The one error every content loader raises (glossary, journeys), so callers catch one class and editors
+    read one format whichever file is wrong.
+    """
+
+    def __init__(self, path: Path, line: int, problem: str, fix: str) -> None:
+        self.finding = Finding(path=path, line=line, problem=problem, fix=fix)
+        super().__init__(self.finding.format())
+
+    @classmethod
+    def from_finding(cls, finding: Finding) -> ContentError:
+        return cls(finding.path, finding.line, finding.problem, finding.fix)
+
+    @property
+    def path(self) -> Path:
+        return self.finding.path
+
+    @property
+    def line(self) -> int:
+        return self.finding.line
+
+    @property
+    def problem(self) -> str:
+        return self.finding.problem
+
+    @property
+    def fix(self) -> str:
+        return self.finding.fix

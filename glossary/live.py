@@ -23,8 +23,8 @@ from types import FrameType
 from typing import Any, Generic, TypeVar
 
 from glossary.check import GLOSSARY_DIR, check_glossary
-from glossary.findings import Finding, Severity
-from glossary.load import ContentError, load_glossary
+from glossary.findings import ContentError, Finding, Severity
+from glossary.load import load_glossary
 from glossary.model import Glossary
 from glossary.plain_language import PLAIN_WORDS_FILE
 from glossary.search import GlossaryIndex
@@ -51,7 +51,7 @@ class ContentCheckFailed(ContentError):
                 f"{first.problem} (and {more} more {'error' if more == 1 else 'errors'})",
                 f"{first.fix}. Run `signpost content check` to see them all",
             )
-        super().__init__(first)
+        super().__init__(first.path, first.line, first.problem, first.fix)
         self.findings = list(findings)
 
 

@@ -3,7 +3,8 @@
 Loading is all or nothing: anything that cannot be built into an entry raises `ContentError` with the
 file and line, so the bot never serves half a glossary. The editors' checker (`signpost content check`)
 does the full validation (plain words, sentence length, translations of core entries...); this module
-only refuses what it cannot build. The format is `content/glossary/SCHEMA.md`.
+only refuses what it cannot build. The format is `content/glossary/SCHEMA.md`. Files are read by the
+checker's own reader (`glossary.yaml_source`), so a file both accept is read the same way by both.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-
-from glossary.findings import Finding
+from glossary.findings import ContentError
 from glossary.model import Entry, Glossary, Meaning, Translation
+from glossary.yaml_source import line_of, parse_yaml_text
 
 GLOSSARY_FOLDER = "glossary"
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
@@ -28,16 +26,8 @@ _ENTRY_FIELDS = frozenset(
 )
 
 
-class ContentError(Exception):
-    """Content that cannot be loaded, with the place and the fix an editor needs."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.format())
-        self.finding = finding
-
-
 def _fail(path: Path, line: int, problem: str, fix: str) -> ContentError:
-    return ContentError(Finding(path=path, line=line, problem=problem, fix=fix))
+    return ContentError(path, line, problem, fix)
 
 
 def glossary_files(content_dir: Path) -> list[Path]:
@@ -50,11 +40,10 @@ def load_glossary(content_dir: Path) -> Glossary:
     folder = content_dir / GLOSSARY_FOLDER
     if not folder.is_dir():
         raise _fail(folder, 0, "the glossary folder is missing", f"Create {folder} with one YAML file per category")
-    yaml = YAML(typ="safe")  # the C parser (ruamel.yaml.clib) when installed: about 7x faster
     entries: list[Entry] = []
     first_seen: dict[str, Entry] = {}
     for path in glossary_files(content_dir):
-        for entry in _load_file(yaml, path):
+        for entry in _load_file(path):
             earlier = first_seen.get(entry.key)
             if earlier is not None:
                 raise _fail(
@@ -65,50 +54,31 @@ def load_glossary(content_dir: Path) -> Glossary:
     return Glossary(entries)
 
 
-def _load_file(yaml: YAML, path: Path) -> list[Entry]:
+def _load_file(path: Path) -> list[Entry]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(path, 0, f"the file cannot be read ({error})", "Save it as UTF-8 text") from error
-    try:
-        root = yaml.compose(text)
-        data = yaml.constructor.construct_document(root) if root is not None else None
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problem = (error.problem or error.context or "the YAML is not valid").rstrip(".")
-        raise _fail(path, line, f"this is not valid YAML: {problem}",
-                    "Check the indentation and quotes on this line and the one above") from error
-    except YAMLError as error:
-        raise _fail(path, 0, f"this is not valid YAML: {error}", "Check the file against SCHEMA.md") from error
-
-    if not isinstance(data, dict) or not isinstance(root, MappingNode):
+    source = parse_yaml_text(text, path)
+    if source.findings and not source.empty:  # an empty file gets the message below, saying how to start it
+        first = source.findings[0]
+        problem = f"this is not valid YAML: {first.problem}" if source.syntax_error else first.problem
+        raise _fail(path, first.line, problem, first.fix)
+    data = source.data
+    if not isinstance(data, dict):
         raise _fail(path, 1, "the file is not a mapping with `category` and `entries`",
                     "Start the file with `category:` and `entries:` as SCHEMA.md shows")
     category = data.get("category")
     if not isinstance(category, str) or not category.strip():
         raise _fail(path, 1, "the file has no `category`", f"Add `category: {path.stem}` at the top")
     raw_entries = data.get("entries")
-    entries_node = _child(root, "entries")
-    if not isinstance(raw_entries, list) or not isinstance(entries_node, SequenceNode):
-        raise _fail(path, _line(entries_node, 1), "`entries` is missing or is not a list",
+    if not isinstance(raw_entries, list):
+        raise _fail(path, line_of(data, "entries"), "`entries` is missing or is not a list",
                     "Write `entries:` and then one `- term: ...` block per word")
     return [
-        _entry(path, _line(node, 0), raw, node, category.strip())
-        for raw, node in zip(raw_entries, entries_node.value, strict=True)
+        _entry(path, line_of(raw_entries, number), raw, category.strip())
+        for number, raw in enumerate(raw_entries)
     ]
-
-
-def _child(node: Node | None, key: str) -> Node | None:
-    if isinstance(node, MappingNode):
-        for key_node, value_node in node.value:
-            if key_node.value == key:
-                return value_node
-    return None
-
-
-def _line(node: Node | None, default: int) -> int:
-    return node.start_mark.line + 1 if node is not None else default
 
 
 def _text(path: Path, line: int, raw: Mapping[str, Any], field: str, *, required: bool = False) -> str | None:
@@ -173,12 +143,12 @@ def _meaning(path: Path, line: int, raw: Mapping[str, Any]) -> Meaning:
     )
 
 
-def _entry(path: Path, line: int, raw: object, node: Node, file_category: str) -> Entry:
+def _entry(path: Path, line: int, raw: object, file_category: str) -> Entry:
     if not isinstance(raw, dict):
         raise _fail(path, line, "this item of `entries` is not an entry", "Start each entry with `- term: ...`")
     term = _text(path, line, raw, "term", required=True)
     assert term is not None
-    line = _line(_child(node, "term"), line)
+    line = line_of(raw, "term")
     unknown = sorted(str(key) for key in raw if key not in _ENTRY_FIELDS)
     if unknown:
         raise _fail(path, line, f"the entry {term!r} has unknown fields: {', '.join(unknown)}",
@@ -189,13 +159,12 @@ def _entry(path: Path, line: int, raw: object, node: Node, file_category: str) -
         if clashing:
             raise _fail(path, line, f"the entry {term!r} has `meanings` and also {', '.join(clashing)} at the top",
                         "Move them into one of the meanings")
-        meanings_node = _child(node, "meanings")
-        if not isinstance(raw_meanings, list) or not raw_meanings or not isinstance(meanings_node, SequenceNode):
+        if not isinstance(raw_meanings, list) or not raw_meanings:
             raise _fail(path, line, f"`meanings` of {term!r} should be a list",
                         "Write one `- full_form: ...` block per meaning")
         meanings = []
-        for item, item_node in zip(raw_meanings, meanings_node.value, strict=True):
-            item_line = _line(item_node, line)
+        for number, item in enumerate(raw_meanings):
+            item_line = line_of(raw_meanings, number)
             if not isinstance(item, dict):
                 raise _fail(path, item_line, f"a meaning of {term!r} is not a block with `explanation:`",
                             "Write each meaning as `- full_form: ...` with `explanation:` under it")

@@ -4,6 +4,11 @@ We compose ruamel.yaml nodes ourselves instead of loading: nodes keep line numbe
 and building the values by hand lets us report a repeated key on both of its lines (a loader would
 either stop with jargon or silently keep one of them). Parser errors are turned into a plain hint
 about the usual causes (tabs, a missing colon, a quote that is never closed) for non-programmers.
+
+This is Signpost's one reader of editors' YAML (the glossary's checker and loader, the journeys' loaders
+and checker), so a file reads the same and its problems are worded the same everywhere. The checker asks
+`YamlSource` by key path; code handed only the data asks `line_of(mapping, key)`, which works because the
+mappings and lists built here remember their own lines.
 """
 
 from __future__ import annotations
@@ -28,6 +33,42 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _WORDS_TO_MATCH = 4  # enough to tell one sentence from another
 
 
+class LinedDict(dict[str, Any]):
+    """A mapping from an editor's file that knows its own line and the line of each of its keys."""
+
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+
+
+class LinedList(list[Any]):
+    """A list from an editor's file that knows its own line and the line of each item."""
+
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+def line_of(node: Any, key: str | int | None = None) -> int:
+    """1-based line of a key of a mapping (or an item of a list), or of the node itself; 1 when unknown.
+
+    A key the mapping does not have gives the mapping's own line, so a missing field points at its entry.
+    """
+    if isinstance(node, LinedDict):
+        return node.key_lines.get(key, node.line) if isinstance(key, str) else node.line
+    if isinstance(node, LinedList):
+        if isinstance(key, int) and 0 <= key < len(node.item_lines):
+            return node.item_lines[key]
+        return node.line
+    return 1
+
+
 def _bare(word: str) -> str:
     """A word without the quotes and punctuation around it, case-folded."""
     return re.sub(r"^\W+|\W+$", "", word.casefold())
@@ -48,6 +89,10 @@ class YamlSource:
     bool_like: dict[KeyPath, str] = field(default_factory=dict)
     # Problems found while reading: syntax errors and repeated keys.
     findings: list[Finding] = field(default_factory=list)
+    # The text is not YAML at all: the first finding says where and why, in plain words.
+    syntax_error: bool = False
+    # The file holds no YAML document at all (empty, or only comments).
+    empty: bool = False
 
     @property
     def readable(self) -> bool:
@@ -131,6 +176,7 @@ def parse_yaml_text(text: str, path: Path) -> YamlSource:
     try:
         root = _compose(text)
     except MarkedYAMLError as error:
+        source.syntax_error = True
         source.findings.append(_syntax_finding(error, source))
         return source
     except YAMLError as error:  # unmarked errors are rare; still give the editor a line and a way forward
@@ -144,6 +190,7 @@ def parse_yaml_text(text: str, path: Path) -> YamlSource:
         )
         return source
     if root is None:
+        source.empty = True
         source.findings.append(
             Finding(
                 path,
@@ -167,29 +214,30 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             source.bool_like[keypath] = str(node.value)
         return _scalar_value(node)
     if isinstance(node, SequenceNode):
-        items: list[Any] = []
+        items = LinedList(node.start_mark.line + 1)
         for index, child in enumerate(node.value):
             source.lines[keypath + (index,)] = child.start_mark.line + 1
+            items.item_lines.append(child.start_mark.line + 1)
             items.append(_build(child, keypath + (index,), source))
         return items
     if isinstance(node, MappingNode):
-        mapping: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
+        mapping = LinedDict(node.start_mark.line + 1)
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
             key_line = key_node.start_mark.line + 1
-            if key in first_line:
+            if key in mapping.key_lines:
+                first = mapping.key_lines[key]
                 source.findings.append(
                     Finding(
                         source.path,
                         key_line,
-                        f'"{key}" appears twice {_place(keypath)} (lines {first_line[key]} and {key_line})',
+                        f'"{key}" appears twice {_place(keypath)} (lines {first} and {key_line})',
                         "Keep one of them and delete the other",
                     )
                 )
                 continue  # keep the first, so every line we report stays true
-            first_line[key] = key_line
             source.lines[keypath + (key,)] = key_line
+            mapping.key_lines[key] = key_line
             mapping[key] = _build(value_node, keypath + (key,), source)
             # A short value on the key's own line: its span starts at the key.
             if keypath + (key,) in source.spans:

@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from journeys.yamlfile import ContentError, line_of, read_yaml, text_value
+from glossary.findings import ContentError
+from glossary.yaml_source import line_of
+from journeys.yamlfile import read_journey_file, text_value
 
 BANK_HOLIDAYS_FILE = "journeys/bank-holidays.yaml"
 CHANGE_KINDS: tuple[str, ...] = ("add", "remove")
@@ -195,7 +197,7 @@ def parse_changes(path: Path, data: Any) -> tuple[list[HolidayChange], list[Cont
 def load_bank_holidays(content_dir: Path) -> BankHolidays:
     """Rules plus the editors' changes. Raises ContentError (with file and line) if the file is wrong."""
     path = content_dir / BANK_HOLIDAYS_FILE
-    changes, problems = parse_changes(path, read_yaml(path))
+    changes, problems = parse_changes(path, read_journey_file(path))
     if problems:
         raise problems[0]
     return BankHolidays(changes=tuple(changes))

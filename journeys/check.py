@@ -5,41 +5,29 @@
   content/journeys/money.yaml          money steps and their `when` offsets
   content/journeys/bank-holidays.yaml  one-off bank holiday changes
 Structure is checked by the same parsers the code loads with; writing (sentence length, number of
-sentences, translations) is checked here.
+sentences, translations) is checked here, with the glossary's sentence and word counting and limit
+(`glossary.plain_language`), so an editor's sentence counts the same in every file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from glossary.findings import Finding, Severity
+from glossary.check import CheckReport
+from glossary.findings import ContentError, Finding, Severity
+from glossary.plain_language import MAX_SENTENCE_WORDS, count_words, split_sentences
+from glossary.yaml_source import line_of
 from journeys.calendar import BANK_HOLIDAYS_FILE, holidays_by_rule, parse_changes
 from journeys.money import MONEY_FILE, MONEY_STEP_KEYS, TRANSLATED_STEP_FIELDS, parse_money
 from journeys.stages import LABEL_FIELDS, STAGES_FILE, TRANSLATED_STAGE_FIELDS, parse_stages
-from journeys.yamlfile import (
-    MAX_SENTENCE_WORDS,
-    TRANSLATED_LANGUAGES,
-    ContentError,
-    line_of,
-    long_sentences,
-    read_yaml,
-    sentences,
-    text_value,
-)
-
-if TYPE_CHECKING:
-    from glossary.check import CheckReport
+from journeys.yamlfile import TRANSLATED_LANGUAGES, read_journey_file, text_value
 
 JOURNEYS_DIR = "journeys"
 JOURNEY_FILES: tuple[tuple[str, str], ...] = ((STAGES_FILE, "stages"), (MONEY_FILE, "steps"),
                                                (BANK_HOLIDAYS_FILE, "changes"))
 MAX_SENTENCES: dict[str, int] = {"explanation": 2, "next": 2, "what_to_do": 3, "if_late": 2}
-
-
-def _finding(error: ContentError, severity: Severity = Severity.ERROR) -> Finding:
-    return Finding(path=error.path, line=error.line, problem=error.problem, fix=error.fix, severity=severity)
 
 
 def _writing(path: Path, node: Mapping[str, Any], fields: Sequence[str], where: str) -> list[Finding]:
@@ -50,12 +38,16 @@ def _writing(path: Path, node: Mapping[str, Any], fields: Sequence[str], where: 
             continue
         text = text_value(node[name])
         line = line_of(node, name)
-        for sentence, words in long_sentences(text):
+        sentences = split_sentences(text)
+        for sentence in sentences:
+            words = count_words(sentence)
+            if words <= MAX_SENTENCE_WORDS:
+                continue
             start = " ".join(sentence.split()[:5])
             found.append(Finding(path, line, f"{where} `{name}` has a sentence of {words} words ({start}...)",
                                  f"Split it so each sentence has at most {MAX_SENTENCE_WORDS} words"))
         limit = MAX_SENTENCES.get(name)
-        count = len(sentences(text))
+        count = len(sentences)
         if limit is not None and count > limit:
             found.append(Finding(path, line, f"{where} `{name}` has {count} sentences",
                                  f"Keep it to at most {limit} short sentences"))
@@ -92,9 +84,9 @@ def _translations(path: Path, entry: Mapping[str, Any], fields: Sequence[str], w
 
 def check_stages(content_dir: Path) -> list[Finding]:
     path = content_dir / STAGES_FILE
-    data = read_yaml(path)
+    data = read_journey_file(path)
     _, problems = parse_stages(path, data)
-    found = [_finding(error) for error in problems]
+    found = [error.finding for error in problems]
     labels = data.get("labels") if isinstance(data, Mapping) else None
     if isinstance(labels, Mapping):
         found.extend(_translations(path, labels, LABEL_FIELDS, "`labels`"))
@@ -109,9 +101,9 @@ def check_stages(content_dir: Path) -> list[Finding]:
 
 def check_money(content_dir: Path) -> list[Finding]:
     path = content_dir / MONEY_FILE
-    data = read_yaml(path)
+    data = read_journey_file(path)
     catalog, problems = parse_money(path, data)
-    found = [_finding(error) for error in problems]
+    found = [error.finding for error in problems]
     for step in catalog.steps:
         if step.key not in MONEY_STEP_KEYS:
             found.append(Finding(path, line_of(step.raw, "key"), f"`{step.key}` is a new money step key",
@@ -128,8 +120,8 @@ def check_money(content_dir: Path) -> list[Finding]:
 
 def check_bank_holidays(content_dir: Path) -> list[Finding]:
     path = content_dir / BANK_HOLIDAYS_FILE
-    changes, problems = parse_changes(path, read_yaml(path))
-    found = [_finding(error) for error in problems]
+    changes, problems = parse_changes(path, read_journey_file(path))
+    found = [error.finding for error in problems]
     seen: dict[tuple[str, str], int] = {}
     for change in changes:
         marker = (change.day.isoformat(), change.kind)
@@ -159,27 +151,21 @@ def check_journeys(content_dir: Path) -> list[Finding]:
         try:
             found.extend(check(content_dir))
         except ContentError as error:  # the file is missing or is not valid YAML: nothing else can be checked
-            found.append(_finding(error))
+            found.append(error.finding)
     # By file and line; findings on the same line keep the order they were found in.
     return sorted(found, key=lambda finding: (str(finding.path), finding.line))
 
 
 def journeys_check_report(content_dir: Path) -> CheckReport:
-    """The findings with how much was checked, for `signpost content check` (registered in glossary.check)."""
-    from glossary.check import CheckReport  # imported here: glossary.check loads this module by name
-
+    """The findings with how much was checked, for `signpost content check` (bot/cli/content.py)."""
     report = CheckReport(findings=check_journeys(content_dir))
     for file_name, list_name in JOURNEY_FILES:
         path = content_dir / file_name
         try:
-            data = read_yaml(path)
+            data = read_journey_file(path)
         except ContentError:
             continue
         report.file_count += 1
         entries = data.get(list_name) if isinstance(data, Mapping) else None
         report.entry_count += len(entries) if isinstance(entries, list) else 0
     return report
-
-
-def format_findings(findings: Iterable[Finding], relative_to: Path | None = None) -> list[str]:
-    return [finding.format(relative_to) for finding in findings]

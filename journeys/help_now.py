@@ -57,9 +57,20 @@ class HelpLine:
     sources: tuple[str, ...]
 
 
+# The fixed words of the Help now screens, and the {placeholders} each must keep in every language.
+WORDS: dict[str, frozenset[str]] = {
+    "help_now": frozenset(), "places": frozenset(), "tell": frozenset(), "menu": frozenset(),
+    "yes_tell": frozenset(), "no_thanks": frozenset(), "gentle": frozenset(), "choose": frozenset(),
+    "tell_confirm": frozenset({"lead", "label"}), "told": frozenset({"lead"}), "your_team": frozenset(),
+    "not_linked": frozenset(), "open_now": frozenset(), "opens_later": frozenset(), "nothing_open": frozenset(),
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 @dataclass(frozen=True)
 class CrisisKind:
     key: str
+    label: Mapping[str, str]
     say: Mapping[str, str]
     more: Mapping[str, str] | None
     lines: tuple[str, ...]
@@ -89,6 +100,7 @@ class HelpNow:
     """The national lines, what to say for each kind of crisis, and the detector built from the signals."""
 
     reviewed: date
+    words: Mapping[str, Mapping[str, str]]
     lines: Mapping[str, HelpLine]
     kinds: Mapping[str, CrisisKind]
     signals: tuple[_Signal, ...] = ()
@@ -113,6 +125,11 @@ class HelpNow:
 
     def kind(self, key: str) -> CrisisKind:
         return self.kinds[key]
+
+    def word(self, key: str, language: str, **values: str) -> str:
+        """One of the screens' fixed words in `language` (English if missing), with its {placeholders} filled."""
+        texts = self.words[key]
+        return (texts.get(language) or texts["en"]).format(**values)
 
     def lines_for(self, kind: CrisisKind) -> list[HelpLine]:
         return [self.lines[key] for key in kind.lines]
@@ -159,19 +176,20 @@ def read_help_now(content_dir: Path, *, today: date | None = None) -> tuple[Help
     today = today or date.today()
     answers_path, signals_path = help_now_files(content_dir)
     findings: list[Finding] = []
-    answers = _read(answers_path, ("reviewed", "lines", "kinds"), findings)
+    answers = _read(answers_path, ("reviewed", "words", "lines", "kinds"), findings)
     signals = _read(signals_path, ("kinds",), findings)
     if answers is None or signals is None:
         return None, findings
     data, where = answers
     reviewed = _reviewed(data.get("reviewed"), where, today, findings)
+    words = _words(data.get("words"), where, findings)
     lines = _lines(data.get("lines"), where.inside("lines"), findings)
     kinds = _kinds(data.get("kinds"), where.inside("kinds"), lines, findings)
     built, vocabulary = _signals(signals[0].get("kinds"), signals[1].inside("kinds"), kinds, findings)
     if reviewed is None or any(finding.severity is Severity.ERROR for finding in findings):
         return None, findings
-    words = tuple(sorted(vocabulary))
-    return HelpNow(reviewed, lines, kinds, built, words, frozenset(words)), findings
+    vocab = tuple(sorted(vocabulary))
+    return HelpNow(reviewed, words, lines, kinds, built, vocab, frozenset(vocab)), findings
 
 
 def check_help_now(content_dir: Path) -> list[Finding]:
@@ -244,6 +262,27 @@ def _reviewed(raw: Any, where: Locator, today: date, findings: list[Finding]) ->
     return raw
 
 
+def _words(raw: Any, where: Locator, findings: list[Finding]) -> dict[str, dict[str, str]]:
+    words: dict[str, dict[str, str]] = {}
+    if not isinstance(raw, Mapping):
+        raw = {}
+    for key in raw:
+        if key not in WORDS:
+            findings.append(Finding(where.path, where.line("words", key), f'"{key}" is not one of the screens\' words',
+                                    f"Use only {', '.join(WORDS)}"))
+    for key, placeholders in WORDS.items():
+        texts = _texts(raw.get(key), where.inside("words"), key, "The words", findings)
+        for language, text in texts.items():
+            used = frozenset(_PLACEHOLDER.findall(text))
+            if used != placeholders:
+                shown = ", ".join(f"{{{name}}}" for name in sorted(placeholders)) or "no {...} at all"
+                findings.append(Finding(where.path, where.line("words", key, language),
+                                        f"The {LANGUAGES[language]} {key} words have the wrong {{...}} parts",
+                                        f"Use exactly {shown}"))
+        words[key] = texts
+    return words
+
+
 def _lines(raw: Any, where: Locator, findings: list[Finding]) -> dict[str, HelpLine]:
     lines: dict[str, HelpLine] = {}
     if not isinstance(raw, list) or not raw:
@@ -298,7 +337,8 @@ def _kinds(raw: Any, where: Locator, lines: Mapping[str, HelpLine], findings: li
                 findings.append(Finding(at.path, at.line("places"), f'{what} names a kind of place "{place}"',
                                         f"Use only {', '.join(PLACE_CATEGORIES)}"))
         more = _texts(item["more"], at, "more", what, findings) if item.get("more") is not None else None
-        kinds[key] = CrisisKind(key, _texts(item.get("say"), at, "say", what, findings), more, tuple(named),
+        kinds[key] = CrisisKind(key, _texts(item.get("label"), at, "label", what, findings),
+                                _texts(item.get("say"), at, "say", what, findings), more, tuple(named),
                                 tuple(places), _sources(item.get("sources"), at, what, findings, required=False))
     return kinds
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from glossary.findings import Finding, Severity
+from glossary.findings import ContentError, Finding, Severity
 from glossary.live import LiveContent
 from journeys import calendar, money, stages
 from journeys.check import check_journeys
-from journeys.yamlfile import ContentError
 
 JOURNEYS_DIR = "journeys"
 
@@ -47,7 +46,7 @@ class LiveJourneys(LiveContent[JourneyContent]):
         try:
             return load_journeys(self.content_dir), findings
         except ContentError as error:  # the checker passed something the loader cannot build: never serve it
-            return None, [*findings, Finding(error.path, error.line, error.problem, error.fix)]
+            return None, [*findings, error.finding]
 
     def describe(self, loaded: JourneyContent) -> str:
         return f"{len(loaded.stages.stages)} journey stages"

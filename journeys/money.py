@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from glossary.findings import ContentError
+from glossary.yaml_source import line_of
 from journeys.calendar import BankHolidays
-from journeys.yamlfile import ContentError, line_of, localised, read_yaml, text_value
+from journeys.yamlfile import localised, read_journey_file, text_value
 
 MONEY_FILE = "journeys/money.yaml"
 CLAIM_STEP = "claim_online"  # its day is the claim day when the case file has no claim date
@@ -239,7 +241,7 @@ def parse_money(path: Path, data: Any) -> tuple[MoneyCatalog, list[ContentError]
 def load_money(content_dir: Path) -> MoneyCatalog:
     """The money steps file. Raises ContentError (with file and line) if it cannot be used."""
     path = content_dir / MONEY_FILE
-    catalog, problems = parse_money(path, read_yaml(path))
+    catalog, problems = parse_money(path, read_journey_file(path))
     if problems:
         raise problems[0]
     return catalog

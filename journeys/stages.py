@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from casefile.models import STAGES
-from journeys.yamlfile import ContentError, line_of, localised, read_yaml, text_value
+from glossary.findings import ContentError
+from glossary.yaml_source import line_of
+from journeys.yamlfile import localised, read_journey_file, text_value
 
 STAGES_FILE = "journeys/stages.yaml"
 
@@ -164,7 +166,7 @@ def _stage_problems(path: Path, entry: Mapping[str, Any], seen: Mapping[str, int
 def load_stages(content_dir: Path) -> StageCatalog:
     """The stages file. Raises ContentError (with file and line) if it cannot be used."""
     path = content_dir / STAGES_FILE
-    catalog, problems = parse_stages(path, read_yaml(path))
+    catalog, problems = parse_stages(path, read_journey_file(path))
     if problems:
         raise problems[0]
     return catalog

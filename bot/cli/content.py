@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
+
+    from glossary.check import Checker, CheckReport
 
 DEFAULT_GAPS_LIMIT = 20
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")  # English is the source: its strings are the msgids
@@ -137,9 +140,38 @@ def _missing_folder(directory: Path) -> bool:
     return True
 
 
-def run_check(args: argparse.Namespace) -> int:
-    from glossary.check import check_content
+def content_checkers() -> tuple[Checker, ...]:
+    """Every content kind's checker, in the order their findings are gathered: glossary, then journeys."""
+    # Imported when a check runs, so `signpost --help` and the other commands do not load every checker.
+    from glossary.check import check_glossary
+    from journeys.check import journeys_check_report
 
+    return (check_glossary, journeys_check_report)
+
+
+def check_content(content_dir: Path, checkers: Sequence[Checker] | None = None) -> CheckReport:
+    """Every content checker (`content_checkers()` unless given others) on `content_dir`, as one report."""
+    from glossary.check import CheckReport
+    from glossary.findings import Finding
+
+    report = CheckReport()
+    for checker in content_checkers() if checkers is None else checkers:
+        try:
+            report.add(checker(content_dir))
+        except Exception as error:  # a bug in one checker must not hide the others' findings
+            report.findings.append(
+                Finding(
+                    content_dir,
+                    1,
+                    f"The checker {checker.__module__}:{checker.__name__} stopped with an internal error "
+                    f"({type(error).__name__}: {error}), so some content was not checked",
+                    "Tell a developer, and send them this line",
+                )
+            )
+    return report
+
+
+def run_check(args: argparse.Namespace) -> int:
     directory = _content_dir(args)
     if _missing_folder(directory):
         return 1

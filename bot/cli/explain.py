@@ -23,7 +23,8 @@ import jinja2
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.replies.glossary import GlossaryAnswer, answer_text, meaning_views, spotted_reply
 from bot.settings import Settings
-from glossary.load import ContentError, load_glossary
+from glossary.findings import ContentError
+from glossary.load import load_glossary
 from glossary.model import Entry
 from glossary.search import GlossaryIndex
 

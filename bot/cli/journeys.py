@@ -59,8 +59,8 @@ def _year(text: str) -> int:
 
 
 def run_holidays(args: argparse.Namespace) -> int:
+    from glossary.findings import ContentError
     from journeys.calendar import load_bank_holidays
-    from journeys.yamlfile import ContentError
 
     try:
         holidays = load_bank_holidays(Settings.from_env().content_dir)
@@ -76,10 +76,10 @@ def run_holidays(args: argparse.Namespace) -> int:
 
 
 def run_picture(args: argparse.Namespace) -> int:
+    from glossary.findings import ContentError
     from journeys.stages import STAGE_KEYS, load_stages
     from journeys.timeline import draw_timeline
     from journeys.where import JourneyFacts, where_am_i
-    from journeys.yamlfile import ContentError
 
     if args.stage not in STAGE_KEYS:
         print(f'"{args.stage}" is not a stage. Use one of: {", ".join(STAGE_KEYS)}.', file=sys.stderr)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli.content import check_content
 from casefile.gaps import record_unknown_term
-from glossary.check import check_content
 from glossary.edit import EntryForm, read_file
 from glossary.live import LiveGlossary
 from tests.casefile.factories import NOW

@@ -1,4 +1,4 @@
-"""The checker as a whole: the report and its summary, the checker registry, one-entry checks,
+"""The checker as a whole: the report and its summary, running every content checker, one-entry checks,
 sentence splitting, and the shipped content passing its own check."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fixtures_check.helpers import checked, content_with
 
-from glossary import check
-from glossary.check import CheckReport, GlossaryContext, check_content, check_entry_mapping, check_glossary
+from bot.cli.content import check_content
+from glossary.check import CheckReport, GlossaryContext, check_entry_mapping, check_glossary
 from glossary.findings import Finding, Severity
 from glossary.plain_language import PlainWords, count_words, split_sentences
 
@@ -51,7 +51,7 @@ def test_glossary_folder_without_files(tmp_path: Path) -> None:
     ]
 
 
-def test_check_content_runs_every_registered_checker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_content_runs_every_checker_it_is_given(tmp_path: Path) -> None:
     content_with("_base", tmp_path)
 
     def journeys_checker(content_dir: Path) -> list[Finding]:
@@ -65,26 +65,20 @@ def test_check_content_runs_every_registered_checker(tmp_path: Path, monkeypatch
             )
         ]
 
-    monkeypatch.setattr(check, "CONTENT_CHECKERS", ["glossary.check:check_glossary"])
-    check.register_checker(journeys_checker)
-    check.register_checker(journeys_checker)  # registering twice runs it once
-    report = check_content(tmp_path)
+    report = check_content(tmp_path, checkers=(check_glossary, journeys_checker))
     assert report.lines(relative_to=tmp_path) == [
         "journeys/release.yaml:4: warning: A step has no title. Add a title.",
     ]
     assert report.summary() == "Checked 3 entries in 2 files: 0 errors, 1 warning."
 
 
-def test_a_broken_checker_is_an_error_not_a_traceback(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_broken_checker_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     content_with("_base", tmp_path)
 
     def broken(content_dir: Path) -> list[Finding]:
         raise KeyError("steps")
 
-    monkeypatch.setattr(check, "CONTENT_CHECKERS", ["glossary.check:check_glossary", broken])
-    report = check_content(tmp_path)
+    report = check_content(tmp_path, checkers=(check_glossary, broken))
     assert report.has_errors
     assert report.lines(relative_to=tmp_path) == [
         ".:1: The checker test_check:broken stopped with an internal error (KeyError: 'steps'), so some "

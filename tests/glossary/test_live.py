@@ -14,9 +14,8 @@ from fixtures_check.helpers import content_with
 
 from glossary import live as live_module
 from glossary.check import CheckReport
-from glossary.findings import Finding
+from glossary.findings import ContentError, Finding
 from glossary.live import ContentCheckFailed, LiveGlossary
-from glossary.load import ContentError
 
 NEW_ENTRY = """
   - term: CPS

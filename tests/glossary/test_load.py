@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from glossary.load import ContentError, glossary_files, load_glossary
+from glossary.findings import ContentError
+from glossary.load import glossary_files, load_glossary
 from glossary.model import Translation
 
 FIXTURES = Path(__file__).parent / "fixtures_engine"

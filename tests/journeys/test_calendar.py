@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from glossary.findings import ContentError
 from journeys.calendar import BankHolidays, easter_sunday, holidays_by_rule, load_bank_holidays
-from journeys.yamlfile import ContentError
 
 # The published GOV.UK list for England and Wales (gov.uk/bank-holidays), written out by hand.
 GOV_UK_ENGLAND_AND_WALES: dict[int, list[str]] = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from glossary.check import check_content
+from bot.cli.content import check_content
 from journeys.check import check_journeys, journeys_check_report
 from journeys.stages import STAGE_KEYS
 

@@ -78,6 +78,8 @@ def replace(path: Path, old: str, new: str) -> None:
     ("answers.yaml", "reviewed: 2026-12-06", "reviewed: 2027-12-06", "The reviewed date is missing"),
     ("answers.yaml", "sources: [https://giveusashout.org/about-us/faq/]", "sources: [giveusashout.org]",
      'The line "shout" needs sources that are web addresses'),
+    ("answers.yaml", 'en: "Done. I have told {lead}.', 'en: "Done. I have told {worker}.',
+     "The English told words have the wrong {...} parts. Use exactly {lead}"),
     ("signals.yaml", "  medical:\n    sure:", "  medicine:\n    sure:", 'The kind "medical" has no signals'),
 ])
 def test_each_problem_names_the_file_and_line_and_nothing_is_served(
