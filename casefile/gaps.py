@@ -1,6 +1,8 @@
 """Words people asked about that the glossary did not know, for the glossary editors.
 
 Only the word, its language, how often and when: never who asked, never the rest of the message.
+A gap is a term of one to three words that looks like a word to explain; a sentence someone typed is
+never kept here, whatever it says.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from casefile.models import UnknownTerm
 from casefile.unit import aware_now
 
 TERM_LIMIT = 80
+MAX_TERM_WORDS = 3
 _SPACES = re.compile(r"\s+")
+# Letters (any alphabet), with the joins words have: "post-sentence", "approved premises", "Section 8".
+_TERM = re.compile(r"^[^\W_][\w'’.&/-]*(?: [\w'’.&/-]+){0," + str(MAX_TERM_WORDS - 1) + r"}$")
 
 
 def normalise_term(term: str) -> str:
@@ -24,11 +29,17 @@ def normalise_term(term: str) -> str:
     return _SPACES.sub(" ", (term or "").strip()).casefold()[:TERM_LIMIT]
 
 
-def record_unknown_term(session: Session, term: str, language: str, *, now: datetime | None = None) -> None:
-    """Count one more ask for this term (atomically, so busy chats lose no counts)."""
+def looks_like_term(term: str) -> bool:
+    """One to three words of letters, the shape of something to explain; never a sentence."""
+    word = _SPACES.sub(" ", (term or "").strip())
+    return bool(word) and len(word) <= TERM_LIMIT and bool(_TERM.match(word)) and not word.endswith("?")
+
+
+def record_unknown_term(session: Session, term: str, language: str, *, now: datetime | None = None) -> bool:
+    """Count one more ask for this term (atomically, so busy chats lose no counts); False if not a term."""
+    if not looks_like_term(term):
+        return False
     word = normalise_term(term)
-    if not word:
-        return
     moment = aware_now(now)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -45,6 +56,7 @@ def record_unknown_term(session: Session, term: str, language: str, *, now: date
     except BaseException:
         session.rollback()
         raise
+    return True
 
 
 def top_unknown_terms(session: Session, limit: int = 20, language: str | None = None) -> list[tuple[str, int]]:

@@ -583,6 +583,169 @@ class SpokenAnswer(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+# The directory of local services (casefile/services.py), in the shape of Open Referral UK: organisations
+# run services; a service has categories, places, phone numbers, weekly opening hours and holiday changes.
+# The whole directory is replaced at once by an import, so these rows carry no versions.
+SERVICE_CATEGORIES: tuple[str, ...] = (
+    "housing",
+    "food",
+    "money",
+    "drugs_alcohol",
+    "mental_health",
+    "id_documents",
+    "legal",
+    "health",
+)
+
+
+class ServiceOrganisation(Base):
+    """Who runs one or more services. `ref` is the organisation's id in the file it came from."""
+
+    __tablename__ = "service_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Service(Base):
+    """One local service people can go to or call. `source` is the file it was imported from."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("minimum_age IS NULL OR minimum_age >= 0", name="minimum_age_not_negative"),
+        CheckConstraint("maximum_age IS NULL OR maximum_age >= 0", name="maximum_age_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(100), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("service_organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # Who the service is for, in the publisher's words ("Adults living in Lewisham").
+    eligibility: Mapped[str] = mapped_column(Text, default="")
+    minimum_age: Mapped[int | None] = mapped_column(Integer)
+    maximum_age: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[ServiceOrganisation] = relationship()
+
+
+class ServiceCategory(Base):
+    __tablename__ = "service_categories"
+    __table_args__ = (CheckConstraint(f"category IN ({_sql_list(SERVICE_CATEGORIES)})", name="category_known"),)
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ServiceLocation(Base):
+    """A place where a service is given (Open Referral's location with its physical address)."""
+
+    __tablename__ = "service_locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    ref: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(400), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+
+
+class ServiceContact(Base):
+    """A phone number to call for a service, with who answers it when the file says."""
+
+    __tablename__ = "service_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40))
+
+
+class ServiceSchedule(Base):
+    """One weekly opening: on `weekday` (0 = Monday) from `opens_at` to `closes_at`, London wall-clock times.
+
+    `closes_at` at or before `opens_at` means the opening runs past midnight into the next day; equal
+    times mean 24 hours. `bank_holidays`: this opening happens on bank holidays too (otherwise not).
+    `valid_from` and `valid_to` (both included) bound the days the opening may start on.
+    """
+
+    __tablename__ = "service_schedules"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("service_locations.id", ondelete="SET NULL"))
+    weekday: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[time] = mapped_column(Time)
+    closes_at: Mapped[time] = mapped_column(Time)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    bank_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ServiceHoliday(Base):
+    """Days from `starts_on` to `ends_on` (both included) that are not as usual: closed, or other hours.
+
+    Open Referral's holiday schedule. Not closed: on those days the service opens only from `opens_at`
+    to `closes_at` (past midnight when `closes_at` is not later), whatever its weekly hours say.
+    """
+
+    __tablename__ = "service_holidays"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="day_order"),
+        CheckConstraint("closed OR (opens_at IS NOT NULL AND closes_at IS NOT NULL)", name="hours_when_open"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean, default=True)
+    opens_at: Mapped[time | None] = mapped_column(Time)
+    closes_at: Mapped[time | None] = mapped_column(Time)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+# What kind of help a person asked for with "Tell my worker now" (the keys of content/help-now's kinds).
+URGENT_KINDS: tuple[str, ...] = ("suicide", "overdose", "relapse", "no_bed", "no_food", "violence", "medical",
+                                 "other")
+
+
+class UrgentRequest(Base):
+    """A person asked, with their yes, for their worker to know now that they need help.
+
+    Only the kind of help and when: never the person's words. It stays at the top of the caseload
+    until a worker on the team marks it seen.
+    """
+
+    __tablename__ = "urgent_requests"
+    __table_args__ = (CheckConstraint(f"kind IN ({_sql_list(URGENT_KINDS)})", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_by: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+
+
 def table_of(model: type[Base]) -> Table:
     """The Table behind a mapped class, for Core statements (bulk writes, the outbox's claims)."""
     # A model's __table__ is typed as any FromClause; the metadata holds it as the Table it is.
