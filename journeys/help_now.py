@@ -166,8 +166,14 @@ def _pattern(phrases: list[str]) -> re.Pattern[str]:
 
 
 # -- reading and checking the editors' files ----------------------------------------------------------
+# The Help now files that ship with Signpost: a content folder without its own still answers a crisis.
+SHIPPED_CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
 def help_now_files(content_dir: Path) -> list[Path]:
     folder = content_dir / HELP_NOW_DIR
+    if not folder.is_dir():
+        folder = SHIPPED_CONTENT / HELP_NOW_DIR
     return [folder / ANSWERS_FILE, folder / SIGNALS_FILE]
 
 
