@@ -62,7 +62,7 @@ WORDS: dict[str, frozenset[str]] = {
     "help_now": frozenset(), "places": frozenset(), "tell": frozenset(), "menu": frozenset(),
     "yes_tell": frozenset(), "no_thanks": frozenset(), "gentle": frozenset(), "choose": frozenset(),
     "tell_confirm": frozenset({"lead", "label"}), "told": frozenset({"lead"}), "your_team": frozenset(),
-    "not_linked": frozenset(), "open_now": frozenset(), "opens_later": frozenset(), "nothing_open": frozenset(),
+    "not_linked": frozenset(), "no_team": frozenset(), "open_now": frozenset(), "opens_later": frozenset(), "nothing_open": frozenset(),
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

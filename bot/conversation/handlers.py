@@ -6,12 +6,13 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import i18n
-from bot.conversation import person_answers, worker_answers
+from bot.conversation import help_now, person_answers, worker_answers
 from bot.conversation.intents import Intent, route
+from bot.conversation.places import open_places
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
 from bot.replies import glossary as glossary_replies
-from casefile import linking
+from casefile import gaps, linking
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -23,10 +24,24 @@ MAX_TEXT = 4000  # longer messages are cut before any matching: a letter is neve
 
 
 def dispatch(turn: Turn) -> list[Reply]:
-    """Route one message, top-down: a key worker's chat goes to worker_answers; otherwise a button
-    (`_button`: m:, lang:, listen:, code, forget:, appt:, tell:, discreet:), then a /command
-    (`_command`: start, stop, menu, help, language, forget, discreet), then free text (`_free_text`:
-    the awaited answer, STOP, a link code, a menu phrase, and last a word to explain)."""
+    """Route one message, top-down. First, in every chat and every state, a message that may be a crisis
+    gets the Help now answer (bot.conversation.help_now): a sure one gets only that, a maybe gets a gentle
+    line before its normal answer, and a key worker's message keeps its flow after it. Then a key worker's
+    chat goes to worker_answers; otherwise a button (`_button`: m:, h:, lang:, listen:, code, forget:,
+    appt:, tell:, discreet:), then a /command (`_command`: start, stop, menu, help, language, forget,
+    discreet), then free text (`_free_text`: the awaited answer, STOP, a link code, a menu phrase, and
+    last a word to explain)."""
+    crisis = help_now.detect(turn)
+    if crisis is not None and crisis.sure and turn.worker_id is None:
+        return [help_now.crisis_first(turn, crisis)]
+    turn.crisis = crisis
+    replies = _route(turn)
+    if crisis is None:
+        return replies
+    return [help_now.crisis_first(turn, crisis) if crisis.sure else help_now.gentle(turn), *replies]
+
+
+def _route(turn: Turn) -> list[Reply]:
     incoming = turn.incoming
     if turn.worker_id is not None:
         return worker_answers.dispatch(turn)
@@ -88,6 +103,8 @@ def _button(turn: Turn, data: str) -> list[Reply]:
     kind, _sep, rest = data.partition(":")
     if kind == "m" and rest in {intent.value for intent in Intent}:
         return _intent(turn, Intent(rest))
+    if kind == "h":
+        return help_now.button(turn, rest, open_places)
     if kind == "lang" and rest in i18n.LANGUAGES:
         return [person_answers.set_language(turn, rest)]
     if kind == "listen":
@@ -120,6 +137,8 @@ def _intent(turn: Turn, intent: Intent) -> list[Reply]:
         return [_menu(turn)]
     if intent is Intent.HELP:
         return [_help(turn)]
+    if intent is Intent.HELP_NOW:
+        return [help_now.choose(turn)]
     if intent is Intent.LANGUAGE:
         return [_language_choice(turn)]
     if intent is Intent.MEANING:
@@ -155,13 +174,15 @@ def _explain(turn: Turn, raw: str) -> list[Reply]:
     answer = glossary_replies.answer_text(turn.content_dir, index, raw, turn.language)
     if answer.found:
         return [turn.answer(answer.text)]
-    turn.state.unknown_term = answer.unknown_term
-    if answer.unknown_term:
-        from casefile import gaps
-
-        gaps.record_unknown_term(turn.session, answer.unknown_term, turn.language)
+    # Only a term to explain is noted, never a sentence, and nothing from a message that may be a crisis.
+    term = answer.unknown_term if answer.unknown_term and gaps.looks_like_term(answer.unknown_term) else None
+    if turn.crisis is not None:
+        term = None
+    turn.state.unknown_term = term
+    if term:
+        gaps.record_unknown_term(turn.session, term, turn.language)
     extra: tuple[tuple[Button, ...], ...] = ()
-    if turn.linked and answer.unknown_term:
+    if turn.linked and term:
         _ = turn.gettext(turn.language)
         extra = ((Button(_("Tell my lead professional"), "tell:lead"),),)
     return [turn.answer(answer.text, extra=extra)]

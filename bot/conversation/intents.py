@@ -17,6 +17,7 @@ class Intent(StrEnum):
     PHARMACY = "pharmacy"
     MEANING = "meaning"
     HELP = "help"
+    HELP_NOW = "help_now"
     LANGUAGE = "language"
     MENU = "menu"
     LISTEN = "listen"
@@ -49,6 +50,10 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
     Intent.MEANING: (
         "what does this mean", "what does it mean", "explain a word", "a word", "beth mae hyn yn ei olygu",
         "co to znaczy",
+    ),
+    Intent.HELP_NOW: (
+        "help now", "i need help now", "need help now", "urgent help", "emergency", "crisis", "sos",
+        "help nawr", "argyfwng", "pomoc teraz", "pilne", "nagły wypadek",
     ),
     Intent.HELP: ("help", "help me", "how does this work", "cymorth", "helpu", "pomoc", "pomocy"),
     Intent.LANGUAGE: (
