@@ -115,3 +115,9 @@ class Composer:
 
     def worker_blocked(self, name: str, ref: str) -> Composed:
         return Composed(self.render("worker/blocked.txt.j2", "en", name=name, ref=ref))
+
+    def worker_urgent(self, name: str, ref: str, kind: str) -> Composed:
+        """"Tell my worker now": the kind of help in words (content/help-now), never the person's message."""
+        found = self.journeys.current().help_now.kinds.get(kind)
+        label = found.label["en"] if found is not None else "help"
+        return Composed(self.render("worker/urgent.txt.j2", "en", name=name, ref=ref, label=label.casefold()))
