@@ -27,6 +27,8 @@ from glossary.findings import ContentError, Finding, Severity
 from glossary.load import load_glossary
 from glossary.model import Glossary
 from glossary.plain_language import PLAIN_WORDS_FILE
+from glossary.question_match import QuestionIndex
+from glossary.questions import QuestionLibrary, build_questions, question_files
 from glossary.search import GlossaryIndex
 
 logger = logging.getLogger("signpost.content")
@@ -252,3 +254,24 @@ class LiveGlossary(LiveContent[tuple[Glossary, GlossaryIndex]]):
             # The checker passed something the loader cannot build: still never serve it.
             return None, report.findings + [error.finding]
         return (glossary, index), report.findings
+
+
+class LiveQuestions(LiveContent[tuple[QuestionLibrary, QuestionIndex]]):
+    """The current questions library and its match index, from content/questions (glossary.questions)."""
+
+    @property
+    def index(self) -> QuestionIndex:
+        return self._current[1]
+
+    def watched_paths(self) -> list[Path]:
+        # The cards name glossary terms, so a glossary change can break (or mend) them too.
+        return question_files(self.content_dir) + sorted((self.content_dir / GLOSSARY_DIR).glob("*.yaml"))
+
+    def describe(self, loaded: tuple[QuestionLibrary, QuestionIndex]) -> str:
+        return f"{len(loaded[0])} question cards"
+
+    def check_and_build(self) -> tuple[tuple[QuestionLibrary, QuestionIndex] | None, list[Finding]]:
+        library, findings = build_questions(self.content_dir)
+        if library is None:
+            return None, findings
+        return (library, QuestionIndex(library)), findings

@@ -27,6 +27,21 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+_NOT_DECOMPOSED = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+_NOT_PLAIN = re.compile(r"[^a-z0-9*]+")
+
+
+def fold_accents(text: str) -> str:
+    """Lower case, no accents, no apostrophes, words split by single spaces, and "*" kept.
+
+    How free text is compared with editors' phrases in any of the three languages: "Chcę się ZABIĆ"
+    -> "chce sie zabic", "I'm" -> "im", "Łódź" -> "lodz", "ŵyr" -> "wyr".
+    """
+    text = text.translate(str.maketrans("", "", _APOSTROPHES)).translate(_NOT_DECOMPOSED).casefold()
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(_NOT_PLAIN.sub(" ", text).split())
+
+
 def fold(text: str) -> str:
     """Case-folded words separated by single spaces, without dots, apostrophes or other punctuation.
 

@@ -13,7 +13,6 @@ against the signals' own words, and `*` in a phrase stands for up to two other w
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz, process
 
 from glossary.findings import Finding, Severity
+from glossary.normalize import fold_accents
 from glossary.yaml_source import Locator, read_yaml
 
 HELP_NOW_DIR = "help-now"
@@ -111,7 +111,7 @@ class HelpNow:
         """The crisis the message may be about, sure before maybe, in the kinds' file order; else None."""
         if not text:
             return None
-        words = self._corrected(normalise(text[:MAX_MESSAGE]).split())
+        words = self._corrected(fold_accents(text[:MAX_MESSAGE]).split())
         if not words:
             return None
         padded = f" {' '.join(words)} "
@@ -144,18 +144,6 @@ class HelpNow:
                     word = found[0]
             corrected.append(word)
         return corrected
-
-
-_APOSTROPHES = str.maketrans("", "", "'’‘`´")
-_NOT_DECOMPOSED = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
-_NON_WORD = re.compile(r"[^a-z0-9*]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, no apostrophes, words split by single spaces: how signals are compared."""
-    text = text.translate(_APOSTROPHES).translate(_NOT_DECOMPOSED).casefold()
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 def _pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -377,7 +365,7 @@ def _signals(raw: Any, where: Locator, kinds: Mapping[str, CrisisKind], findings
                     findings.append(Finding(at.path, at.line(certainty.value), f'The kind "{key}" has no sure '
                                             f"{label} signals", f"Add {language}: with phrases in {label}"))
                 for phrase in written or []:
-                    words = normalise(str(phrase))
+                    words = fold_accents(str(phrase))
                     if not words.replace("*", "").strip():
                         findings.append(Finding(at.path, at.line(certainty.value, language), f"The signal {phrase!r} "
                                                 "has no letters in it", "Write a word or phrase, or remove it"))

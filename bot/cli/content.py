@@ -141,12 +141,15 @@ def _missing_folder(directory: Path) -> bool:
 
 
 def content_checkers() -> tuple[Checker, ...]:
-    """Every content kind's checker, in the order their findings are gathered: glossary, then journeys."""
+    """Every content kind's checker, in the order their findings are gathered: glossary, questions,
+    journeys, then Help now."""
     # Imported when a check runs, so `signpost --help` and the other commands do not load every checker.
     from glossary.check import check_glossary
+    from glossary.questions import check_questions
     from journeys.check import journeys_check_report
+    from journeys.help_now import check_help_now
 
-    return (check_glossary, journeys_check_report)
+    return (check_glossary, check_questions, journeys_check_report, check_help_now)
 
 
 def check_content(content_dir: Path, checkers: Sequence[Checker] | None = None) -> CheckReport:

@@ -10,7 +10,8 @@ import pytest
 from crisis_phrasings import CRISIS, ORDINARY
 
 from bot.settings import REPO_ROOT
-from journeys.help_now import HelpNow, normalise, read_help_now
+from glossary.normalize import fold_accents
+from journeys.help_now import HelpNow, read_help_now
 
 CONTENT = REPO_ROOT / "content"
 
@@ -48,7 +49,7 @@ def test_a_maybe_is_a_gentle_check_not_the_crisis_answer(help_now: HelpNow) -> N
 
 
 def test_accents_apostrophes_and_case_do_not_count() -> None:
-    assert normalise("Chcę się ZABIĆ, I'm łódź") == "chce sie zabic im lodz"
+    assert fold_accents("Chcę się ZABIĆ, I'm łódź") == "chce sie zabic im lodz"
 
 
 def test_every_kind_gives_lines_in_all_three_languages(help_now: HelpNow) -> None:
