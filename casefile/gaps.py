@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from casefile.models import UnknownTerm
+from casefile.models import EditorQuestion, UnknownTerm
 from casefile.unit import aware_now
 
 TERM_LIMIT = 80
+QUESTION_LIMIT = 500
 MAX_TERM_WORDS = 3
 _SPACES = re.compile(r"\s+")
 # Letters (any alphabet), with the joins words have: "post-sentence", "approved premises", "Section 8".
@@ -67,3 +68,23 @@ def top_unknown_terms(session: Session, limit: int = 20, language: str | None = 
         query = query.where(UnknownTerm.language == language)
     rows = session.execute(query.order_by(total.desc(), UnknownTerm.term).limit(limit))
     return [(term, int(count)) for term, count in rows]
+
+
+def record_question(session: Session, text: str, language: str, *, now: datetime | None = None) -> None:
+    """A question the person chose to send to the editors: its words and language only, never who asked."""
+    question = " ".join((text or "").split())[:QUESTION_LIMIT]
+    if not question:
+        return
+    try:
+        session.add(EditorQuestion(text=question, language=language[:8], asked_at=aware_now(now)))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def recent_questions(session: Session, limit: int = 50) -> list[tuple[str, str, datetime]]:
+    """The newest questions sent to the editors: (text, language, when)."""
+    rows = session.execute(select(EditorQuestion.text, EditorQuestion.language, EditorQuestion.asked_at)
+                           .order_by(EditorQuestion.asked_at.desc(), EditorQuestion.id.desc()).limit(limit))
+    return [(text, language, asked_at) for text, language, asked_at in rows]

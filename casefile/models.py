@@ -419,6 +419,17 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class EditorQuestion(Base):
+    """A question Signpost could not answer, sent to the editors with the person's yes. Never who asked."""
+
+    __tablename__ = "editor_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class UnknownTerm(Base):
     """Words people asked about that the glossary did not know. Only the word, never who asked."""
 

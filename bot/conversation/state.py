@@ -59,6 +59,8 @@ class ChatState:
     language: str | None = None  # chosen with /language before the chat is linked
     unknown_term: str | None = None  # the last term nobody could explain, for "tell my lead"
     worker_flow: Flow | None = None
+    # A question nobody could answer, kept only until the person says whether to send it to the editors.
+    pending_question: str | None = None
 
 
 def state_to_json(state: ChatState) -> str | None:
@@ -70,6 +72,7 @@ def state_to_json(state: ChatState) -> str | None:
         "waiting": state.waiting.value,
         "language": state.language,
         "unknown_term": state.unknown_term,
+        "pending_question": state.pending_question,
         "worker_flow": None if flow is None else {
             **dataclasses.asdict(flow),
             "day": flow.day.isoformat() if flow.day else None,
@@ -89,6 +92,7 @@ def state_from_json(text: str | None) -> ChatState:
             waiting=Waiting(raw.get("waiting", Waiting.NOTHING)),
             language=raw.get("language"),
             unknown_term=raw.get("unknown_term"),
+            pending_question=raw.get("pending_question"),
             worker_flow=None if flow is None else Flow(**{
                 **flow,
                 "day": date.fromisoformat(flow["day"]) if flow.get("day") else None,

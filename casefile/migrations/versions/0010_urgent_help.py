@@ -1,4 +1,5 @@
-"""Urgent requests ("Tell my worker now"), and glossary gaps that are words, never sentences.
+"""Urgent requests ("Tell my worker now"), glossary gaps that are words, never sentences, and the
+questions people chose to send to the editors.
 
 Before this, a whole message Signpost could not answer was stored as an "unknown term" for editors,
 even one saying the person wanted to die. Gaps keep only terms of one to three words from now on, and
@@ -45,10 +46,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_urgent_requests")),
     )
     op.create_index(op.f("ix_urgent_requests_person_id"), "urgent_requests", ["person_id"])
+    op.create_table(
+        "editor_questions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("asked_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_editor_questions")),
+    )
+    op.create_index(op.f("ix_editor_questions_asked_at"), "editor_questions", ["asked_at"])
     # Four words or more is a sentence someone typed, not a term to explain.
     op.execute("DELETE FROM unknown_terms WHERE term LIKE '% % % %'")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_editor_questions_asked_at"), table_name="editor_questions")
+    op.drop_table("editor_questions")
     op.drop_index(op.f("ix_urgent_requests_person_id"), table_name="urgent_requests")
     op.drop_table("urgent_requests")
