@@ -41,6 +41,7 @@ import psycopg
 from sqlalchemy import JSON, Engine, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
 from casefile import db, people, staff
 from casefile.importing import import_feed, read_feed
 from casefile.models import (
@@ -332,7 +333,8 @@ def write_feed(path: Path, people_count: int) -> int:
 
 def import_timing(engine: Engine, feed_path: Path) -> tuple[float, str]:
     started = time.perf_counter()
-    result = import_feed(engine, read_feed(feed_path), now=NOW + timedelta(hours=1))
+    result = import_feed(engine, read_feed(feed_path), policy=Settings.built_in().reminder_policy,
+                         now=NOW + timedelta(hours=1))
     return time.perf_counter() - started, result.summary()
 
 

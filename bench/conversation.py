@@ -33,7 +33,7 @@ from bot.messages import Incoming
 from bot.settings import REPO_ROOT
 from casefile import db, people
 from glossary.live import LiveGlossary
-from tests.bot.conversation_helpers import make_case
+from tests.bot.conversation_helpers import SETTINGS, make_case
 from tests.casefile.factories import NOW
 
 LETTER = (
@@ -88,7 +88,8 @@ def bench_core(url: str, label: str, messages: int, people_count: int = 50) -> t
     engine, sessions = db.open_database(url)
     chats: list[str] = []
     conversation = Conversation(REPO_ROOT / "content", sessions, LiveGlossary(REPO_ROOT / "content"),
-                                clock=lambda: NOW)
+                                clock=lambda: NOW, reminder_policy=SETTINGS.reminder_policy,
+                                link_hasher=SETTINGS.link_hasher)
     for number in range(people_count):
         with sessions() as session:
             case = make_case(session, name=f"B{number}")

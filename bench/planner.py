@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.reminders import CONTENT, drop_postgres, fresh_postgres, fresh_sqlite, people_and_worker
+from bench.reminders import CONTENT, POLICY, drop_postgres, fresh_postgres, fresh_sqlite, people_and_worker
 from bot.reminders.planner import Planner
 from casefile import db
 from casefile.models import Appointment, JourneyPosition, OutboxMessage, PharmacyPlan
@@ -64,7 +64,7 @@ def bench_database(label: str, url: str, count: int) -> None:
         fill(session, count)
     with sessions() as session:
         ids = Planner._candidates(session)
-    planner = Planner(sessions, CONTENT)
+    planner = Planner(sessions, CONTENT, policy=POLICY)
     results: dict[str, tuple[float, float]] = {}
     for name, sweep in (
         ("one at a time (baseline)", lambda: [planner.plan_one(person_id, NOW) for person_id in ids]),

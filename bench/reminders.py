@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import subprocess
 import sys
@@ -28,9 +27,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-os.environ["SIGNPOST_REMINDER_OFFSETS"] = "24h,2h"
-os.environ["SIGNPOST_QUIET_HOURS"] = "21:00-08:00"
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.lean_sender import BotApiSender
@@ -38,12 +34,14 @@ from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.sender import TelegramSender, make_bot
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, Settings
 from casefile import db, outbox
 from casefile.models import Agency, Appointment, ChatLink, Person, Worker
 from tests.support.telegram_standin import DEFAULT_TOKEN, TelegramStandIn
 
 CONTENT = REPO_ROOT / "content"
+# The documented defaults (24h,2h before; quiet 21:00-08:00), whatever the shell has set.
+POLICY = Settings.built_in().reminder_policy
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 
@@ -116,7 +114,7 @@ def bench_scheduling(folder: Path, total: int) -> None:
                 session.add(appointment)
                 if with_reminders:
                     session.flush()
-                    outbox.schedule_appointment(session, appointment, now, person=people[person_id])
+                    outbox.schedule_appointment(session, appointment, now, policy=POLICY, person=people[person_id])
                 else:
                     session.flush()  # the same one-by-one flush, so only the reminders differ
                 if number % 5000 == 4999:
@@ -214,7 +212,7 @@ async def dispatch_all(sessions: sessionmaker[Session], url: str, concurrency: i
     try:
         async with bot, BotApiSender(url, DEFAULT_TOKEN, connections=concurrency) as lean_sender:
             sender = lean_sender if lean else TelegramSender(bot, Pacer(UNTHROTTLED))
-            dispatcher = Dispatcher(sessions, sender, Composer(CONTENT),
+            dispatcher = Dispatcher(sessions, sender, Composer(CONTENT), policy=POLICY,
                                     settings=DispatchSettings(batch=500, concurrency=concurrency), name="bench")
             started = time.perf_counter()
             stats = await dispatcher.run(once=True)
@@ -274,7 +272,7 @@ def bench_limits(folder: Path, seconds: float) -> None:
     async def run(url: str) -> tuple[int, float]:
         bot = make_bot(DEFAULT_TOKEN, url)
         async with bot:
-            dispatcher = Dispatcher(sessions, TelegramSender(bot, Pacer()), Composer(CONTENT),
+            dispatcher = Dispatcher(sessions, TelegramSender(bot, Pacer()), Composer(CONTENT), policy=POLICY,
                                     settings=DispatchSettings(batch=120), name="limits")
             stop = asyncio.Event()
             asyncio.get_running_loop().call_later(seconds, stop.set)

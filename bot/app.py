@@ -58,5 +58,6 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
         glossary.start_watching()
         journeys.start_watching()
         install_sighup_handler(glossary, journeys)
-    conversation = Conversation(settings.content_dir, sessions, glossary, journeys=journeys, clock=clock)
+    conversation = Conversation(settings.content_dir, sessions, glossary, journeys=journeys, clock=clock,
+                                reminder_policy=settings.reminder_policy, link_hasher=settings.link_hasher)
     return App(settings=settings, engine=engine, glossary=glossary, journeys=journeys, conversation=conversation)

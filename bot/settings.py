@@ -1,135 +1,247 @@
 """Every setting Signpost reads from the environment, in one place.
 
-The README's settings table lists the same names; a test keeps the two in step.
+SETTINGS is the one table (Datasette's single SETTINGS list is the model). Each row names the
+variable, the `Settings` field it fills, its default written once (as it would be set in the
+environment, so the README shows exactly that), how to read it and what it means. `Settings.from_env`
+fills every field from the table, and the README's settings table is made from it (a test keeps the
+two in step). Nothing else reads these variables: the case file is handed what it needs (the
+reminder policy, the link-code hasher) by whoever builds it from the settings.
+
+A blank value keeps the default. A number that cannot be read keeps the default too (as Signpost
+always has); a reminder setting that cannot be read stops start-up with a SettingError naming it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from casefile.linking import DEFAULT_DAYS, CodeHasher
+from casefile.reminder_rules import (
+    QuietHours,
+    ReminderPolicy,
+    parse_duration,
+    parse_kind_offsets,
+    parse_offsets,
+    parse_quiet_hours,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TELEGRAM_SEND_LIMIT = 30.0  # messages a second, Telegram's own limit for one bot
 
 
-def _default_data_dir(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+class SettingError(ValueError):
+    """A setting that cannot be used; the message names the variable and says how to write it."""
+
+
+def positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:  # also refuses nan
+        raise ValueError(f"{raw!r} is not above 0")
+    return value
+
+
+def positive_int(raw: str) -> int:
+    value = int(positive_float(raw))
+    if value < 1:
+        raise ValueError(f"{raw!r} is less than 1")
+    return value
+
+
+def send_rate(raw: str) -> float:
+    return min(TELEGRAM_SEND_LIMIT, positive_float(raw))
+
+
+def username(raw: str) -> str:
+    return raw.lstrip("@")
+
+
+# A default worked out at start-up: from the environment and the settings read before it.
+Computed = Callable[[Mapping[str, str], Mapping[str, Any]], Any]
+
+
+def _data_dir(env: Mapping[str, str], _read: Mapping[str, Any]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "signpost"
-
-
-def _positive_float(raw: str | None, default: float) -> float:
-    """A positive number from the environment; a blank, wrong or non-positive value keeps the default."""
-    try:
-        value = float(raw) if raw else default
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One environment variable: its name, its default as the README shows it, and what it means."""
+    """One environment variable and the `Settings` field it fills.
+
+    `default` is the value as it would be written in the environment (None: not set). Where the
+    default is worked out at start-up instead, `computed` works it out and `shown` says how, for the
+    README; `shown` may also put words to a default of None. `parse` reads a value and raises
+    ValueError on one it cannot use; `strict` settings then stop start-up, the others keep the default.
+    """
 
     name: str
-    default: str
+    field: str
+    default: str | None
     meaning: str
+    parse: Callable[[str], Any] = str
+    strict: bool = False
+    computed: Computed | None = None
+    shown: str | None = None
+
+    @property
+    def readme_default(self) -> str:
+        """The default as the README's settings table shows it."""
+        if self.shown is not None:
+            return self.shown
+        return self.default or "(none)"
+
+    def default_value(self, env: Mapping[str, str], read: Mapping[str, Any]) -> Any:
+        if self.computed is not None:
+            return self.computed(env, read)
+        return None if self.default is None else self.parse(self.default)
+
+    def read(self, env: Mapping[str, str], read: Mapping[str, Any]) -> Any:
+        raw = env.get(self.name)
+        if not raw or not raw.strip():
+            return self.default_value(env, read)
+        try:
+            return self.parse(raw)
+        except ValueError as problem:
+            if self.strict:
+                raise SettingError(f"{self.name}={raw!r} cannot be used: {problem}") from problem
+            return self.default_value(env, read)
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SIGNPOST_DATA_DIR", "$XDG_DATA_HOME/signpost or ~/.local/share/signpost",
-            "Folder for the default SQLite database and the voice-note cache."),
-    Setting("DATABASE_URL", "sqlite:///<data dir>/signpost.db",
-            "The shared case file database. Use postgresql+psycopg://user@host/db for PostgreSQL."),
-    Setting("SIGNPOST_CONTENT_DIR", "content/ in this repository",
-            "The editors' folder: glossary, journeys, templates and translations."),
-    Setting("SIGNPOST_VOICE_TIMEOUT", "10",
-            "Seconds one voice note may take to make before the person is told speech is not available."),
-    Setting("SIGNPOST_VOICE_CACHE_DIR", "<data dir>/voice-cache",
-            "Folder for voice notes already made, and Telegram's ids for them, so each is made once."),
-    Setting("SIGNPOST_LINK_CODE_DAYS", "14",
-            "How many days a new link code works for before it runs out."),
-    Setting("SIGNPOST_LINK_CODE_PEPPER", "(built-in)",
+    Setting("SIGNPOST_DATA_DIR", "data_dir", None,
+            "Folder for the default SQLite database and the voice-note cache.",
+            parse=Path, computed=_data_dir, shown="$XDG_DATA_HOME/signpost or ~/.local/share/signpost"),
+    Setting("DATABASE_URL", "database_url", None,
+            "The shared case file database. Use postgresql+psycopg://user@host/db for PostgreSQL.",
+            computed=lambda _env, read: f"sqlite:///{read['data_dir'] / 'signpost.db'}",
+            shown="sqlite:///<data dir>/signpost.db"),
+    Setting("SIGNPOST_CONTENT_DIR", "content_dir", None,
+            "The editors' folder: glossary, journeys, templates and translations.",
+            parse=Path, computed=lambda _env, _read: REPO_ROOT / "content", shown="content/ in this repository"),
+    Setting("SIGNPOST_VOICE_TIMEOUT", "voice_timeout_seconds", "10",
+            "Seconds one voice note may take to make before the person is told speech is not available.",
+            parse=positive_float),
+    Setting("SIGNPOST_VOICE_CACHE_DIR", "voice_cache_dir", None,
+            "Folder for voice notes already made, and Telegram's ids for them, so each is made once.",
+            parse=Path, computed=lambda _env, read: read["data_dir"] / "voice-cache", shown="<data dir>/voice-cache"),
+    # The case file's own default, for its callers that have no settings (tests, tools).
+    Setting("SIGNPOST_LINK_CODE_DAYS", "link_code_days", str(DEFAULT_DAYS),
+            "How many days a new link code works for before it runs out.",
+            parse=positive_int),
+    Setting("SIGNPOST_LINK_CODE_PEPPER", "link_code_pepper", "",
             "Secret mixed into link-code hashes. Set it in production and keep it out of the database."),
-    Setting("TELEGRAM_BOT_TOKEN", "(none)",
+    Setting("TELEGRAM_BOT_TOKEN", "telegram_token", None,
             "The bot's token from BotFather. `signpost serve` needs it; the terminal chat does not."),
-    Setting("SIGNPOST_TELEGRAM_API_URL", "https://api.telegram.org",
+    Setting("SIGNPOST_TELEGRAM_API_URL", "telegram_api_url", "https://api.telegram.org",
             "Another Bot API server: a self-hosted one, or a local stand-in in tests."),
-    Setting("SIGNPOST_WEBHOOK_URL", "(none: long polling)",
-            "Public HTTPS address Telegram sends updates to. When set, `signpost serve` uses a webhook."),
-    Setting("SIGNPOST_WEBHOOK_SECRET", "(none)",
+    Setting("SIGNPOST_WEBHOOK_URL", "webhook_url", None,
+            "Public HTTPS address Telegram sends updates to. When set, `signpost serve` uses a webhook.",
+            shown="(none: long polling)"),
+    Setting("SIGNPOST_WEBHOOK_SECRET", "webhook_secret", None,
             "Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header; other requests are refused."),
-    Setting("SIGNPOST_WEBHOOK_LISTEN", "127.0.0.1:8443",
+    Setting("SIGNPOST_WEBHOOK_LISTEN", "webhook_listen", "127.0.0.1:8443",
             "Address and port the webhook server listens on (behind your HTTPS proxy)."),
-    Setting("SIGNPOST_TELEGRAM_RATE", "30",
-            "Most chat replies sent per second overall (Telegram's own limit is about 30)."),
-    Setting("SIGNPOST_REMINDER_OFFSETS", "24h,2h",
-            "How long before an appointment its reminders go, comma separated (m, h or d)."),
-    Setting("SIGNPOST_REMINDER_KIND_OFFSETS", "(none)",
-            "Other offsets for some kinds of appointment, e.g. `health=48h,2h;jobcentre=24h`."),
-    Setting("SIGNPOST_QUIET_HOURS", "21:00-08:00",
-            "No reminders strictly between these times (Europe/London); one due then goes at an edge."),
-    Setting("SIGNPOST_MISSED_FOLLOW_UP", "30m",
-            "How long after an appointment is marked missed the \"Missed it?\" message goes."),
-    Setting("SIGNPOST_REMINDER_MAX_ATTEMPTS", "5",
-            "Tries before a reminder is marked failed and the lead professional is told."),
-    Setting("SIGNPOST_REMINDER_LEASE_SECONDS", "60",
-            "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out."),
-    Setting("SIGNPOST_SEND_PER_SECOND", "29.5",
-            "Messages a second the dispatcher sends at most; a higher value is held to Telegram's limit of 30."),
-    Setting("SIGNPOST_BOT_USERNAME", "signpost_bot",
-            "The bot's Telegram username, for the QR code on a printed link-code card."),
-    Setting("SIGNPOST_WEB_SECRET", "(random each start)",
-            "Secret that signs staff console sessions. Set it so sign-ins survive a restart; keep it private."),
-    Setting("SIGNPOST_WEB_WORKERS", "(number of CPU cores)",
-            "Processes `signpost web` serves the staff console with. 1 keeps it to one process."),
+    Setting("SIGNPOST_TELEGRAM_RATE", "telegram_rate", "30",
+            "Most chat replies sent per second overall (Telegram's own limit is about 30).",
+            parse=positive_float),
+    Setting("SIGNPOST_REMINDER_OFFSETS", "reminder_offsets", "24h,2h",
+            "How long before an appointment its reminders go, comma separated (m, h or d).",
+            parse=parse_offsets, strict=True),
+    Setting("SIGNPOST_REMINDER_KIND_OFFSETS", "reminder_kind_offsets", "",
+            "Other offsets for some kinds of appointment, e.g. `health=48h,2h;jobcentre=24h`.",
+            parse=parse_kind_offsets, strict=True),
+    Setting("SIGNPOST_QUIET_HOURS", "quiet_hours", "21:00-08:00",
+            "No reminders strictly between these times (Europe/London); one due then goes at an edge.",
+            parse=parse_quiet_hours, strict=True),
+    Setting("SIGNPOST_MISSED_FOLLOW_UP", "missed_follow_up", "30m",
+            "How long after an appointment is marked missed the \"Missed it?\" message goes.",
+            parse=parse_duration, strict=True),
+    Setting("SIGNPOST_REMINDER_MAX_ATTEMPTS", "reminder_max_attempts", "5",
+            "Tries before a reminder is marked failed and the lead professional is told.",
+            parse=positive_int),
+    Setting("SIGNPOST_REMINDER_LEASE_SECONDS", "reminder_lease_seconds", "60",
+            "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out.",
+            parse=positive_float),
+    Setting("SIGNPOST_SEND_PER_SECOND", "send_per_second", "29.5",
+            "Messages a second the dispatcher sends at most; a higher value is held to Telegram's limit of 30.",
+            parse=send_rate),
+    Setting("SIGNPOST_BOT_USERNAME", "bot_username", "signpost_bot",
+            "The bot's Telegram username, for the QR code on a printed link-code card.",
+            parse=username),
+    Setting("SIGNPOST_WEB_SECRET", "web_secret", None,
+            "Secret that signs staff console sessions. Set it so sign-ins survive a restart; keep it private.",
+            shown="(random each start)"),
+    Setting("SIGNPOST_WEB_WORKERS", "web_workers", None,
+            "Processes `signpost web` serves the staff console with. 1 keeps it to one process.",
+            parse=positive_int, computed=lambda _env, _read: os.cpu_count() or 1, shown="(number of CPU cores)"),
 )
+
+
+def setting_for(field_name: str) -> Setting:
+    return next(setting for setting in SETTINGS if setting.field == field_name)
+
+
+def default_of(field_name: str) -> Any:
+    """A setting's default, for a part that can also be built without settings (tests, tools)."""
+    setting = setting_for(field_name)
+    assert setting.computed is None, f"{setting.name}'s default is worked out at start-up"
+    return setting.default_value({}, {})
 
 
 @dataclass(frozen=True)
 class Settings:
+    """What SETTINGS read, one field per row; make it with `from_env`."""
+
     data_dir: Path
     database_url: str
     content_dir: Path
-    voice_timeout_seconds: float = 10.0
-    voice_cache_dir: Path | None = None
-    link_code_days: int = 14
-    link_code_pepper: str = ""
-    telegram_token: str | None = None
-    telegram_api_url: str | None = None
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    webhook_listen: str = "127.0.0.1:8443"
-    telegram_rate: float = 30.0
-    reminder_max_attempts: int = 5
-    reminder_lease_seconds: float = 60.0
-    send_per_second: float = 29.5
-    bot_username: str = "signpost_bot"
-    web_secret: str | None = None
-    web_workers: int = 1
+    voice_timeout_seconds: float
+    voice_cache_dir: Path
+    link_code_days: int
+    link_code_pepper: str
+    telegram_token: str | None
+    telegram_api_url: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    webhook_listen: str
+    telegram_rate: float
+    reminder_offsets: tuple[timedelta, ...]
+    reminder_kind_offsets: Mapping[str, tuple[timedelta, ...]]
+    quiet_hours: QuietHours
+    missed_follow_up: timedelta
+    reminder_max_attempts: int
+    reminder_lease_seconds: float
+    send_per_second: float
+    bot_username: str
+    web_secret: str | None
+    web_workers: int
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Every setting from the environment (os.environ unless given). Raises SettingError."""
         env = os.environ if environ is None else environ
-        data_dir = Path(env.get("SIGNPOST_DATA_DIR") or _default_data_dir(env))
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'signpost.db'}"
-        content_dir = Path(env.get("SIGNPOST_CONTENT_DIR") or REPO_ROOT / "content")
-        voice_timeout_seconds = _positive_float(env.get("SIGNPOST_VOICE_TIMEOUT"), default=10.0)
-        voice_cache_dir = Path(env.get("SIGNPOST_VOICE_CACHE_DIR") or data_dir / "voice-cache")
-        link_code_days = int(_positive_float(env.get("SIGNPOST_LINK_CODE_DAYS"), default=14))
-        link_code_pepper = env.get("SIGNPOST_LINK_CODE_PEPPER") or ""
-        return cls(data_dir=data_dir, database_url=database_url, content_dir=content_dir,
-                   voice_timeout_seconds=voice_timeout_seconds, voice_cache_dir=voice_cache_dir,
-                   link_code_days=link_code_days, link_code_pepper=link_code_pepper,
-                   telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
-                   telegram_api_url=env.get("SIGNPOST_TELEGRAM_API_URL") or None,
-                   webhook_url=env.get("SIGNPOST_WEBHOOK_URL") or None,
-                   webhook_secret=env.get("SIGNPOST_WEBHOOK_SECRET") or None,
-                   webhook_listen=env.get("SIGNPOST_WEBHOOK_LISTEN") or "127.0.0.1:8443",
-                   telegram_rate=_positive_float(env.get("SIGNPOST_TELEGRAM_RATE"), default=30.0),
-                   reminder_max_attempts=int(_positive_float(env.get("SIGNPOST_REMINDER_MAX_ATTEMPTS"), 5)),
-                   reminder_lease_seconds=_positive_float(env.get("SIGNPOST_REMINDER_LEASE_SECONDS"), 60.0),
-                   send_per_second=min(30.0, _positive_float(env.get("SIGNPOST_SEND_PER_SECOND"), 29.5)),
-                   bot_username=(env.get("SIGNPOST_BOT_USERNAME") or "signpost_bot").lstrip("@"),
-                   web_secret=env.get("SIGNPOST_WEB_SECRET") or None,
-                   web_workers=int(_positive_float(env.get("SIGNPOST_WEB_WORKERS"), default=os.cpu_count() or 1)))
+        read: dict[str, Any] = {}
+        for setting in SETTINGS:
+            read[setting.field] = setting.read(env, read)
+        return cls(**read)
+
+    @classmethod
+    def built_in(cls) -> Settings:
+        """The defaults, whatever the environment says (for tests and tools)."""
+        return cls.from_env({})
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        """When reminders go, for the case file's appointment writes, the planner and the dispatcher."""
+        return ReminderPolicy(offsets=self.reminder_offsets, kind_offsets=self.reminder_kind_offsets,
+                              quiet=self.quiet_hours, missed_follow_up=self.missed_follow_up)
+
+    @property
+    def link_hasher(self) -> CodeHasher:
+        """How link codes are hashed, with this installation's pepper."""
+        return CodeHasher(pepper=self.link_code_pepper)

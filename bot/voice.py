@@ -43,6 +43,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.i18n import choose_language
+from bot.settings import default_of
 from bot.voice_cache import VoiceCache, VoiceNote
 from bot.voice_ogg import NotOggOpus
 from bot.voice_text import speakable_text
@@ -151,7 +152,7 @@ class VoiceNotes:
     def __init__(
         self,
         cache_dir: Path,
-        timeout_seconds: float = 10.0,
+        timeout_seconds: float = default_of("voice_timeout_seconds"),
         *,
         rate_wpm: int = SPEAKING_RATE_WPM,
         complexity: int = OPUS_COMPLEXITY,

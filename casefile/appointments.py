@@ -1,7 +1,8 @@
 """Appointment writes. Each change goes through exactly one function here.
 
 That is deliberate: reminders must be re-timed in the same transaction as the appointment changes,
-and these four functions plus `respond` are the only places to do it (see `casefile.outbox`).
+and these four functions plus `respond` are the only places to do it (see `casefile.outbox`). A write
+that may plan reminders takes the service's ReminderPolicy (made from the settings) as `policy`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from casefile import outbox
 from casefile.actors import Actor, PersonActor, StaffActor, actor_label
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
 from casefile.models import APPOINTMENT_KINDS, APPOINTMENT_OVER, APPOINTMENT_STATUSES, Appointment, Worker
+from casefile.reminder_rules import ReminderPolicy
 from casefile.unit import Unit, apply_changes, check_version, unit_of_work
 
 MAX_MINUTES = 1440
@@ -33,6 +35,7 @@ def book_appointment(
     bring: str,
     worker_id: int | None = None,
     *,
+    policy: ReminderPolicy,
     now: datetime | None = None,
     tell_person: bool = True,
 ) -> Appointment:
@@ -75,7 +78,7 @@ def book_appointment(
             "appointment.booked", "appointment", appointment.id, {}, after,
             summary="You have a new appointment.", tell_person=tell_person,
         )
-        outbox.appointment_written(session, appointment, "booked", unit.now, actor=actor_label(actor))
+        outbox.appointment_written(session, appointment, "booked", unit.now, actor=actor_label(actor), policy=policy)
         return appointment
 
 
@@ -89,6 +92,7 @@ def move_appointment(
     address: str | None = None,
     minutes: int | None = None,
     *,
+    policy: ReminderPolicy,
     now: datetime | None = None,
     tell_person: bool = True,
     person_id: int | None = None,
@@ -108,7 +112,7 @@ def move_appointment(
         if appointment.status == "cancelled":
             raise InvalidInput("This appointment was cancelled. Please book a new one instead.")
         return _change(unit, appointment, changes, "appointment.moved", "Your appointment has changed.",
-                       tell_person)
+                       tell_person, policy)
 
 
 def cancel_appointment(
@@ -122,11 +126,9 @@ def cancel_appointment(
     tell_person: bool = True,
     person_id: int | None = None,
 ) -> Appointment:
-    """Cancel an appointment. It stays on the record with the status cancelled."""
-    return set_appointment_status(
-        session, actor, appointment_id, "cancelled", expected_version, reason, now=now, tell_person=tell_person,
-        person_id=person_id,
-    )
+    """Cancel an appointment. It stays on the record with the status cancelled (no reminders to plan)."""
+    return _set_status(session, actor, appointment_id, "cancelled", expected_version, reason, now, tell_person,
+                       person_id, None)
 
 
 def set_appointment_status(
@@ -137,6 +139,7 @@ def set_appointment_status(
     expected_version: int,
     reason: str | None = None,
     *,
+    policy: ReminderPolicy,
     now: datetime | None = None,
     tell_person: bool | None = None,
     person_id: int | None = None,
@@ -146,6 +149,15 @@ def set_appointment_status(
     The person is told about cancellations by default; other status changes are for staff. With
     `person_id` (the person a page or command is about), an appointment of anyone else is NotFound.
     """
+    return _set_status(session, actor, appointment_id, status, expected_version, reason, now, tell_person,
+                       person_id, policy)
+
+
+def _set_status(
+    session: Session, actor: Actor, appointment_id: int, status: str, expected_version: int,
+    reason: str | None, now: datetime | None, tell_person: bool | None, person_id: int | None,
+    policy: ReminderPolicy | None,
+) -> Appointment:
     if status not in APPOINTMENT_STATUSES:
         raise InvalidInput(f"Unknown appointment status {status!r}.")
     if isinstance(actor, PersonActor):
@@ -155,7 +167,7 @@ def set_appointment_status(
     with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
         appointment = _load(unit, appointment_id, expected_version, person_id=person_id)
         changes = {"status": status, "status_reason": _reason(reason)}
-        return _change(unit, appointment, changes, f"appointment.{status}", summary, tell)
+        return _change(unit, appointment, changes, f"appointment.{status}", summary, tell, policy)
 
 
 def respond(
@@ -179,7 +191,7 @@ def respond(
         if appointment.starts_at + timedelta(minutes=appointment.minutes) <= unit.now:
             raise InvalidInput("This appointment has already happened.")
         changes = {"status": status, "status_reason": None if confirmed else _reason(reason)}
-        return _change(unit, appointment, changes, f"appointment.{status}", "", False)
+        return _change(unit, appointment, changes, f"appointment.{status}", "", False, None)
 
 
 def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, version_required: bool = True,
@@ -195,7 +207,8 @@ def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, vers
 
 
 def _change(
-    unit: Unit, appointment: Appointment, changes: Mapping[str, object], kind: str, summary: str, tell: bool
+    unit: Unit, appointment: Appointment, changes: Mapping[str, object], kind: str, summary: str, tell: bool,
+    policy: ReminderPolicy | None,
 ) -> Appointment:
     before, after = apply_changes(appointment, changes)
     if before:
@@ -209,7 +222,7 @@ def _change(
         if event == "moved" and "starts_at" not in before:
             event = "moved_in_place"
         outbox.appointment_written(unit.session, appointment, event, unit.now, actor=actor_label(unit.actor),
-                                   reason=appointment.status_reason)
+                                   policy=policy, reason=appointment.status_reason)
     return appointment
 
 

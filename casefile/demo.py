@@ -24,6 +24,7 @@ from casefile.actors import SystemActor
 from casefile.clock import LONDON
 from casefile.linking import CodeHasher
 from casefile.models import Agency, Person, StaffAccount, Worker
+from casefile.reminder_rules import ReminderPolicy
 from casefile.unit import unit_of_work
 
 DEMO = SystemActor("demo")
@@ -114,12 +115,13 @@ class DemoResult:
 
 @dataclass
 class _Maker:
-    """What one demo person's builder needs: the session, the day, and the worker ids by ref."""
+    """What one demo person's builder needs: the session, the day, the worker ids by ref, the reminder rules."""
 
     session: Session
     today: date
     now: datetime
     workers: dict[str, int]
+    policy: ReminderPolicy
     person_id: int = 0
     appointment_ids: list[int] = field(default_factory=list)
 
@@ -137,7 +139,7 @@ class _Maker:
              worker_ref: str) -> int:
         appointment = staff.book_appointment(
             self.session, DEMO, self.person_id, start, minutes, place, address, kind, bring,
-            self.workers[worker_ref], now=self.now, tell_person=False,
+            self.workers[worker_ref], policy=self.policy, now=self.now, tell_person=False,
         )
         return appointment.id
 
@@ -190,7 +192,7 @@ def _on_licence_with_methadone(m: _Maker) -> None:
                        "Your appointment letter.", "DEMO-W-PS-2")
     # The probation officer has just moved it: this change is flagged to tell the person.
     staff.move_appointment(m.session, DEMO, probation, m.at(m.today + timedelta(days=2), 14, 30), 1,
-                           now=m.now, tell_person=True)
+                           policy=m.policy, now=m.now, tell_person=True)
     m.book(m.at(m.today + timedelta(days=3), 11), 45, "DIP clinic (demo)", "40 Sample Street, London SE13 0YY",
            "drugs_alcohol", "Nothing. You may be asked for a test.", "DEMO-W-DIP-1")
     staff.update_pharmacy_plan(
@@ -265,16 +267,20 @@ def seed_demo(
     today: date,
     now: datetime,
     *,
+    policy: ReminderPolicy,
+    hasher: CodeHasher,
     link_code_days: int = linking.DEFAULT_DAYS,
-    hasher: CodeHasher | None = None,
 ) -> list[DemoResult]:
-    """Make sure the demo agencies, workers and people exist for `today`; a fresh link code for each person."""
+    """Make sure the demo agencies, workers and people exist for `today`; a fresh link code for each person.
+
+    `policy` times the demo appointments' reminders and `hasher` hashes the codes (both from the settings).
+    """
     with sessions() as session:
         workers = _ensure_team(session, now)
     results: list[DemoResult] = []
     for spec in PEOPLE:
         with sessions() as session:
-            status, person_id = _ensure_person(session, spec, today, now, workers)
+            status, person_id = _ensure_person(session, spec, today, now, workers, policy)
             code = None
             if status != "closed":
                 code = linking.issue_link_code(session, DEMO, person_id=person_id, days=link_code_days, now=now,
@@ -352,7 +358,7 @@ def _ensure_team(session: Session, now: datetime) -> dict[str, int]:
 
 
 def _ensure_person(session: Session, spec: DemoPersonSpec, today: date, now: datetime,
-                   workers: dict[str, int]) -> tuple[str, int]:
+                   workers: dict[str, int], policy: ReminderPolicy) -> tuple[str, int]:
     existing = session.scalars(select(Person).where(Person.ref == spec.ref)).first()
     status = "made"
     if existing is not None:
@@ -363,7 +369,7 @@ def _ensure_person(session: Session, spec: DemoPersonSpec, today: date, now: dat
         _remove_demo_person(session, existing.id, spec.ref, now)
         status = "remade"
     person = directory.add_person(session, DEMO, spec.name, ref=spec.ref, now=now)
-    maker = _Maker(session, today, now, workers, person_id=person.id)
+    maker = _Maker(session, today, now, workers, policy, person_id=person.id)
     spec.build(maker)
     return status, person.id
 

@@ -9,7 +9,6 @@ chat that gets five codes wrong in an hour is locked out for an hour, so guessin
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -107,7 +106,9 @@ class CodeHasher:
     """scrypt with a fixed salt and an optional pepper, so a code's hash can be looked up directly.
 
     The default cost makes each guess against a stolen database take tens of milliseconds, far too
-    slow to try every code. Tests may pass a cheaper hasher; the code path is the same.
+    slow to try every code. Tests may pass a cheaper hasher; the code path is the same. The pepper
+    is the installation's SIGNPOST_LINK_CODE_PEPPER: `Settings.link_hasher` (bot/settings.py) makes the
+    hasher every code is issued and redeemed with, and the callers pass it in.
     """
 
     n: int = 2**14
@@ -121,11 +122,6 @@ class CodeHasher:
             normalised_code.encode(), salt=salt, n=self.n, r=self.r, p=self.p, maxmem=64 * 1024 * 1024, dklen=32
         )
         return digest.hex()
-
-
-def default_hasher() -> CodeHasher:
-    """The production hasher, with the pepper from SIGNPOST_LINK_CODE_PEPPER if it is set."""
-    return CodeHasher(pepper=os.environ.get("SIGNPOST_LINK_CODE_PEPPER", ""))
 
 
 def new_code(length: int = CODE_LENGTH) -> str:
@@ -160,7 +156,7 @@ def issue_link_code(
     days: int = DEFAULT_DAYS,
     *,
     now: datetime | None = None,
-    hasher: CodeHasher | None = None,
+    hasher: CodeHasher,
 ) -> str:
     """A new one-time code for a person (or a worker), shown once. Older unused codes stop working."""
     return issue_code(session, actor, person_id, worker_id, days, now=now, hasher=hasher).code
@@ -174,14 +170,13 @@ def issue_code(
     days: int = DEFAULT_DAYS,
     *,
     now: datetime | None = None,
-    hasher: CodeHasher | None = None,
+    hasher: CodeHasher,
 ) -> IssuedCode:
     """Like `issue_link_code`, with when the code runs out (for the command line and staff tools)."""
     if (person_id is None) == (worker_id is None):
         raise InvalidInput("A link code is for one person or one worker.")
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"A link code can last from 1 to {MAX_DAYS} days.")
-    hasher = hasher or default_hasher()
     with unit_of_work(session, actor, "write.link_code.issue", "link_code", now=now) as unit:
         if person_id is not None:
             unit.require_person(person_id, staff_only=True)
@@ -222,7 +217,7 @@ def redeem_link_code(
     code: str,
     now: datetime,
     *,
-    hasher: CodeHasher | None = None,
+    hasher: CodeHasher,
 ) -> ChatLink:
     """Link this chat to whoever the code was for, or raise LinkCodeInvalid / ChatLocked.
 
@@ -233,7 +228,7 @@ def redeem_link_code(
     chat = str(chat_id)
     normalised = normalise_code(code)
     # Hash before taking any lock: scrypt is the slow part.
-    code_hash = (hasher or default_hasher()).hash(normalised) if normalised else None
+    code_hash = hasher.hash(normalised) if normalised else None
     begin_write(session)
     try:
         connection = session.connection()

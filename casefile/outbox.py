@@ -3,7 +3,8 @@
 `appointment_written` is called by every appointment write (book, move, status change, the
 person's own answer) before its transaction commits, so reminders are created, re-timed or
 cancelled together with the appointment: a reminder for an old time can never be left pending.
-The dispatcher (bot/reminders) sends the rows; it checks them again at send time.
+The dispatcher (bot/reminders) sends the rows; it checks them again at send time. When reminders
+go is the ReminderPolicy the caller passes in, made from the settings (bot/settings.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from casefile.reminder_rules import (
     ReminderPolicy,
     appointment_reminders,
     not_before_quiet_end,
-    policy_from_env,
 )
 from casefile.unit import unit_of_work
 
@@ -55,32 +55,37 @@ def appointment_written(
     now: datetime,
     *,
     actor: str = "system:reminders",
-    policy: ReminderPolicy | None = None,
+    policy: ReminderPolicy | None,
     reason: str | None = None,
 ) -> None:
     """Keep the appointment's reminders in step with it. Call before the transaction commits.
 
     `event` is the appointment.<event> kind: booked, moved, confirmed, cant_make_it, cancelled,
     attended, missed (or any other status). Moving cancels the old reminders and plans new ones.
+    `policy` may be None only for an event that plans nothing: a cancellation or the person's answer.
     """
-    policy = policy or policy_from_env()
     if event in ("booked", "moved"):
         cancel_for_appointment(session, appointment.id, "the appointment moved" if event == "moved" else None)
-        schedule_appointment(session, appointment, now, actor=actor, policy=policy)
+        schedule_appointment(session, appointment, now, actor=actor, policy=_needed(policy, event))
     elif appointment.status in _NOT_GOING_AHEAD:
         cancel_for_appointment(session, appointment.id, f"the appointment is {appointment.status}")
         if appointment.status == "missed":
-            _missed_follow_up(session, appointment, now, actor, policy)
+            _missed_follow_up(session, appointment, now, actor, _needed(policy, event))
     if event in ("confirmed", "cant_make_it") and actor.startswith("person:"):
         notify_worker_of_answer(session, appointment, event, reason, now)
 
 
+def _needed(policy: ReminderPolicy | None, event: str) -> ReminderPolicy:
+    if policy is None:
+        raise TypeError(f"An appointment write that is {event} plans reminders, so it needs the reminder policy.")
+    return policy
+
+
 def schedule_appointment(
     session: Session, appointment: Appointment, now: datetime, *, actor: str = "system:reminders",
-    policy: ReminderPolicy | None = None, person: Person | None = None,
+    policy: ReminderPolicy, person: Person | None = None,
 ) -> list[OutboxMessage]:
     """Pending reminder rows for one appointment at its current start time."""
-    policy = policy or policy_from_env()
     person = person or session.get(Person, appointment.person_id)
     if person is None or appointment.status in _NOT_GOING_AHEAD:
         return []
@@ -170,10 +175,9 @@ def add_worker_notice(
 
 def add_worker_message(
     session: Session, worker_id: int, person_id: int, text: str, now: datetime, *,
-    policy: ReminderPolicy | None = None,
+    policy: ReminderPolicy,
 ) -> OutboxMessage:
     """A worker's own words to one person, held until quiet hours end. Caller checks the caseload."""
-    policy = policy or policy_from_env()
     person = session.get(Person, person_id)
     choices = choices_of(person) if person is not None else None
     row = OutboxMessage(
@@ -201,7 +205,8 @@ def reminders_for(session: Session, appointment_ids: Iterable[int]) -> list[Outb
 
 
 def queue_worker_message(
-    session: Session, actor: StaffActor, person_id: int, text: str, *, now: datetime | None = None
+    session: Session, actor: StaffActor, person_id: int, text: str, *, policy: ReminderPolicy,
+    now: datetime | None = None,
 ) -> OutboxMessage:
     """A worker's message to someone on their caseload, queued in the outbox. Refused (and audited) otherwise."""
     text = (text or "").strip()
@@ -211,7 +216,7 @@ def queue_worker_message(
         raise InvalidInput(f"The message is too long (at most {WORKER_MESSAGE_LIMIT} letters).")
     with unit_of_work(session, actor, "write.worker_message", "outbox", now=now) as unit:
         unit.require_person(person_id)
-        row = add_worker_message(session, actor.worker_id, person_id, text, unit.now)
+        row = add_worker_message(session, actor.worker_id, person_id, text, unit.now, policy=policy)
         session.flush()
         unit.subject_id = row.id
         # On the file that a message went, not what it said: the words live only in the outbox row.

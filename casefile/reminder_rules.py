@@ -2,11 +2,10 @@
 
 Pure functions, no database, so the appointment transaction (casefile) and the dispatcher (bot) agree.
 
-Settings (environment variables, read each time a rule is needed, so a test or demo can change them):
-  SIGNPOST_REMINDER_OFFSETS        "24h,2h"  how long before an appointment each reminder goes
-  SIGNPOST_REMINDER_KIND_OFFSETS   ""        per kind: "health=48h,2h;jobcentre=1d"
-  SIGNPOST_QUIET_HOURS             "21:00-08:00"  no messages in between (Europe/London)
-  SIGNPOST_MISSED_FOLLOW_UP        "30m"     after an appointment is marked missed
+The service's rules (offsets before an appointment, per kind, quiet hours, the missed follow-up) come
+from the settings (bot/settings.py reads SIGNPOST_REMINDER_OFFSETS, SIGNPOST_REMINDER_KIND_OFFSETS,
+SIGNPOST_QUIET_HOURS and SIGNPOST_MISSED_FOLLOW_UP with the parse_* functions here, and writes their
+defaults): whoever writes an appointment passes the ReminderPolicy in. Nothing here reads the environment.
 
 Quiet hours, thought through. The quiet window is the time strictly between its two edges: a
 message at 21:00:00 or at 08:00:00 exactly is allowed, anything in between is held. A reminder
@@ -24,18 +23,13 @@ so the spring and autumn clock changes are handled: 08:00 is 08:00 local whateve
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import lru_cache
 
 from casefile.clock import LONDON
 
-DEFAULT_OFFSETS = "24h,2h"
-DEFAULT_QUIET_HOURS = "21:00-08:00"
-DEFAULT_MISSED_FOLLOW_UP = "30m"
 _DURATION = re.compile(r"^\s*(\d{1,4})\s*([dhm])\s*$", re.IGNORECASE)
 _UNITS = {"d": 1440, "h": 60, "m": 1}
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -92,10 +86,12 @@ def _london(day: object, clock: time) -> datetime:
 
 @dataclass(frozen=True)
 class ReminderPolicy:
-    offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=2))
-    kind_offsets: Mapping[str, tuple[timedelta, ...]] = field(default_factory=dict)
-    quiet: QuietHours = QuietHours(time(21, 0), time(8, 0))
-    missed_follow_up: timedelta = timedelta(minutes=30)
+    """The service's reminder rules, from the settings (no defaults here: bot/settings.py has them)."""
+
+    offsets: tuple[timedelta, ...]
+    kind_offsets: Mapping[str, tuple[timedelta, ...]]
+    quiet: QuietHours
+    missed_follow_up: timedelta
 
     def offsets_for(self, kind: str) -> tuple[timedelta, ...]:
         return self.kind_offsets.get(kind.strip().casefold(), self.offsets)
@@ -154,27 +150,6 @@ def parse_quiet_hours(text: str) -> QuietHours:
     if not sep:
         raise RuleError(f"{text.strip()!r} should look like 21:00-08:00.")
     return QuietHours(parse_clock(start), parse_clock(end))
-
-
-@lru_cache(maxsize=16)
-def _policy(offsets: str, kinds: str, quiet: str, missed: str) -> ReminderPolicy:
-    return ReminderPolicy(
-        offsets=parse_offsets(offsets),
-        kind_offsets=parse_kind_offsets(kinds),
-        quiet=parse_quiet_hours(quiet),
-        missed_follow_up=parse_duration(missed),
-    )
-
-
-def policy_from_env(environ: Mapping[str, str] | None = None) -> ReminderPolicy:
-    """The policy from the environment (cached per distinct setting values)."""
-    env = os.environ if environ is None else environ
-    return _policy(
-        env.get("SIGNPOST_REMINDER_OFFSETS") or DEFAULT_OFFSETS,
-        env.get("SIGNPOST_REMINDER_KIND_OFFSETS") or "",
-        env.get("SIGNPOST_QUIET_HOURS") or DEFAULT_QUIET_HOURS,
-        env.get("SIGNPOST_MISSED_FOLLOW_UP") or DEFAULT_MISSED_FOLLOW_UP,
-    )
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def create_app(
     sessions = db.session_factory(engine)
     ctx = WebContext(
         settings=settings, engine=engine, sessions=sessions, templates=make_templates(),
-        codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher,
+        codec=SessionCodec(secret), hasher=hasher or password_hasher(), link_hasher=link_hasher or settings.link_hasher,
         glossary=glossary or LiveGlossary(settings.content_dir),
         journeys=journeys or LiveJourneys(settings.content_dir), throttle=SignInThrottle(sessions, secret),
     )

@@ -95,11 +95,11 @@ class WebContext:
     templates: Environment
     codec: SessionCodec
     hasher: PasswordHasher
+    link_hasher: CodeHasher  # link codes' hasher, with the pepper from the settings (tests pass a cheaper one)
     glossary: LiveGlossary
     journeys: LiveJourneys  # stages, money steps and bank holidays, kept last-good like the glossary
     throttle: SignInThrottle  # in the database, shared by every console process
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    link_hasher: CodeHasher | None = None
     # Only one content save at a time, in any of the console's processes: two editors saving the same
     # file must not lose each other's work. Made from the content folder when the context is.
     content_lock: ProcessLock = field(init=False)

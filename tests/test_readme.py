@@ -28,7 +28,7 @@ def _leaf_commands() -> set[str]:
 
 def settings_table() -> str:
     rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
-    rows += [f"| `{s.name}` | {s.default} | {s.meaning} |" for s in SETTINGS]
+    rows += [f"| `{s.name}` | {s.readme_default} | {s.meaning} |" for s in SETTINGS]
     return "\n".join(rows)
 
 

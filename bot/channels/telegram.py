@@ -31,6 +31,7 @@ from telegram.ext import (
 from bot import i18n
 from bot.conversation.core import Conversation
 from bot.messages import Incoming, Reply
+from bot.settings import default_of
 from bot.voice import SpeechUnavailable, VoiceNotes
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class TelegramOptions:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    rate_per_second: float = 30.0  # overall; PTB's limiter also waits out Telegram's RetryAfter
+    rate_per_second: float = default_of("telegram_rate")  # overall; PTB's limiter also waits out Telegram's RetryAfter
 
 
 def command_list(conversation: Conversation, language: str) -> list[BotCommand]:

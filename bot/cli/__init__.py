@@ -46,6 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from bot.settings import SettingError, Settings
+
+    try:
+        Settings.from_env()  # a setting that cannot be used stops every command here, before it starts
+    except SettingError as problem:
+        print(f"{problem}\nSignpost did not start. Fix or remove that setting, then try again.", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

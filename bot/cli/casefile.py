@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.db import case_file, reports_failures
+from bot.settings import Settings
 from casefile.actors import SystemActor
 from casefile.errors import CasefileError
 
@@ -88,7 +89,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             # The import runs its own all-or-nothing transaction on a connection, so it takes the engine.
             bind = session.get_bind()
             engine = bind if isinstance(bind, Engine) else bind.engine
-            result = import_feed(engine, feed, dry_run=args.dry_run)
+            result = import_feed(engine, feed, policy=Settings.from_env().reminder_policy, dry_run=args.dry_run)
         except ImportRefused as refused:
             for line in refused_report(refused):
                 print(line, file=err)

@@ -75,8 +75,10 @@ def _link_terminal(app, person_ref: str) -> str | None:
         link = linking.chat_link_for(session, terminal_channel(), chat_id)
         if link is not None and link.person_id == person.id:
             return chat_id
-        code = linking.issue_link_code(session, SystemActor("terminal"), person_id=person.id, days=1, now=now)
-        linking.redeem_link_code(session, terminal_channel(), chat_id, code, now)
+        hasher = app.settings.link_hasher
+        code = linking.issue_link_code(session, SystemActor("terminal"), person_id=person.id, days=1, now=now,
+                                       hasher=hasher)
+        linking.redeem_link_code(session, terminal_channel(), chat_id, code, now, hasher=hasher)
     return chat_id
 
 

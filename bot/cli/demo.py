@@ -51,8 +51,8 @@ def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: Text
             db.upgrade(engine)
             print(f"Made the case-file database ready: {db.redacted_url(url)}", file=out)
         db.ensure_current(engine)
-        results = seed_demo(db.session_factory(engine), today, demo_now(today),
-                            link_code_days=settings.link_code_days)
+        results = seed_demo(db.session_factory(engine), today, demo_now(today), policy=settings.reminder_policy,
+                            hasher=settings.link_hasher, link_code_days=settings.link_code_days)
         staff_accounts = seed_demo_staff(db.session_factory(engine), demo_now(today), password_hasher().hash)
     except CasefileError as problem:
         print(problem.message, file=err)

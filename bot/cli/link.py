@@ -42,7 +42,8 @@ def _link_code(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if (args.person is None) == (args.worker is None):
         print("Give a person's reference, or --worker and a worker's reference (not both).", file=err)
         return BAD_USAGE
-    days = args.days if args.days is not None else Settings.from_env().link_code_days
+    settings = Settings.from_env()
+    days = args.days if args.days is not None else settings.link_code_days
     # case_file's own failures (no database, a CasefileError) exit with 1, which is NOT_MADE here too.
     with case_file(args.database_url) as sessions, sessions() as session:
         if args.person is not None:
@@ -50,13 +51,15 @@ def _link_code(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if person is None:
                 raise CommandFailed(f"No person has the reference {args.person}.", NOT_MADE)
             who = f"{person.preferred_name} ({person.ref})"
-            issued = linking.issue_code(session, SystemActor("cli"), person_id=person.id, days=days)
+            issued = linking.issue_code(session, SystemActor("cli"), person_id=person.id, days=days,
+                                        hasher=settings.link_hasher)
         else:
             worker = find_worker(session, args.worker)
             if worker is None:
                 raise CommandFailed(f"No worker has the reference {args.worker}.", NOT_MADE)
             who = f"{worker.name} ({worker.ref})"
-            issued = linking.issue_code(session, SystemActor("cli"), worker_id=worker.id, days=days)
+            issued = linking.issue_code(session, SystemActor("cli"), worker_id=worker.id, days=days,
+                                        hasher=settings.link_hasher)
     print(f"Link code for {who}:", file=out)
     print(f"    {issued.code}", file=out)
     print(f"It works once, and runs out on {long_datetime(issued.expires_at, 'en')} (London time).", file=out)

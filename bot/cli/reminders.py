@@ -97,7 +97,9 @@ def _plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("--days must be from 1 to 60.", file=err)
         return BAD_USAGE
     with case_file(args.database_url) as sessions:
-        stats = Planner(sessions, Settings.from_env().content_dir, days=args.days).sweep(datetime.now(UTC))
+        settings = Settings.from_env()
+        stats = Planner(sessions, settings.content_dir, policy=settings.reminder_policy,
+                        days=args.days).sweep(datetime.now(UTC))
     print(stats.line(), file=out)
     for problem in stats.problems:
         print(f"Could not plan for {problem} (see the log).", file=err)

@@ -64,6 +64,7 @@ def parse_london(text: str) -> datetime | None:
 
 @reports_failures
 def _book(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.settings import Settings
     from casefile import outbox, staff
     from casefile.actors import StaffActor
 
@@ -75,7 +76,7 @@ def _book(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         worker, person = _worker_and_person(session, args)
         appointment = staff.book_appointment(
             session, StaffActor(worker.id), person.id, start, args.minutes, args.place, args.address,
-            args.kind, args.bring, now=None)
+            args.kind, args.bring, policy=Settings.from_env().reminder_policy, now=None)
         reminders = [r for r in outbox.reminders_for(session, [appointment.id]) if r.state == "pending"]
     print(f"Booked appointment {appointment.id} for {person.ref}: {long_datetime(appointment.starts_at, 'en')}, "
           f"{appointment.place}.", file=out)
@@ -94,7 +95,8 @@ def _message(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from glossary.live import LiveGlossary
     from glossary.message_check import check_message
 
-    notes = check_message(LiveGlossary(Settings.from_env().content_dir).index, args.text)
+    settings = Settings.from_env()
+    notes = check_message(LiveGlossary(settings.content_dir).index, args.text)
     if notes and not args.anyway:
         print("Not sent. Please make it easier to read:", file=err)
         for note in notes:
@@ -103,7 +105,8 @@ def _message(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return PROBLEM
     with case_file(args.database_url) as sessions, sessions() as session:
         worker, person = _worker_and_person(session, args)
-        row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, args.text)
+        row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, args.text,
+                                          policy=settings.reminder_policy)
     print(f"Message {row.id} to {person.ref} goes {long_datetime(row.due_at, 'en')} (London time).", file=out)
     return OK
 

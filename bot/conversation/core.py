@@ -22,6 +22,8 @@ from bot.conversation import state as chat_states
 from bot.conversation.turn import Buttons, ChatTools, Turn
 from bot.messages import Incoming, Reply, split_for_channel
 from casefile import chat_state, linking
+from casefile.linking import CodeHasher
+from casefile.reminder_rules import ReminderPolicy
 from glossary.live import LiveGlossary
 from journeys.live import LiveJourneys
 
@@ -38,14 +40,18 @@ class Conversation:
         glossary: LiveGlossary,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         journeys: LiveJourneys | None = None,
+        *,
+        reminder_policy: ReminderPolicy,
+        link_hasher: CodeHasher,
     ) -> None:
+        """`reminder_policy` and `link_hasher` come from the settings (bot.app builds them from Settings)."""
         self.content_dir = content_dir
         self.sessions = sessions
         self.glossary = glossary
         self.clock = clock
         # The process's one live journeys content (bot.app shares it with the dispatcher); made here for tests.
         self.journeys = journeys or LiveJourneys(content_dir)
-        self.tools = ChatTools(content_dir, glossary, self.journeys)
+        self.tools = ChatTools(content_dir, glossary, self.journeys, reminder_policy, link_hasher)
 
     # -- the one way in -------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:

@@ -156,7 +156,8 @@ def _expired(turn: Turn) -> Reply:
 def redeem_code(turn: Turn, code: str) -> list[Reply]:
     incoming = turn.incoming
     try:
-        link = linking.redeem_link_code(turn.session, incoming.channel, incoming.chat_id, code, turn.now)
+        link = linking.redeem_link_code(turn.session, incoming.channel, incoming.chat_id, code, turn.now,
+                                        hasher=turn.link_hasher)
     except errors.ChatLocked as locked:
         turn.session.commit()  # keep the count of wrong tries
         until = i18n.short_time(locked.until, turn.language)

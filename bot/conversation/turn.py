@@ -1,7 +1,8 @@
 """One message's turn: who is asking, in which language, and every tool the handlers answer with.
 
 `ChatTools` holds what stays the same from message to message (the content folder, the live
-glossary, the journeys content); `Turn` is one message with those tools at hand. The handler
+glossary, the journeys content, and from the settings the reminder policy and the link-code hasher
+that the case-file writes are handed); `Turn` is one message with those tools at hand. The handler
 modules (handlers, person_answers, worker_answers, journey_answers, bot.replies.glossary callers)
 take only a `Turn`, so none of them knows `Conversation` (core.py), which builds the turn.
 """
@@ -21,6 +22,8 @@ from bot import i18n, text
 from bot.conversation.state import ChatState
 from bot.messages import Button, Incoming, Reply
 from casefile import chat_state
+from casefile.linking import CodeHasher
+from casefile.reminder_rules import ReminderPolicy
 from glossary.live import LiveGlossary
 from glossary.search import GlossaryIndex
 from journeys.calendar import BankHolidays
@@ -49,11 +52,13 @@ class JourneySource(Protocol):
 
 @dataclass(frozen=True)
 class ChatTools:
-    """The tools every turn shares: wording, buttons, the glossary and the journeys content."""
+    """The tools every turn shares: wording, buttons, the glossary, the journeys content and the settings' rules."""
 
     content_dir: Path
     glossary: LiveGlossary
     journeys: JourneySource
+    reminder_policy: ReminderPolicy  # when the reminders of an appointment booked or moved in the chat go
+    link_hasher: CodeHasher  # how a link code typed into the chat is hashed, with the installation's pepper
 
     def render(self, template: str, language: str, **context: Any) -> str:
         return text.render(self.content_dir, template, language, agency=self.agency_label, **context)
@@ -121,6 +126,14 @@ class Turn:
     @property
     def journeys(self) -> JourneyContent:
         return self.tools.journeys.current()
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        return self.tools.reminder_policy
+
+    @property
+    def link_hasher(self) -> CodeHasher:
+        return self.tools.link_hasher
 
     def render(self, template: str, language: str, **context: Any) -> str:
         return self.tools.render(template, language, **context)

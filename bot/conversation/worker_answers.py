@@ -242,11 +242,12 @@ def _confirm(turn: Turn, flow: Flow) -> Reply:
     turn.state.worker_flow = None
     if flow.action == "book":
         appointment = staff.book_appointment(turn.session, actor, flow.person_id, flow.start, flow.minutes, flow.place,
-                                             flow.address, flow.kind, flow.bring, now=turn.now)
+                                             flow.address, flow.kind, flow.bring, policy=turn.reminder_policy,
+                                             now=turn.now)
     elif flow.action == "move":
         assert flow.appointment_id is not None
         appointment = staff.move_appointment(turn.session, actor, flow.appointment_id, flow.start, flow.version or 0,
-                                             now=turn.now)
+                                             policy=turn.reminder_policy, now=turn.now)
     else:
         assert flow.appointment_id is not None
         staff.cancel_appointment(turn.session, actor, flow.appointment_id, flow.version or 0, now=turn.now)
@@ -258,7 +259,7 @@ def _confirm(turn: Turn, flow: Flow) -> Reply:
 def _send_message(turn: Turn, flow: Flow) -> Reply:
     assert flow.person_id is not None
     row = outbox.queue_worker_message(turn.session, StaffActor(_worker(turn)), flow.person_id, flow.text,
-                                      now=turn.now)
+                                      policy=turn.reminder_policy, now=turn.now)
     name, _ref = staff.caseload_person(turn.session, StaffActor(_worker(turn)), flow.person_id, now=turn.now)
     turn.state.worker_flow = None
     return _say(turn, "worker/done.txt.j2", action="message", name=name,

@@ -35,6 +35,7 @@ from bot.reminders.compose import Composed, Composer
 from bot.reminders.planner import PLAN_DROPPED, Planner
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult
+from bot.settings import default_of
 from casefile import audit, outbox
 from casefile.actors import SystemActor
 from casefile.db import begin_write
@@ -50,7 +51,7 @@ from casefile.models import (
     table_of,
 )
 from casefile.people import appointment_view, build_person_views
-from casefile.reminder_rules import policy_from_env
+from casefile.reminder_rules import ReminderPolicy
 from casefile.views import AppointmentView, PersonView
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ _TABLE = table_of(OutboxMessage)
 @dataclass(frozen=True)
 class DispatchSettings:
     batch: int = 100
-    lease: timedelta = timedelta(seconds=60)
-    max_attempts: int = 5
+    lease: timedelta = timedelta(seconds=default_of("reminder_lease_seconds"))
+    max_attempts: int = default_of("reminder_max_attempts")
     backoff: timedelta = timedelta(seconds=30)  # doubled after each failed try, at most an hour
     concurrency: int = 64
     poll_seconds: float = 1.0
@@ -114,6 +115,7 @@ class Dispatcher:
         sender: MessageSender,
         composer: Composer,
         *,
+        policy: ReminderPolicy,
         settings: DispatchSettings | None = None,
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -123,6 +125,7 @@ class Dispatcher:
         self.planner = planner
         self.sender = sender
         self.composer = composer
+        self.policy = policy  # the service's reminder rules (quiet hours), from the settings
         self.settings = settings or DispatchSettings()
         self.name = name or default_name()
         self.clock = clock
@@ -334,7 +337,7 @@ class Dispatcher:
         day = day_of_key(row.dedupe_key or "")
         if view is None or day is None:
             return f"{PLAN_DROPPED}: the case file has no plan for it"
-        plan = plan_person(view, self.composer.journeys.current(), day, 1, now, policy_from_env())
+        plan = plan_person(view, self.composer.journeys.current(), day, 1, now, self.policy)
         item = next((planned for planned in plan if planned.key == row.dedupe_key), None)
         if item is None:
             return f"{PLAN_DROPPED}: it no longer applies"

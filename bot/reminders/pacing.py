@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.settings import default_of
+
 
 @dataclass(frozen=True)
 class PaceLimits:
-    per_second: float = 29.5
+    per_second: float = default_of("send_per_second")
     burst: int = 5
     per_chat_gap: float = 1.05  # seconds between two messages to one chat
 

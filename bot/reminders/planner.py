@@ -34,7 +34,7 @@ from casefile import outbox
 from casefile.db import begin_write
 from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan, table_of
 from casefile.people import build_person_views
-from casefile.reminder_rules import ReminderPolicy, policy_from_env
+from casefile.reminder_rules import ReminderPolicy
 from journeys.live import LiveJourneys
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _insert(dialect: str) -> Any:
 
 class Planner:
     def __init__(self, sessions: sessionmaker[Session], content: Path | LiveJourneys, *,
-                 days: int = DEFAULT_DAYS, policy: ReminderPolicy | None = None,
+                 policy: ReminderPolicy, days: int = DEFAULT_DAYS,
                  every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
         self.sessions = sessions
         self.content = content if isinstance(content, LiveJourneys) else LiveJourneys(content)
@@ -154,7 +154,7 @@ class Planner:
     def _changes_for(self, session: Session, person_ids: list[int], now: datetime, days: int | None,
                      stats: PlanStats) -> dict[int, dict[str, list[Any]]]:
         """What must change for each of these people; people with nothing to change are left out."""
-        policy = self.policy or policy_from_env()
+        policy = self.policy
         today = now.astimezone(i18n.LONDON).date()
         existing = self._existing(session, person_ids)
         views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0)

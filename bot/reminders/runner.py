@@ -29,9 +29,9 @@ def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender
     """
     composer = Composer(settings.content_dir, journeys)
     # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
-    planner = Planner(sessions, composer.journeys)
-    return Dispatcher(sessions, sender, composer, settings=dispatch_settings(settings, batch),
-                      name=name, planner=planner)
+    planner = Planner(sessions, composer.journeys, policy=settings.reminder_policy)
+    return Dispatcher(sessions, sender, composer, policy=settings.reminder_policy,
+                      settings=dispatch_settings(settings, batch), name=name, planner=planner)
 
 
 @asynccontextmanager

@@ -103,7 +103,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
                 service.move_appointment(
                     ctx.session, ctx.actor, item.existing.id, item.values["starts_at"], item.existing.version,
                     place=item.values["place"], address=item.values["address"],
-                    minutes=item.values["minutes"], now=ctx.now, tell_person=_matters_now(ctx, item),
+                    minutes=item.values["minutes"], policy=ctx.policy, now=ctx.now,
+                    tell_person=_matters_now(ctx, item),
                 )
         except CasefileError as error:
             raise ImportRefused([Problem(item.row, error.message)]) from error
@@ -121,7 +122,7 @@ def _book(ctx: ImportContext, item: Planned) -> int:
     values = item.values
     appointment = service.book_appointment(
         ctx.session, ctx.actor, values["person_id"], values["starts_at"], values["minutes"], values["place"],
-        values["address"], values["kind"], values["bring"], values["worker_id"], now=ctx.now,
+        values["address"], values["kind"], values["bring"], values["worker_id"], policy=ctx.policy, now=ctx.now,
         tell_person=values["starts_at"] > ctx.now,
     )
     return appointment.id

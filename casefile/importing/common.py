@@ -14,6 +14,7 @@ from casefile.actors import SystemActor
 from casefile.errors import CasefileError
 from casefile.importing.bulk import rows_where_in
 from casefile.models import Agency, Person, Worker
+from casefile.reminder_rules import ReminderPolicy
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
@@ -69,6 +70,7 @@ class ImportContext:
     agency_id: int
     agency_short_name: str
     now: datetime
+    policy: ReminderPolicy  # when imported appointments' reminders go (from the settings)
 
     @property
     def today(self) -> date:

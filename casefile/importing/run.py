@@ -38,6 +38,7 @@ from casefile.importing.common import (
 from casefile.importing.fields import FEED_FIELDS, check_row, field_list, shown
 from casefile.importing.source import Feed
 from casefile.models import Agency, CaseUpdate
+from casefile.reminder_rules import ReminderPolicy
 from casefile.unit import aware_now
 
 Plan = Callable[[ImportContext, Sequence[tuple[int, dict[str, Any]]]], tuple[list[Problem], list[Planned]]]
@@ -84,9 +85,12 @@ class ImportResult:
 
 
 def import_feed(
-    engine: Engine, feed: Feed, *, now: datetime | None = None, dry_run: bool = False
+    engine: Engine, feed: Feed, *, policy: ReminderPolicy, now: datetime | None = None, dry_run: bool = False
 ) -> ImportResult:
-    """Import `feed` (see `source.read_feed`). Raises ImportRefused, with every problem, if any row is bad."""
+    """Import `feed` (see `source.read_feed`). Raises ImportRefused, with every problem, if any row is bad.
+
+    `policy` times the reminders of the appointments a feed books or moves (from the settings).
+    """
     moment = aware_now(now)
     handler = HANDLERS[feed.kind]
     checked, problems, flawed = read_rows(feed, handler.key)
@@ -98,7 +102,7 @@ def import_feed(
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
             result = _check_and_apply(session, connection, actor, feed, handler, checked, problems, flawed,
-                                      moment, dry_run)
+                                      moment, dry_run, policy)
             session.commit()
         except BaseException:
             session.close()
@@ -114,12 +118,12 @@ def import_feed(
 
 def _check_and_apply(
     session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
-    checked: Rows, problems: list[Problem], flawed: Rows, moment: datetime, dry_run: bool,
+    checked: Rows, problems: list[Problem], flawed: Rows, moment: datetime, dry_run: bool, policy: ReminderPolicy,
 ) -> ImportResult:
     agency_id, added, agency_problem = _agency(session, actor, feed, moment)
     if agency_problem:
         raise ImportRefused([*problems, agency_problem])
-    ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment)
+    ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment, policy)
     more, planned = handler.plan(ctx, checked)
     problems = [*problems, *more, *_reference_problems(ctx, flawed)]
     if problems:

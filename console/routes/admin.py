@@ -148,7 +148,7 @@ async def import_check(request: Request) -> Response:
 
     def run() -> ImportResult:
         feed = _parse(data, file_name)
-        result = import_feed(ctx.engine, feed, now=ctx.now(), dry_run=not apply)
+        result = import_feed(ctx.engine, feed, policy=ctx.settings.reminder_policy, now=ctx.now(), dry_run=not apply)
         with ctx.sessions() as session:
             audit.record(session, user.actor, "write.import" if apply else "read.import.check", "feed",
                          now=ctx.now(), detail=f"{file_name}: {result.summary()}")

@@ -158,7 +158,8 @@ async def book(request: Request) -> Response:
                                  check=check, status_code=400)
     start = london_moment(day, clock)  # type: ignore[arg-type]
     await _with_session(request, lambda s: staff.book_appointment(
-        s, actor, ids[0], start, minutes or 60, place, address, kind, bring, worker_id, now=ctx.now()))
+        s, actor, ids[0], start, minutes or 60, place, address, kind, bring, worker_id,
+        policy=ctx.settings.reminder_policy, now=ctx.now()))
     return redirect(f"/people/{ids[0]}?done=booked#appointments")
 
 
@@ -210,7 +211,7 @@ async def move(request: Request) -> Response:
     start = london_moment(day, clock)  # type: ignore[arg-type]
     await _with_session(request, lambda s: staff.move_appointment(
         s, _actor(request), ids[1], start, version or 0, place=place, address=address, minutes=minutes,
-        now=ctx.now(), person_id=ids[0]))
+        policy=ctx.settings.reminder_policy, now=ctx.now(), person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done=moved#appointments")
 
 
@@ -252,7 +253,8 @@ async def record_outcome(request: Request) -> Response:
         return render(request, "errors/bad_request.html", status_code=400,
                       message="Please choose attended or missed.")
     await _with_session(request, lambda s: staff.set_appointment_status(
-        s, _actor(request), ids[1], status, version or 0, now=ctx.now(), person_id=ids[0]))
+        s, _actor(request), ids[1], status, version or 0, policy=ctx.settings.reminder_policy, now=ctx.now(),
+        person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done={status}#recent")
 
 
@@ -282,6 +284,7 @@ async def message(request: Request) -> Response:
         return render(request, "person/message.html", title="Check your message", view=view, text=text, notes=notes,
                       errors={}, checked=True)
     await _with_session(request, lambda s: outbox.queue_worker_message(s, _actor(request), ids[0], text,
+                                                                       policy=ctx.settings.reminder_policy,
                                                                        now=ctx.now()))
     return redirect(f"/people/{ids[0]}?done=message#messages")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.core import Conversation
 from bot.messages import Incoming, Reply
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, Settings
 from casefile import directory, linking, records, staff
 from casefile.models import Person, Worker
 from glossary.live import LiveGlossary
@@ -18,6 +18,8 @@ from journeys.live import LiveJourneys
 from tests.casefile.factories import NOW, SYSTEM, assign
 
 CONTENT = REPO_ROOT / "content"
+# What the chat is handed from the settings: the defaults (the reminder rules, the link-code hasher).
+SETTINGS = Settings.built_in()
 _glossary: LiveGlossary | None = None
 
 
@@ -36,7 +38,8 @@ def shared_journeys() -> LiveJourneys:
 
 
 def make_conversation(sessions: sessionmaker[Session], now: datetime = NOW) -> Conversation:
-    return Conversation(CONTENT, sessions, shared_glossary(), clock=lambda: now, journeys=shared_journeys())
+    return Conversation(CONTENT, sessions, shared_glossary(), clock=lambda: now, journeys=shared_journeys(),
+                        reminder_policy=SETTINGS.reminder_policy, link_hasher=SETTINGS.link_hasher)
 
 
 @dataclass
@@ -111,7 +114,8 @@ def make_case(session: Session, name: str = "Sam", language: str = "en", today: 
                                  dose_mode="supervised", prescriber_contact="Dr Khan, 020 7946 0003", now=NOW)
     appointment = staff.book_appointment(session, SYSTEM, person.id, NOW + timedelta(days=1, hours=2), 60,
                                          "Lewisham probation office", "1 High Street, London SE13 0AA",
-                                         "probation", "Your licence letter", lead.id, now=NOW)
-    code = linking.issue_link_code(session, SYSTEM, person_id=person.id, now=NOW)
+                                         "probation", "Your licence letter", lead.id,
+                                         policy=SETTINGS.reminder_policy, now=NOW)
+    code = linking.issue_link_code(session, SYSTEM, person_id=person.id, now=NOW, hasher=SETTINGS.link_hasher)
     session.commit()
     return Case(person, lead, drugs, appointment.id, code)

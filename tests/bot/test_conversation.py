@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.messages import MAX_MESSAGE_LENGTH
 from casefile import gaps
 from casefile.models import Appointment, CaseUpdate
-from tests.bot.conversation_helpers import Case, Chat, make_case, make_conversation
+from tests.bot.conversation_helpers import SETTINGS, Case, Chat, make_case, make_conversation
 from tests.casefile.factories import NOW
 
 
@@ -182,7 +182,7 @@ def test_updates_are_shown_once(linked: Chat, case: Case, session_factory) -> No
 
     with session_factory() as session:
         staff.move_appointment(session, StaffActor(case.lead.id), case.appointment_id,
-                               NOW + timedelta(days=2), 1, now=NOW)
+                               NOW + timedelta(days=2), 1, policy=SETTINGS.reminder_policy, now=NOW)
     linked.press("m:appointments")
     assert "What is new in your file" in linked.text
     linked.press("m:appointments")

@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.settings import Settings
 from casefile import directory, staff
 from casefile.actors import SystemActor
 from casefile.models import Agency, Appointment, Assignment, Person, Worker
 
 SYSTEM = SystemActor("tests")
+# The reminder rules an appointment write is handed: the settings' defaults (bot/settings.py).
+POLICY = Settings.built_in().reminder_policy
 # A fixed "now" keeps tests independent of the real clock: a Wednesday morning in London (BST).
 NOW = datetime(2027, 6, 9, 8, 30, tzinfo=UTC)
 _numbers = itertools.count(1)
@@ -72,5 +75,5 @@ def make_appointment(
 ) -> Appointment:
     return staff.book_appointment(
         session, SYSTEM, person.id, start or NOW + timedelta(days=1), minutes, place,
-        "1 High Street, London SE13 0AA", kind, "Your letter", worker.id if worker else None, now=NOW,
+        "1 High Street, London SE13 0AA", kind, "Your letter", worker.id if worker else None, policy=POLICY, now=NOW,
     )

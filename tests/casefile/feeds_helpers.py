@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from factories import NOW, SYSTEM
+from factories import NOW, POLICY, SYSTEM
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ def feed(kind: str, rows: list[Any], agency: str = "PS", **extra: Any) -> Feed:
 
 def run(engine: Engine, kind: str, rows: list[Any], *, agency: str = "PS", now: datetime = NOW,
         dry_run: bool = False, **extra: Any) -> ImportResult:
-    return import_feed(engine, feed(kind, rows, agency, **extra), now=now, dry_run=dry_run)
+    return import_feed(engine, feed(kind, rows, agency, **extra), policy=POLICY, now=now, dry_run=dry_run)
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

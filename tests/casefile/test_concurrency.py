@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from factories import NOW, assign, make_agency, make_appointment, make_person, make_worker
+from factories import NOW, POLICY, assign, make_agency, make_appointment, make_person, make_worker
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,7 +35,7 @@ def _moves(actors: dict[str, StaffActor], appointment_id: int, wanted: dict[str,
     def move(name: str) -> Callable[[Session], Any]:
         place, start = wanted[name]
         return lambda session: staff.move_appointment(session, actors[name], appointment_id, start, 1,
-                                                      place=place, now=NOW)
+                                                      place=place, policy=POLICY, now=NOW)
     return {name: move(name) for name in actors}
 
 

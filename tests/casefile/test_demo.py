@@ -9,6 +9,7 @@ from feeds_helpers import table_counts
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
 from casefile import demo, linking
 from casefile.actors import SystemActor
 from casefile.erasure import forget_person
@@ -18,6 +19,7 @@ from casefile.people import person_view
 from casefile.views import PersonView
 
 CHEAP = CodeHasher(n=2, r=1, p=1)
+POLICY = Settings.built_in().reminder_policy
 WEDNESDAY = date(2027, 6, 9)
 NOW = datetime(2027, 6, 9, 8, 0, tzinfo=UTC)  # 9am in London
 
@@ -30,7 +32,7 @@ def views(sessions: sessionmaker[Session], today: date = WEDNESDAY, now: datetim
 
 @pytest.fixture
 def seeded(session_factory: sessionmaker[Session]) -> list[demo.DemoResult]:
-    return demo.seed_demo(session_factory, WEDNESDAY, NOW, hasher=CHEAP)
+    return demo.seed_demo(session_factory, WEDNESDAY, NOW, policy=POLICY, hasher=CHEAP)
 
 
 def test_four_people_each_with_two_to_four_workers_from_different_agencies_and_one_lead(
@@ -94,7 +96,7 @@ def test_running_again_the_same_day_changes_nothing_but_the_link_codes(
     seeded: list[demo.DemoResult], engine: Engine, session_factory: sessionmaker[Session]
 ) -> None:
     before = table_counts(engine)
-    again = demo.seed_demo(session_factory, WEDNESDAY, NOW + timedelta(hours=2), hasher=CHEAP)
+    again = demo.seed_demo(session_factory, WEDNESDAY, NOW + timedelta(hours=2), policy=POLICY, hasher=CHEAP)
     assert [r.status for r in again] == ["kept"] * 4
     after = table_counts(engine)
     assert after["link_codes"] == before["link_codes"] + 4
@@ -114,7 +116,7 @@ def test_on_a_later_day_the_demo_is_made_again_for_that_day(
 ) -> None:
     counts = table_counts(engine)
     monday = date(2027, 6, 14)
-    later = demo.seed_demo(session_factory, monday, demo.demo_now(monday), hasher=CHEAP)
+    later = demo.seed_demo(session_factory, monday, demo.demo_now(monday), policy=POLICY, hasher=CHEAP)
     assert [r.status for r in later] == ["remade"] * 4
     after = table_counts(engine)
     assert (after["people"], after["appointments"], after["workers"]) == (
@@ -128,7 +130,7 @@ def test_a_forgotten_demo_person_stays_closed(
 ) -> None:
     with session_factory() as session:
         forget_person(session, SystemActor("tests"), "DEMO-3", now=NOW)
-    again = demo.seed_demo(session_factory, WEDNESDAY, NOW, hasher=CHEAP)
+    again = demo.seed_demo(session_factory, WEDNESDAY, NOW, policy=POLICY, hasher=CHEAP)
     assert [(r.ref, r.status, r.link_code) for r in again if r.ref == "DEMO-3"] == [("DEMO-3", "closed", None)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from factories import NOW, SYSTEM, make_appointment, make_person, make_worker
+from factories import NOW, POLICY, SYSTEM, make_appointment, make_person, make_worker
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,7 @@ def test_a_closed_file_takes_no_chat_no_codes_and_no_records(session: Session) -
         linking.issue_link_code(session, SYSTEM, person_id=person.id, now=LATER, hasher=CHEAP)
     with pytest.raises(PermissionDenied, match=CLOSED):
         staff.book_appointment(session, SYSTEM, person.id, LATER + timedelta(days=1), 30, "Office", "", "probation",
-                               "", now=LATER)
+                               "", policy=POLICY, now=LATER)
     with pytest.raises(PermissionDenied, match=CLOSED):
         people.set_language(session, PersonActor(person.id), person.id, "cy", now=LATER)
     with pytest.raises(PermissionDenied):  # the team went with the file

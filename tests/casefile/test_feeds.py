@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from factories import NOW
+from factories import NOW, POLICY
 from feeds_helpers import feed, people, probation, run, table_counts
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -203,7 +203,8 @@ def test_someone_elses_change_between_check_and_write_refuses_the_whole_import(
     planned = [Planned(1, CHANGED, {"release_date": date(2027, 8, 1), "release_confirmed": False, "prison": None},
                        existing=stale, extra={"person_id": p1.id, "before": {"release_date": date(2027, 7, 2)}})]
     with engine.connect() as connection, connection.begin():
-        ctx = ImportContext(Session(bind=connection), connection, SystemActor("import:PS"), 1, "PS", NOW)
+        ctx = ImportContext(Session(bind=connection), connection, SystemActor("import:PS"), 1, "PS", NOW,
+                            POLICY)
         with pytest.raises(ConflictError, match="Someone changed a release date"):
             handler.apply(ctx, planned)
 
@@ -212,7 +213,7 @@ def test_the_report_lists_every_problem_then_what_to_do(engine: Engine, session:
     probation(session)
     with pytest.raises(ImportRefused) as caught:
         import_feed(engine, feed("people", [{"ref": "P-1"}, {"ref": "P 2", "preferred_name": "Bo",
-                                                            "language": "fr"}]), now=NOW)
+                                                            "language": "fr"}]), policy=POLICY, now=NOW)
     assert refused_report(caught.value) == [
         "The file was not imported, because it has 3 problems. Nothing was saved.",
         "row 1: preferred_name is missing. Each row needs: ref, preferred_name.",

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import NOW
+from factories import NOW, POLICY
 from feeds_helpers import people, probation, table_counts
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -91,7 +91,7 @@ def test_an_unknown_csv_column_is_reported_once_not_on_every_row(
     path = write(tmp_path, "release_dates.csv", "person,release_date,sentence\nP-1,2027-07-02,x\nP-2,2027-07-09,y\n")
     before = table_counts(engine)
     with pytest.raises(ImportRefused) as caught:
-        import_feed(engine, read_feed(path, agency="PS"), now=NOW)
+        import_feed(engine, read_feed(path, agency="PS"), policy=POLICY, now=NOW)
     assert [str(problem) for problem in caught.value.problems] == [
         'The column "sentence" is not a field of a release_dates feed. The fields are: person, release_date, '
         "confirmed, prison."
@@ -102,12 +102,12 @@ def test_an_unknown_csv_column_is_reported_once_not_on_every_row(
 def test_the_documented_examples_import_on_the_demo_data_and_again_change_nothing(
     engine: Engine, session_factory: sessionmaker[Session]
 ) -> None:
-    demo.seed_demo(session_factory, date(2027, 6, 9), NOW, hasher=CHEAP_HASHER)
+    demo.seed_demo(session_factory, date(2027, 6, 9), NOW, policy=POLICY, hasher=CHEAP_HASHER)
     summaries = []
     for kind in EXAMPLE_ORDER:
-        json_result = import_feed(engine, read_feed(EXAMPLES / f"{kind}.json"), now=NOW)
+        json_result = import_feed(engine, read_feed(EXAMPLES / f"{kind}.json"), policy=POLICY, now=NOW)
         # The CSV example holds the same rows, so after the JSON one it finds nothing to change.
-        csv_result = import_feed(engine, read_feed(EXAMPLES / f"{kind}.csv"), now=NOW)
+        csv_result = import_feed(engine, read_feed(EXAMPLES / f"{kind}.csv"), policy=POLICY, now=NOW)
         summaries.append((kind, json_result.new + json_result.changed, csv_result.new + csv_result.changed,
                           csv_result.unchanged))
     assert summaries == [("people", 2, 0, 2), ("workers", 1, 0, 1), ("assignments", 2, 0, 2),

@@ -25,12 +25,13 @@ from casefile.models import ChatLink, LinkAttempt, LinkCode
 
 # Same code path, cheaper scrypt, so ten thousand guesses take seconds rather than minutes.
 CHEAP = linking.CodeHasher(n=2, r=1, p=1)
+REAL = linking.CodeHasher()  # the production cost, no pepper
 
 
 def test_a_code_links_a_chat_to_the_person_once(session: Session) -> None:
     worker = make_worker(session)
     person = make_person(session, lead=worker)
-    code = linking.issue_link_code(session, StaffActor(worker.id), person_id=person.id, now=NOW)
+    code = linking.issue_link_code(session, StaffActor(worker.id), person_id=person.id, now=NOW, hasher=REAL)
     assert len(code) == 9 and code[4] == "-"
     assert set(code.replace("-", "")) <= set(linking.ALPHABET)
 
@@ -40,13 +41,13 @@ def test_a_code_links_a_chat_to_the_person_once(session: Session) -> None:
 
     # Typed with a space, in lower case: still the same code.
     typed = code.replace("-", " ").lower()
-    link = linking.redeem_link_code(session, "telegram", 5550001, typed, NOW + timedelta(days=1))
+    link = linking.redeem_link_code(session, "telegram", 5550001, typed, NOW + timedelta(days=1), hasher=REAL)
     assert (link.person_id, link.worker_id) == (person.id, None)
     found = linking.chat_link_for(session, "telegram", "5550001")
     assert found is not None and found.person_id == person.id
 
     with pytest.raises(LinkCodeUsed) as used:
-        linking.redeem_link_code(session, "telegram", 5550002, code, NOW + timedelta(days=1))
+        linking.redeem_link_code(session, "telegram", 5550002, code, NOW + timedelta(days=1), hasher=REAL)
     assert "used already" in used.value.message
     assert linking.chat_link_for(session, "telegram", 5550002) is None
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import date, time, timedelta
 
 import pytest
-from factories import NOW, SYSTEM, assign, make_agency, make_appointment, make_person, make_worker
+from factories import NOW, POLICY, SYSTEM, assign, make_agency, make_appointment, make_person, make_worker
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
@@ -217,7 +217,7 @@ def test_a_person_answers_their_own_appointment_only(session: Session) -> None:
     # An answer to a version the person never saw (it moved since) is refused.
     seen_version = answered.version
     moved_version = staff.move_appointment(session, StaffActor(worker.id), mine.id, NOW + timedelta(days=3),
-                                           seen_version, now=NOW).version
+                                           seen_version, policy=POLICY, now=NOW).version
     with pytest.raises(ConflictError):
         people.respond_to_appointment(session, PersonActor(ash.id), mine.id, False, "work", seen_version,
                                       now=NOW)
@@ -246,13 +246,14 @@ def test_a_person_cannot_do_staff_things_to_their_own_file(session: Session) -> 
     me = PersonActor(person.id)
     attempts = [
         lambda: staff.book_appointment(session, me, person.id, NOW + timedelta(days=1), 30, "Home", "",
-                                       "probation", "", now=NOW),
-        lambda: staff.move_appointment(session, me, appointment.id, NOW + timedelta(days=4), 1, now=NOW),
+                                       "probation", "", policy=POLICY, now=NOW),
+        lambda: staff.move_appointment(session, me, appointment.id, NOW + timedelta(days=4), 1, policy=POLICY,
+                                       now=NOW),
         lambda: staff.update_journey(session, me, person.id, None, stage="sentence_ended", now=NOW),
         lambda: staff.update_benefit_claim(session, me, person.id, None, advance_requested=True, now=NOW),
         lambda: staff.add_case_update(session, me, person.id, "I am fine", now=NOW),
         lambda: staff.assign_worker(session, me, person.id, worker.id, "Friend", True, now=NOW),
-        lambda: linking.issue_link_code(session, me, person_id=person.id, now=NOW),
+        lambda: linking.issue_link_code(session, me, person_id=person.id, now=NOW, hasher=linking.CodeHasher()),
     ]
     for attempt in attempts:
         with pytest.raises(PermissionDenied, match="key worker"):

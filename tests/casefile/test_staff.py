@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from factories import NOW, SYSTEM, assign, make_agency, make_appointment, make_person, make_worker
+from factories import NOW, POLICY, SYSTEM, assign, make_agency, make_appointment, make_person, make_worker
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -54,9 +54,9 @@ def test_a_worker_outside_the_caseload_is_refused_and_audited(session: Session) 
     attempts = [
         lambda: staff.person_file(session, outsider, person.id, TODAY, NOW),
         lambda: staff.book_appointment(session, outsider, person.id, NOW + timedelta(days=1), 30, "Office",
-                                       "", "probation", "", now=NOW),
+                                       "", "probation", "", policy=POLICY, now=NOW),
         lambda: staff.move_appointment(session, outsider, appointment.id, NOW + timedelta(days=2),
-                                       appointment.version, now=NOW),
+                                       appointment.version, policy=POLICY, now=NOW),
         lambda: staff.cancel_appointment(session, outsider, appointment.id, appointment.version, now=NOW),
         lambda: staff.update_journey(session, outsider, person.id, None, stage="on_licence", now=NOW),
         lambda: staff.add_case_update(session, outsider, person.id, "Hello", now=NOW),
@@ -88,12 +88,14 @@ def test_every_write_bumps_the_version_and_leaves_a_case_update_and_an_audit_eve
     person = make_person(session, lead=dee)
     me = StaffActor(dee.id)
     appointment = staff.book_appointment(session, me, person.id, NOW + timedelta(days=1), 45, "Office",
-                                         "1 High St", "probation", "Your letter", now=NOW)
+                                         "1 High St", "probation", "Your letter", policy=POLICY,
+                                         now=NOW)
     assert appointment.version == 1 and appointment.worker_id == dee.id
     new_start = NOW + timedelta(days=2)
-    moved = staff.move_appointment(session, me, appointment.id, new_start, 1, place="Library", now=NOW)
+    moved = staff.move_appointment(session, me, appointment.id, new_start, 1, place="Library", policy=POLICY,
+                                   now=NOW)
     assert (moved.version, moved.status, moved.place) == (2, "moved", "Library")
-    done = staff.set_appointment_status(session, me, appointment.id, "attended", 2, now=NOW)
+    done = staff.set_appointment_status(session, me, appointment.id, "attended", 2, policy=POLICY, now=NOW)
     assert done.version == 3
 
     updates = session.scalars(
@@ -115,7 +117,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(session: Session) -> 
     person = make_person(session, lead=dee)
     appointment = make_appointment(session, person, dee)
     me = StaffActor(dee.id)
-    staff.move_appointment(session, me, appointment.id, NOW + timedelta(days=3), 1, now=NOW)
+    staff.move_appointment(session, me, appointment.id, NOW + timedelta(days=3), 1, policy=POLICY, now=NOW)
     with pytest.raises(ConflictError) as conflict:
         staff.cancel_appointment(session, me, appointment.id, 1, "Ill", now=NOW)
     assert "Someone else changed this" in conflict.value.message
@@ -219,10 +221,10 @@ def test_bad_appointment_details_get_a_kind_message_and_save_nothing(session: Se
                        bring="")
         details.update(override)
         with pytest.raises(InvalidInput, match=message):
-            staff.book_appointment(session, me, person.id, **details, now=NOW)  # type: ignore[arg-type]
+            staff.book_appointment(session, me, person.id, **details, policy=POLICY, now=NOW)  # type: ignore[arg-type]
     assert session.scalars(select(Appointment)).all() == []
     with pytest.raises(InvalidInput, match="status"):
-        staff.set_appointment_status(session, me, 1, "vanished", 1, now=NOW)
+        staff.set_appointment_status(session, me, 1, "vanished", 1, policy=POLICY, now=NOW)
     with pytest.raises(NotFound):
-        staff.set_appointment_status(session, me, 424242, "missed", 1, now=NOW)
+        staff.set_appointment_status(session, me, 424242, "missed", 1, policy=POLICY, now=NOW)
     assert session.scalars(select(AuditEvent).where(AuditEvent.outcome == "not_found")).one().subject_id == 424242

@@ -15,7 +15,7 @@ from bot.cli.web import _add, _list
 from casefile import staff
 from casefile.models import Appointment, Person, StaffAccount
 from console.charts import Series, line_chart
-from tests.casefile.factories import NOW, SYSTEM, make_appointment
+from tests.casefile.factories import NOW, POLICY, SYSTEM, make_appointment
 from tests.console.console_helpers import Console, csrf, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -81,7 +81,8 @@ def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console)
         now = console.client.app.state.ctx.now()
         for days, status in ((9, "attended"), (8, "missed"), (2, "attended")):
             appointment = make_appointment(session, sam, start=now - timedelta(days=days))
-            staff.set_appointment_status(session, SYSTEM, appointment.id, status, appointment.version, now=NOW)
+            staff.set_appointment_status(session, SYSTEM, appointment.id, status, appointment.version,
+                                         policy=POLICY, now=NOW)
     for email in ("ada@example.org", "lou@example.org"):
         page = console.as_user(email).get("/outcomes", params={"weeks": "4"})
         assert page.status_code == 200

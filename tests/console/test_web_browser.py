@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, Settings
 from casefile import db
 from casefile.clock import LONDON
 from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
@@ -52,7 +52,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     engine = db.make_engine(url)
     today = datetime.now(UTC).astimezone(LONDON).date()
     sessions = db.session_factory(engine)
-    seed_demo(sessions, today, demo_now(today), hasher=CHEAP_CODES)
+    seed_demo(sessions, today, demo_now(today), policy=Settings.built_in().reminder_policy, hasher=CHEAP_CODES)
     seed_demo_staff(sessions, demo_now(today), FAST_HASHER.hash)
     engine.dispose()
     port = _free_port()

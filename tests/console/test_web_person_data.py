@@ -13,7 +13,7 @@ from casefile import outbox
 from casefile.actors import StaffActor
 from console.person_data import load_person_page
 from journeys.live import load_journeys
-from tests.casefile.factories import NOW, assign, make_appointment, make_person, make_worker
+from tests.casefile.factories import NOW, POLICY, assign, make_appointment, make_person, make_worker
 
 JOURNEYS = load_journeys(REPO_ROOT / "content")
 
@@ -67,8 +67,8 @@ def test_messages_name_their_sender_and_updates_say_who(session: Session, engine
     assert page.messages == ()
     assert not any("workers.id IN" in sql or "workers.id, workers.name" in sql for sql in seen)  # nobody to name
 
-    outbox.queue_worker_message(session, StaffActor(bo.id), sam.id, "See you on Tuesday.", now=NOW)
-    outbox.queue_worker_message(session, StaffActor(lou.id), sam.id, "Bring your letter.",
+    outbox.queue_worker_message(session, StaffActor(bo.id), sam.id, "See you on Tuesday.", policy=POLICY, now=NOW)
+    outbox.queue_worker_message(session, StaffActor(lou.id), sam.id, "Bring your letter.", policy=POLICY,
                                 now=NOW + timedelta(minutes=1))
     page = load_person_page(session, StaffActor(lou.id), sam.id, NOW.date(), NOW + timedelta(minutes=2), JOURNEYS)
     assert [(m.body, m.from_worker) for m in page.messages] == [("Bring your letter.", "Lou"),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.core import Conversation
 from bot.messages import Incoming
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, Settings
 from glossary.live import ContentCheckFailed, LiveGlossary
 from journeys.live import LiveJourneys
 
@@ -60,7 +60,9 @@ def test_the_chat_goes_on_answering_while_stages_yaml_is_broken(content: Path,
     journeys = LiveJourneys(content)
     journeys.start_watching(interval=0.05)
     try:
-        conversation = Conversation(content, session_factory, LiveGlossary(content), journeys=journeys)
+        built_in = Settings.built_in()
+        conversation = Conversation(content, session_factory, LiveGlossary(content), journeys=journeys,
+                                    reminder_policy=built_in.reminder_policy, link_hasher=built_in.link_hasher)
         where = Incoming("telegram", "live-journeys-1", button="m:where", language_hint="en")
         before = [reply.text for reply in conversation.handle(where)]
         assert any("court" in text.lower() for text in before)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,10 +16,11 @@ from bot.reminders.dispatcher import Dispatcher, DispatchSettings, DispatchStats
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.planner import Planner
 from bot.reminders.sender import TelegramSender, make_bot
-from bot.settings import REPO_ROOT
+from bot.settings import REPO_ROOT, Settings
 from casefile import directory, linking, staff
 from casefile.actors import StaffActor, SystemActor
 from casefile.models import Base, OutboxMessage
+from casefile.reminder_rules import ReminderPolicy
 from tests.support.telegram_standin import TelegramStandIn
 from tests.support.telegram_standin.standin_objects import SentMessage
 
@@ -84,11 +85,22 @@ def make_world(session: Session, *, number: int = 1, language: str = "en", discr
     return World(agency_id, worker.id, person.id, worker_chat, person_chat)
 
 
+def reminder_policy() -> ReminderPolicy:
+    """The reminder rules the settings make from the environment (some tests set the variables)."""
+    return Settings.from_env().reminder_policy
+
+
+def chat_settings() -> dict[str, Any]:
+    """What a Conversation is handed from the settings (as bot.app does), from the environment."""
+    settings = Settings.from_env()
+    return {"reminder_policy": settings.reminder_policy, "link_hasher": settings.link_hasher}
+
+
 def book(session: Session, world: World, start: datetime, *, kind: str = "probation",
          place: str = "Lewisham probation office", now: datetime = NOW) -> int:
     appointment = staff.book_appointment(
         session, StaffActor(world.worker_id), world.person_id, start, 60, place, "1 High Street, SE13 0AA",
-        kind, "Your letter", now=now)
+        kind, "Your letter", policy=reminder_policy(), now=now)
     return appointment.id
 
 
@@ -124,8 +136,9 @@ class Dispatch:
         async with bot:
             sender = TelegramSender(bot, self.pacer)
             composer = Composer(CONTENT)
-            planner = Planner(self.sessions, composer.journeys) if self.plan else None
-            dispatcher = Dispatcher(self.sessions, sender, composer, settings=self.settings,
+            policy = reminder_policy()
+            planner = Planner(self.sessions, composer.journeys, policy=policy) if self.plan else None
+            dispatcher = Dispatcher(self.sessions, sender, composer, policy=policy, settings=self.settings,
                                     name=self.name, clock=self.clock, planner=planner)
             return await dispatcher.run(once=True)
 
@@ -174,8 +187,9 @@ def due_now_in_bulk(session: Session, *, people: int, per_person: int, real_now:
     ]
     session.add_all(appointment for _person, appointment in appointments)
     session.flush()
+    policy = reminder_policy()
     for person, appointment in appointments:
-        assert outbox.schedule_appointment(session, appointment, booked_at, person=person)
+        assert outbox.schedule_appointment(session, appointment, booked_at, policy=policy, person=person)
     session.commit()
     return chats
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reminder_helpers import NOW, Clock, Dispatch, book, make_world, outbox_rows
+from reminder_helpers import NOW, Clock, Dispatch, book, make_world, outbox_rows, reminder_policy
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile import staff
@@ -52,7 +52,8 @@ def test_moving_an_appointment_retimes_its_reminders_and_the_old_time_never_fire
     old_start = datetime(2027, 6, 11, 9, 30, tzinfo=UTC)
     appointment_id = book(session, world, old_start)
     new_start = old_start + timedelta(days=2, hours=4)  # Sunday 14:30
-    staff.move_appointment(session, StaffActor(world.worker_id), appointment_id, new_start, 1, now=NOW)
+    staff.move_appointment(session, StaffActor(world.worker_id), appointment_id, new_start, 1,
+                           policy=reminder_policy(), now=NOW)
 
     rows = outbox_rows(session, appointment_id=appointment_id)
     assert [(row.state, row.ref_starts_at) for row in rows if row.state == "pending"] == [
@@ -85,12 +86,12 @@ def test_a_reminder_claimed_before_a_move_is_checked_again_and_not_sent(
     from bot.reminders.dispatcher import Dispatcher
 
     claimer = Dispatcher(session_factory, sender=None, composer=Composer(CONTENT), name="claimer",  # type: ignore[arg-type]
-                         clock=clock)
+                         policy=reminder_policy(), clock=clock)
     claimed = claimer.claim(clock.now)
     assert len(claimed) == 2
     # The worker moves it while those rows are claimed (in flight).
     staff.move_appointment(session, StaffActor(world.worker_id), appointment_id, start + timedelta(days=7), 1,
-                           now=clock.now)
+                           policy=reminder_policy(), now=clock.now)
     batch = claimer.prepare(claimed, clock.now)
     assert batch.jobs == [] and "the appointment moved" in batch.skipped.values()
     assert dispatch.once().sent == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from reminder_helpers import CONTENT, NOW, Clock, Dispatch, book, make_world, outbox_rows
+from reminder_helpers import CONTENT, NOW, Clock, Dispatch, book, chat_settings, make_world, outbox_rows
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,7 +45,7 @@ def test_a_blocked_then_returning_person_gets_messages_again(
 
     # They unblock the bot and write to it: the link is active again, and that is audited.
     standin.unblock_chat(world.person_chat)
-    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT), clock=clock)
+    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT), clock=clock, **chat_settings())
     replies = conversation.handle(Incoming("telegram", str(world.person_chat), text="hello"))
     assert replies and "Sorry" not in replies[0].text
     assert link_active(session_factory, world.person_id)

@@ -16,6 +16,7 @@ from reminder_helpers import (
     drain,
     make_world,
     outbox_rows,
+    reminder_policy,
     run,
     standin_pacer,
 )
@@ -91,7 +92,7 @@ def test_a_money_step_on_its_start_day_and_not_after_it_is_marked_done(
     done_by = make_world(session, number=2)
     for world in (sent_to, done_by):
         set_release(session, world, date(2027, 6, 8))  # yesterday: the Jobcentre meeting step starts today
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     planner.sweep(NOW)
     rows = outbox_rows(session, kind="money_step")
     assert [(row.person_id, row.dedupe_key, row.due_at) for row in rows] == [
@@ -191,7 +192,7 @@ def test_planning_again_and_again_makes_no_duplicates(
     world = make_world(session)
     set_release(session, world, date(2027, 6, 10))
     set_pharmacy(session, world, open_days=NOT_SUNDAY)
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     first = planner.sweep(NOW, days=7)
     keys = sorted(row.dedupe_key or "" for row in outbox_rows(session))
     assert first.created == len(keys) > 8 and len(set(keys)) == len(keys)
@@ -199,7 +200,7 @@ def test_planning_again_and_again_makes_no_duplicates(
         stats = planner.sweep(NOW)  # a shorter window still checks the rows planned further ahead
         assert (stats.created, stats.updated, stats.cancelled, stats.reopened) == (0, 0, 0, 0)
     # Two planners at once, as with two dispatchers: the unique key keeps one row per message.
-    Planner(session_factory, CONTENT).plan_one(world.person_id, NOW, days=7)
+    Planner(session_factory, CONTENT, policy=reminder_policy()).plan_one(world.person_id, NOW, days=7)
     assert sorted(row.dedupe_key or "" for row in outbox_rows(session)) == keys
     status = main(["reminders", "plan", "--days", "3", "--database-url", db_url])
     out = capsys.readouterr().out
@@ -211,7 +212,7 @@ def test_a_moved_release_date_cancels_the_old_message_and_moving_it_back_restore
 ) -> None:
     world = make_world(session)
     set_release(session, world, date(2027, 6, 10))
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     planner.sweep(NOW)
     [old] = outbox_rows(session, kind="release_day")
     assert old.state == "pending" and old.dedupe_key == f"release:{world.person_id}:2027-06-10"
@@ -235,7 +236,7 @@ def test_paused_people_get_nothing_planned_until_they_start_again(
 ) -> None:
     world = make_world(session)
     set_pharmacy(session, world, open_days=EVERY_DAY)
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     assert planner.sweep(NOW).created == 2  # today's and tomorrow's pick-ups
     people.set_paused(session, PersonActor(world.person_id), world.person_id, True, now=NOW)
     assert planner.sweep(NOW).cancelled == 2
@@ -253,8 +254,9 @@ def test_the_running_dispatcher_plans_again_every_few_minutes(
         bot = make_bot(standin.token, f"http://127.0.0.1:{standin.port}")
         async with bot:
             composer = Composer(CONTENT)
-            planner = Planner(session_factory, composer.journeys, every_seconds=0.2)
-            dispatcher = Dispatcher(session_factory, TelegramSender(bot, standin_pacer()), composer, clock=clock, planner=planner,
+            planner = Planner(session_factory, composer.journeys, policy=reminder_policy(), every_seconds=0.2)
+            dispatcher = Dispatcher(session_factory, TelegramSender(bot, standin_pacer()), composer,
+                                    policy=reminder_policy(), clock=clock, planner=planner,
                                     settings=DispatchSettings(poll_seconds=0.05))
             stop = asyncio.Event()
             running = asyncio.create_task(dispatcher.run(stop))
@@ -286,7 +288,7 @@ def test_a_sweep_reads_people_in_batches_and_one_odd_file_stops_nobody_else(
 
     monkeypatch.setattr(planner_module, "SWEEP_BATCH", 3)
     monkeypatch.setattr(planner_module, "plan_person", plan_person)
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     stats = planner.sweep(NOW)
     assert stats.people == 7 and stats.created == 12  # today's and tomorrow's pick-ups for six people
     assert stats.problems == [f"person {odd}: ValueError"]
@@ -302,7 +304,7 @@ def test_a_closed_file_has_its_planned_messages_cancelled(
 ) -> None:
     world = make_world(session)
     set_pharmacy(session, world, open_days=EVERY_DAY)
-    planner = Planner(session_factory, CONTENT)
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
     assert planner.sweep(NOW).created == 2
     session.get_one(Person, world.person_id).closed_at = NOW
     session.commit()

@@ -8,11 +8,12 @@ from reminder_helpers import CONTENT
 
 from bot.reminders.compose import Composer
 from bot.reminders.planning import PHARMACY_CHANGE, PHARMACY_PICKUP, day_of_key, plan_person
-from casefile.reminder_rules import ReminderPolicy
+from bot.settings import Settings
 from casefile.views import KeyDates, PersonInfo, PersonView, PharmacyPlanView
 from journeys.live import load_journeys
 
 JOURNEYS = load_journeys(CONTENT)
+POLICY = Settings.built_in().reminder_policy
 
 
 def view(*, pickup: time, open_days: tuple[int, ...] = (0, 1, 2, 3, 4, 5), discreet: bool = False,
@@ -34,7 +35,7 @@ def test_an_early_pick_up_is_reminded_at_the_edge_of_quiet_hours_and_says_tomorr
     # and 08:00 itself is too late, so the reminder goes at 21:00 on Friday.
     friday_evening = datetime(2027, 6, 11, 18, 0, tzinfo=UTC)
     person = view(pickup=time(8, 0))
-    plan = plan_person(person, JOURNEYS, date(2027, 6, 12), 1, friday_evening, ReminderPolicy())
+    plan = plan_person(person, JOURNEYS, date(2027, 6, 12), 1, friday_evening, POLICY)
     due = {item.kind: item.due_at for item in plan}
     assert due == {PHARMACY_PICKUP: datetime(2027, 6, 11, 20, 0, tzinfo=UTC),
                    PHARMACY_CHANGE: datetime(2027, 6, 11, 20, 0, tzinfo=UTC)}
@@ -48,19 +49,19 @@ def test_the_persons_own_quiet_hours_and_a_paused_person() -> None:
     # Their quiet hours end at 10:00: a 10:30 pick-up is reminded at 10:00, not 09:30.
     person = view(pickup=time(10, 30), quiet=(time(22, 0), time(10, 0)))
     plan = plan_person(person, JOURNEYS, date(2027, 6, 10), 1,
-                       datetime(2027, 6, 9, 12, 0, tzinfo=UTC), ReminderPolicy())
+                       datetime(2027, 6, 9, 12, 0, tzinfo=UTC), POLICY)
     assert [(item.key, item.due_at) for item in plan] == [
         ("pharmacy:7:2027-06-10:pickup", datetime(2027, 6, 10, 9, 0, tzinfo=UTC))]
     assert day_of_key(plan[0].key) == date(2027, 6, 10)
     paused = view(pickup=time(10, 30), paused=True)
     assert plan_person(paused, JOURNEYS, date(2027, 6, 10), 3,
-                       datetime(2027, 6, 9, 12, 0, tzinfo=UTC), ReminderPolicy()) == []
+                       datetime(2027, 6, 9, 12, 0, tzinfo=UTC), POLICY) == []
 
 
 def test_a_pick_up_whose_time_has_passed_is_not_planned_and_one_coming_soon_is_due_now() -> None:
     person = view(pickup=time(10, 0), open_days=(0, 1, 2, 3, 4, 5, 6))
     at_0945 = datetime(2027, 6, 10, 8, 45, tzinfo=UTC)
-    [soon] = plan_person(person, JOURNEYS, date(2027, 6, 10), 1, at_0945, ReminderPolicy())
+    [soon] = plan_person(person, JOURNEYS, date(2027, 6, 10), 1, at_0945, POLICY)
     assert soon.due_at == at_0945
     at_1001 = datetime(2027, 6, 10, 9, 1, tzinfo=UTC)
-    assert plan_person(person, JOURNEYS, date(2027, 6, 10), 1, at_1001, ReminderPolicy()) == []
+    assert plan_person(person, JOURNEYS, date(2027, 6, 10), 1, at_1001, POLICY) == []

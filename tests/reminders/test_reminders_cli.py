@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from reminder_helpers import NOW, book, make_world, outbox_rows
+from reminder_helpers import NOW, book, make_world, outbox_rows, reminder_policy
 from sqlalchemy.orm import Session
 
 from bot.cli import main
@@ -72,8 +72,8 @@ def test_attendance_report_splits_by_confirmation(db_url: str, session: Session,
     starts = [datetime(2027, 6, 10 + n, 9, 0, tzinfo=UTC) for n in range(3)]
     ids = [book(session, world, start) for start in starts]
     people.respond_to_appointment(session, PersonActor(world.person_id), ids[0], True, None, 1, now=NOW)
-    staff.set_appointment_status(session, worker, ids[0], "attended", 2, now=starts[0] + timedelta(hours=1))
-    staff.set_appointment_status(session, worker, ids[1], "missed", 1, now=starts[1] + timedelta(hours=1))
+    staff.set_appointment_status(session, worker, ids[0], "attended", 2, policy=reminder_policy(), now=starts[0] + timedelta(hours=1))
+    staff.set_appointment_status(session, worker, ids[1], "missed", 1, policy=reminder_policy(), now=starts[1] + timedelta(hours=1))
     staff.cancel_appointment(session, worker, ids[2], 1, now=NOW)
     # A missed appointment gets its "Missed it?" follow-up queued.
     assert len(outbox_rows(session, kind="appointment_missed")) == 1

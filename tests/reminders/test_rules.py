@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.settings import Settings
 from casefile.reminder_rules import (
     LONDON,
     PersonChoices,
     QuietHours,
-    ReminderPolicy,
     RuleError,
     appointment_reminders,
     parse_kind_offsets,
     parse_offsets,
     parse_quiet_hours,
-    policy_from_env,
 )
 
-POLICY = ReminderPolicy()
+POLICY = Settings.built_in().reminder_policy
 QUIET = QuietHours(time(21), time(8))
 
 
@@ -38,7 +38,8 @@ def test_settings_are_read_and_bad_ones_explained() -> None:
                         ("25:00-08:00", parse_quiet_hours), ("health", parse_kind_offsets)):
         with pytest.raises(RuleError):
             parser(bad)
-    policy = policy_from_env({"SIGNPOST_REMINDER_OFFSETS": "3h", "SIGNPOST_REMINDER_KIND_OFFSETS": "health=1d"})
+    policy = Settings.from_env({"SIGNPOST_REMINDER_OFFSETS": "3h",
+                                "SIGNPOST_REMINDER_KIND_OFFSETS": "health=1d"}).reminder_policy
     assert policy.offsets_for("Probation") == (timedelta(hours=3),)
     assert policy.offsets_for("health") == (timedelta(days=1),)
 
@@ -93,7 +94,7 @@ def test_the_persons_choices_are_kept() -> None:
        st.integers(min_value=1, max_value=72 * 60))
 def test_no_reminder_is_ever_inside_quiet_hours_or_after_the_start(local_start: datetime, minutes: int) -> None:
     start = local_start.replace(tzinfo=LONDON).astimezone(UTC)
-    policy = ReminderPolicy(offsets=(timedelta(minutes=minutes), timedelta(hours=2)))
+    policy = dataclasses.replace(POLICY, offsets=(timedelta(minutes=minutes), timedelta(hours=2)))
     now = start - timedelta(days=5)
     for reminder in appointment_reminders(policy, "probation", start, now, PersonChoices()):
         assert now < reminder.due_at < start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from reminder_helpers import run
+from reminder_helpers import reminder_policy, run
 
 from bot.messages import Button
 from bot.reminders.compose import Composed
@@ -34,7 +34,8 @@ class RecordingSender:
 
 def test_one_in_flight_per_chat_in_order_and_many_chats_at_once() -> None:
     sender = RecordingSender()
-    dispatcher = Dispatcher(None, sender, None, settings=DispatchSettings(concurrency=8))  # type: ignore[arg-type]
+    dispatcher = Dispatcher(None, sender, None, policy=reminder_policy(),  # type: ignore[arg-type]
+                            settings=DispatchSettings(concurrency=8))
     jobs = [Job(row_id=n, chat_id=str(n % 10), message=Composed(f"message {n}"), person_id=1, attempts=0)
             for n in range(60)]
     results = run(dispatcher._send_all(jobs))

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from reminder_helpers import CONTENT, due_now_in_bulk
+from reminder_helpers import CONTENT, chat_settings, due_now_in_bulk
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +39,7 @@ def test_serve_sends_reminders_and_passes_answers_to_the_worker(
     person_id = session.scalars(select(ChatLink.person_id).where(ChatLink.person_id.is_not(None))).one()
     staff.assign_worker(session, SystemActor("tests"), person_id, worker_id, "Probation officer", True)
 
-    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT))
+    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT), **chat_settings())
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": standin.token, "SIGNPOST_CONTENT_DIR": str(CONTENT),
                                   "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}"})
     channel = build_serve(settings, conversation, None)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reminder_helpers import CONTENT, NOW, Clock, Dispatch, book, make_world, outbox_rows
+from reminder_helpers import (
+    CONTENT,
+    NOW,
+    Clock,
+    Dispatch,
+    book,
+    chat_settings,
+    make_world,
+    outbox_rows,
+    reminder_policy,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +42,7 @@ def test_ill_be_there_confirms_and_the_worker_sees_it_in_their_chat(
     reminder = standin.pop(world.person_chat)
 
     # The person taps "I'll be there" on the reminder: the conversation core handles the button.
-    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT), clock=clock)
+    conversation = Conversation(CONTENT, session_factory, LiveGlossary(CONTENT), clock=clock, **chat_settings())
     replies = conversation.handle(Incoming("telegram", str(world.person_chat),
                                            button=reminder.callback_data_for("I'll be there")))
     assert "I have told your worker you will be there" in replies[0].text
@@ -126,7 +136,7 @@ def test_network_trouble_is_retried_with_backoff_then_fails_and_tells_the_lead(
 ) -> None:
     world = make_world(session)
     row = outbox.queue_worker_message(session, StaffActor(world.worker_id), world.person_id, "See you soon.",
-                                      now=NOW)
+                                      policy=reminder_policy(), now=NOW)
     settings = DispatchSettings(max_attempts=3, poll_seconds=0.01)
     dispatch = Dispatch(session_factory, standin, clock, settings=settings)
     standin.fail_next("sendMessage", status=502, times=3)
