@@ -19,12 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from casefile import audit, directory, linking, staff
+from casefile import audit, directory, linking, services, staff
 from casefile.actors import SystemActor
 from casefile.clock import LONDON
 from casefile.linking import CodeHasher
 from casefile.models import Agency, Person, StaffAccount, Worker
 from casefile.reminder_rules import ReminderPolicy
+from casefile.services import ParsedDirectory
 from casefile.unit import unit_of_work
 
 DEMO = SystemActor("demo")
@@ -384,3 +385,17 @@ def _remove_demo_person(session: Session, person_id: int, ref: str, now: datetim
         unit.detail = "demo person made again for a new day"
         session.execute(delete(Person).where(Person.id == person_id))
         session.expire_all()
+
+
+def seed_demo_services(sessions: sessionmaker[Session], demo_directory: ParsedDirectory, now: datetime) -> str:
+    """Make the services directory the demo one (content/services/lewisham-demo.yaml, read by the caller).
+
+    A directory imported from any other file is a real one and is never replaced by the demo. Returns
+    what happened, in words, for the command that asked.
+    """
+    with sessions() as session:
+        others = sorted(services.directory_sources(session) - {demo_directory.source})
+        if others:
+            return (f"The services directory was kept as it is: it holds services from {', '.join(others)}, "
+                    "so the demo services were not added.")
+        return services.replace_directory(session, DEMO, demo_directory, now=now).summary()

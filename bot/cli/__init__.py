@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.worker",
     "bot.cli.report",
     "bot.cli.casefile",
+    "bot.cli.services",
     "bot.cli.demo",
     "bot.cli.web",
 )

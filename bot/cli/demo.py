@@ -1,4 +1,4 @@
-"""`signpost demo-data`: four made-up people to try Signpost with, and a fresh link code for each.
+"""`signpost demo-data`: four made-up people, a fresh link code for each, and the demo services.
 
     signpost demo-data                     # as of today (makes the database first if there is none)
     signpost demo-data --today 2027-06-09  # as if today were that day
@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.db import database_url
 from bot.settings import Settings
@@ -21,6 +23,7 @@ from casefile import db
 from casefile.errors import CasefileError
 
 DONE, CANNOT_RUN = 0, 2
+DEMO_SERVICES = Path("services") / "lewisham-demo.yaml"  # in the content folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +57,7 @@ def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: Text
         results = seed_demo(db.session_factory(engine), today, demo_now(today), policy=settings.reminder_policy,
                             hasher=settings.link_hasher, link_code_days=settings.link_code_days)
         staff_accounts = seed_demo_staff(db.session_factory(engine), demo_now(today), password_hasher().hash)
+        services_said = _demo_services(db.session_factory(engine), settings.content_dir, demo_now(today), err)
     except CasefileError as problem:
         print(problem.message, file=err)
         return CANNOT_RUN
@@ -72,7 +76,30 @@ def run_demo_data(args: argparse.Namespace, out: TextIO | None = None, err: Text
     print(f"Staff console accounts (password {DEMO_STAFF_PASSWORD}; start it with: signpost web):", file=out)
     for account in staff_accounts:
         print(f"  {account.email:<30}  {account.about}", file=out)
+    if services_said:
+        print(f"{services_said} Try: signpost services list --open-now", file=out)
     return DONE
+
+
+def _demo_services(sessions: sessionmaker[Session], content_dir: Path, now: datetime, err: TextIO) -> str | None:
+    """The demo services from the editors' file, into the directory unless it holds a real one; what happened."""
+    from bot.services_yaml import read_services_yaml
+    from casefile.demo import seed_demo_services
+    from casefile.importing.common import ImportRefused
+    from casefile.importing.run import refused_report
+    from casefile.importing.source import FeedFileError
+
+    try:
+        demo_directory = read_services_yaml(content_dir / DEMO_SERVICES)
+    except FeedFileError as problem:
+        print(f"The demo services were not added: {problem.message}", file=err)
+        return None
+    except ImportRefused as refused:
+        print("The demo services were not added:", file=err)
+        for line in refused_report(refused):
+            print(f"  {line}", file=err)
+        return None
+    return seed_demo_services(sessions, demo_directory, now)
 
 
 def _day(text: str) -> date:
