@@ -12,7 +12,7 @@ from bot.settings import Settings
 from casefile import db
 from casefile.errors import CasefileError
 from glossary.findings import ContentError
-from glossary.live import LiveGlossary, install_sighup_handler
+from glossary.live import LiveGlossary, LiveQuestions, install_sighup_handler
 from journeys.live import LiveJourneys
 
 
@@ -46,6 +46,7 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
     try:
         glossary = LiveGlossary(settings.content_dir)
         journeys = LiveJourneys(settings.content_dir)
+        questions = LiveQuestions(settings.content_dir)
     except ContentError as problem:
         engine.dispose()
         findings = getattr(problem, "findings", ())
@@ -57,7 +58,9 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
     if watch_content:
         glossary.start_watching()
         journeys.start_watching()
-        install_sighup_handler(glossary, journeys)
+        questions.start_watching()
+        install_sighup_handler(glossary, journeys, questions)
     conversation = Conversation(settings.content_dir, sessions, glossary, journeys=journeys, clock=clock,
-                                reminder_policy=settings.reminder_policy, link_hasher=settings.link_hasher)
+                                reminder_policy=settings.reminder_policy, link_hasher=settings.link_hasher,
+                                questions=questions)
     return App(settings=settings, engine=engine, glossary=glossary, journeys=journeys, conversation=conversation)

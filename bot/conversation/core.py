@@ -24,7 +24,7 @@ from bot.messages import Incoming, Reply, split_for_channel
 from casefile import chat_state, linking
 from casefile.linking import CodeHasher
 from casefile.reminder_rules import ReminderPolicy
-from glossary.live import LiveGlossary
+from glossary.live import LiveGlossary, LiveQuestions
 from journeys.live import LiveJourneys
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Conversation:
         *,
         reminder_policy: ReminderPolicy,
         link_hasher: CodeHasher,
+        questions: LiveQuestions | None = None,
     ) -> None:
         """`reminder_policy` and `link_hasher` come from the settings (bot.app builds them from Settings)."""
         self.content_dir = content_dir
@@ -51,7 +52,9 @@ class Conversation:
         self.clock = clock
         # The process's one live journeys content (bot.app shares it with the dispatcher); made here for tests.
         self.journeys = journeys or LiveJourneys(content_dir)
-        self.tools = ChatTools(content_dir, glossary, self.journeys, reminder_policy, link_hasher)
+        # The questions library, like the journeys: shared by bot.app, made here for tests.
+        self.questions = questions or LiveQuestions(content_dir)
+        self.tools = ChatTools(content_dir, glossary, self.journeys, reminder_policy, link_hasher, self.questions)
 
     # -- the one way in -------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:

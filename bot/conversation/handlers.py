@@ -6,13 +6,14 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import i18n
-from bot.conversation import help_now, person_answers, worker_answers
+from bot.conversation import help_now, person_answers, question_answers, worker_answers
 from bot.conversation.intents import Intent, route
 from bot.conversation.places import open_places
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
 from bot.replies import glossary as glossary_replies
 from casefile import gaps, linking
+from glossary.question_match import Confidence
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -21,16 +22,18 @@ _COMMAND = re.compile(r"^/([a-zA-Z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # A link code as printed on the release pack: two groups of four, K7QM-4XTR.
 _PRINTED_CODE = re.compile(r"^[A-Za-z0-9]{4}[- ][A-Za-z0-9]{4}$")
 MAX_TEXT = 4000  # longer messages are cut before any matching: a letter is never that long
+SHORT_MESSAGE_WORDS = 4  # up to this many words, a menu phrase is a menu question
+LETTER_WORDS = 30  # from this many words, a message is a letter pasted in: the glossary explains its words
 
 
 def dispatch(turn: Turn) -> list[Reply]:
     """Route one message, top-down. First, in every chat and every state, a message that may be a crisis
     gets the Help now answer (bot.conversation.help_now): a sure one gets only that, a maybe gets a gentle
     line before its normal answer, and a key worker's message keeps its flow after it. Then a key worker's
-    chat goes to worker_answers; otherwise a button (`_button`: m:, h:, lang:, listen:, code, forget:,
-    appt:, tell:, discreet:), then a /command (`_command`: start, stop, menu, help, language, forget,
-    discreet), then free text (`_free_text`: the awaited answer, STOP, a link code, a menu phrase, and
-    last a word to explain)."""
+    chat goes to worker_answers; otherwise a button (`_button`: m:, h:, q:, ask:, lang:, listen:, code,
+    forget:, appt:, tell:, discreet:), then a /command (`_command`: start, stop, menu, help, language, forget,
+    discreet), then free text (`_free_text`: the awaited answer, STOP, a link code, a short menu phrase,
+    the questions library, a glossary word, and last an honest "I can't answer that yet")."""
     crisis = help_now.detect(turn)
     if crisis is not None and crisis.sure and turn.worker_id is None:
         return [help_now.crisis_first(turn, crisis)]
@@ -105,6 +108,11 @@ def _button(turn: Turn, data: str) -> list[Reply]:
         return _intent(turn, Intent(rest))
     if kind == "h":
         return help_now.button(turn, rest, open_places)
+    if kind == "q":
+        card = question_answers.button(turn, rest)
+        return [card] if card is not None else [_expired(turn)]
+    if kind == "ask" and rest == "yes":
+        return [question_answers.send_question(turn)]
     if kind == "lang" and rest in i18n.LANGUAGES:
         return [person_answers.set_language(turn, rest)]
     if kind == "listen":
@@ -162,18 +170,38 @@ def _free_text(turn: Turn, raw: str) -> list[Reply]:
     # A code is a single word; "what is ROTL" after the welcome is a question, and costs no try.
     if not turn.linked and (_looks_like_code(raw) or (waiting is Waiting.CODE and _could_be_code(raw))):
         return person_answers.redeem_code(turn, raw)
-    if waiting is not Waiting.WORD and not glossary_replies.is_word_question(raw):
-        intent = route(raw)
-        if intent is not None:
-            return _intent(turn, intent)
-    return _explain(turn, raw)
+    if waiting is Waiting.WORD or glossary_replies.is_word_question(raw):
+        return _explain(turn, raw, glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw,
+                                                                turn.language))
+    # A short message is a menu question ("my team", "help"); a longer one is a real question first, so a
+    # sentence that happens to say "help" or "money" is answered, not swallowed by the menu.
+    words = len(raw.split())
+    intent = route(raw)
+    if intent is not None and words <= SHORT_MESSAGE_WORDS:
+        return _intent(turn, intent)
+    glossary = glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw, turn.language)
+    # A word the glossary knows ("what is HDC"), or a pasted letter full of them, is the glossary's.
+    if glossary.found and (words <= SHORT_MESSAGE_WORDS or words >= LETTER_WORDS):
+        return [turn.answer(glossary.text)]
+    question = question_answers.match(turn, raw)
+    if question is not None and question.confidence is Confidence.SURE:
+        return [question_answers.answer(turn, question)]
+    if glossary.found:
+        return [turn.answer(glossary.text)]
+    if question is not None:
+        return [question_answers.answer(turn, question)]
+    if intent is not None:
+        return _intent(turn, intent)
+    return _explain(turn, raw, glossary)
 
 
-def _explain(turn: Turn, raw: str) -> list[Reply]:
-    index = turn.glossary_index
-    answer = glossary_replies.answer_text(turn.content_dir, index, raw, turn.language)
+def _explain(turn: Turn, raw: str, answer: glossary_replies.GlossaryAnswer) -> list[Reply]:
+    """The glossary's answer; for a word it does not know, "not yet" (noted for the editors), and for a
+    sentence nothing answers, an honest "I can't answer that yet" with who can."""
     if answer.found:
         return [turn.answer(answer.text)]
+    if len(raw.split()) > gaps.MAX_TERM_WORDS and not glossary_replies.is_word_question(raw):
+        return [question_answers.cannot_answer(turn, raw)]
     # Only a term to explain is noted, never a sentence, and nothing from a message that may be a crisis.
     term = answer.unknown_term if answer.unknown_term and gaps.looks_like_term(answer.unknown_term) else None
     if turn.crisis is not None:

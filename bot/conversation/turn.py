@@ -24,9 +24,12 @@ from bot.messages import Button, Incoming, Reply
 from casefile import chat_state
 from casefile.linking import CodeHasher
 from casefile.reminder_rules import ReminderPolicy
-from glossary.live import LiveGlossary
+from glossary.live import LiveGlossary, LiveQuestions
+from glossary.question_match import QuestionIndex
+from glossary.questions import QuestionLibrary
 from glossary.search import GlossaryIndex
 from journeys.calendar import BankHolidays
+from journeys.help_now import Detection, HelpNow
 from journeys.money import MoneyCatalog
 from journeys.stages import StageCatalog
 
@@ -45,6 +48,9 @@ class JourneyContent(Protocol):
     @property
     def holidays(self) -> BankHolidays: ...
 
+    @property
+    def help_now(self) -> HelpNow: ...
+
 
 class JourneySource(Protocol):
     def current(self) -> JourneyContent: ...
@@ -59,6 +65,7 @@ class ChatTools:
     journeys: JourneySource
     reminder_policy: ReminderPolicy  # when the reminders of an appointment booked or moved in the chat go
     link_hasher: CodeHasher  # how a link code typed into the chat is hashed, with the installation's pepper
+    questions: LiveQuestions  # the questions library and its match index (glossary.question_match)
 
     def render(self, template: str, language: str, **context: Any) -> str:
         return text.render(self.content_dir, template, language, agency=self.agency_label, **context)
@@ -78,7 +85,9 @@ class ChatTools:
 
     def menu_buttons(self, language: str) -> Buttons:
         _ = self.gettext(language)
+        help_now = self.journeys.current().help_now
         return (
+            (Button(help_now.word("help_now", language), "m:help_now"),),
             (Button(_("Where am I?"), "m:where"), Button(_("My team"), "m:team")),
             (Button(_("My appointments"), "m:appointments"), Button(_("Money"), "m:money")),
             (Button(_("Pharmacy"), "m:pharmacy"), Button(_("What does this mean?"), "m:meaning")),
@@ -104,6 +113,8 @@ class Turn:
     tools: ChatTools
     # Answers given this turn that a Listen button may speak; the conversation stores them at the end.
     spoken: list[tuple[str, str, str]] = field(default_factory=list)
+    # Set first thing (handlers.dispatch) when the message may be a crisis: nothing of it is then noted.
+    crisis: Detection | None = None
 
     @property
     def linked(self) -> bool:
@@ -126,6 +137,14 @@ class Turn:
     @property
     def journeys(self) -> JourneyContent:
         return self.tools.journeys.current()
+
+    @property
+    def questions_library(self) -> QuestionLibrary:
+        return self.tools.questions.current()[0]
+
+    @property
+    def questions_index(self) -> QuestionIndex:
+        return self.tools.questions.current()[1]
 
     @property
     def reminder_policy(self) -> ReminderPolicy:

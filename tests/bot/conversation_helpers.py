@@ -13,7 +13,7 @@ from bot.messages import Incoming, Reply
 from bot.settings import REPO_ROOT, Settings
 from casefile import directory, linking, records, staff
 from casefile.models import Person, Worker
-from glossary.live import LiveGlossary
+from glossary.live import LiveGlossary, LiveQuestions
 from journeys.live import LiveJourneys
 from tests.casefile.factories import NOW, SYSTEM, assign
 
@@ -37,9 +37,16 @@ def shared_journeys() -> LiveJourneys:
     return LiveJourneys(CONTENT)
 
 
+@functools.cache
+def shared_questions() -> LiveQuestions:
+    """The real questions library, loaded, checked and indexed once for all conversation tests."""
+    return LiveQuestions(CONTENT)
+
+
 def make_conversation(sessions: sessionmaker[Session], now: datetime = NOW) -> Conversation:
     return Conversation(CONTENT, sessions, shared_glossary(), clock=lambda: now, journeys=shared_journeys(),
-                        reminder_policy=SETTINGS.reminder_policy, link_hasher=SETTINGS.link_hasher)
+                        reminder_policy=SETTINGS.reminder_policy, link_hasher=SETTINGS.link_hasher,
+                        questions=shared_questions())
 
 
 @dataclass

@@ -20,7 +20,7 @@ def _signpost(args: list[str], data_dir: Path, stdin: str, **env: str) -> subpro
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     data_dir = tmp_path_factory.mktemp("first-run")
-    return data_dir, _signpost(["run"], data_dir, "1\n2\nwhats a mapa\n1\n")
+    return data_dir, _signpost(["run"], data_dir, "2\n2\nwhats a mapa\n1\n")
 
 
 def test_run_makes_the_demo_on_first_start_and_chats_as_demo_1(first_run) -> None:
@@ -28,7 +28,7 @@ def test_run_makes_the_demo_on_first_start_and_chats_as_demo_1(first_run) -> Non
     assert result.returncode == 0, result.stderr
     assert "First start" in result.stdout
     assert "DEMO-1" in result.stdout and "DEMO-4" in result.stdout
-    assert "[1] Where am I?" in result.stdout
+    assert "[1] Help now" in result.stdout and "[2] Where am I?" in result.stdout
     assert "Multi-Agency Public Protection Arrangements" in result.stdout
     assert "[voice note: " in result.stdout
     assert "Traceback" not in result.stderr

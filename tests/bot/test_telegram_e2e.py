@@ -88,6 +88,16 @@ def _say(bot: TelegramStandIn, chat: int, text: str, language: str = "en") -> Se
     return bot.pop(chat, timeout=15)
 
 
+def _pop_until(bot: TelegramStandIn, chat: int, wanted, most: int = 3) -> SentMessage:
+    """The first reply that is `wanted`: what changed in the file comes first, once, on whichever test
+    first opens a linked menu on this worker."""
+    for _ in range(most):
+        message = bot.pop(chat, timeout=15)
+        if wanted(message):
+            return message
+    raise AssertionError(f"no wanted reply in {most} messages to chat {chat}")
+
+
 def _press(bot: TelegramStandIn, message: SentMessage, label: str) -> SentMessage:
     bot.press_button(message, label)
     return bot.pop(message.chat_id, timeout=15)
@@ -101,22 +111,36 @@ def test_commands_are_set_for_each_language(polling_bot: TelegramStandIn) -> Non
     assert len(welsh) == len(polish) == len(english)
 
 
-def test_start_with_wrong_good_and_used_codes(polling_bot: TelegramStandIn, database) -> None:
+@pytest.fixture(scope="module")
+def linking(polling_bot: TelegramStandIn, database) -> dict[str, SentMessage]:
+    """Chat 501 links with Sam's code (after a wrong one), and chat 502 tries the used code: once per
+    worker, so every test that needs a linked chat has one, whichever worker runs it."""
     _url, case, _other = database
-    welcome = _say(polling_bot, 501, "/start")
-    assert "I am Signpost" in welcome.plain_text
-    wrong = _say(polling_bot, 501, "ZZZZ-ZZZZ")
-    assert "did not work" in wrong.plain_text
-    linked = _say(polling_bot, 501, case.code)
-    assert "Your chat is now linked" in linked.plain_text
-    used = _say(polling_bot, 502, case.code)
+    replies = {
+        "welcome": _say(polling_bot, 501, "/start"),
+        "wrong": _say(polling_bot, 501, "ZZZZ-ZZZZ"),
+        "linked": _say(polling_bot, 501, case.code),
+        "used": _say(polling_bot, 502, case.code),
+    }
+    # What changed in the file comes once, before the first answer that shows the file: take it here, so
+    # each test's replies are its own.
+    polling_bot.push_message(501, "my team", language_code="en")
+    _pop_until(polling_bot, 501, lambda message: "These people work with you" in message.plain_text)
+    return replies
+
+
+def test_start_with_wrong_good_and_used_codes(linking: dict[str, SentMessage]) -> None:
+    assert "I am Signpost" in linking["welcome"].plain_text
+    assert "did not work" in linking["wrong"].plain_text
+    assert "Your chat is now linked" in linking["linked"].plain_text
+    used = linking["used"]
     assert "did not work" in used.plain_text or "used already" in used.plain_text
 
 
-def test_every_menu_answers_over_telegram(polling_bot: TelegramStandIn, database) -> None:
-    chat = 501  # linked in the test above
+def test_every_menu_answers_over_telegram(polling_bot: TelegramStandIn, database, linking) -> None:
+    chat = 501  # linked by the `linking` fixture
     menu = _say(polling_bot, chat, "/menu")
-    assert menu.button_labels[:2] == ["Where am I?", "My team"]
+    assert menu.button_labels[:3] == ["Help now", "Where am I?", "My team"]
 
     polling_bot.press_button(menu, "Where am I?")
     picture = polling_bot.pop(chat, timeout=15)
@@ -162,7 +186,7 @@ def test_listen_sends_a_real_voice_note(polling_bot: TelegramStandIn) -> None:
     assert isinstance(again.params["voice"], str), "sent by file id, not uploaded again"
 
 
-def test_welsh_and_polish(polling_bot: TelegramStandIn, database) -> None:
+def test_welsh_and_polish(polling_bot: TelegramStandIn, database, linking) -> None:
     chat = 501
     choice = _say(polling_bot, chat, "/language")
     welsh = _press(polling_bot, choice, "Cymraeg")
@@ -180,7 +204,7 @@ def test_welsh_and_polish(polling_bot: TelegramStandIn, database) -> None:
     assert "Gdzie jestem?" in linked.button_labels
 
 
-def test_person_a_never_sees_person_b(polling_bot: TelegramStandIn, database) -> None:
+def test_person_a_never_sees_person_b(polling_bot: TelegramStandIn, database, linking) -> None:
     _url, first, second = database
     menu = _say(polling_bot, 501, "/menu")
     # Forged callback data on a real message: a client can send any data it likes.
