@@ -52,6 +52,7 @@ from casefile.models import (
 )
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import ReminderPolicy
+from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
 log = logging.getLogger(__name__)
@@ -292,6 +293,8 @@ class Dispatcher:
                 message = composer.worker_blocked(name, ref)
             elif event == "failed":
                 message = composer.worker_failed(name, ref, int(row.payload.get("tries", 0)))
+            elif event == URGENT_EVENT:
+                message = composer.worker_urgent(name, ref, str(row.payload.get("kind", "")))
             else:
                 return f"unknown notice {event!r}"
             return Job(row.id, chat, message, None, row.attempts)
