@@ -175,6 +175,10 @@ def _free_text(turn: Turn, raw: str) -> list[Reply]:
                                                                 turn.language))
     # A short message is a menu question ("my team", "help"); a longer one is a real question first, so a
     # sentence that happens to say "help" or "money" is answered, not swallowed by the menu.
+    if person_answers.says_cant_make_it(raw):  # even after "I'll be there": the answer changes, the worker hears
+        cant = person_answers.cant_make_it_typed(turn)
+        if cant is not None:
+            return [cant]
     words = len(raw.split())
     intent = route(raw)
     if intent is not None and words <= SHORT_MESSAGE_WORDS:

@@ -6,6 +6,7 @@ linked file gets the general version and a nudge to send their code.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from bot.messages import Button, Reply
 from casefile import errors, linking, people
 from casefile.actors import PersonActor
 from casefile.views import AppointmentView, PersonView, TeamMember
+from glossary.normalize import fold_accents
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -120,6 +122,31 @@ def appointment_button(turn: Turn, rest: str) -> list[Reply]:
     if action == "why" and len(parts) == 4 and parts[1] in CANT_MAKE_IT_REASONS:
         return [_respond(turn, appointment, version, confirmed=False, reason=parts[1])]
     return [_expired(turn)]
+
+
+# "I can't make it" typed, not tapped: in any of the three languages, after folding accents and apostrophes.
+CANT_MAKE_IT_TYPED = (
+    "cant make it", "cannot make it", "can not make it", "wont make it", "cant come", "cannot come",
+    "not coming", "wont be there", "cant be there", "cant go today", "cant go tomorrow",
+    "methu dod", "alla i ddim dod", "fedra i ddim dod", "dim yn gallu dod",
+    "nie dam rady", "nie przyjde", "nie moge przyjsc", "nie bede mogl", "nie bede mogla",
+)
+_CANT_MAKE_IT = re.compile(r"(?:^| )(?:" + "|".join(re.escape(phrase) for phrase in CANT_MAKE_IT_TYPED) + r")(?: |$)")
+
+
+def says_cant_make_it(text: str) -> bool:
+    return bool(_CANT_MAKE_IT.search(fold_accents(text)))
+
+
+def cant_make_it_typed(turn: Turn) -> Reply | None:
+    """The person typed that they cannot come: the same as tapping "I can't make it" on their next
+    appointment, even after they tapped "I'll be there". None when they have no appointment coming."""
+    if not turn.linked:
+        return None
+    appointment = view_for(turn).next_appointment
+    if appointment is None:
+        return None
+    return _ask_reason(turn, appointment, appointment.version)
 
 
 def _ask_reason(turn: Turn, appointment: AppointmentView, version: int) -> Reply:

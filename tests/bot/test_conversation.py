@@ -252,3 +252,15 @@ def test_help_keeps_one_line_per_button(chat: Chat) -> None:
     lines = chat.text.splitlines()
     assert "My team: who your workers are and how to reach them." in lines
     assert "Pharmacy: when to pick up your medicine." in lines
+
+
+def test_i_cant_make_it_typed_after_ill_be_there_changes_the_answer(linked: Chat, case: Case, session_factory) -> None:
+    linked.press(f"appt:yes:{case.appointment_id}:1")
+    assert "Thank you" in linked.text
+    linked.push("sorry i cant make it now")
+    assert "m:menu" not in linked.button_data() and any(d.startswith("appt:why:") for d in linked.button_data())
+    reason = next(d for d in linked.button_data() if d.startswith("appt:why:ill:"))
+    linked.press(reason)
+    assert "Your worker decides if it is OK to miss it" in linked.text
+    with session_factory() as session:
+        assert session.get(Appointment, case.appointment_id).status == "cant_make_it"
