@@ -225,10 +225,18 @@ def _yes_words() -> set[str]:
 
 
 def _could_be_code(raw: str) -> bool:
-    """After "I have a code": one or two groups of letters and digits, 6 to 12 in all (typos included)."""
+    """After "I have a code": one or two groups of letters and digits, 6 to 12 in all (typos included).
+
+    A word with no digit is tried only when it has a code's length and only a code's letters: "thanks",
+    "licence" or "hello" typed at the prompt is a message, not a wrong try that counts towards a lock.
+    """
     parts = re.split(r"[-\s]+", raw.strip())
     compact = "".join(parts)
-    return len(parts) <= 2 and 6 <= len(compact) <= 12 and compact.isascii() and compact.isalnum()
+    if not (len(parts) <= 2 and 6 <= len(compact) <= 12 and compact.isascii() and compact.isalnum()):
+        return False
+    if any(char.isdigit() for char in compact):
+        return True
+    return len(compact) == linking.CODE_LENGTH and all(char in linking.ALPHABET for char in compact.upper())
 
 
 def _looks_like_code(raw: str) -> bool:

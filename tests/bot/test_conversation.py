@@ -264,3 +264,13 @@ def test_i_cant_make_it_typed_after_ill_be_there_changes_the_answer(linked: Chat
     assert "Your worker decides if it is OK to miss it" in linked.text
     with session_factory() as session:
         assert session.get(Appointment, case.appointment_id).status == "cant_make_it"
+
+
+def test_words_at_the_code_prompt_are_messages_not_wrong_tries(chat: Chat, case: Case) -> None:
+    chat.press("code")
+    for word in ("hello", "thanks", "licence", "please", "recall", "goodbye"):
+        chat.push(word)
+        assert "did not work" not in chat.text and "too many wrong codes" not in chat.text
+        chat.press("code")
+    chat.push(case.code)
+    assert "Your chat is now linked" in chat.text

@@ -15,6 +15,7 @@ def test_words_and_near_misses_are_not_codes(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [("K7QM 4XTO", True), ("strength", True), ("what is ROTL", False),
-                                                  ("rotl", False), ("K7 QM 4X", False)])
+                                                  ("rotl", False), ("K7 QM 4X", False), ("thanks", False),
+                                                  ("licence", False), ("goodbye", False), ("probation", False)])
 def test_after_i_have_a_code_a_single_word_is_tried_as_one(text: str, expected: bool) -> None:
     assert _could_be_code(text) is expected
