@@ -43,7 +43,7 @@ def run_chat(args: argparse.Namespace) -> int:
     try:
         chat_id = "local"
         if args.person:
-            found = _link_terminal(app, args.person)
+            found = _link_terminal(app, args.person, args.lang)
             if found is None:
                 print(f'No person with reference "{args.person}". Try signpost demo-data, then DEMO-1.',
                       file=sys.stderr)
@@ -58,13 +58,14 @@ def run_chat(args: argparse.Namespace) -> int:
         app.close()
 
 
-def _link_terminal(app, person_ref: str) -> str | None:
+def _link_terminal(app, person_ref: str, language: str | None = None) -> str | None:
     """Link a terminal chat to a person the way a phone is linked: a one-time code, issued and redeemed.
 
     Whoever runs this command can read the database anyway; the code keeps it on the audited path.
+    `--lang` is the person's choice of language, as if they chose it with /language in the chat.
     """
-    from casefile import directory, linking
-    from casefile.actors import SystemActor
+    from casefile import directory, linking, people
+    from casefile.actors import PersonActor, SystemActor
 
     chat_id = f"local-{person_ref}"
     now = datetime.now(UTC)
@@ -73,12 +74,13 @@ def _link_terminal(app, person_ref: str) -> str | None:
         if person is None:
             return None
         link = linking.chat_link_for(session, terminal_channel(), chat_id)
-        if link is not None and link.person_id == person.id:
-            return chat_id
-        hasher = app.settings.link_hasher
-        code = linking.issue_link_code(session, SystemActor("terminal"), person_id=person.id, days=1, now=now,
-                                       hasher=hasher)
-        linking.redeem_link_code(session, terminal_channel(), chat_id, code, now, hasher=hasher)
+        if link is None or link.person_id != person.id:
+            hasher = app.settings.link_hasher
+            code = linking.issue_link_code(session, SystemActor("terminal"), person_id=person.id, days=1, now=now,
+                                           hasher=hasher)
+            linking.redeem_link_code(session, terminal_channel(), chat_id, code, now, hasher=hasher)
+        if language is not None and language != person.language:
+            people.set_language(session, PersonActor(person.id), person.id, language, now=now)
     return chat_id
 
 

@@ -56,6 +56,15 @@ def test_chat_without_a_person_is_a_new_unlinked_user(first_run) -> None:
     assert "ROTL" in result.stdout
 
 
+def test_chat_as_a_person_honours_the_language_asked_for(first_run) -> None:
+    data_dir, _first = first_run
+    result = _signpost(["chat", "--as", "DEMO-2", "--lang", "cy"], data_dir, "")
+    assert result.returncode == 0, result.stderr
+    assert "Ble ydw i?" in result.stdout  # the menu in Welsh
+    again = _signpost(["chat", "--as", "DEMO-2", "--lang", "pl"], data_dir, "")
+    assert "Gdzie jestem?" in again.stdout
+
+
 def test_chat_as_an_unknown_person_says_what_to_do(first_run) -> None:
     data_dir, _first = first_run
     result = _signpost(["chat", "--as", "NOBODY"], data_dir, "")
