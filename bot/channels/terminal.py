@@ -41,7 +41,8 @@ class TerminalChat:
         """One line from the person: a choice number presses a button, anything else is text."""
         line = line.strip()
         if line.isdigit() and len(line) <= 2 and self.choices and not 1 <= int(line) <= len(self.choices):
-            self.out.write(f"Please type a number from 1 to {len(self.choices)}, or type your question.\n\n")
+            numbers = "1" if len(self.choices) == 1 else f"a number from 1 to {len(self.choices)}"
+            self.out.write(f"Please type {numbers}, or type your question.\n\n")
             self.out.flush()
             return
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
