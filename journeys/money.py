@@ -75,6 +75,8 @@ class ClaimFacts:
 
     claim_date: date | None = None
     steps_done: Set[str] = field(default_factory=frozenset)  # money step keys ticked off
+    # Steps the file already has a booked appointment for (the first Jobcentre meeting): step key -> its day.
+    booked: Mapping[str, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ def money_plan(
         due = base + timedelta(days=step.when.last_day)
         if step.when.on_working_day:
             starts, due = holidays.working_day_on_or_before(starts), holidays.working_day_on_or_before(due)
+        booked = claim.booked.get(step.key)
+        if booked is not None:  # the real appointment in the file beats the usual timing
+            starts = due = booked
         done = step.key in claim.steps_done
         plan.append(MoneyStep(
             key=step.key,
@@ -139,7 +144,7 @@ def money_plan(
             due=due,
             done=done,
             overdue=not done and today > due,
-            estimated=step.when.anchor == CLAIM and claim.claim_date is None,
+            estimated=booked is None and step.when.anchor == CLAIM and claim.claim_date is None,
             days_to_due=(due - today).days,
         ))
     return plan

@@ -6,6 +6,10 @@ functions, so Where am I, Money and Pharmacy say the same thing on every surface
 
 from __future__ import annotations
 
+from datetime import date
+
+from casefile.clock import LONDON
+from casefile.models import APPOINTMENT_OVER
 from casefile.views import PersonView
 from journeys import money, pharmacy, where
 
@@ -26,10 +30,24 @@ def journey_facts(view: PersonView) -> where.JourneyFacts:
     )
 
 
+# The money step a booked appointment of this kind is: the first Jobcentre meeting.
+BOOKED_STEPS = {"jobcentre": "jobcentre_interview"}
+
+
 def claim_facts(view: PersonView) -> money.ClaimFacts | None:
-    """What the file says of the benefit claim so far, for the money plan; None before any claim."""
+    """What the file says of the benefit claim so far, and of money steps already booked as appointments,
+    for the money plan; None when it says nothing yet."""
+    booked: dict[str, date] = {}
+    for appointment in view.appointments:  # soonest first, not yet over
+        step = BOOKED_STEPS.get(appointment.kind)
+        if step is not None and appointment.status not in APPOINTMENT_OVER:
+            booked.setdefault(step, appointment.starts_at.astimezone(LONDON).date())
     claim = view.benefit_claim
-    return money.ClaimFacts(claim.claimed_on, frozenset(claim.steps_done)) if claim is not None else None
+    if claim is None and not booked:
+        return None
+    if claim is None:
+        return money.ClaimFacts(booked=booked)
+    return money.ClaimFacts(claim.claimed_on, frozenset(claim.steps_done), booked)
 
 
 def pharmacy_facts(view: PersonView) -> pharmacy.PharmacyFacts | None:

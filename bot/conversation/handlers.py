@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot import i18n
 from bot.conversation import help_now, person_answers, question_answers, worker_answers
-from bot.conversation.intents import Intent, route
+from bot.conversation.intents import Intent, route, strong_route
 from bot.conversation.places import open_places
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
@@ -181,7 +181,7 @@ def _free_text(turn: Turn, raw: str) -> list[Reply]:
             return [cant]
     words = len(raw.split())
     intent = route(raw)
-    if intent is not None and words <= SHORT_MESSAGE_WORDS:
+    if intent is not None and (words <= SHORT_MESSAGE_WORDS or strong_route(raw) is intent):
         return _intent(turn, intent)
     glossary = glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw, turn.language)
     # A word the glossary knows ("what is HDC"), or a pasted letter full of them, is the glossary's.

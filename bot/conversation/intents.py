@@ -82,6 +82,22 @@ _PHRASES: tuple[_Phrase, ...] = tuple(
 )
 
 
+def strong_route(text: str) -> Intent | None:
+    """The menu question a message asks in a phrase of two words or more ("when is my next", "my team"):
+    clear enough to win over the questions library even in a longer message. One word ("money", "help")
+    is not: "can i get help with a deposit" is a real question that happens to say "help"."""
+    words = _words(text)
+    if not words or len(words) > 12:
+        return None
+    best: tuple[int, Intent] | None = None
+    for phrase in _PHRASES:
+        if len(phrase.words) >= 2 and _contains(words, phrase.words):
+            score = len(phrase.words) * 10 + sum(len(w) for w in phrase.words)
+            if best is None or score > best[0]:
+                best = (score, phrase.intent)
+    return best[1] if best is not None else None
+
+
 def route(text: str) -> Intent | None:
     """The menu question a message asks, or None.
 

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot.text import render
+from casefile import staff
 from journeys.calendar import BankHolidays
 from journeys.money import ClaimFacts, MoneyCatalog, MoneyStep, add_months, money_plan
+from journeys.person_facts import claim_facts
+from tests.bot.conversation_helpers import SETTINGS, make_case
+from tests.casefile.factories import NOW, SYSTEM
 
 FRIDAY_RELEASE = date(2026, 6, 5)
 
@@ -109,3 +114,22 @@ def test_money_reply_in_polish(money_catalog: MoneyCatalog, holidays: BankHolida
     assert "piątek 10 lipca 2026" in lines[payment + 1]
     assert lines[payment + 2].startswith("Pierwsza wypłata Universal Credit przychodzi około 5 tygodni")
     assert "Złóż wniosek o Universal Credit" in lines
+
+
+def test_a_booked_jobcentre_appointment_is_the_jobcentre_step(money_catalog: MoneyCatalog,
+                                                              holidays: BankHolidays) -> None:
+    claim = ClaimFacts(booked={"jobcentre_interview": date(2026, 6, 10)})
+    plan = _by_key(money_plan(FRIDAY_RELEASE, claim, FRIDAY_RELEASE, catalog=money_catalog, holidays=holidays))
+    step = plan["jobcentre_interview"]
+    assert (step.starts, step.due, step.estimated) == (date(2026, 6, 10), date(2026, 6, 10), False)
+
+
+def test_the_person_file_gives_the_booked_jobcentre_day(session: Session) -> None:
+    case = make_case(session)
+    staff.book_appointment(session, SYSTEM, case.person.id, datetime(2027, 6, 14, 9, 30, tzinfo=UTC), 30,
+                           "Lewisham Jobcentre", "", "jobcentre", "", case.lead.id, policy=SETTINGS.reminder_policy,
+                           now=NOW)
+    session.commit()
+    view = staff.person_file(session, SYSTEM, case.person.id, NOW.date(), NOW)
+    facts = claim_facts(view)
+    assert facts is not None and facts.booked == {"jobcentre_interview": date(2027, 6, 14)}
