@@ -2,7 +2,8 @@
 
 The service layer's PersonView holds the file; this adds what only staff see: each appointment's
 reminders and their delivery state, recent past appointments to mark attended or missed, the case
-updates with who made them, queued worker messages, and the money and pharmacy steps (journeys).
+updates with who made them, queued worker messages, the money and pharmacy steps (journeys), and any
+request for help now from the chat that nobody on the team has marked seen yet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from casefile import staff
 from casefile.actors import StaffActor
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
+from console.urgent_panel import UrgentLine, open_requests
 from journeys import money, pharmacy
 from journeys.live import JourneyContent
 from journeys.person_facts import claim_facts, pharmacy_facts
@@ -78,6 +80,7 @@ class PersonPage:
     pharmacy: pharmacy.PharmacyAnswer | None
     viewer_is_lead: bool
     viewer_worker_id: int
+    urgent: tuple[UrgentLine, ...] = ()  # "Tell my worker now" requests not seen yet, oldest first
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
@@ -162,6 +165,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         pharmacy=_pharmacy(view, today, journeys),
         viewer_is_lead=any(m.is_lead and m.worker_id == actor.worker_id for m in view.team),
         viewer_worker_id=actor.worker_id,
+        urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
     )
 
 

@@ -1,5 +1,8 @@
 """A worker's caseload: each person, their stage, next appointment and whether it is confirmed, with
 the people who need attention first (missed pick-ups, missed or unrecorded appointments, failed reminders).
+
+Above it all, "Needs help now": requests from the chat's "Tell my worker now", until someone on the
+team marks them seen (`/urgent/{id}/seen`, also posted from the person's page).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import staff
+from casefile import staff, urgent
+from casefile.actors import StaffActor
 from casefile.models import Appointment, OutboxMessage, PharmacyPlan
 from casefile.views import CaseloadRow
 from console.accounts import Principal
-from console.pages import context_of, page, render
+from console.pages import context_of, page, read_form, redirect, render, text_field
+from console.urgent_panel import SEEN_DONE, UrgentLine, back_to, open_requests
 
 LOOK_BACK = timedelta(days=14)
 _OPEN_STATUSES = ("booked", "confirmed", "moved", "cant_make_it")
@@ -95,14 +100,39 @@ def load_caseload(session: Session, worker_id: int, now: datetime, today: date) 
 async def caseload_page(request: Request) -> Response:
     ctx = context_of(request)
     user: Principal = request.state.user
+    help_now = ctx.journeys.current().help_now
 
-    def load() -> list[CaseloadLine]:
+    def load() -> tuple[tuple[UrgentLine, ...], list[CaseloadLine]]:
         with ctx.sessions() as session:
-            return load_caseload(session, user.own_worker_id, ctx.now(), ctx.today())
+            now = ctx.now()
+            requests = open_requests(session, user.own_worker_id, now, help_now)
+            return requests, load_caseload(session, user.own_worker_id, now, ctx.today())
 
-    lines = await run_in_threadpool(load)
+    requests, lines = await run_in_threadpool(load)
     needing = sum(1 for line in lines if line.attention)
-    return render(request, "caseload.html", title="Your caseload", lines=lines, needing=needing)
+    done = SEEN_DONE if request.query_params.get("done") == "urgent_seen" else None
+    return render(request, "caseload.html", title="Your caseload", lines=lines, needing=needing,
+                  urgent_requests=requests, done=done)
 
 
-routes = [Route("/caseload", caseload_page, methods=["GET"])]
+@page(roles=("worker",))
+async def mark_seen(request: Request) -> Response:
+    """A worker on the person's team has seen a request for help; the case file refuses anyone else (403)."""
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    request_id: int = request.path_params["request_id"]
+    form = await read_form(request)
+    back = back_to(text_field(form, "back"))
+
+    def mark() -> None:
+        with ctx.sessions() as session:
+            urgent.mark_urgent_seen(session, StaffActor(user.own_worker_id), request_id, now=ctx.now())
+
+    await run_in_threadpool(mark)
+    return redirect(f"{back}?done=urgent_seen")
+
+
+routes = [
+    Route("/caseload", caseload_page, methods=["GET"]),
+    Route("/urgent/{request_id:int}/seen", mark_seen, methods=["POST"]),
+]

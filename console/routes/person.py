@@ -26,6 +26,7 @@ from console.forms import FormCheck, date_parts, london_moment
 from console.linkcard import bot_link, qr_svg
 from console.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
 from console.person_data import load_person_page
+from console.urgent_panel import SEEN_DONE
 from glossary.message_check import check_message
 from journeys.live import JourneyContent
 
@@ -38,6 +39,7 @@ DONE_MESSAGES = {
     "missed": "Marked as missed. The person will get a kind message about what to do next.",
     "message": "Your message is queued. It is sent as soon as it is not quiet hours.",
     "journey": "The stage and dates are saved.",
+    "urgent_seen": SEEN_DONE,
 }
 # The key dates a lead can change here, with their labels. Top-up supervision is left out: the
 # Sentencing Act 2026 ended it, so nobody should be given a new top-up date.
