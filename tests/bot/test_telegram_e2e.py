@@ -9,18 +9,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from bot.services_yaml import read_services_yaml
 from bot.voice_ogg import read_opus_info
-from casefile import db
-from tests.bot.conversation_helpers import Case, make_case
+from casefile import db, services, urgent
+from casefile import linking as link_codes
+from casefile.actors import SystemActor
+from tests.bot.conversation_helpers import CONTENT, SETTINGS, Case, make_case, shared_journeys
 from tests.support.telegram_standin.standin_objects import SentMessage
 from tests.support.telegram_standin.telegram_standin import TelegramStandIn
 
 STARTUP_SECONDS = 60.0
+DEMO_SERVICES = CONTENT / "services" / "lewisham-demo.yaml"
 
 
 def _free_port() -> int:
@@ -254,3 +259,43 @@ def test_the_bot_token_never_reaches_the_log(database, tmp_path: Path) -> None:
             output = _stop(process)
     assert "Application started" in output
     assert standin.token.split(":")[1] not in output
+
+
+def test_help_now_places_open_now_and_tell_my_worker_now_over_telegram(polling_bot: TelegramStandIn, database,
+                                                                       linking) -> None:
+    url, case, _other = database
+    engine, sessions = db.open_database(url)
+    try:
+        with sessions() as session:
+            services.replace_directory(session, SystemActor("tests"), read_services_yaml(DEMO_SERVICES))
+            staff_code = link_codes.issue_link_code(session, SystemActor("tests"), worker_id=case.lead.id,
+                                                    now=datetime.now(UTC), hasher=SETTINGS.link_hasher)
+            session.commit()
+        assert "linked" in _say(polling_bot, 900, staff_code).plain_text  # the lead's own Telegram chat
+
+        crisis = _say(polling_bot, 501, "ive got nowhere to sleep tonight")
+        help_now = shared_journeys().current().help_now
+        assert crisis.plain_text.startswith(help_now.kinds["no_bed"].say["en"])
+        assert {"Places open now", "Tell my worker now", "Menu"} <= set(crisis.button_labels)
+
+        places = _press(polling_bot, crisis, "Places open now")
+        with sessions() as session:  # what the directory says is open at this very moment, on the London clock
+            now_open = services.open_now(session, datetime.now(UTC), shared_journeys().current().holidays.is_holiday,
+                                         category="housing")
+        if now_open.open:
+            assert f"{now_open.open[0].service.name}: {now_open.open[0].text()}." in places.plain_text
+        else:
+            assert help_now.word("nothing_open", "en") in places.plain_text
+
+        ask = _press(polling_bot, crisis, "Tell my worker now")
+        assert case.lead.name in ask.plain_text and "999" in ask.plain_text
+        told = _press(polling_bot, ask, "Yes, tell them")
+        assert f"I have told {case.lead.name}" in told.plain_text
+        # The dispatcher in `signpost serve` sends it at once (after any notice from an earlier test).
+        notice = _pop_until(polling_bot, 900, lambda message: message.plain_text.startswith("URGENT"), most=5)
+        assert notice.plain_text.startswith("URGENT: Sam") and "nowhere to sleep tonight" in notice.plain_text
+        assert "ive got" not in notice.plain_text  # the label, never the person's own words
+        with sessions() as session:  # and it heads the team's caseload in the console until seen
+            assert [request.kind for request in urgent.open_urgent(session, case.lead.id)] == ["no_bed"]
+    finally:
+        engine.dispose()
