@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import i18n
@@ -15,9 +16,10 @@ from bot.conversation import journey_answers
 from bot.conversation.intents import Intent
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
-from casefile import errors, linking, people
+from casefile import errors, linking, people, services
 from casefile.actors import PersonActor
 from casefile.views import AppointmentView, PersonView, TeamMember
+from casefile.working_hours import read_working_hours
 from glossary.normalize import fold_accents
 
 if TYPE_CHECKING:
@@ -62,10 +64,29 @@ def updates(turn: Turn, view: PersonView) -> list[Reply]:
 # -- my team --------------------------------------------------------------------------------------
 def team(turn: Turn, view: PersonView) -> Reply:
     members = sorted(view.team, key=lambda m: (not m.is_lead, m.name))
+    back = _nobody_working(turn, members)
     body = turn.render(
-        "chat/team.txt.j2", turn.language, members=members, lead=view.lead, shared=_shared_help(members)
+        "chat/team.txt.j2", turn.language, members=members, lead=view.lead, shared=_shared_help(members),
+        back=back,
     )
-    return turn.answer(body)
+    extra = ((Button(turn.journeys.help_now.word("help_now", turn.language), "m:help_now"),),) if back else ()
+    return turn.answer(body, extra=extra)
+
+
+def _nobody_working(turn: Turn, members: list[TeamMember]) -> tuple[str, datetime] | None:
+    """When every worker's hours can be read and none is working now (a Sunday, say): who is back first,
+    and when. None when someone is working, or when any worker's hours are not clear enough to tell."""
+    soonest: tuple[str, datetime] | None = None
+    for member in members:
+        weekly = read_working_hours(member.hours)
+        if weekly is None:
+            return None
+        state = services.open_state(weekly, (), turn.now, turn.journeys.holidays.is_holiday)
+        if state.open:
+            return None
+        if state.opens is not None and (soonest is None or state.opens < soonest[1]):
+            soonest = (member.name, state.opens)
+    return soonest
 
 
 def _shared_help(members: list[TeamMember]) -> list[tuple[str, list[TeamMember]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.messages import MAX_MESSAGE_LENGTH
 from casefile import gaps
-from casefile.models import Appointment, CaseUpdate
+from casefile.models import Appointment, CaseUpdate, Worker
 from tests.bot.conversation_helpers import SETTINGS, Case, Chat, make_case, make_conversation
 from tests.casefile.factories import NOW
 
@@ -274,3 +274,22 @@ def test_words_at_the_code_prompt_are_messages_not_wrong_tries(chat: Chat, case:
         chat.press("code")
     chat.push(case.code)
     assert "Your chat is now linked" in chat.text
+
+
+def test_my_team_on_a_sunday_says_nobody_is_working_and_who_to_call(session_factory, case: Case) -> None:
+    sunday = datetime(2027, 6, 13, 11, 0, tzinfo=UTC)  # the lead works Monday to Friday, 9am to 5pm
+    chat = Chat(make_conversation(session_factory, sunday), "sunday")
+    chat.push(case.code)
+    chat.press("m:team")
+    # The drug worker's hours ("Monday to Thursday") say no times, so nobody can tell: nothing is claimed.
+    assert "Nobody on your team is working right now" not in chat.text
+    with session_factory() as session:
+        worker = session.get(Worker, case.drugs_worker.id)
+        worker.hours = "Monday to Thursday, 10am to 4pm"
+        session.commit()
+    chat.press("m:team")
+    assert f"Nobody on your team is working right now. {case.lead.name} is back on Monday 14 June 2027, 09:00." in chat.text
+    assert "116 123" in chat.text and "m:help_now" in chat.button_data()
+    weekday = Chat(make_conversation(session_factory, datetime(2027, 6, 14, 9, 30, tzinfo=UTC)), "sunday")
+    weekday.press("m:team")
+    assert "Nobody on your team is working" not in weekday.text
