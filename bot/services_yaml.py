@@ -44,6 +44,7 @@ from casefile.services import (
     ServiceEntry,
     WeeklyOpening,
 )
+from glossary.findings import Finding
 from glossary.yaml_source import LinedDict, LinedList, line_of, parse_yaml_text
 
 TOP_KEYS = ("organisations", "services")
@@ -313,3 +314,29 @@ def _day_words(word: Any) -> tuple[int, ...]:
         start, end = DAY_WORDS[first], DAY_WORDS[last]
         return tuple((start + offset) % 7 for offset in range((end - start) % 7 + 1))
     return (weekday(cleaned),)
+
+
+SERVICES_DIR = "services"
+
+
+def check_services(content_dir: Path) -> list[Finding]:
+    """The services files' part of `signpost content check`: every problem each file has, as a finding."""
+    findings: list[Finding] = []
+    for path in sorted((content_dir / SERVICES_DIR).glob("*.yaml")):
+        try:
+            read_services_yaml(path)
+        except FeedFileError as problem:
+            findings.append(_finding(path, problem.message))
+        except ImportRefused as refused:
+            findings += [_finding(path, problem.message) for problem in refused.problems]
+    return findings
+
+
+def _finding(path: Path, message: str) -> Finding:
+    """`name.yaml:12: what is wrong. How to fix it.` back into the parts a finding keeps."""
+    where, _sep, said = message.partition(": ")
+    line = where.rpartition(":")[2]
+    if not line.isdigit():
+        line, said = "1", message
+    problem, _dot, fix = said.rstrip(".").partition(". ")
+    return Finding(path, int(line), problem, fix or "See content/services/SCHEMA.md")

@@ -169,3 +169,14 @@ def test_content_alone_shows_the_three_commands(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     for command in ("check", "stats", "gaps"):
         assert f"    {command} " in out
+
+
+def test_check_lists_each_problem_in_the_services_files(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (in_content / "services").mkdir()
+    demo = (Path(__file__).resolve().parents[2] / "content" / "services" / "lewisham-demo.yaml").read_text()
+    (in_content / "services" / "lewisham.yaml").write_text(
+        demo.replace("categories: [housing]", "categories: [castles]", 1), encoding="utf-8")
+    assert main(["content", "check", "."]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("services/lewisham.yaml:") and '"castles" is not a category. Use one or more of: '
+               "housing" in line for line in lines), lines
