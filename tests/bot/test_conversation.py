@@ -293,3 +293,8 @@ def test_my_team_on_a_sunday_says_nobody_is_working_and_who_to_call(session_fact
     weekday = Chat(make_conversation(session_factory, datetime(2027, 6, 14, 9, 30, tzinfo=UTC)), "sunday")
     weekday.press("m:team")
     assert "Nobody on your team is working" not in weekday.text
+
+
+def test_where_is_it_gives_the_place_and_the_address_apart(linked: Chat, case: Case) -> None:
+    linked.press(f"appt:where:{case.appointment_id}:1")
+    assert "Place: Lewisham probation office\nAddress: 1 High Street, London SE13 0AA" in linked.text
