@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from casefile.models import SERVICE_CATEGORIES
 from glossary.check import CheckReport
 from glossary.findings import ContentError, Finding, Severity
 from glossary.load import load_glossary
@@ -28,7 +29,8 @@ LANGUAGES: dict[str, str] = {"en": "English", "cy": "Welsh", "pl": "Polish"}
 NATIONS = ("england", "wales", "both")
 # The parts of a linked person's own file a card may add to its answer (the chat fills them in).
 PERSONAL_PARTS = ("licence_conditions", "lead", "next_appointment", "stage", "key_dates")
-CARD_FIELDS = ("id", "nation", "asks", "answer", "do", "wales", "personal", "related", "sources", "reviewed")
+CARD_FIELDS = ("id", "nation", "asks", "answer", "do", "wales", "personal", "places", "related", "sources",
+               "reviewed")
 MIN_ASKS = 6
 MAX_ANSWER_SENTENCES = 5
 MAX_DO_SENTENCES = 2
@@ -51,6 +53,7 @@ class QuestionCard:
     related: tuple[str, ...]
     sources: tuple[str, ...]
     reviewed: date
+    places: tuple[str, ...] = ()  # kinds of local service to list with what is open now (the directory's)
     path: Path = Path()
     line: int = 0
 
@@ -191,6 +194,11 @@ def _read_card(raw: Any, where: Locator, topic: str, plain_words: PlainWords, kn
         if part not in PERSONAL_PARTS:
             findings.append(Finding(path, where.line("personal"), f'{name} asks for a personal part "{part}"',
                                     f"Use only {', '.join(PERSONAL_PARTS)}"))
+    places = _names(raw.get("places"), "places", where, name, findings)
+    for place in places:
+        if place not in SERVICE_CATEGORIES:
+            findings.append(Finding(path, where.line("places"), f'{name} lists a kind of place "{place}"',
+                                    f"Use only {', '.join(SERVICE_CATEGORIES)}"))
     related = _names(raw.get("related"), "related", where, name, findings)
     if known_terms is not None:
         for term in related:
@@ -211,7 +219,8 @@ def _read_card(raw: Any, where: Locator, topic: str, plain_words: PlainWords, kn
         return None, findings
     assert isinstance(nation, str) and reviewed is not None and answer is not None and do is not None
     card = QuestionCard(id=card_id, topic=topic, nation=nation, asks=asks, answer=answer, do=do, wales=wales,
-                        personal=personal, related=related, sources=sources, reviewed=reviewed, path=path,
+                        personal=personal, related=related, sources=sources, reviewed=reviewed, places=places,
+                        path=path,
                         line=where.line())
     return card, findings
 

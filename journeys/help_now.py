@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
+from casefile.models import SERVICE_CATEGORIES
 from glossary.findings import Finding, Severity
 from glossary.normalize import fold_accents
 from glossary.yaml_source import Locator, read_yaml
@@ -33,8 +34,6 @@ SIGNALS_FILE = "signals.yaml"
 SCHEMA_DOC = "content/help-now/SCHEMA.md"
 LANGUAGES: dict[str, str] = {"en": "English", "cy": "Welsh", "pl": "Polish"}
 NATIONS = ("england", "wales", "both")
-# The directory's categories (casefile.models.SERVICE_CATEGORIES) that "Places open now" may show.
-PLACE_CATEGORIES = ("housing", "food", "money", "drugs_alcohol", "mental_health", "id_documents", "legal", "health")
 # Phone numbers in a crisis: checked again twice a year, not once.
 REVIEW_EVERY = timedelta(days=183)
 MIN_TYPO_LENGTH = 5  # shorter words are too easily another word ("kill" and "bill")
@@ -327,9 +326,9 @@ def _kinds(raw: Any, where: Locator, lines: Mapping[str, HelpLine], findings: li
                                         "Use a key from lines: at the top of the file"))
         places = [place for place in item.get("places") or [] if isinstance(place, str)]
         for place in places:
-            if place not in PLACE_CATEGORIES:
+            if place not in SERVICE_CATEGORIES:
                 findings.append(Finding(at.path, at.line("places"), f'{what} names a kind of place "{place}"',
-                                        f"Use only {', '.join(PLACE_CATEGORIES)}"))
+                                        f"Use only {', '.join(SERVICE_CATEGORIES)}"))
         more = _texts(item["more"], at, "more", what, findings) if item.get("more") is not None else None
         kinds[key] = CrisisKind(key, _texts(item.get("label"), at, "label", what, findings),
                                 _texts(item.get("say"), at, "say", what, findings), more, tuple(named),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.conversation import person_answers
+from bot.conversation.places import open_places
 from bot.messages import Button, Reply
 from casefile import gaps
 from glossary.question_match import Confidence, QuestionMatch
@@ -61,7 +62,21 @@ def card_reply(turn: Turn, card: QuestionCard) -> Reply:
     wales = card.text(card.wales, language) if card.wales else ""
     body = turn.render("chat/question.txt.j2", language, answer=card.text(card.answer, language),
                        do=card.text(card.do, language), wales=wales, sources=_sites(card.sources), **context)
+    places = _places_now(turn, card.places) if card.places else ""
+    if places:
+        body += "\n\n" + places
     return turn.answer(body)
+
+
+def _places_now(turn: Turn, categories: tuple[str, ...]) -> str:
+    """What the local directory has open now for this question, or when it opens, on the London clock."""
+    help_now = turn.journeys.help_now
+    open_now, later = open_places(turn, categories, turn.now)
+    if open_now:
+        return help_now.word("open_now", turn.language) + "\n" + "\n".join(open_now)
+    if later:
+        return help_now.word("opens_later", turn.language) + "\n" + "\n".join(later)
+    return ""
 
 
 def cannot_answer(turn: Turn, text: str) -> Reply:
