@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -102,8 +102,10 @@ class TelegramChannel:
             base = self.options.api_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
         application = builder.build()
+        # Private chats only: in a group every member would see the person's file.
         application.add_handler(CallbackQueryHandler(self._on_button), group=0)
-        application.add_handler(MessageHandler(filters.TEXT, self._on_text), group=0)
+        application.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, self._on_text), group=0)
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.ChatType.PRIVATE, self._on_group), group=0)
         application.add_error_handler(self._on_error)
         return application
 
@@ -125,10 +127,24 @@ class TelegramChannel:
                             language_hint=user.language_code if user else None)
         await self._answer(context, chat.id, incoming)
 
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group or channel: nothing is linked or shown; it is told once that Signpost works in private."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        user = update.effective_user
+        notice = await asyncio.to_thread(self.conversation.private_only_notice, CHANNEL, str(chat.id),
+                                         user.language_code if user else None)
+        if notice is not None:
+            await self.send(context, chat.id, notice)
+
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         chat = update.effective_chat
         if query is None or chat is None:
+            return
+        if chat.type != ChatType.PRIVATE:  # a button in a group does nothing, like a message there
+            await query.answer()
             return
         try:
             await query.answer()

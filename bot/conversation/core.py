@@ -30,6 +30,7 @@ from journeys.live import LiveJourneys
 log = logging.getLogger(__name__)
 
 COMMANDS = ("start", "stop", "forget", "language", "help", "menu", "discreet")
+PRIVATE_ONLY_TOLD = '{"private_only_told": true}'  # a group chat's only state: it was told once
 
 
 class Conversation:
@@ -92,6 +93,18 @@ class Conversation:
                 chat_state.keep_answer(session, channel, chat_id, token, body, spoken_language, now)
             session.commit()
         return replies
+
+    def private_only_notice(self, channel: str, chat_id: str, language_hint: str | None) -> Reply | None:
+        """For a group chat: the one message saying Signpost works only in a private chat, the first time
+        (for a day); None after that. Nothing else happens there: no code is tried, nothing is shown."""
+        language = i18n.choose_language(language_hint)
+        now = self.clock()
+        with self.sessions() as session:
+            if chat_state.load_state(session, channel, chat_id, now) is not None:
+                return None
+            chat_state.save_state(session, channel, chat_id, PRIVATE_ONLY_TOLD, now)
+            session.commit()
+        return Reply(text=self.render("chat/private_only.txt.j2", language))
 
     # -- the tools, for the channels (Telegram's own buttons and apologies) and tests ------------
     def render(self, template: str, language: str, **context: Any) -> str:

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from bot.services_yaml import read_services_yaml
 from bot.voice_ogg import read_opus_info
 from casefile import db, services, urgent
 from casefile import linking as link_codes
 from casefile.actors import SystemActor
+from casefile.models import ChatLink
 from tests.bot.conversation_helpers import CONTENT, SETTINGS, Case, make_case, shared_journeys
 from tests.support.telegram_standin.standin_objects import SentMessage
 from tests.support.telegram_standin.telegram_standin import TelegramStandIn
@@ -76,7 +78,18 @@ def standin() -> Iterator[TelegramStandIn]:
 
 
 @pytest.fixture(scope="module")
-def polling_bot(standin: TelegramStandIn, database: tuple[str, Case, Case],
+def spare_code(database: tuple[str, Case, Case]) -> str:
+    """A third person's link code, made before `signpost serve` starts writing to the same SQLite file."""
+    engine, sessions = db.open_database(database[0])
+    try:
+        with sessions() as session:
+            return make_case(session, name="Gia", language="pl").code
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def polling_bot(standin: TelegramStandIn, database: tuple[str, Case, Case], spare_code: str,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[TelegramStandIn]:
     process = _serve(standin, database[0], tmp_path_factory.mktemp("data"))
     try:
@@ -299,3 +312,25 @@ def test_help_now_places_open_now_and_tell_my_worker_now_over_telegram(polling_b
             assert [request.kind for request in urgent.open_urgent(session, case.lead.id)] == ["no_bed"]
     finally:
         engine.dispose()
+
+
+def test_a_code_typed_in_a_group_links_nothing(polling_bot: TelegramStandIn, database, spare_code: str) -> None:
+    url, _case, _other = database
+    group = {"id": -4242, "type": "group", "title": "Family"}
+    for number, text in enumerate((spare_code, "/start", "my team")):
+        polling_bot.push_update({"message": {
+            "message_id": 9000 + number, "date": int(time.time()), "chat": group, "text": text,
+            "from": {"id": 777001, "is_bot": False, "first_name": "Aunt", "language_code": "en"},
+            **({"entities": [{"type": "bot_command", "offset": 0, "length": 6}]} if text == "/start" else {}),
+        }})
+    told = polling_bot.pop(-4242, timeout=15)
+    assert "I only work in a private chat" in told.plain_text
+    polling_bot.assert_nothing_sent(-4242, within=2.0)  # said once; the code and "my team" get nothing
+    engine, sessions = db.open_database(url)
+    try:
+        with sessions() as session:
+            assert session.scalars(select(ChatLink).where(ChatLink.chat_id == "-4242")).first() is None
+    finally:
+        engine.dispose()
+    # The code was not used up: it still links Gia's own private chat.
+    assert "Dziękuję" in _say(polling_bot, 602, spare_code, language="pl").plain_text
