@@ -11,6 +11,7 @@ serve processes may run at once: the dispatcher's claims have leases.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from bot.channels.telegram import TelegramChannel, TelegramOptions
@@ -35,6 +36,10 @@ def telegram_options(settings: Settings) -> TelegramOptions:
     )
 
 
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MOST_SECONDS = 60.0
+
+
 class DispatcherTask:
     """The reminder dispatcher running as a task beside the bot's updates."""
 
@@ -43,8 +48,27 @@ class DispatcherTask:
         self._task: asyncio.Task[object] | None = None
 
     def start(self, dispatcher: Dispatcher) -> None:
-        self._task = asyncio.create_task(dispatcher.run(self._stop), name="signpost-reminders")
+        self._task = asyncio.create_task(self._supervise(dispatcher), name="signpost-reminders")
         log.info("reminder dispatcher %s started", dispatcher.name)
+
+    async def _supervise(self, dispatcher: Dispatcher) -> None:
+        """Keep the dispatcher running for as long as the bot does: if it ever stops by itself, say so and
+        start it again, so the bot never goes on answering while no reminder is sent."""
+        wait = RESTART_FIRST_SECONDS
+        while not self._stop.is_set():
+            try:
+                await dispatcher.run(self._stop)
+            except Exception:
+                log.exception("the reminder dispatcher %s stopped with an error; starting it again in %.0f s",
+                              dispatcher.name, wait)
+            else:
+                if self._stop.is_set():
+                    return
+                log.error("the reminder dispatcher %s stopped by itself; starting it again in %.0f s",
+                          dispatcher.name, wait)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), wait)
+            wait = min(wait * 2, RESTART_MOST_SECONDS)
 
     async def stop(self) -> None:
         if self._task is None:

@@ -71,6 +71,8 @@ class DispatchSettings:
     backoff: timedelta = timedelta(seconds=30)  # doubled after each failed try, at most an hour
     concurrency: int = 64
     poll_seconds: float = 1.0
+    # After a database or network error the dispatcher waits, doubling up to this, and tries again.
+    most_backoff_seconds: float = 60.0
 
 
 @dataclass
@@ -136,13 +138,34 @@ class Dispatcher:
         """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
         total = DispatchStats()
         sweep: asyncio.Future[None] | None = None
+        failures = 0
         if self.planner is not None:
             await asyncio.to_thread(self._plan)  # at start, so what is due now goes out in this run
         while stop is None or not stop.is_set():
             if self.planner is not None and (sweep is None or sweep.done()) and self.planner.due():
                 # Later sweeps run beside the sending: a long one must not hold reminders back.
                 sweep = asyncio.ensure_future(asyncio.to_thread(self._plan))
-            stats = await self.run_once()
+            try:
+                stats = await self.run_once()
+            except Exception as error:
+                # A database that went away, "database is locked", a full disk, the network: never the end of
+                # reminders. Claimed rows stay claimed until their lease runs out, then any dispatcher sends them.
+                failures += 1
+                wait = min(self.settings.poll_seconds * 2 ** failures, self.settings.most_backoff_seconds)
+                # One plain line for the operator, not a traceback: the cause is the last line of the error.
+                cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+                log.error("reminder dispatcher %s: sending failed (%d in a row): %s: %s; trying again in %.1f s",
+                          self.name, failures, type(error).__name__, cause, wait)
+                log.debug("the error in full", exc_info=True)
+                if stop is None:
+                    await asyncio.sleep(wait)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), wait)
+                continue
+            if failures:
+                log.warning("reminder dispatcher %s: sending again after %d failures", self.name, failures)
+                failures = 0
             total.add(stats)
             if stats.claimed >= self.settings.batch:
                 continue  # more may be waiting: no pause
