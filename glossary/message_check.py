@@ -6,15 +6,13 @@ it tells the worker, who decides.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from glossary.everyday import EVERYDAY_ACRONYMS
+from glossary.plain_language import MAX_SENTENCE_WORDS, count_words, split_sentences
 from glossary.search import GlossaryIndex
 
-MAX_WORDS = 20
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+MAX_WORDS = MAX_SENTENCE_WORDS  # the editors' rule, for workers' messages too
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,13 @@ class Note:
 
 
 def _first_sentence(text: str) -> str:
-    sentence = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-    return sentence.rstrip(".")
+    sentences = split_sentences(text.strip())
+    return sentences[0].rstrip(".") if sentences else ""
+
+
+def _sentences(text: str) -> list[str]:
+    """The editors' sentence splitter, line by line: a line break ends a sentence in a chat message."""
+    return [sentence for line in text.splitlines() for sentence in split_sentences(line)]
 
 
 def check_message(index: GlossaryIndex, text: str, max_words: int = MAX_WORDS) -> list[Note]:
@@ -41,10 +44,10 @@ def check_message(index: GlossaryIndex, text: str, max_words: int = MAX_WORDS) -
         plain = _first_sentence(meaning.explanation)
         written_out = f" ({meaning.full_form})" if meaning.full_form else ""
         notes.append(Note("jargon", spotted.matched, f'{spotted.matched}{written_out}: try plain words, like "{plain}".'))
-    for sentence in _SENTENCE_END.split(text.strip()):
-        words = _WORD.findall(sentence)
-        if len(words) > max_words:
-            start = " ".join(words[:6])
+    for sentence in _sentences(text):
+        words = count_words(sentence)
+        if words > max_words:
+            start = " ".join(sentence.split()[:6]).rstrip(".,;:")
             notes.append(Note("long_sentence", start,
-                              f'"{start}..." has {len(words)} words. Try two short sentences of up to {max_words}.'))
+                              f'"{start}..." has {words} words. Try two short sentences of up to {max_words}.'))
     return notes
