@@ -20,6 +20,10 @@ Rules keep ordinary English from raising false alarms (word lists in `glossary.e
   something else counted alone, or a word like probation, prison, court or police is in the text.
   So "I can't recall his name" and "going to the dentist" find nothing, while a probation letter finds
   its "recall" and its "pharmacy".
+* **A name behind a negating prefix is not that name.** "non-determinate sentence", "non determinate
+  sentence", "in-determinate sentence" and "un spent conviction" mean the opposite of the name they
+  hold, so nothing is spotted there (a prefix run into the word, "indeterminate", is another word
+  already, as spotting goes by words).
 * **Full forms of a word with several meanings** (PO's "Post Office", NFA's "No further action") are
   everyday phrases elsewhere, so they count only in title case ("No Further Action") in a justice text.
 """
@@ -46,6 +50,20 @@ _SENTENCE_BREAK = re.compile(r"[.!?;:\n]")
 _PHRASE_GAP = re.compile(r"[ \t,/\-–—]*(?:\r?\n[ \t,/\-–—]*)?")
 _PLURAL_TAIL = re.compile(r"(?:['’]s|s|es)$", re.IGNORECASE)
 _NEIGHBOURS = 8  # words looked at on each side to tell shouting from a capital-letter acronym
+# Prefixes that turn a word into its opposite ("determinate" / "indeterminate"); shared with the search.
+NEGATING_PREFIXES: tuple[str, ...] = ("non", "dis", "un", "in", "im", "il", "ir")
+_HYPHEN_GAP = re.compile(r"[ \t]*[-‐‑–][ \t]*")
+_SPACE_GAP = re.compile(r"[ \t]+")
+
+
+def negates(word: str, other: str) -> bool:
+    """True when one word is the other with a negating prefix: "indeterminate" / "determinate", "paid" / "unpaid".
+
+    The stem must keep three letters, so "in" and "is" are not negations of each other.
+    """
+    longer, shorter = (word, other) if len(word) > len(other) else (other, word)
+    cut = len(longer) - len(shorter)
+    return 2 <= cut <= 3 and len(shorter) >= 3 and longer[:cut] in NEGATING_PREFIXES and longer[cut:] == shorter
 
 
 @dataclass(frozen=True)
@@ -167,6 +185,9 @@ class Spotter:
                 index += 1
                 continue
             name, after = found
+            if self._negated(text, spans, keys, index):
+                index = after  # "non-determinate sentence": the opposite, so neither it nor its words
+                continue
             start, end = spans[index][0], spans[after - 1][1]
             spotted = Spotted(name.entry, start, end, text[start:end], name.how, name.meaning, name.written)
             (alone if name.alone else in_context).append(spotted)
@@ -181,6 +202,16 @@ class Spotter:
                 seen.add(item.entry.key)
                 result.append(item)
         return result
+
+    @staticmethod
+    def _negated(text: str, spans: list[tuple[int, int]], keys: list[str], index: int) -> bool:
+        """True when the word before `index` is a negating prefix joined to it ("non-", "in-", "non ", "un ")."""
+        if index == 0 or keys[index - 1] not in NEGATING_PREFIXES:
+            return False
+        gap_start, gap_end = spans[index - 1][1], spans[index][0]
+        if _HYPHEN_GAP.fullmatch(text, gap_start, gap_end):
+            return True
+        return keys[index - 1] in ("non", "un") and _SPACE_GAP.fullmatch(text, gap_start, gap_end) is not None
 
     @staticmethod
     def _plural_in(node: _TrieNode, key: str) -> bool:
