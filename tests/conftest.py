@@ -8,60 +8,22 @@ cases are skipped with a reason that shows in the summary, unless `CI` is set: t
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile import db
 from casefile.models import Base
-
-POSTGRES_HOST = "127.0.0.1"
-# Overridable only to check what happens without a server (e.g. SIGNPOST_TEST_POSTGRES_PORT=1).
-POSTGRES_PORT = int(os.environ.get("SIGNPOST_TEST_POSTGRES_PORT", "5432"))
-POSTGRES_USER = "postgres"
-POSTGRES_UNREACHABLE = (
-    f"PostgreSQL not reachable at {POSTGRES_HOST}:{POSTGRES_PORT}: PostgreSQL tests did not run"
+from tests.support.postgres import (
+    POSTGRES_UNREACHABLE,
+    _postgres_problem,
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_url,
 )
-
-_postgres_problem: list[str] = []
-
-
-def _admin_connection() -> psycopg.Connection:
-    return psycopg.connect(
-        host=POSTGRES_HOST, port=POSTGRES_PORT, user=POSTGRES_USER, dbname="postgres",
-        connect_timeout=3, autocommit=True,
-    )
-
-
-def postgres_url(database: str) -> str:
-    return f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/{database}"
-
-
-def create_postgres_database() -> str:
-    """A new empty database; returns its name. Skips (or fails in CI) when PostgreSQL is not there."""
-    name = f"signpost_test_{secrets.token_hex(6)}"
-    try:
-        with _admin_connection() as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-            # Test data need not survive a power cut; not waiting for the disk keeps the suite quick.
-            admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"{POSTGRES_UNREACHABLE} (CI is set, so this is an error): {exc}", pytrace=False)
-        _postgres_problem.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "unreachable")
-        pytest.skip(POSTGRES_UNREACHABLE)
-    return name
-
-
-def drop_postgres_database(name: str) -> None:
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

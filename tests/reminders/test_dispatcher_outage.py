@@ -10,16 +10,13 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 from reminder_helpers import due_now_in_bulk
 from test_crash_and_concurrency import deliveries, sent_count, start_dispatcher, stop, wait_until
 
 from casefile import db
-from tests.conftest import (
-    POSTGRES_HOST,
-    POSTGRES_PORT,
-    POSTGRES_USER,
+from tests.support.postgres import (
+    admin_connection,
     create_postgres_database,
     drop_postgres_database,
     postgres_url,
@@ -47,18 +44,13 @@ def own_database() -> Iterator[tuple[str, str]]:
         drop_postgres_database(name)
 
 
-def _admin() -> psycopg.Connection:
-    return psycopg.connect(host=POSTGRES_HOST, port=POSTGRES_PORT, user=POSTGRES_USER, dbname="postgres",
-                           autocommit=True, connect_timeout=3)
-
-
 def outage(name: str, seconds: float) -> None:
     """Refuse new connections to the database and end the open ones, then let them back after `seconds`."""
-    with _admin() as admin:
+    with admin_connection() as admin:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
     time.sleep(seconds)
-    with _admin() as admin:
+    with admin_connection() as admin:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
