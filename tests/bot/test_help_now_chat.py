@@ -200,3 +200,12 @@ def test_help_now_content_is_shipped_for_a_content_folder_without_it(tmp_path: P
 
     loaded, findings = read_help_now(tmp_path)
     assert loaded is not None and findings == []
+
+
+def test_a_card_with_places_says_what_is_open_now(session: Session, session_factory: sessionmaker[Session]) -> None:
+    services.replace_directory(session, SYSTEM, read_services_yaml(DEMO_SERVICES))
+    session.commit()
+    chat = Chat(make_conversation(session_factory, FRIDAY_EVENING), "card-places")
+    chat.press("q:food-bank")
+    assert help_now().word("opens_later", "en") in chat.text or help_now().word("open_now", "en") in chat.text
+    assert "Catford Community Larder (demo)" in chat.text
