@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from casefile.db import upsert_insert
 from casefile.models import SavedChatState, SpokenAnswer, table_of
 
 STATE_LIFETIME = timedelta(hours=24)
@@ -45,8 +45,7 @@ def save_state(session: Session, channel: str, chat_id: str, data: str | None, n
               "expires_at": now + STATE_LIFETIME}
     # One statement whichever process gets there first: two servers may answer one chat at once.
     table = table_of(SavedChatState)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    insert = upsert_insert(session.get_bind().dialect.name)(table)
     session.execute(
         insert.values(values).on_conflict_do_update(
             index_elements=["channel", "chat_id"],

@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +63,11 @@ def _configure_sqlite(engine: Engine) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     # expire_on_commit=False: views built from a session stay readable after it commits.
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def upsert_insert(dialect_name: str) -> Any:
+    """The INSERT that can say ON CONFLICT for this database: SQLite's or PostgreSQL's (both are supported)."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def rows_changed(result: Result[Any]) -> int:

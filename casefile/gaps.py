@@ -11,9 +11,9 @@ import re
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from casefile.db import upsert_insert
 from casefile.models import EditorQuestion, UnknownTerm
 from casefile.unit import aware_now
 
@@ -42,8 +42,7 @@ def record_unknown_term(session: Session, term: str, language: str, *, now: date
         return False
     word = normalise_term(term)
     moment = aware_now(now)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     statement = insert(UnknownTerm).values(
         term=word, language=language[:8], count=1, first_asked=moment, last_asked=moment
     )

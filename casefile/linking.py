@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, case, delete, literal, null, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casefile import audit
 from casefile.actors import Actor, StaffActor, SystemActor, actor_label
-from casefile.db import begin_write, rows_changed
+from casefile.db import begin_write, rows_changed, upsert_insert
 from casefile.errors import (
     ChatLocked,
     InvalidInput,
@@ -79,7 +78,7 @@ _LOCK_CHAT = (
 def _failure_upsert(dialect_name: str) -> Any:
     """Count one wrong code for a chat in one atomic statement, starting a new window when the old one
     (or an old lock) has run out. Returns the new count and any lock another request set meanwhile."""
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    insert = upsert_insert(dialect_name)
     now = bindparam("b_now", type_=UTCDateTime())
     old_lock_over = and_(LinkAttempt.locked_until.is_not(None), LinkAttempt.locked_until <= now)
     window_over = and_(LinkAttempt.locked_until.is_(None),
