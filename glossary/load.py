@@ -22,7 +22,7 @@ TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
 _MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
 _ENTRY_FIELDS = frozenset(
     {"term", "category", "meanings", "aliases", "misspellings", "related", "replaced_by", "core",
-     *_MEANING_FIELDS}
+     "nation", "wales", "sources", "reviewed", *_MEANING_FIELDS}
 )
 
 

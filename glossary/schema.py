@@ -47,10 +47,14 @@ ENTRY_FIELDS = (
     "translations",
     "meanings",
     "category",
+    "nation",
+    "wales",
+    "sources",
+    "reviewed",
 )
 # With `meanings:` these belong inside each meaning, not on the entry.
 MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
-TRANSLATION_FIELDS = ("explanation", "for_you")
+TRANSLATION_FIELDS = ("explanation", "for_you", "reviewed")
 LIST_FIELDS = ("aliases", "misspellings", "related")
 SCHEMA_DOC = "content/glossary/SCHEMA.md"
 
