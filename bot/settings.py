@@ -60,6 +60,29 @@ def username(raw: str) -> str:
     return raw.lstrip("@")
 
 
+def address_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks (203.0.113.7, 10.0.0.0/8), or * for any."""
+    import ipaddress
+
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    for item in items:
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (like 10.0.0.1 or 10.0.0.0/8)") from None
+    return items
+
+
+def public_url(raw: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("write the console's address like https://console.example.org")
+    return raw.strip().rstrip("/")
+
+
 # A default worked out at start-up: from the environment and the settings read before it.
 Computed = Callable[[Mapping[str, str], Mapping[str, Any]], Any]
 
@@ -179,6 +202,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_WEB_WORKERS", "web_workers", None,
             "Processes `signpost web` serves the staff console with. 1 keeps it to one process.",
             parse=positive_int, computed=lambda _env, _read: os.cpu_count() or 1, shown="(number of CPU cores)"),
+    Setting("SIGNPOST_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "",
+            "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto the console believes, comma separated "
+            "(as uvicorn's --forwarded-allow-ips). Empty: none.",
+            parse=address_list, strict=True),
+    Setting("SIGNPOST_PUBLIC_URL", "public_url", "http://127.0.0.1:8000",
+            "The staff console's public address, for the sign-in links Signpost prints (never the request's Host).",
+            parse=public_url, strict=True),
 )
 
 
@@ -220,6 +250,8 @@ class Settings:
     bot_username: str
     web_secret: str | None
     web_workers: int
+    forwarded_allow_ips: tuple[str, ...]
+    public_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -32,6 +32,7 @@ _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,189}\.[^@\s<>\"']{1,60}$"
 
 class SignInRefused(CasefileError):
     default_message = "That email address or password is not right. Please try again."
+    unknown_email = False  # no account has this address (the page answers it as it would a real account)
 
 
 class AccountLocked(CasefileError):
@@ -186,7 +187,9 @@ def sign_in_with_password(session: Session, email: str, password: str, *, hasher
             session.commit()
             if account is not None and account.locked_until is not None and account.locked_until > now:
                 raise AccountLocked(account.locked_until)
-            raise SignInRefused()
+            refused = SignInRefused()
+            refused.unknown_email = account is None
+            raise refused
         if hasher.check_needs_rehash(account.password_hash or ""):
             account.password_hash = hash_password(hasher, password)
         account.failed_sign_ins, account.locked_until, account.last_sign_in_at = 0, None, now

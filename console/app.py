@@ -18,10 +18,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.settings import Settings
 from casefile import db
@@ -69,8 +71,10 @@ def create_app(
         logger.warning("GOV.UK Frontend is missing (%s): run ./dev setup. Pages will have no styles.", GOVUK_DIST)
     routes = [
         *auth.routes, *caseload.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
-        Mount("/govuk", app=StaticFiles(directory=GOVUK_DIST, check_dir=False), name="govuk"),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Mount("/govuk", app=pages.StaticWithHeaders(StaticFiles(directory=GOVUK_DIST, check_dir=False)),
+              name="govuk"),
+        Mount("/static", app=pages.StaticWithHeaders(StaticFiles(directory=STATIC_DIR, check_dir=False)),
+              name="static"),
     ]
 
     @contextlib.asynccontextmanager
@@ -90,8 +94,11 @@ def create_app(
             if own_engine:
                 engine.dispose()
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _server_error},
-                    lifespan=lifespan)
+    # Only a proxy named in the settings may say who the client is and that it came over HTTPS (the
+    # Secure cookie, HSTS and the per-address sign-in limit depend on it); nobody else can forge those headers.
+    middleware = [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: _http_error, Exception: _server_error}, lifespan=lifespan)
     app.state.ctx = ctx
     return app
 

@@ -16,9 +16,10 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casefile import audit
 from casefile.errors import CasefileError, NotFound, PermissionDenied
@@ -101,15 +102,46 @@ def set_session_cookie(request: Request, response: Response, data: SessionData) 
     )
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def security_headers(request: Request, response: Response) -> None:
     nonce = getattr(request.state, "csp_nonce", None) or secrets.token_urlsafe(12)
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"  # case files must not sit in a shared or back-button cache
+    for name, value in _common_headers(request.url.scheme == "https"):
+        response.headers[name] = value
+
+
+def _common_headers(https: bool) -> list[tuple[str, str]]:
+    headers = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+               ("X-Frame-Options", "DENY")]
+    if https:  # HSTS only means something over HTTPS (and browsers ignore it over plain HTTP)
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
+
+
+class StaticWithHeaders:
+    """Static files (styles, scripts, fonts) with the same security headers as the pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in _common_headers(https):
+                    headers[name] = value
+                headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 async def _principal(request: Request, data: SessionData) -> Principal | None:

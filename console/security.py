@@ -121,12 +121,20 @@ class SessionCodec:
 
 
 class SignInThrottle:
-    """Failed sign-ins per client address in a sliding window, counted in the case-file database.
+    """Failed sign-ins in a sliding window, counted in the case-file database, per client address and per email.
 
-    Every console process shares the one count, so `limit` tries a window is the limit however many
-    processes serve. The per-account lock (also in the database) stops guessing one account's
-    password; this stops one address trying a password on many accounts. The address is stored only
-    as an HMAC under the console secret. Each call is one short transaction: call it off the event loop.
+    Every console process shares the counts, so the limits hold however many processes serve. Keys are HMACs
+    under the console secret: no address or email address is stored.
+
+    The per-address count slows one computer trying passwords on many accounts. It never keeps anyone out of
+    their own account: a right password for an account that is not locked still signs in, and one-time links
+    are never held back (their 256 random bits cannot be guessed). Behind a proxy that is not trusted every
+    request seems to come from the proxy, so one person's typos must not lock out the whole office.
+    A sign-in never clears the count: one good account must not wipe out the tries made on others.
+
+    The per-email count gives an email address with no account the same "locked" answer an account gets,
+    after the same number of tries, so the lock message does not tell a stranger which addresses exist.
+    Each call is one short transaction: call it off the event loop.
     """
 
     def __init__(self, sessions: sessionmaker[Session], secret: str, limit: int = 10,
@@ -136,27 +144,35 @@ class SignInThrottle:
         self.window = timedelta(seconds=window_seconds)
         self._secret = secret.encode()
 
-    def _key(self, client: str) -> str:
-        return hmac.new(self._secret, b"sign-in:" + client.encode(), hashlib.sha256).hexdigest()
+    def _key(self, kind: str, value: str) -> str:
+        return hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def _recent(self, key: str, now: datetime, count: int) -> list[datetime]:
+        with self.sessions() as session:
+            return list(session.scalars(
+                select(SignInFailure.failed_at)
+                .where(SignInFailure.client_key == key, SignInFailure.failed_at > now - self.window)
+                .order_by(SignInFailure.failed_at.desc()).limit(count)
+            ).all())
 
     def blocked_for(self, client: str, now: datetime) -> float:
-        """Seconds until this client may try again; 0 when it may try now."""
-        with self.sessions() as session:
-            recent = session.scalars(
-                select(SignInFailure.failed_at)
-                .where(SignInFailure.client_key == self._key(client), SignInFailure.failed_at > now - self.window)
-                .order_by(SignInFailure.failed_at.desc()).limit(self.limit)
-            ).all()
+        """Seconds until this client's wrong tries stop being answered with "too many tries"; 0 when not."""
+        recent = self._recent(self._key("sign-in", client), now, self.limit)
         if len(recent) < self.limit:
             return 0.0
         # Free again once the oldest of the last `limit` failures leaves the window.
         return max(0.0, (recent[-1] + self.window - now).total_seconds())
 
-    def failed(self, client: str, now: datetime) -> None:
+    def email_locked_until(self, email: str, now: datetime, *, after: int, minutes: int) -> datetime | None:
+        """When the lock on tries at `email` ends, if `after` tries failed within `minutes` of the last one."""
+        recent = self._recent(self._key("email", email), now, after)
+        if len(recent) < after or recent[0] + timedelta(minutes=minutes) <= now:
+            return None
+        return recent[0] + timedelta(minutes=minutes)
+
+    def failed(self, client: str, now: datetime, *, email: str | None = None) -> None:
         with self.sessions.begin() as session:
             session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= now - self.window))
-            session.add(SignInFailure(client_key=self._key(client), failed_at=now))
-
-    def succeeded(self, client: str) -> None:
-        with self.sessions.begin() as session:
-            session.execute(delete(SignInFailure).where(SignInFailure.client_key == self._key(client)))
+            session.add(SignInFailure(client_key=self._key("sign-in", client), failed_at=now))
+            if email is not None:
+                session.add(SignInFailure(client_key=self._key("email", email), failed_at=now))

@@ -99,9 +99,11 @@ def seed_team(sessions: sessionmaker[Session]) -> dict[str, int]:
 
 
 def make_console(engine: Engine, sessions: sessionmaker[Session], content_dir: Path,
-                 glossary: LiveGlossary) -> TestClient:
+                 glossary: LiveGlossary, **more_settings: str) -> TestClient:
+    """The console app in a test client; `more_settings` are further environment variables."""
     settings = Settings.from_env({"DATABASE_URL": str(engine.url), "SIGNPOST_CONTENT_DIR": str(content_dir),
-                                  "SIGNPOST_WEB_SECRET": SECRET, "SIGNPOST_BOT_USERNAME": "test_signpost_bot"})
+                                  "SIGNPOST_WEB_SECRET": SECRET, "SIGNPOST_BOT_USERNAME": "test_signpost_bot",
+                                  **more_settings})
     app = create_app(settings, engine=engine, clock=ticking_clock(), hasher=FAST_HASHER, link_hasher=CHEAP_CODES,
                      glossary=glossary)
     return TestClient(app, follow_redirects=False)
