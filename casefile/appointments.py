@@ -166,8 +166,36 @@ def _set_status(
     summary = "Your appointment has been cancelled." if status == "cancelled" else ""
     with unit_of_work(session, actor, f"write.appointment.{status}", "appointment", now=now) as unit:
         appointment = _load(unit, appointment_id, expected_version, person_id=person_id)
+        _check_status_change(appointment, status, reason, unit.now)
         changes = {"status": status, "status_reason": _reason(reason)}
         return _change(unit, appointment, changes, f"appointment.{status}", summary, tell, policy)
+
+
+OUTCOMES = frozenset({"attended", "missed"})
+CORRECTION_WINDOW = timedelta(days=1)
+
+
+def _check_status_change(appointment: Appointment, status: str, reason: str | None, now: datetime) -> None:
+    """Refuse a change the appointment's own story does not allow, whichever surface asks.
+
+    An outcome before the appointment has begun would tell the person "Missed it?" days early and stop
+    their reminders; a cancelled appointment must not come back as attended. A recorded outcome can be
+    corrected, with the reason, for a day after it was recorded; after that the record stands.
+    """
+    if appointment.status == status:
+        return
+    if appointment.status == "cancelled":
+        raise InvalidInput("This appointment was cancelled, so it cannot be changed. Book a new one instead.")
+    if status in OUTCOMES and appointment.starts_at > now:
+        raise InvalidInput("This appointment has not started yet. Mark it attended or missed once it has begun.")
+    if appointment.status in OUTCOMES:
+        if status not in OUTCOMES:
+            raise InvalidInput(f"This appointment is already marked {appointment.status}. "
+                               "You can only correct it to attended or missed.")
+        if not (reason or "").strip():
+            raise InvalidInput("Please say why the outcome was wrong, so the record shows it.")
+        if appointment.updated_at + CORRECTION_WINDOW < now:
+            raise InvalidInput("An outcome can be corrected only within a day. Add a case note instead.")
 
 
 def respond(

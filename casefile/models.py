@@ -523,6 +523,8 @@ class StaffAccount(Base):
         ForeignKey("workers.id", ondelete="RESTRICT"), unique=True
     )
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Set by an admin's temporary password: until the person chooses their own, it opens only that page.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

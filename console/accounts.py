@@ -53,6 +53,7 @@ class Principal:
     worker_id: int | None
     worker_name: str | None
     sessions_valid_after: datetime | None
+    must_change_password: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -86,13 +87,16 @@ def check_email(email: str) -> str:
 
 def add_account(
     session: Session, actor: Actor, email: str, role: str, *, worker_ref: str | None = None,
-    password: str | None = None, hasher: PasswordHasher, now: datetime,
+    password: str | None = None, temporary: bool = False, hasher: PasswordHasher, now: datetime,
 ) -> StaffAccount:
-    """Add a staff account. A worker account needs the worker's reference."""
+    """Add a staff account. A worker account needs the worker's reference.
+
+    `temporary`: the password is one an admin chose, which works only to choose the person's own.
+    """
     email = check_email(email)
     if role not in STAFF_ROLES:
         raise InvalidInput(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
-    if password is not None and (problem := password_problem(password)):
+    if password is not None and (problem := password_problem(password, known_words=(email,))):
         raise InvalidInput(problem)
     begin_write(session)
     try:
@@ -107,6 +111,7 @@ def add_account(
         account = StaffAccount(
             email=email, role=role, worker_id=worker_id, active=True, created_at=now, failed_sign_ins=0,
             password_hash=hash_password(hasher, password) if password else None,
+            must_change_password=bool(password) and temporary,
         )
         session.add(account)
         session.flush()
@@ -154,6 +159,59 @@ def issue_sign_in_link(session: Session, actor: Actor, account_id: int, *, now: 
         audit.record(session, actor, "write.sign_in_link.issue", "staff_account", subject_id=account_id, now=now)
         session.commit()
         return token
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def set_temporary_password(session: Session, actor: Actor, account_id: int, password: str, *,
+                           hasher: PasswordHasher, now: datetime) -> StaffAccount:
+    """An admin's reset: a password that works only to choose a new one. Ends the account's sessions and links."""
+    begin_write(session)
+    try:
+        account = session.get(StaffAccount, account_id)
+        if account is None:
+            raise NotFound("There is no such account.")
+        if (problem := password_problem(password, known_words=(account.email,))):
+            raise InvalidInput(problem)
+        account.password_hash = hash_password(hasher, password)
+        account.must_change_password = True
+        account.sessions_valid_after = now
+        account.failed_sign_ins, account.locked_until = 0, None
+        for link in session.scalars(select(SignInToken).where(SignInToken.account_id == account_id,
+                                                              SignInToken.used_at.is_(None))):
+            link.used_at = now
+        audit.record(session, actor, "write.staff_account.temporary_password", "staff_account",
+                     subject_id=account.id, now=now)
+        session.commit()
+        return account
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def change_own_password(session: Session, account_id: int, current: str, new: str, *,
+                        hasher: PasswordHasher, now: datetime) -> Principal:
+    """The signed-in person chooses their own password; audited as them. Other sessions end."""
+    begin_write(session)
+    try:
+        account = session.get(StaffAccount, account_id, with_for_update=True)
+        if account is None or not account.active:
+            raise NotFound("There is no such account.")
+        if not verify_password(hasher, account.password_hash, current):
+            raise InvalidInput("Your current password is not right. Please try again.")
+        if new == current:
+            raise InvalidInput("Please choose a password that is not the one you have now.")
+        if (problem := password_problem(new, known_words=(account.email,))):
+            raise InvalidInput(problem)
+        account.password_hash = hash_password(hasher, new)
+        account.must_change_password = False
+        account.sessions_valid_after = now
+        principal = principal_of(session, account)
+        audit.record(session, principal.actor, "write.staff_account.own_password", "staff_account",
+                     subject_id=account.id, now=now)
+        session.commit()
+        return principal
     except BaseException:
         session.rollback()
         raise
@@ -244,7 +302,7 @@ def sign_out_everywhere(session: Session, account_id: int, *, now: datetime) -> 
 # Every page asks this, so it is one statement built once, selecting plain columns (no ORM objects).
 _PRINCIPAL = (
     select(StaffAccount.id, StaffAccount.email, StaffAccount.role, StaffAccount.worker_id, Worker.name,
-           StaffAccount.sessions_valid_after, StaffAccount.active, Worker.active)
+           StaffAccount.sessions_valid_after, StaffAccount.active, Worker.active, StaffAccount.must_change_password)
     .outerjoin(Worker, Worker.id == StaffAccount.worker_id)
     .where(StaffAccount.id == bindparam("account_id"))
 )
@@ -255,8 +313,8 @@ def load_principal(session: Session | Connection, account_id: int) -> Principal 
     row = session.execute(_PRINCIPAL, {"account_id": account_id}).first()
     if row is None:
         return None
-    account, email, role, worker_id, worker_name, valid_after, account_active, worker_active = row
-    principal = Principal(account, email, role, worker_id, worker_name, valid_after)
+    account, email, role, worker_id, worker_name, valid_after, account_active, worker_active, must_change = row
+    principal = Principal(account, email, role, worker_id, worker_name, valid_after, bool(must_change))
     if not account_active or (principal.worker_id is not None and not worker_active):
         return None
     return principal
@@ -265,4 +323,4 @@ def load_principal(session: Session | Connection, account_id: int) -> Principal 
 def principal_of(session: Session, account: StaffAccount) -> Principal:
     worker = session.get(Worker, account.worker_id) if account.worker_id else None
     return Principal(account.id, account.email, account.role, account.worker_id, worker.name if worker else None,
-                     account.sessions_valid_after)
+                     account.sessions_valid_after, account.must_change_password)

@@ -103,6 +103,9 @@ def set_session_cookie(request: Request, response: Response, data: SessionData) 
 
 
 HSTS = "max-age=31536000; includeSubDomains"
+CHANGE_PASSWORD = "/account/password"
+# An admin's temporary password opens only these: choosing one's own password, and leaving.
+PASSWORD_CHANGE_PATHS = frozenset({CHANGE_PASSWORD, "/sign-out"})
 
 
 def security_headers(request: Request, response: Response) -> None:
@@ -209,6 +212,8 @@ async def _guarded_response(request: Request, endpoint: Endpoint, data: SessionD
     if user is None and not anonymous:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(f"/sign-in?next={quote(target, safe='')}")
+    if user is not None and user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        return redirect(CHANGE_PASSWORD)
     if user is not None and allowed and user.role not in allowed:
         await audit_denied(request, user, f"{request.method} {request.url.path}: role {user.role}")
         return forbidden(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
+from zxcvbn import zxcvbn
 
 from casefile.models import SignInFailure
 
@@ -28,6 +30,7 @@ CSRF_FIELD = "csrf_token"
 IDLE_SECONDS = 30 * 60
 LIFETIME_SECONDS = 8 * 60 * 60
 MIN_PASSWORD_LENGTH = 12
+STRONG_ENOUGH = 3  # zxcvbn's score: 3 is "safely unguessable" at 10^8 guesses (its authors' guidance)
 
 
 def password_hasher(fast: bool = False) -> PasswordHasher:
@@ -61,12 +64,16 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return _DUMMY[key]
 
 
-def password_problem(password: str) -> str | None:
-    """A plain reason a new password will not do, or None."""
+def password_problem(password: str, *, known_words: tuple[str, ...] = ()) -> str | None:
+    """A plain reason a new password will not do, or None. `known_words`: the email address, the name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Please use a password of at least {MIN_PASSWORD_LENGTH} letters, numbers or spaces."
     if len(password) > 200:
         return "Please use a password of at most 200 characters."
+    words = [part for word in known_words for part in re.split(r"[@.\s_-]+", word.lower()) if len(part) > 2]
+    if zxcvbn(password, user_inputs=words)["score"] < STRONG_ENOUGH:
+        return ("That password would be easy to guess. Try three or four words that mean something to you "
+                "but not to others, like 'purple kettle runs late'.")
     return None
 
 

@@ -9,7 +9,6 @@ Dates are London dates; --to is not included. Without dates: the last 28 days up
 from __future__ import annotations
 
 import argparse
-import csv
 from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
@@ -43,6 +42,7 @@ def _day(text: str | None) -> date | None:
 @reports_failures
 def _attendance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.attendance import attendance
+    from casefile.spreadsheet import write_csv
 
     try:
         end_day = _day(args.end) or datetime.now(LONDON).date() + timedelta(days=1)
@@ -63,9 +63,7 @@ def _attendance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for row in rows
     ]
     if args.csv:
-        writer = csv.writer(out)
-        writer.writerow(HEADERS)
-        writer.writerows(table)
+        write_csv(out, HEADERS, table)
         return OK
     print(f"Appointments from {start_day} to {end_day - timedelta(days=1)} (London dates)"
           + (f", agency {args.agency}" if args.agency else "") + ":", file=out)

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--worker", metavar="REF", help="for a worker: their worker reference")
     add.add_argument("--password-stdin", action="store_true",
                      help="read a password from standard input instead of printing a sign-in link")
-    add.add_argument("--base-url", default="http://127.0.0.1:8000", help="the console's address, for the link")
+    add.add_argument("--base-url", help="the console's address, for the link (SIGNPOST_PUBLIC_URL)")
     add.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     add.set_defaults(func=_add)
     listing = commands.add_parser("list", help="List the staff console accounts.")
@@ -95,6 +95,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 @reports_failures
 def _add(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None = None) -> int:
+    from bot.settings import Settings
     from casefile.actors import SystemActor
     from console import accounts
     from console.security import password_hasher
@@ -111,7 +112,8 @@ def _add(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | Non
     print(f"Added {account.email} as {account.role}.", file=out)
     if token:
         print(f"One-time sign-in link (works once, for {accounts.SIGN_IN_LINK_MINUTES} minutes):", file=out)
-        print(f"  {args.base_url.rstrip('/')}/sign-in/link?token={token}", file=out)
+        base_url = args.base_url or Settings.from_env().public_url
+        print(f"  {base_url.rstrip('/')}/sign-in/link?token={token}", file=out)
     else:
         print("They can sign in with the password now.", file=out)
     return OK

@@ -1,4 +1,8 @@
-"""Admins: staff accounts (add one, give a one-time sign-in link) and agency feed imports.
+"""Admins: staff accounts (add one, give a temporary password) and agency feed imports.
+
+An admin never sees anyone's sign-in link: with one they could act as that worker while the audit named
+the worker. A temporary password works only to choose the person's own, so the person notices at once
+if someone else used it first.
 
 An import is checked first: the page lists every bad row with its number and reason, and nothing
 is saved. Only a clean file shows the Apply button, and applying checks the whole file again.
@@ -34,8 +38,8 @@ async def accounts_page(request: Request) -> Response:
     return await _accounts(request)
 
 
-async def _accounts(request: Request, *, check: FormCheck | None = None, link: str | None = None,
-                    link_for: str | None = None, added: str | None = None, status_code: int = 200) -> Response:
+async def _accounts(request: Request, *, check: FormCheck | None = None, done: str | None = None,
+                    status_code: int = 200) -> Response:
     ctx = context_of(request)
 
     def load() -> list[Any]:
@@ -43,15 +47,11 @@ async def _accounts(request: Request, *, check: FormCheck | None = None, link: s
             return accounts.list_accounts(session)
 
     rows = await run_in_threadpool(load)
-    values = {k: v for k, v in check.form.items() if isinstance(v, str)} if check else {"role": "worker"}
+    values = {k: v for k, v in check.form.items() if isinstance(v, str) and k != "password"} if check else {
+        "role": "worker"}
     return render(request, "admin/accounts.html", status_code=status_code, title="Staff accounts", rows=rows,
                   roles=STAFF_ROLES, values=values, errors=check.errors if check else {},
-                  error_list=check.summary() if check and check.errors else None, link=link, link_for=link_for,
-                  added=added)
-
-
-def _sign_in_url(request: Request, token: str) -> str:
-    return str(request.url_for("link_form")) + f"?token={token}"
+                  error_list=check.summary() if check and check.errors else None, done=done)
 
 
 @page(roles=("admin",))
@@ -62,6 +62,7 @@ async def add_account(request: Request) -> Response:
     email = check.text("email", label="an email address", required=True, limit=254)
     role = check.text("role", label="a role", required=True)
     worker_ref = check.text("worker", label="the worker's reference", limit=40)
+    password = check.text("password", label="a temporary password", required=True, limit=200)
     if role and role not in STAFF_ROLES:
         check.error("role", "Choose a role")
     if role == "worker" and not worker_ref:
@@ -69,38 +70,47 @@ async def add_account(request: Request) -> Response:
     if not check.ok:
         return await _accounts(request, check=check, status_code=400)
 
-    def add() -> tuple[str, str]:
+    def add() -> str:
         with ctx.sessions() as session:
-            account = accounts.add_account(session, user.actor, email, role, worker_ref=worker_ref or None,
-                                           hasher=ctx.hasher, now=ctx.now())
-            return account.email, accounts.issue_sign_in_link(session, user.actor, account.id, now=ctx.now())
+            return accounts.add_account(session, user.actor, email, role, worker_ref=worker_ref or None,
+                                        password=password, temporary=True, hasher=ctx.hasher, now=ctx.now()).email
 
     try:
-        added_email, token = await run_in_threadpool(add)
+        added_email = await run_in_threadpool(add)
     except CasefileError as problem:
-        field = "worker" if "worker" in problem.message.lower() else "email"
+        lowered = problem.message.lower()
+        field = "worker" if "worker" in lowered else "password" if "password" in lowered else "email"
         check.error(field, problem.message)
         return await _accounts(request, check=check, status_code=400)
-    return await _accounts(request, link=_sign_in_url(request, token), link_for=added_email, added=added_email)
+    return await _accounts(request, done=f"Account added for {added_email}. Tell them the temporary password "
+                                         "in person or by phone: they choose their own when they first sign in.")
 
 
 @page(roles=("admin",))
-async def account_link(request: Request) -> Response:
+async def account_password(request: Request) -> Response:
     ctx = context_of(request)
     user: Principal = request.state.user
     try:
         account_id = int(request.path_params["account_id"])
     except ValueError:
         return await _accounts(request, status_code=404)
+    check = FormCheck(await read_form(request))
+    password = check.text(f"password-{account_id}", label="a temporary password", required=True, limit=200)
+    if not check.ok:
+        return await _accounts(request, check=check, status_code=400)
 
-    def issue() -> tuple[str, str]:
+    def reset() -> str:
         with ctx.sessions() as session:
-            token = accounts.issue_sign_in_link(session, user.actor, account_id, now=ctx.now())
-            found = next(a for a, _, _ in accounts.list_accounts(session) if a.id == account_id)
-            return found.email, token
+            return accounts.set_temporary_password(session, user.actor, account_id, password or "",
+                                                   hasher=ctx.hasher, now=ctx.now()).email
 
-    email, token = await run_in_threadpool(issue)
-    return await _accounts(request, link=_sign_in_url(request, token), link_for=email)
+    try:
+        email = await run_in_threadpool(reset)
+    except CasefileError as problem:
+        check.error(f"password-{account_id}", problem.message)
+        return await _accounts(request, check=check, status_code=400)
+    return await _accounts(request, done=f"{email} has a temporary password and is signed out everywhere. "
+                                         "Tell them in person or by phone: they choose their own when they sign in.")
 
 
 @page(roles=("admin",))
@@ -176,7 +186,7 @@ def _import_result(request: Request, file_name: str, headline: str | None, probl
 routes = [
     Route("/admin/accounts", accounts_page, methods=["GET"]),
     Route("/admin/accounts", add_account, methods=["POST"]),
-    Route("/admin/accounts/{account_id}/link", account_link, methods=["POST"]),
+    Route("/admin/accounts/{account_id}/password", account_password, methods=["POST"]),
     Route("/admin/import", import_form, methods=["GET"]),
     Route("/admin/import", import_check, methods=["POST"]),
 ]

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from casefile.errors import CasefileError
 from console import accounts
 from console.accounts import AccountLocked, Principal, SignInRefused
 from console.pages import (
@@ -122,6 +123,44 @@ async def link_sign_in(request: Request) -> Response:
 
 
 @page(roles=None)
+async def password_form(request: Request) -> Response:
+    user: Principal = request.state.user
+    return render(request, "auth/change_password.html", title="Change your password",
+                  must_change=user.must_change_password, errors={})
+
+
+@page(roles=None)
+async def change_password(request: Request) -> Response:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    form = await read_form(request)
+    current, new, again = text_field(form, "current"), text_field(form, "new"), text_field(form, "again")
+    errors: dict[str, str] = {}
+    if not current:
+        errors["current"] = "Enter the password you have now"
+    if not new:
+        errors["new"] = "Enter a new password"
+    elif new != again:
+        errors["again"] = "The two new passwords are not the same. Type it again in both boxes"
+    if not errors:
+        def change() -> Principal:
+            with ctx.sessions() as session:
+                return accounts.change_own_password(session, user.account_id, current, new, hasher=ctx.hasher,
+                                                    now=ctx.now())
+
+        try:
+            changed = await run_in_threadpool(change)
+        except CasefileError as problem:
+            errors["current" if "current password" in problem.message else "new"] = problem.message
+        else:
+            sign_in_as(request, changed)  # the other sessions ended; this one goes on
+            return redirect(HOME[changed.role])
+    return render(request, "auth/change_password.html", status_code=400, title="Change your password",
+                  must_change=user.must_change_password, errors=errors,
+                  error_list=[{"text": text, "href": f"#{field}"} for field, text in errors.items()])
+
+
+@page(roles=None)
 async def sign_out_now(request: Request) -> Response:
     ctx = context_of(request)
     user: Principal = request.state.user
@@ -141,5 +180,7 @@ routes = [
     Route("/sign-in", sign_in, methods=["POST"]),
     Route("/sign-in/link", link_form, methods=["GET"]),
     Route("/sign-in/link", link_sign_in, methods=["POST"]),
+    Route("/account/password", password_form, methods=["GET"]),
+    Route("/account/password", change_password, methods=["POST"]),
     Route("/sign-out", sign_out_now, methods=["POST"]),
 ]

@@ -4,7 +4,6 @@ confirmed the reminder. The numbers come from the same query as `signpost report
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,6 +18,7 @@ from casefile import audit
 from casefile.attendance import OUTCOMES, AttendanceRow, attendance
 from casefile.clock import LONDON
 from casefile.models import Agency
+from casefile.spreadsheet import write_csv
 from console.accounts import Principal
 from console.charts import Series, line_chart, stacked_bars
 from console.pages import context_of, page, render, security_headers
@@ -113,13 +113,11 @@ async def outcomes_csv(request: Request) -> Response:
     weeks, agency, kind = _filters(request)
     data, _ = await run_in_threadpool(load_weeks, request, weeks, agency, kind)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS)
-    for week in data:
-        for row in week.rows:
-            share = "" if row.attended_share is None else f"{100 * row.attended_share:.0f}"
-            writer.writerow((week.start.isoformat(), row.agency, row.kind, "yes" if row.confirmed else "no",
-                             *(row.counts[name] for name in OUTCOMES), row.total, row.reminded, share))
+    write_csv(out, CSV_HEADERS, (
+        (week.start.isoformat(), row.agency, row.kind, "yes" if row.confirmed else "no",
+         *(row.counts[name] for name in OUTCOMES), row.total, row.reminded,
+         "" if row.attended_share is None else f"{100 * row.attended_share:.0f}")
+        for week in data for row in week.rows))
     response = Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="attendance.csv"'})
     security_headers(request, response)

@@ -95,7 +95,8 @@ def test_every_write_bumps_the_version_and_leaves_a_case_update_and_an_audit_eve
     moved = staff.move_appointment(session, me, appointment.id, new_start, 1, place="Library", policy=POLICY,
                                    now=NOW)
     assert (moved.version, moved.status, moved.place) == (2, "moved", "Library")
-    done = staff.set_appointment_status(session, me, appointment.id, "attended", 2, policy=POLICY, now=NOW)
+    done = staff.set_appointment_status(session, me, appointment.id, "attended", 2, policy=POLICY,
+                                        now=new_start + timedelta(hours=1))
     assert done.version == 3
 
     updates = session.scalars(

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.cli.web import _add, _list
 from casefile import staff
-from casefile.models import Appointment, Person, StaffAccount
+from casefile.models import Appointment, AuditEvent, Person, StaffAccount
+from casefile.spreadsheet import FORMULA_STARTS, write_csv
+from console import accounts
 from console.charts import Series, line_chart
-from tests.casefile.factories import NOW, POLICY, SYSTEM, make_appointment
-from tests.console.console_helpers import Console, csrf, post_form
+from tests.casefile.factories import NOW, POLICY, SYSTEM, make_agency, make_appointment, make_worker
+from tests.console.console_helpers import PASSWORD, Console, csrf, post_form
 
 ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -31,22 +35,78 @@ def _row(ref: str, person: str, **changes: object) -> dict[str, object]:
     return {**row, **changes}
 
 
+TEMPORARY = "lantern orchard seven ducks"
+OWN = "velvet tractor hums quietly"
+
+
+def _sign_in(console: Console, email: str, password: str) -> Any:
+    browser = console.as_user(None)
+    response = post_form(browser, "/sign-in", "/sign-in", {"email": email, "password": password})
+    return browser, response
+
+
 @ONLY_SQLITE
-def test_an_admin_adds_an_account_and_its_link_signs_in(console: Console) -> None:
+def test_an_admin_adds_an_account_with_a_temporary_password_that_only_opens_choosing_ones_own(
+        console: Console) -> None:
     ada = console.as_user("ada@example.org")
     page = ada.get("/admin/accounts")
-    assert "lou@example.org" in page.text
+    assert "lou@example.org" in page.text and "sign-in/link" not in page.text
+    weak = post_form(ada, "/admin/accounts", "/admin/accounts",
+                     {"email": "new.worker@example.org", "role": "editor", "password": "password1234"})
+    assert weak.status_code == 400 and "easy to guess" in weak.text
     response = post_form(ada, "/admin/accounts", "/admin/accounts",
-                         {"email": "New.Worker@Example.org", "role": "editor", "worker": ""})
-    assert response.status_code == 200 and "Account added" in response.text
-    link = re.search(r'id="sign-in-link">([^<]+)<', response.text).group(1)  # type: ignore[union-attr]
-    token = link.split("token=")[1]
-    browser = console.as_user(None)
-    form = browser.get(f"/sign-in/link?token={token}")
-    signed = browser.post("/sign-in/link", data={"token": token, "csrf_token": csrf(form)})
+                         {"email": "New.Worker@Example.org", "role": "editor", "worker": "", "password": TEMPORARY})
+    assert response.status_code == 200 and "Account added for new.worker@example.org" in response.text
+    assert "token=" not in response.text and TEMPORARY not in response.text  # no link, no password shown back
+    browser, signed = _sign_in(console, "new.worker@example.org", TEMPORARY)
     assert signed.headers["location"] == "/content"
-    duplicate = post_form(ada, "/admin/accounts", "/admin/accounts", {"email": "new.worker@example.org", "role": "editor"})
+    # The temporary password opens nothing but the page to choose one's own.
+    for path in ("/content", "/", "/content/gaps"):
+        assert browser.get(path).headers["location"] == "/account/password", path
+    choose = browser.get("/account/password")
+    assert "Choose your own password" in choose.text
+    mismatch = post_form(browser, "/account/password", "/account/password",
+                         {"current": TEMPORARY, "new": OWN, "again": OWN + "x"})
+    assert mismatch.status_code == 400 and "not the same" in mismatch.text
+    done = post_form(browser, "/account/password", "/account/password", {"current": TEMPORARY, "new": OWN, "again": OWN})
+    assert done.headers["location"] == "/content"
+    assert browser.get("/content").status_code == 200
+    # Whoever used the temporary password is out: it no longer works, and the new one does.
+    assert _sign_in(console, "new.worker@example.org", TEMPORARY)[1].status_code == 400
+    assert _sign_in(console, "new.worker@example.org", OWN)[1].headers["location"] == "/content"
+    with console.sessions() as session:
+        account = accounts.find_account(session, "new.worker@example.org")
+        assert account is not None
+        events = {event.action: event.actor_name for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.subject_id == account.id,
+                                     AuditEvent.action.like("write.staff_account.%")))}
+    admin_id = console.ids["ada@example.org"]
+    assert events == {"write.staff_account.add": f"system:console:{admin_id}",
+                      "write.staff_account.own_password": f"system:console:{account.id}"}
+    duplicate = post_form(ada, "/admin/accounts", "/admin/accounts",
+                          {"email": "new.worker@example.org", "role": "editor", "password": TEMPORARY})
     assert duplicate.status_code == 400 and "already an account" in duplicate.text
+
+
+@ONLY_SQLITE
+def test_an_admin_resetting_a_worker_ends_their_sessions_and_never_sees_a_link(console: Console) -> None:
+    lou = console.as_user("lou@example.org")
+    assert lou.get("/caseload").status_code == 200
+    ada = console.as_user("ada@example.org")
+    lou_id = console.ids["lou@example.org"]
+    assert ada.post(f"/admin/accounts/{lou_id}/link", data={}).status_code in (403, 404, 405)
+    reset = post_form(ada, "/admin/accounts", f"/admin/accounts/{lou_id}/password", {f"password-{lou_id}": TEMPORARY})
+    assert reset.status_code == 200 and "signed out everywhere" in reset.text and "token=" not in reset.text
+    assert lou.get("/caseload").status_code == 303  # lou's old session has ended
+    # Whoever signs in with the temporary password sees no case file until they choose a password,
+    # and lou finds out at once: lou's own password stopped working.
+    browser, _ = _sign_in(console, "lou@example.org", TEMPORARY)
+    assert browser.get(f"/people/{console.ids['sam']}").headers["location"] == "/account/password"
+    assert _sign_in(console, "lou@example.org", PASSWORD)[1].status_code == 400
+    with console.sessions() as session:
+        actors = session.scalars(select(AuditEvent.actor_name).where(
+            AuditEvent.action == "write.staff_account.temporary_password")).all()
+    assert actors == [f"system:console:{console.ids['ada@example.org']}"]
 
 
 @ONLY_SQLITE
@@ -94,6 +154,32 @@ def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console)
     assert lines[0].startswith("week starting,agency,kind,confirmed,attended,missed")
     assert sum(int(line.split(",")[4]) for line in lines[1:]) == 2
     assert sum(int(line.split(",")[5]) for line in lines[1:]) == 1
+
+
+@ONLY_SQLITE
+@pytest.mark.parametrize("formula", ['=HYPERLINK("http://x.io","Go")', "+1+1", "-2+3", "@SUM(A1:A9)"])
+def test_no_csv_cell_can_run_as_a_spreadsheet_formula(console: Console, formula: str) -> None:
+    with console.sessions() as session:
+        agency = make_agency(session, formula, "Evil agency")
+        worker = make_worker(session, agency, name="Eve Agency", ref="W-EVE")
+        sam = session.get_one(Person, console.ids["sam"])
+        now = console.client.app.state.ctx.now()
+        appointment = make_appointment(session, sam, worker, start=now - timedelta(days=2))
+        staff.set_appointment_status(session, SYSTEM, appointment.id, "attended", appointment.version,
+                                     policy=POLICY, now=now)
+    download = console.as_user("ada@example.org").get("/outcomes.csv", params={"weeks": "4"})
+    assert download.headers["content-disposition"].startswith("attachment")
+    cells = [cell for row in csv.reader(io.StringIO(download.text)) for cell in row]
+    assert "'" + formula in cells
+    assert not any(cell.startswith(FORMULA_STARTS) for cell in cells)
+
+
+def test_every_formula_start_is_neutralised_and_numbers_stay_numbers() -> None:
+    out = io.StringIO()
+    formulas = ["=1+1", "+1", "-1+1", "@A1", "\t=1", "\r=1"]
+    write_csv(out, ["agency", "count"], [*([formula, 1] for formula in formulas), ["plain", -3]])
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert rows[1:] == [*(["'" + formula, "1"] for formula in formulas), ["plain", "-3"]]
 
 
 def test_a_line_chart_leaves_a_gap_where_there_is_no_data() -> None:
