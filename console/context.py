@@ -64,8 +64,11 @@ def make_templates() -> Environment:
         FileSystemLoader(TEMPLATES_DIR),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
+    # finalize: a missing value prints as nothing, never as the word "None" (a booking form once started
+    # with "None" in What to bring, which was saved and reached the person).
     env = Environment(loader=loader, autoescape=select_autoescape(("html", "svg"), default=True),
-                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+                      finalize=lambda value: "" if value is None else value)
     env.filters["long_date"] = _long_date
     env.filters["long_datetime"] = _long_datetime
     env.filters["short_time"] = _short_time

@@ -9,7 +9,7 @@ Dates are London dates; --to is not included. Without dates: the last 28 days up
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
 
 from bot.cli.db import case_file, reports_failures
@@ -55,7 +55,7 @@ def _attendance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return BAD_USAGE
     with case_file(args.database_url) as sessions, sessions() as session:
         rows = attendance(session, datetime.combine(start_day, time(), LONDON),
-                          datetime.combine(end_day, time(), LONDON), args.agency)
+                          datetime.combine(end_day, time(), LONDON), args.agency, now=datetime.now(UTC))
     table = [
         (row.agency, row.kind, "yes" if row.confirmed else "no", row.counts["attended"], row.counts["missed"],
          row.counts["cancelled"], row.counts["not_recorded"], row.total, row.reminded,

@@ -54,7 +54,8 @@ def _filters(request: Request) -> tuple[int, str | None, str | None]:
     return weeks, agency, kind
 
 
-def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | None) -> tuple[list[Week], list[str]]:
+def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | None,
+               action: str = "read.outcomes") -> tuple[list[Week], list[str]]:
     ctx = context_of(request)
     user: Principal = request.state.user
     first = _monday(ctx.today()) - timedelta(weeks=weeks - 1)
@@ -63,10 +64,10 @@ def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | Non
         for number in range(weeks):
             start = first + timedelta(weeks=number)
             rows = attendance(session, datetime.combine(start, time(), LONDON),
-                              datetime.combine(start + timedelta(weeks=1), time(), LONDON), agency)
+                              datetime.combine(start + timedelta(weeks=1), time(), LONDON), agency, now=ctx.now())
             result.append(Week(start, tuple(row for row in rows if kind is None or row.kind == kind)))
         agencies = list(session.scalars(select(Agency.short_name).order_by(Agency.short_name)))
-        audit.record(session, user.actor, "read.outcomes", "report", now=ctx.now(),
+        audit.record(session, user.actor, action, "report", now=ctx.now(),
                      detail=f"{weeks} weeks, agency {agency or 'all'}, kind {kind or 'all'}")
         session.commit()
     return result, agencies
@@ -111,7 +112,7 @@ async def outcomes_page(request: Request) -> Response:
 @page(roles=("worker", "admin"))
 async def outcomes_csv(request: Request) -> Response:
     weeks, agency, kind = _filters(request)
-    data, _ = await run_in_threadpool(load_weeks, request, weeks, agency, kind)
+    data, _ = await run_in_threadpool(load_weeks, request, weeks, agency, kind, "read.outcomes.download")
     out = io.StringIO()
     write_csv(out, CSV_HEADERS, (
         (week.start.isoformat(), row.agency, row.kind, "yes" if row.confirmed else "no",

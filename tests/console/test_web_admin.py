@@ -143,6 +143,7 @@ def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console)
             appointment = make_appointment(session, sam, start=now - timedelta(days=days))
             staff.set_appointment_status(session, SYSTEM, appointment.id, status, appointment.version,
                                          policy=POLICY, now=NOW)
+        make_appointment(session, sam, start=now + timedelta(hours=1))  # later this week: no outcome yet
     for email in ("ada@example.org", "lou@example.org"):
         page = console.as_user(email).get("/outcomes", params={"weeks": "4"})
         assert page.status_code == 200
@@ -154,6 +155,10 @@ def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console)
     assert lines[0].startswith("week starting,agency,kind,confirmed,attended,missed")
     assert sum(int(line.split(",")[4]) for line in lines[1:]) == 2
     assert sum(int(line.split(",")[5]) for line in lines[1:]) == 1
+    assert sum(int(line.split(",")[7]) for line in lines[1:]) == 0  # the one still to come is not "not recorded"
+    with console.sessions() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("read.outcomes%"))).all()
+    assert actions.count("read.outcomes.download") == 1 and actions.count("read.outcomes") == 2
 
 
 @ONLY_SQLITE

@@ -55,6 +55,22 @@ def test_booking_shows_the_appointment_and_its_planned_reminders(console: Consol
         assert appointment.minutes == 45
 
 
+def test_what_to_bring_starts_empty_and_empty_means_nothing_to_bring(console: Console) -> None:
+    lou = console.as_user("lou@example.org")
+    form_page = f"/people/{console.ids['sam']}/appointments/new"
+    blank = lou.get(form_page)
+    textarea = re.search(r'<textarea[^>]*name="bring"[^>]*>(.*?)</textarea>', blank.text, re.S)
+    assert textarea is not None and textarea.group(1) == ""
+    assert ">None<" not in blank.text and 'value="None"' not in blank.text
+    response = post_form(lou, form_page, form_page, {**_booking(console), "bring": textarea.group(1)})
+    assert response.status_code == 303
+    page = lou.get(response.headers["location"])
+    assert "None" not in re.sub(r"<[^>]+>", " ", page.text).split()
+    with console.sessions() as session:
+        appointment = session.scalars(select(Appointment).where(Appointment.place == "Lewisham probation office")).one()
+        assert appointment.bring == ""
+
+
 def test_a_form_with_problems_lists_them_at_the_top_and_beside_each_field(console: Console) -> None:
     lou = console.as_user("lou@example.org")
     path = f"/people/{console.ids['sam']}/appointments/new"
