@@ -6,7 +6,9 @@ script can hold a conversation: a line that is just a number presses that button
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +18,18 @@ from bot.messages import Button, Incoming, Reply
 
 CHANNEL = "terminal"
 SpeakFn = Callable[[str, str], Path]
+# A whole escape sequence (colour, cursor moves, a window title, OSC 8 links), so no stray letters are left.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def printable(text: str) -> str:
+    """`text` without terminal control characters, which a worker's message or a feed could carry.
+
+    They could recolour or clear the screen, retitle the window, or hide text from the person reading.
+    Line breaks and tabs stay.
+    """
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 class TerminalChat:
@@ -63,10 +77,10 @@ class TerminalChat:
         if reply.voice_text:
             self.out.write(self._voice(reply) + "\n")
         if reply.text:
-            self.out.write(reply.text + "\n")
+            self.out.write(printable(reply.text) + "\n")
         if reply.buttons:
             self.choices = [button for row in reply.buttons for button in row]
-            numbered = "   ".join(f"[{n}] {b.label}" for n, b in enumerate(self.choices, start=1))
+            numbered = "   ".join(f"[{n}] {printable(b.label)}" for n, b in enumerate(self.choices, start=1))
             self.out.write(numbered + "\n")
         self.out.write("\n")
         self.out.flush()
