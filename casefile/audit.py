@@ -7,6 +7,10 @@ the failed work has been rolled back, so the attempt is on record even though no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -22,6 +26,28 @@ CONFLICT = "conflict"
 NOT_FOUND = "not_found"
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a staff action came from: the client's address and the console session it was made in."""
+
+    client_address: str | None
+    session_id: str | None
+
+
+# Set by a surface around each request (the console's page guard), read by `record`: every audit row
+# made while serving that request says where it came from, whichever service function writes it.
+_origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
+
+
+@contextmanager
+def origin(client_address: str | None, session_id: str | None) -> Iterator[None]:
+    token = _origin.set(Origin(client_address, session_id))
+    try:
+        yield
+    finally:
+        _origin.reset(token)
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -35,6 +61,7 @@ def record(
     now: datetime | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session's current transaction."""
+    came_from = _origin.get()
     event = AuditEvent(
         at=now or datetime.now(UTC),
         actor_kind=actor_kind(actor),
@@ -46,6 +73,8 @@ def record(
         person_id=person_id,
         outcome=outcome,
         detail=detail[:2000],
+        client_address=came_from.client_address if came_from else None,
+        session_id=came_from.session_id if came_from else None,
     )
     session.add(event)
     return event

@@ -417,6 +417,10 @@ class AuditEvent(Base):
     person_id: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(20))  # ok, denied, conflict, not_found
     detail: Mapped[str] = mapped_column(Text, default="")
+    # For staff console requests: the client's address (from a trusted proxy's X-Forwarded-For) and a
+    # hash of the session, so one sitting's actions can be followed without storing the session itself.
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    session_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class EditorQuestion(Base):

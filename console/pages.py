@@ -9,6 +9,7 @@ the session's idle timer starts over. Handlers get `request.state.user` (a Princ
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
@@ -180,6 +181,19 @@ async def audit_denied(request: Request, user: Principal, detail: str) -> None:
     await run_in_threadpool(write)
 
 
+async def audit_page_read(request: Request, user: Principal) -> None:
+    ctx = context_of(request)
+    query = f"?{request.url.query}" if request.url.query else ""
+
+    def write() -> None:
+        with ctx.sessions() as session:
+            audit.record_read(session, user.actor, "read.web.page", "page",
+                              detail=f"{request.url.path}{query}"[:500], now=ctx.now())
+            session.commit()
+
+    await run_in_threadpool(write)
+
+
 def page(*, roles: Iterable[str] | None = (), anonymous: bool = False,
          max_part_size: int = MAX_FORM_BYTES) -> Callable[[Endpoint], Endpoint]:
     """Guard an endpoint. `roles`: who may see it (empty: any signed-in staff). `anonymous`: sign-in pages."""
@@ -196,7 +210,9 @@ def page(*, roles: Iterable[str] | None = (), anonymous: bool = False,
                 data = context_of(request).codec.new()  # ran out or was ended: start again, signed out
                 request.state.session = data
             request.state.user = user
-            response = await _guarded_response(request, endpoint, data, user, allowed, anonymous, max_part_size)
+            client = request.client.host if request.client else None
+            with audit.origin(client, hashlib.sha256(b"session:" + data.nonce.encode()).hexdigest()[:32]):
+                response = await _guarded_response(request, endpoint, data, user, allowed, anonymous, max_part_size)
             latest: SessionData = request.state.session  # sign-in and sign-out replace it
             set_session_cookie(request, response, latest)
             security_headers(request, response)
@@ -217,6 +233,10 @@ async def _guarded_response(request: Request, endpoint: Endpoint, data: SessionD
     if user is not None and allowed and user.role not in allowed:
         await audit_denied(request, user, f"{request.method} {request.url.path}: role {user.role}")
         return forbidden(request)
+    if user is not None and user.worker_id is None and request.method == "GET":
+        # Workers' reads are audited by the case file, person by person; an admin's or editor's page
+        # (accounts, imports, the glossary gaps people typed) is recorded here.
+        await audit_page_read(request, user)
     if request.method == "POST":
         try:
             form = await read_form(request, max_part_size)

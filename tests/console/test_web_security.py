@@ -325,3 +325,25 @@ def test_html_in_every_worker_text_field_is_escaped(console: Console) -> None:
     ada = console.as_user("ada@example.org")
     added = post_form(ada, "/admin/accounts", "/admin/accounts", {"email": XSS, "role": "worker", "worker": XSS})
     assert added.status_code == 400 and XSS not in added.text and ESCAPED in added.text
+
+
+def test_every_staff_action_is_audited_with_its_client_address_and_session(console: Console) -> None:
+    proxied = _behind_proxy(console, "10.0.0.5", "10.0.0.5")
+    office = {"X-Forwarded-For": "203.0.113.44"}
+    token = csrf(proxied.get("/sign-in", headers=office))
+    proxied.post("/sign-in", data={"email": "lou@example.org", "password": PASSWORD, "csrf_token": token},
+                 headers=office)
+    assert proxied.get(f"/people/{console.ids['sam']}", headers=office).status_code == 200
+    ada = console.as_user("ada@example.org")
+    assert ada.get("/admin/accounts").status_code == 200
+    assert ada.get("/admin/import").status_code == 200
+    with console.sessions() as session:
+        lou_reads = session.scalars(select(AuditEvent).where(
+            AuditEvent.actor_name == f"staff:{console.ids['lou']}", AuditEvent.action.like("read.%"))).all()
+        admin_reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "read.web.page")).all()
+    assert lou_reads and all(event.client_address == "203.0.113.44" for event in lou_reads)
+    assert len({event.session_id for event in lou_reads}) == 1 and lou_reads[0].session_id
+    assert [event.detail for event in admin_reads] == ["/admin/accounts", "/admin/import"]
+    assert all(event.client_address == "testclient" for event in admin_reads)
+    assert admin_reads[0].session_id == admin_reads[1].session_id != lou_reads[0].session_id
+    assert re.fullmatch("[0-9a-f]{32}", admin_reads[0].session_id or "")
