@@ -229,9 +229,27 @@ def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, vers
     if appointment is None or (person_id is not None and appointment.person_id != person_id):
         raise NotFound("Sorry, we could not find that appointment.")
     unit.require_person(appointment.person_id, staff_only=staff_only)
+    if isinstance(unit.actor, StaffActor) and not unit.is_lead:
+        _require_own_agency(unit, appointment)
     if version_required or expected_version is not None:
         check_version(appointment, expected_version)
     return appointment
+
+
+OTHER_AGENCY = "This appointment is with another agency. Ask the lead professional to change it."
+
+
+def _require_own_agency(unit: Unit, appointment: Appointment) -> None:
+    """A team member changes their own agency's appointments; the lead professional can change any.
+
+    The Lewisham model: partners update the shared file through the lead, so a housing worker cannot move,
+    cancel or mark a probation appointment (a missed one can mean a breach).
+    """
+    worker = unit.worker
+    owner = unit.session.get(Worker, appointment.worker_id) if appointment.worker_id is not None else None
+    agency_id = owner.agency_id if owner is not None else appointment.source_agency_id
+    if worker is None or agency_id is None or worker.agency_id != agency_id:
+        raise PermissionDenied(OTHER_AGENCY)
 
 
 def _change(

@@ -15,9 +15,17 @@ from sqlalchemy.orm import Session
 
 from casefile import staff
 from casefile.actors import StaffActor
-from casefile.errors import InvalidInput
-from casefile.models import Appointment, OutboxMessage
-from tests.casefile.factories import NOW, POLICY, make_agency, make_appointment, make_person, make_worker
+from casefile.errors import InvalidInput, PermissionDenied
+from casefile.models import Appointment, AuditEvent, OutboxMessage
+from tests.casefile.factories import (
+    NOW,
+    POLICY,
+    assign,
+    make_agency,
+    make_appointment,
+    make_person,
+    make_worker,
+)
 
 
 def _booked(session: Session) -> tuple[StaffActor, Appointment]:
@@ -80,3 +88,36 @@ def test_an_outcome_once_the_appointment_has_begun_is_recorded(session: Session)
     done = staff.set_appointment_status(session, me, appointment.id, "attended", 1, policy=POLICY,
                                         now=appointment.starts_at + timedelta(minutes=5))
     assert done.status == "attended"
+
+
+def test_a_team_member_changes_only_their_own_agency_s_appointments_and_the_lead_any(session: Session) -> None:
+    probation, housing = make_agency(session, "PS"), make_agency(session, "HOUSE")
+    lead = make_worker(session, probation, name="Lee Lead")
+    officer = make_worker(session, probation, name="Pat Probation")
+    housing_worker = make_worker(session, housing, name="Hal Housing")
+    person = make_person(session, lead=lead)
+    assign(session, person, officer)
+    assign(session, person, housing_worker, role="Housing worker")
+    probation_appointment = make_appointment(session, person, officer, start=NOW + timedelta(days=2))
+    housing_appointment = make_appointment(session, person, housing_worker, start=NOW + timedelta(days=3),
+                                           kind="housing")
+    after = NOW + timedelta(days=4)
+    hal = StaffActor(housing_worker.id)
+    with pytest.raises(PermissionDenied, match="another agency"):
+        staff.set_appointment_status(session, hal, probation_appointment.id, "missed", 1, policy=POLICY, now=after)
+    with pytest.raises(PermissionDenied, match="another agency"):
+        staff.cancel_appointment(session, hal, probation_appointment.id, 1, now=NOW)
+    with pytest.raises(PermissionDenied, match="another agency"):
+        staff.move_appointment(session, hal, probation_appointment.id, NOW + timedelta(days=5), 1, policy=POLICY,
+                               now=NOW)
+    session.expire_all()
+    assert session.get(Appointment, probation_appointment.id).status == "booked"  # type: ignore[union-attr]
+    denied = session.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied",
+                                                      AuditEvent.actor_name == f"staff:{housing_worker.id}")).all()
+    assert len(denied) == 3
+    # Their own agency's appointment, yes; a colleague in the same agency, yes; the lead, any.
+    staff.set_appointment_status(session, hal, housing_appointment.id, "attended", 1, policy=POLICY, now=after)
+    staff.set_appointment_status(session, StaffActor(officer.id), probation_appointment.id, "missed", 1,
+                                 policy=POLICY, now=after)
+    staff.set_appointment_status(session, StaffActor(lead.id), probation_appointment.id, "attended", 2,
+                                 "Came in the afternoon", policy=POLICY, now=after)
