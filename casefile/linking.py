@@ -29,7 +29,7 @@ from casefile.errors import (
     NotFound,
     PermissionDenied,
 )
-from casefile.models import ChatLink, LinkAttempt, LinkCode, Person, Worker
+from casefile.models import MESSAGE_CHANNELS, ChatLink, LinkAttempt, LinkCode, Person, Worker
 from casefile.types import UTCDateTime
 from casefile.unit import aware_now, unit_of_work
 
@@ -346,6 +346,15 @@ _CHAT_OWNER = (
     .outerjoin(Person, Person.id == ChatLink.person_id)
     .where(ChatLink.channel == bindparam("channel"), ChatLink.chat_id == bindparam("chat_id"))
 )
+
+
+def message_channels(session: Session, person_id: int) -> tuple[str, ...]:
+    """The channels a message can reach this person on now (linked and not blocked). Caller checks access."""
+    return tuple(session.scalars(
+        select(ChatLink.channel).distinct()
+        .where(ChatLink.person_id == person_id, ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
+        .order_by(ChatLink.channel)
+    ))
 
 
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:

@@ -87,6 +87,8 @@ STEP_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 DOSE_MODES: tuple[str, ...] = ("supervised", "take_away")
 
 CHANNELS_MAX = 20
+# Channels Signpost can send to unasked (reminders, a worker's message); a terminal chat only answers.
+MESSAGE_CHANNELS: tuple[str, ...] = ("telegram",)
 
 
 def _sql_list(values: tuple[str, ...]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from casefile import linking
 from casefile.actors import Actor, StaffActor, actor_label
 from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
@@ -36,6 +37,7 @@ CANCELLED = "cancelled"
 OPEN_STATES = (PENDING, CLAIMED)
 _NOT_GOING_AHEAD = frozenset({"cancelled", "attended", "missed"})
 WORKER_MESSAGE_LIMIT = 1000
+NOT_LINKED = "This person has not linked a chat yet, so a message cannot reach them. Print a link card for them."
 
 
 def choices_of(person: Person) -> PersonChoices:
@@ -216,6 +218,9 @@ def queue_worker_message(
         raise InvalidInput(f"The message is too long (at most {WORKER_MESSAGE_LIMIT} letters).")
     with unit_of_work(session, actor, "write.worker_message", "outbox", now=now) as unit:
         unit.require_person(person_id)
+        if not linking.message_channels(session, person_id):
+            # Queued, it would only be cancelled later with nobody told: say so now instead.
+            raise InvalidInput(NOT_LINKED)
         row = add_worker_message(session, actor.worker_id, person_id, text, unit.now, policy=policy)
         session.flush()
         unit.subject_id = row.id

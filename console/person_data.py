@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from casefile import staff
+from casefile import linking, staff
 from casefile.actors import StaffActor
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
@@ -81,6 +81,7 @@ class PersonPage:
     viewer_is_lead: bool
     viewer_worker_id: int
     urgent: tuple[UrgentLine, ...] = ()  # "Tell my worker now" requests not seen yet, oldest first
+    linked_channels: tuple[str, ...] = ()  # where a message can reach the person now; empty: not linked yet
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
@@ -166,6 +167,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         viewer_is_lead=any(m.is_lead and m.worker_id == actor.worker_id for m in view.team),
         viewer_worker_id=actor.worker_id,
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
+        linked_channels=linking.message_channels(session, person_id),
     )
 
 

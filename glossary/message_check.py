@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glossary.everyday import EVERYDAY_ACRONYMS
-from glossary.plain_language import MAX_SENTENCE_WORDS, count_words, split_sentences
+from glossary.plain_language import (
+    MAX_SENTENCE_WORDS,
+    PlainWords,
+    count_words,
+    quote_choices,
+    split_sentences,
+)
 from glossary.search import GlossaryIndex
 
 MAX_WORDS = MAX_SENTENCE_WORDS  # the editors' rule, for workers' messages too
@@ -17,7 +23,7 @@ MAX_WORDS = MAX_SENTENCE_WORDS  # the editors' rule, for workers' messages too
 
 @dataclass(frozen=True)
 class Note:
-    kind: str  # "jargon" or "long_sentence"
+    kind: str  # "jargon", "hard_word" or "long_sentence"
     found: str  # the word, or the start of the sentence
     advice: str
 
@@ -32,7 +38,9 @@ def _sentences(text: str) -> list[str]:
     return [sentence for line in text.splitlines() for sentence in split_sentences(line)]
 
 
-def check_message(index: GlossaryIndex, text: str, max_words: int = MAX_WORDS) -> list[Note]:
+def check_message(index: GlossaryIndex, text: str, plain_words: PlainWords | None = None,
+                  max_words: int = MAX_WORDS) -> list[Note]:
+    """Notes on `text`: acronyms, the editors' hard words (content/plain-words.yaml) and long sentences."""
     notes: list[Note] = []
     seen: set[str] = set()
     for spotted in index.spot(text):
@@ -44,6 +52,8 @@ def check_message(index: GlossaryIndex, text: str, max_words: int = MAX_WORDS) -
         plain = _first_sentence(meaning.explanation)
         written_out = f" ({meaning.full_form})" if meaning.full_form else ""
         notes.append(Note("jargon", spotted.matched, f'{spotted.matched}{written_out}: try plain words, like "{plain}".'))
+    for hard, plainer in (plain_words.hard_words_in(text) if plain_words else []):
+        notes.append(Note("hard_word", hard, f'"{hard}": try {quote_choices(plainer)}.'))
     for sentence in _sentences(text):
         words = count_words(sentence)
         if words > max_words:

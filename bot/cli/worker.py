@@ -94,9 +94,11 @@ def _message(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.actors import StaffActor
     from glossary.live import LiveGlossary
     from glossary.message_check import check_message
+    from glossary.plain_language import read_plain_words
 
     settings = Settings.from_env()
-    notes = check_message(LiveGlossary(settings.content_dir).index, args.text)
+    notes = check_message(LiveGlossary(settings.content_dir).index, args.text,
+                          read_plain_words(settings.content_dir)[0])
     if notes and not args.anyway:
         print("Not sent. Please make it easier to read:", file=err)
         for note in notes:

@@ -20,6 +20,7 @@ from casefile import errors, outbox, staff
 from casefile.actors import StaffActor
 from casefile.models import APPOINTMENT_KINDS, Appointment
 from glossary.message_check import check_message
+from glossary.plain_language import read_plain_words
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
@@ -158,7 +159,7 @@ def _typed(turn: Turn, flow: Flow, raw: str) -> list[Reply]:
     # The message itself: checked first; the worker decides.
     flow.text = raw[: outbox.WORKER_MESSAGE_LIMIT]
     index = turn.glossary_index
-    notes = check_message(index, flow.text)
+    notes = check_message(index, flow.text, read_plain_words(turn.content_dir)[0])
     if not notes:
         return [_send_message(turn, flow)]
     # Typing a new version instead goes through the check again.

@@ -28,6 +28,7 @@ from console.pages import audit_denied, context_of, forbidden, not_found, page, 
 from console.person_data import load_person_page
 from console.urgent_panel import SEEN_DONE
 from glossary.message_check import check_message
+from glossary.plain_language import read_plain_words
 from journeys.live import JourneyContent
 
 T = TypeVar("T")
@@ -264,8 +265,9 @@ async def record_outcome(request: Request) -> Response:
 async def message_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
     view = await _file(request, ids[0])
+    linked = await _with_session(request, lambda s: linking.message_channels(s, ids[0]))
     return render(request, "person/message.html", title="Send a message", view=view, text="", notes=None,
-                  errors={}, checked=False)
+                  errors={}, checked=False, linked=linked)
 
 
 @page(roles=("worker",))
@@ -277,14 +279,17 @@ async def message(request: Request) -> Response:
     text = check.text("text", label="your message", required=True, limit=outbox.WORKER_MESSAGE_LIMIT)
     step = check.text("step", label="the step")
     view = await _file(request, ids[0])
+    linked = await _with_session(request, lambda s: linking.message_channels(s, ids[0]))
+    if not linked:
+        check.error("text", outbox.NOT_LINKED)
     if not check.ok:
         return render(request, "person/message.html", status_code=400, title="Send a message", view=view, text=text,
-                      notes=None, errors=check.errors, error_list=check.summary(), checked=False)
+                      notes=None, errors=check.errors, error_list=check.summary(), checked=False, linked=linked)
     if step != "send":
         # The same check the Telegram /message uses; the worker reads it, changes the text or sends it as it is.
-        notes = check_message(ctx.glossary.index, text)
+        notes = check_message(ctx.glossary.index, text, read_plain_words(ctx.settings.content_dir)[0])
         return render(request, "person/message.html", title="Check your message", view=view, text=text, notes=notes,
-                      errors={}, checked=True)
+                      errors={}, checked=True, linked=linked)
     await _with_session(request, lambda s: outbox.queue_worker_message(s, _actor(request), ids[0], text,
                                                                        policy=ctx.settings.reminder_policy,
                                                                        now=ctx.now()))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.settings import Settings
 from casefile import directory, staff
 from casefile.actors import SystemActor
-from casefile.models import Agency, Appointment, Assignment, Person, Worker
+from casefile.models import Agency, Appointment, Assignment, ChatLink, Person, Worker
 
 SYSTEM = SystemActor("tests")
 # The reminder rules an appointment write is handed: the settings' defaults (bot/settings.py).
@@ -77,3 +77,11 @@ def make_appointment(
         session, SYSTEM, person.id, start or NOW + timedelta(days=1), minutes, place,
         "1 High Street, London SE13 0AA", kind, "Your letter", worker.id if worker else None, policy=POLICY, now=NOW,
     )
+
+
+def link_telegram(session: Session, person_id: int, chat_id: str = "5550001") -> ChatLink:
+    """The person's Telegram chat, linked as if they had sent their code (tests of what reaches a chat)."""
+    link = ChatLink(channel="telegram", chat_id=chat_id, person_id=person_id, linked_at=NOW, active=True)
+    session.add(link)
+    session.commit()
+    return link

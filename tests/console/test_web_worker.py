@@ -11,7 +11,7 @@ from casefile import linking, people, staff
 from casefile.actors import PersonActor, StaffActor
 from casefile.clock import LONDON
 from casefile.models import Appointment, AuditEvent, JourneyPosition, OutboxMessage, Person, PharmacyPlan
-from tests.casefile.factories import NOW, SYSTEM, make_appointment
+from tests.casefile.factories import NOW, SYSTEM, link_telegram, make_appointment
 from tests.console.console_helpers import CHEAP_CODES, Console, post_form
 
 
@@ -161,6 +161,14 @@ def test_a_message_is_checked_then_queued_through_the_outbox(console: Console) -
     assert "words. Try two short sentences" in checked.text
     with console.sessions() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+    # Not linked yet: the worker is told at once, and nothing is queued to be cancelled later unseen.
+    assert "Not linked yet" in lou.get(path).text and "Not linked yet" in lou.get(f"/people/{console.ids['sam']}").text
+    refused = post_form(lou, path, path, {"text": "See you on Tuesday at 10.", "step": "send"})
+    assert refused.status_code == 400 and "has not linked a chat yet" in refused.text
+    with console.sessions() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+        link_telegram(session, console.ids["sam"])
+    assert "Chat linked: Telegram" in lou.get(f"/people/{console.ids['sam']}").text
     sent = post_form(lou, path, path, {"text": "See you on Tuesday at 10.", "step": "send"})
     assert sent.status_code == 303
     with console.sessions() as session:

@@ -8,6 +8,7 @@ import pytest
 
 from glossary.load import load_glossary
 from glossary.message_check import MAX_WORDS, check_message
+from glossary.plain_language import read_plain_words
 from glossary.search import GlossaryIndex
 
 REAL_CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -32,3 +33,14 @@ def test_a_long_sentence_is_flagged_with_its_length(index: GlossaryIndex) -> Non
     sentence = " ".join(["word"] * (MAX_WORDS + 1)) + "."
     [note] = check_message(index, sentence)
     assert note.kind == "long_sentence" and f"has {MAX_WORDS + 1} words" in note.advice
+
+
+def test_the_editors_hard_words_are_flagged_with_their_plainer_words(index: GlossaryIndex) -> None:
+    plain_words, findings = read_plain_words(REAL_CONTENT)
+    assert findings == []
+    text = "Please ensure you attend. We will commence at 10 and facilitate your accommodation search."
+    notes = check_message(index, text, plain_words)
+    hard = {note.found: note.advice for note in notes if note.kind == "hard_word"}
+    assert {"commence", "facilitate", "accommodation"} <= set(hard)
+    assert hard["commence"] == '"commence": try "start" or "begin".'
+    assert check_message(index, "See you on Tuesday at 10. Bring your letter.", plain_words) == []
