@@ -190,6 +190,47 @@ def set_temporary_password(session: Session, actor: Actor, account_id: int, pass
         raise
 
 
+ACCOUNT_CHANGES = ("disable", "enable", "unlock", "role")
+
+
+def change_account(session: Session, actor: Actor, account_id: int, change: str, *, role: str | None = None,
+                   acting_account_id: int, now: datetime) -> StaffAccount:
+    """An admin switches an account off or on, unlocks it, or changes its role. Audited as the admin."""
+    if change not in ACCOUNT_CHANGES:
+        raise InvalidInput("Choose what to change.")
+    begin_write(session)
+    try:
+        account = session.get(StaffAccount, account_id, with_for_update=True)
+        if account is None:
+            raise NotFound("There is no such account.")
+        if account_id == acting_account_id and change in ("disable", "role"):
+            # An admin who switched themself off, or stopped being an admin, could lock everyone out.
+            raise InvalidInput("You cannot switch off your own account or change your own role. Ask another admin.")
+        detail = change
+        if change == "disable":
+            account.active = False
+            account.sessions_valid_after = now
+        elif change == "enable":
+            account.active = True
+        elif change == "unlock":
+            account.failed_sign_ins, account.locked_until = 0, None
+        else:
+            if role not in STAFF_ROLES:
+                raise InvalidInput(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
+            if role == "worker" and account.worker_id is None:
+                raise InvalidInput("Only an account made for a worker's record can be a worker account.")
+            detail = f"role {account.role} -> {role}"
+            account.role = role
+            account.sessions_valid_after = now  # pages already open must not keep the old role's powers
+        audit.record(session, actor, f"write.staff_account.{change}", "staff_account", subject_id=account.id,
+                     detail=detail, now=now)
+        session.commit()
+        return account
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def change_own_password(session: Session, account_id: int, current: str, new: str, *,
                         hasher: PasswordHasher, now: datetime) -> Principal:
     """The signed-in person chooses their own password; audited as them. Other sessions end."""

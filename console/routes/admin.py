@@ -114,6 +114,35 @@ async def account_password(request: Request) -> Response:
 
 
 @page(roles=("admin",))
+async def account_change(request: Request) -> Response:
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    try:
+        account_id = int(request.path_params["account_id"])
+    except ValueError:
+        return await _accounts(request, status_code=404)
+    form = await read_form(request)
+    change, _, role_text = str(form.get("change") or "").partition(":")
+    role = role_text or None
+
+    def apply() -> str:
+        with ctx.sessions() as session:
+            account = accounts.change_account(session, user.actor, account_id, change, role=role,
+                                              acting_account_id=user.account_id, now=ctx.now())
+            return account.email
+
+    try:
+        email = await run_in_threadpool(apply)
+    except CasefileError as problem:
+        check = FormCheck(form)
+        check.error(f"change-{account_id}", problem.message)
+        return await _accounts(request, check=check, status_code=400)
+    said = {"disable": "is switched off and signed out everywhere", "enable": "is switched on again",
+            "unlock": "is unlocked", "role": f"is now {role}"}[change]
+    return await _accounts(request, done=f"{email} {said}.")
+
+
+@page(roles=("admin",))
 async def import_form(request: Request) -> Response:
     return render(request, "admin/import.html", title="Import a feed", kinds=FEED_KINDS, problems=None,
                   result=None, payload=None, file_name=None, errors={}, applied=None)
@@ -187,6 +216,7 @@ routes = [
     Route("/admin/accounts", accounts_page, methods=["GET"]),
     Route("/admin/accounts", add_account, methods=["POST"]),
     Route("/admin/accounts/{account_id}/password", account_password, methods=["POST"]),
+    Route("/admin/accounts/{account_id}/change", account_change, methods=["POST"]),
     Route("/admin/import", import_form, methods=["GET"]),
     Route("/admin/import", import_check, methods=["POST"]),
 ]

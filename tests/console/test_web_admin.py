@@ -220,3 +220,36 @@ def test_staff_add_and_list_from_the_command_line(console: Console) -> None:
     with console.sessions() as session:
         account = session.scalars(select(StaffAccount).where(StaffAccount.email == "ed2@example.org")).one()
         assert account.password_hash and account.password_hash.startswith("$argon2id$")
+
+
+@ONLY_SQLITE
+def test_an_admin_switches_off_unlocks_and_changes_the_role_of_an_account(console: Console) -> None:
+    ada = console.as_user("ada@example.org")
+    lou_id, ed_id, ada_id = (console.ids[f"{name}@example.org"] for name in ("lou", "ed", "ada"))
+    lou = console.as_user("lou@example.org")
+    off = post_form(ada, "/admin/accounts", f"/admin/accounts/{lou_id}/change", {"change": "disable"})
+    assert off.status_code == 200 and "is switched off" in off.text
+    assert lou.get("/caseload").status_code == 303  # signed out at once
+    assert _sign_in(console, "lou@example.org", PASSWORD)[1].status_code == 400
+    post_form(ada, "/admin/accounts", f"/admin/accounts/{lou_id}/change", {"change": "enable"})
+    for _ in range(accounts.LOCK_AFTER_FAILURES):
+        _sign_in(console, "lou@example.org", "not the password")
+    assert "Too many wrong passwords" in _sign_in(console, "lou@example.org", PASSWORD)[1].text
+    unlocked = post_form(ada, "/admin/accounts", f"/admin/accounts/{lou_id}/change", {"change": "unlock"})
+    assert "is unlocked" in unlocked.text
+    assert _sign_in(console, "lou@example.org", PASSWORD)[1].headers["location"] == "/caseload"
+    ed = console.as_user("ed@example.org")
+    made = post_form(ada, "/admin/accounts", f"/admin/accounts/{ed_id}/change", {"change": "role:admin"})
+    assert "is now admin" in made.text
+    assert ed.get("/content").status_code == 303  # the editor's open session does not keep going as before
+    assert _sign_in(console, "ed@example.org", PASSWORD)[1].headers["location"] == "/admin/accounts"
+    no_worker = post_form(ada, "/admin/accounts", f"/admin/accounts/{ed_id}/change", {"change": "role:worker"})
+    assert no_worker.status_code == 400 and "can be a worker account" in no_worker.text
+    own = post_form(ada, "/admin/accounts", f"/admin/accounts/{ada_id}/change", {"change": "disable"})
+    assert own.status_code == 400 and "cannot switch off your own account" in own.text
+    with console.sessions() as session:
+        changes = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("write.staff_account.%"),
+            AuditEvent.actor_name == f"system:console:{ada_id}")).all()
+    assert changes == ["write.staff_account.disable", "write.staff_account.enable", "write.staff_account.unlock",
+                       "write.staff_account.role"]
