@@ -14,7 +14,7 @@ from casefile.actors import SystemActor
 from casefile.models import AuditEvent, OutboxMessage, SignInFailure
 from console import accounts
 from console.security import SESSION_COOKIE, SessionCodec, SignInThrottle
-from tests.casefile.factories import NOW
+from tests.casefile.factories import NOW, link_telegram
 from tests.console.console_helpers import (
     PASSWORD,
     SECRET,
@@ -308,6 +308,8 @@ def test_html_in_every_worker_text_field_is_escaped(console: Console) -> None:
         "date-day": "1", "date-month": "7", "date-year": "2027", "time": "10:30", "minutes": "60",
         "place": XSS, "address": XSS, "kind": "probation", "bring": XSS, "worker": str(console.ids["lou"])})
     assert response.status_code == 303, response.text
+    with console.sessions() as session:
+        link_telegram(session, sam)
     message = f"/people/{sam}/message"
     checked = post_form(lou, message, message, {"text": XSS, "step": "check"})
     assert ESCAPED in checked.text and XSS not in checked.text
