@@ -357,6 +357,16 @@ def message_channels(session: Session, person_id: int) -> tuple[str, ...]:
     ))
 
 
+def people_with_message_channels(session: Session, person_ids: list[int]) -> set[int]:
+    """Which of these people a message can reach now. Caller checks access (a caseload it has just shown)."""
+    if not person_ids:
+        return set()
+    return set(session.scalars(
+        select(ChatLink.person_id).distinct()
+        .where(ChatLink.person_id.in_(person_ids), ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
+    ))
+
+
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:
     """The owner of a linked chat in one query (the chat link and the person's language), or None."""
     row = session.execute(_CHAT_OWNER, {"channel": channel, "chat_id": str(chat_id)}).first()

@@ -8,7 +8,7 @@ team marks them seen (`/urgent/{id}/seen`, also posted from the person's page).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BindParameter, CompoundSelect, bindparam, func, literal, select, union_all
@@ -18,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import staff, urgent
+from casefile import linking, staff, urgent
 from casefile.actors import StaffActor
+from casefile.clock import LONDON
 from casefile.models import Appointment, OutboxMessage, PharmacyPlan
 from casefile.views import CaseloadRow
 from console.accounts import Principal
@@ -34,6 +35,58 @@ _OPEN_STATUSES = ("booked", "confirmed", "moved", "cant_make_it")
 class CaseloadLine:
     row: CaseloadRow
     attention: tuple[str, ...]
+    linked: bool = True  # a message can reach them (a linked chat that has not blocked the bot)
+
+
+FILTERS = {"": "Everyone", "attention": "Needs attention", "this_week": "Appointment this week",
+           "no_chat": "No linked chat"}
+SORTS = {"attention": "Needs attention first", "name": "Name", "next": "Next appointment", "stage": "Stage"}
+
+
+@dataclass(frozen=True)
+class CaseloadView:
+    """What the worker asked to see: `?q=` (name or reference), `filter`, `stage` and `sort`."""
+
+    query: str = ""
+    filter: str = ""
+    stage: str = ""
+    sort: str = "attention"
+
+    @classmethod
+    def from_params(cls, params: Any) -> CaseloadView:
+        filter_, sort = params.get("filter", ""), params.get("sort", "attention")
+        return cls(query=params.get("q", "").strip()[:100], filter=filter_ if filter_ in FILTERS else "",
+                   stage=params.get("stage", "").strip()[:40], sort=sort if sort in SORTS else "attention")
+
+    def apply(self, lines: list[CaseloadLine], today: date) -> list[CaseloadLine]:
+        wanted = self.query.casefold()
+        monday = today - timedelta(days=today.weekday())
+        week = (monday, monday + timedelta(days=7))
+
+        def keep(line: CaseloadLine) -> bool:
+            row = line.row
+            if wanted and wanted not in row.preferred_name.casefold() and wanted not in row.ref.casefold():
+                return False
+            if self.stage and row.stage != self.stage:
+                return False
+            if self.filter == "attention":
+                return bool(line.attention)
+            if self.filter == "no_chat":
+                return not line.linked
+            if self.filter == "this_week":
+                at = row.next_appointment_at
+                return at is not None and week[0] <= at.astimezone(LONDON).date() < week[1]
+            return True
+
+        kept = [line for line in lines if keep(line)]
+        far = datetime.max.replace(tzinfo=UTC)
+        keys: dict[str, Any] = {
+            "attention": lambda line: not line.attention,  # stable: name order within each group
+            "name": lambda line: line.row.preferred_name.casefold(),
+            "next": lambda line: line.row.next_appointment_at or far,
+            "stage": lambda line: (line.row.stage is None, line.row.stage or ""),
+        }
+        return sorted(kept, key=keys[self.sort])
 
 
 def _attention_statement() -> CompoundSelect[Any]:
@@ -91,7 +144,8 @@ def load_caseload(session: Session, worker_id: int, now: datetime, today: date) 
     for row in rows:
         if row.next_appointment_status == "cant_make_it":
             notes[row.person_id].insert(0, "Cannot make their next appointment")
-    lines = [CaseloadLine(row, tuple(notes[row.person_id])) for row in rows]
+    linked = linking.people_with_message_channels(session, [row.person_id for row in rows])
+    lines = [CaseloadLine(row, tuple(notes[row.person_id]), row.person_id in linked) for row in rows]
     # Stable sort: those needing attention first, each group still in name order.
     return sorted(lines, key=lambda line: not line.attention)
 
@@ -108,11 +162,15 @@ async def caseload_page(request: Request) -> Response:
             requests = open_requests(session, user.own_worker_id, now, help_now)
             return requests, load_caseload(session, user.own_worker_id, now, ctx.today())
 
-    requests, lines = await run_in_threadpool(load)
-    needing = sum(1 for line in lines if line.attention)
+    requests, everyone = await run_in_threadpool(load)
+    view = CaseloadView.from_params(request.query_params)
+    lines = view.apply(everyone, ctx.today())
+    needing = sum(1 for line in everyone if line.attention)
     done = SEEN_DONE if request.query_params.get("done") == "urgent_seen" else None
-    return render(request, "caseload.html", title="Your caseload", lines=lines, needing=needing,
-                  urgent_requests=requests, done=done)
+    stages = sorted({line.row.stage for line in everyone if line.row.stage})
+    return render(request, "caseload.html", title="Your caseload", lines=lines, everyone=len(everyone),
+                  needing=needing, urgent_requests=requests, done=done, view=view, filters=FILTERS, sorts=SORTS,
+                  stages=stages)
 
 
 @page(roles=("worker",))
