@@ -203,6 +203,22 @@ class Assignment(Base):
     worker: Mapped[Worker] = relationship()
 
 
+class CaseNote(Base):
+    """A worker's short note on a person's file, seen by the person's team. Shown to the person only if
+    `shared` (then it is also a case update they are told about). Deleted with the person."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_person_at", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class JourneyPosition(Base):
     """Where the person is now, and the dates that matter. One row per person."""
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from casefile import linking, staff
+from casefile import linking, notes, staff
 from casefile.actors import StaffActor
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
@@ -82,6 +82,7 @@ class PersonPage:
     viewer_worker_id: int
     urgent: tuple[UrgentLine, ...] = ()  # "Tell my worker now" requests not seen yet, oldest first
     linked_channels: tuple[str, ...] = ()  # where a message can reach the person now; empty: not linked yet
+    notes: tuple[notes.NoteView, ...] = ()  # newest first
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
@@ -168,6 +169,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         viewer_worker_id=actor.worker_id,
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
         linked_channels=linking.message_channels(session, person_id),
+        notes=tuple(notes.notes_for(session, actor, person_id, now)),
     )
 
 

@@ -17,14 +17,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import linking, outbox, staff
+from casefile import linking, notes, outbox, staff
 from casefile.actors import StaffActor
+from casefile.errors import InvalidInput
 from casefile.models import APPOINTMENT_KINDS
 from casefile.views import BookingTeam, PersonView
 from console.accounts import Principal
 from console.forms import FormCheck, date_parts, london_moment
 from console.linkcard import bot_link, qr_svg
-from console.pages import audit_denied, context_of, forbidden, not_found, page, read_form, redirect, render
+from console.pages import (
+    audit_denied,
+    context_of,
+    forbidden,
+    not_found,
+    page,
+    read_form,
+    redirect,
+    render,
+    text_field,
+)
 from console.person_data import load_person_page
 from console.urgent_panel import SEEN_DONE
 from glossary.message_check import check_message
@@ -40,6 +51,7 @@ DONE_MESSAGES = {
     "missed": "Marked as missed. The person will get a kind message about what to do next.",
     "message": "Your message is queued. It is sent as soon as it is not quiet hours.",
     "journey": "The stage and dates are saved.",
+    "note": "Your note is on the file.",
     "urgent_seen": SEEN_DONE,
 }
 # The key dates a lead can change here, with their labels. Top-up supervision is left out: the
@@ -262,6 +274,26 @@ async def record_outcome(request: Request) -> Response:
 
 
 @page(roles=("worker",))
+async def add_note(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    form = await read_form(request)
+    text = text_field(form, "note")
+    try:
+        await _with_session(request, lambda s: notes.add_note(s, _actor(request), ids[0], text,
+                                                             shared=text_field(form, "share") == "yes",
+                                                             now=ctx.now()))
+    except InvalidInput as problem:
+        journeys = _journeys(request)
+        data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
+                                                                        ctx.now(), journeys))
+        return render(request, "person/page.html", status_code=400, title=data.view.person.preferred_name, p=data,
+                      done=None, note_error=problem.message, note_text=text,
+                      error_list=[{"text": problem.message, "href": "#note"}])
+    return redirect(f"/people/{ids[0]}?done=note#notes")
+
+
+@page(roles=("worker",))
 async def message_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
     view = await _file(request, ids[0])
@@ -382,6 +414,7 @@ routes = [
     Route("/people/{person_id:int}/appointments/{appointment_id:int}/outcome", record_outcome, methods=["POST"]),
     Route("/people/{person_id:int}/journey", journey_form, methods=["GET"]),
     Route("/people/{person_id:int}/journey", journey, methods=["POST"]),
+    Route("/people/{person_id:int}/notes", add_note, methods=["POST"]),
     Route("/people/{person_id:int}/message", message_form, methods=["GET"]),
     Route("/people/{person_id:int}/message", message, methods=["POST"]),
     Route("/people/{person_id:int}/link-code", link_card, methods=["POST"]),

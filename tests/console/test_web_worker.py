@@ -10,7 +10,15 @@ from sqlalchemy import select
 from casefile import linking, people, staff
 from casefile.actors import PersonActor, StaffActor
 from casefile.clock import LONDON
-from casefile.models import Appointment, AuditEvent, JourneyPosition, OutboxMessage, Person, PharmacyPlan
+from casefile.models import (
+    Appointment,
+    AuditEvent,
+    CaseUpdate,
+    JourneyPosition,
+    OutboxMessage,
+    Person,
+    PharmacyPlan,
+)
 from tests.casefile.factories import NOW, SYSTEM, link_telegram, make_appointment
 from tests.console.console_helpers import CHEAP_CODES, Console, post_form
 
@@ -297,3 +305,30 @@ def test_ids_that_are_not_numbers_are_not_found(console: Console) -> None:
     assert lou.get("/people/sam").status_code == 404
     assert lou.get(f"/people/{sam}/appointments/first/move").status_code == 404
     assert "could not find that page" in lou.get(f"/people/{sam}x/journey").text
+
+
+def test_case_notes_are_for_the_team_audited_and_reach_the_person_only_when_shared(console: Console) -> None:
+    sam = console.ids["sam"]
+    person = f"/people/{sam}"
+    lou = console.as_user("lou@example.org")
+    empty = post_form(lou, person, f"{person}/notes", {"note": "   "})
+    assert empty.status_code == 400 and 'id="note-error"' in empty.text and "Please write the note" in empty.text
+    assert post_form(lou, person, f"{person}/notes", {"note": "Housing form sent to the council."}).status_code == 303
+    shared = post_form(lou, person, f"{person}/notes", {"note": "Well done on your first week.", "share": "yes"})
+    page = lou.get(shared.headers["location"])
+    assert "Your note is on the file" in page.text
+    # Bo, on Sam's team for another role, reads both; Cat, not on the team, cannot add one.
+    bo_page = console.as_user("bo@example.org").get(person)
+    assert "Housing form sent to the council." in bo_page.text and "Well done on your first week." in bo_page.text
+    assert "Lou Lead (PS)" in bo_page.text
+    cat = console.as_user("cat@example.org")
+    assert post_form(cat, "/caseload", f"{person}/notes", {"note": "Not my person"}).status_code == 403
+    with console.sessions() as session:
+        told = session.scalars(select(CaseUpdate).where(CaseUpdate.person_id == sam, CaseUpdate.kind == "note.added")
+                               .order_by(CaseUpdate.id)).all()
+        reads = session.scalars(select(AuditEvent.actor_name).where(AuditEvent.action == "read.case_notes")).all()
+        denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "write.case_note",
+                                                          AuditEvent.outcome == "denied")).all()
+    assert [(update.tell_person, update.summary) for update in told] == [
+        (False, ""), (True, "Well done on your first week.")]  # the unshared note's words stay off the person's side
+    assert f"staff:{console.ids['bo']}" in reads and len(denied) == 1

@@ -1,5 +1,5 @@
 """Staff accounts an admin gave a temporary password: the person must choose their own at first sign-in.
-And audit events say which address and console session a staff action came from.
+And audit events say which address and console session a staff action came from; and case notes.
 
 Admins no longer see anyone's one-time sign-in link (with it they could act as that worker while the
 audit named the worker); they set a temporary password instead, which works only to choose a new one.
@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from casefile.types import UTCDateTime
+
 revision: str = "0015_password_change"
 down_revision: str | Sequence[str] | None = "0010_urgent_help"
 branch_labels: str | Sequence[str] | None = None
@@ -23,6 +25,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "case_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("worker_id", sa.Integer(), nullable=True),
+        sa.Column("agency_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["worker_id"], ["workers.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_case_notes_person_at", "case_notes", ["person_id", "created_at"])
     with op.batch_alter_table("staff_accounts") as batch:
         batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.text("false")))
     with op.batch_alter_table("audit_events") as batch:
@@ -31,6 +48,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_notes_person_at", table_name="case_notes")
+    op.drop_table("case_notes")
     with op.batch_alter_table("audit_events") as batch:
         batch.drop_column("session_id")
         batch.drop_column("client_address")
