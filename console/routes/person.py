@@ -264,12 +264,13 @@ async def record_outcome(request: Request) -> Response:
     check = FormCheck(form)
     status = check.text("status", label="what happened", required=True)
     version = check.whole_number("version", label="the version", low=1, high=10**9)
+    reason = check.text("reason", label="why it was wrong", limit=500)
     if status not in ("attended", "missed") or not check.ok:
         return render(request, "errors/bad_request.html", status_code=400,
                       message="Please choose attended or missed.")
     await _with_session(request, lambda s: staff.set_appointment_status(
-        s, _actor(request), ids[1], status, version or 0, policy=ctx.settings.reminder_policy, now=ctx.now(),
-        person_id=ids[0]))
+        s, _actor(request), ids[1], status, version or 0, reason or None, policy=ctx.settings.reminder_policy,
+        now=ctx.now(), person_id=ids[0]))
     return redirect(f"/people/{ids[0]}?done={status}#recent")
 
 

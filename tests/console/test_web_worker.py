@@ -332,3 +332,33 @@ def test_case_notes_are_for_the_team_audited_and_reach_the_person_only_when_shar
     assert [(update.tell_person, update.summary) for update in told] == [
         (False, ""), (True, "Well done on your first week.")]  # the unshared note's words stay off the person's side
     assert f"staff:{console.ids['bo']}" in reads and len(denied) == 1
+
+
+def test_a_wrong_outcome_is_corrected_with_its_reason_and_a_future_one_is_refused(console: Console) -> None:
+    sam = console.ids["sam"]
+    person = f"/people/{sam}"
+    now = console.client.app.state.ctx.now()
+    with console.sessions() as session:
+        sam_person = session.get_one(Person, sam)
+        past = make_appointment(session, sam_person, start=now - timedelta(hours=3))
+        coming = make_appointment(session, sam_person, start=now + timedelta(days=2))
+        past_id, coming_id = past.id, coming.id
+    lou = console.as_user("lou@example.org")
+    early = post_form(lou, person, f"{person}/appointments/{coming_id}/outcome", {"status": "missed", "version": "1"})
+    assert early.status_code == 400 and "has not started yet" in early.text
+    marked = post_form(lou, person, f"{person}/appointments/{past_id}/outcome", {"status": "missed", "version": "1"})
+    assert marked.status_code == 303
+    page = lou.get(person)
+    assert "Marked wrongly? Correct it to attended" in page.text
+    no_reason = post_form(lou, person, f"{person}/appointments/{past_id}/outcome",
+                          {"status": "attended", "version": "2", "reason": ""})
+    assert no_reason.status_code == 400 and "say why the outcome was wrong" in no_reason.text
+    fixed = post_form(lou, person, f"{person}/appointments/{past_id}/outcome",
+                      {"status": "attended", "version": "2", "reason": "They signed in late at reception"})
+    assert fixed.status_code == 303
+    with console.sessions() as session:
+        appointment = session.get_one(Appointment, past_id)
+        assert (appointment.status, appointment.status_reason) == ("attended", "They signed in late at reception")
+        kinds = session.scalars(select(CaseUpdate.kind).where(CaseUpdate.subject_id == past_id,
+                                                              CaseUpdate.subject == "appointment")).all()
+    assert kinds[-2:] == ["appointment.missed", "appointment.attended"]
