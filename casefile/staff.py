@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from casefile import audit
@@ -41,7 +41,7 @@ from casefile.records import (
     update_pharmacy_plan,
 )
 from casefile.unit import apply_changes, aware_now, unit_of_work
-from casefile.views import BookingTeam, CaseloadRow, CaseloadUpdate, ComingAppointment, PersonView
+from casefile.views import BookingTeam, CaseloadRow, CaseloadUpdate, ComingAppointment, DiaryEntry, PersonView
 
 __all__ = [
     "add_case_update",
@@ -178,6 +178,32 @@ def coming_appointments(session: Session, worker_id: int, now: datetime, *, limi
                 for appointment_id, person_id, name, starts_at in found]
         audit.record_read(session, actor, "read.caseload_appointments", "caseload", subject_id=worker_id,
                           detail=f"{len(rows)} appointments", now=now)
+        return rows
+
+
+def diary(session: Session, worker_id: int, start: datetime, end: datetime, *, now: datetime | None = None
+          ) -> list[DiaryEntry]:
+    """Appointments in [start, end): the worker's own, and every one for the people they lead. Audited."""
+    actor = StaffActor(worker_id)
+    with unit_of_work(session, actor, "read.diary", "caseload", now=now, write=False, audit_success=False) as unit:
+        unit.subject_id = worker_id
+        current = (Assignment.worker_id == worker_id, Assignment.ended_at.is_(None))
+        on_caseload = select(Assignment.person_id).where(*current)
+        led = select(Assignment.person_id).where(*current, Assignment.is_lead.is_(True))
+        found = session.execute(
+            select(Appointment.id, Appointment.person_id, Person.preferred_name, Person.ref, Appointment.starts_at,
+                   Appointment.minutes, Appointment.place, Appointment.kind, Appointment.status, Worker.name,
+                   Appointment.worker_id)
+            .join(Person, Person.id == Appointment.person_id)
+            .outerjoin(Worker, Worker.id == Appointment.worker_id)
+            .where(Appointment.starts_at >= start, Appointment.starts_at < end,
+                   Appointment.person_id.in_(on_caseload.scalar_subquery()),
+                   or_(Appointment.worker_id == worker_id, Appointment.person_id.in_(led.scalar_subquery())))
+            .order_by(Appointment.starts_at, Appointment.id)
+        ).all()
+        rows = [DiaryEntry(*row[:10], mine=row[10] == worker_id) for row in found]
+        audit.record_read(session, actor, "read.diary", "caseload", subject_id=worker_id,
+                          detail=f"{start.date()} to {end.date()}: {len(rows)} appointments", now=unit.now)
         return rows
 
 

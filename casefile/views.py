@@ -184,6 +184,23 @@ class ComingAppointment:
 
 
 @dataclass(frozen=True)
+class DiaryEntry:
+    """One appointment in a worker's week: theirs, or (for a lead) anyone's with a person they lead."""
+
+    appointment_id: int
+    person_id: int
+    preferred_name: str
+    person_ref: str
+    starts_at: datetime
+    minutes: int
+    place: str
+    kind: str
+    status: str
+    worker_name: str | None
+    mine: bool
+
+
+@dataclass(frozen=True)
 class CaseloadUpdate:
     """A recent change on someone on a worker's caseload, with the person's name and reference."""
 

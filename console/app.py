@@ -30,7 +30,7 @@ from casefile import db
 from casefile.linking import CodeHasher
 from console import pages
 from console.context import GOVUK_DIST, STATIC_DIR, WebContext, make_templates
-from console.routes import admin, auth, caseload, content, outcomes, person
+from console.routes import admin, auth, caseload, content, diary, outcomes, person
 from console.security import SessionCodec, SignInThrottle, password_hasher
 from glossary.live import LiveGlossary
 from journeys.live import LiveJourneys
@@ -70,7 +70,7 @@ def create_app(
     if not GOVUK_DIST.is_dir():
         logger.warning("GOV.UK Frontend is missing (%s): run ./dev setup. Pages will have no styles.", GOVUK_DIST)
     routes = [
-        *auth.routes, *caseload.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
+        *auth.routes, *caseload.routes, *diary.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
         Mount("/govuk", app=pages.StaticWithHeaders(StaticFiles(directory=GOVUK_DIST, check_dir=False)),
               name="govuk"),
         Mount("/static", app=pages.StaticWithHeaders(StaticFiles(directory=STATIC_DIR, check_dir=False)),

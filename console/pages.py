@@ -34,7 +34,7 @@ FORBIDDEN_WORDS = "Sorry, you cannot see this page. It is not part of your job i
 MAX_FORM_BYTES = 1024 * 1024
 
 NAVIGATION: dict[str, tuple[tuple[str, str], ...]] = {
-    "worker": (("/caseload", "Your caseload"), ("/outcomes", "Outcomes")),
+    "worker": (("/caseload", "Your caseload"), ("/diary", "Your week"), ("/outcomes", "Outcomes")),
     "editor": (("/content", "Glossary"), ("/content/journeys", "Journeys"), ("/content/gaps", "Gaps")),
     "admin": (("/admin/accounts", "Staff accounts"), ("/admin/import", "Import a feed"), ("/outcomes", "Outcomes")),
 }

@@ -18,6 +18,7 @@ from casefile.models import (
     OutboxMessage,
     Person,
     PharmacyPlan,
+    Worker,
 )
 from tests.casefile.factories import NOW, SYSTEM, link_telegram, make_appointment
 from tests.console.console_helpers import CHEAP_CODES, Console, post_form
@@ -362,3 +363,26 @@ def test_a_wrong_outcome_is_corrected_with_its_reason_and_a_future_one_is_refuse
         kinds = session.scalars(select(CaseUpdate.kind).where(CaseUpdate.subject_id == past_id,
                                                               CaseUpdate.subject == "appointment")).all()
     assert kinds[-2:] == ["appointment.missed", "appointment.attended"]
+
+
+def test_the_week_view_shows_ones_own_appointments_and_for_a_lead_the_team_s(console: Console) -> None:
+    now = console.client.app.state.ctx.now()  # a Wednesday morning
+    monday = (now.astimezone(LONDON) - timedelta(days=now.astimezone(LONDON).weekday())).date()
+    with console.sessions() as session:
+        sam, kim = session.get_one(Person, console.ids["sam"]), session.get_one(Person, console.ids["kim"])
+        lou, bo, cat = (session.get_one(Worker, console.ids[name]) for name in ("lou", "bo", "cat"))
+        make_appointment(session, sam, lou, start=now + timedelta(hours=2), place="Lewisham office")
+        make_appointment(session, sam, bo, start=now + timedelta(days=1), place="Housing hub", kind="housing")
+        make_appointment(session, kim, cat, start=now + timedelta(days=1), place="Kim's prison")
+        make_appointment(session, sam, lou, start=now + timedelta(days=8), place="Next week's office")
+    lou_week = console.as_user("lou@example.org").get("/diary")
+    assert lou_week.status_code == 200 and "Week starting" in lou_week.text
+    assert "Lewisham office" in lou_week.text and "Housing hub" in lou_week.text  # Lou leads Sam: the team's too
+    assert "Kim&#39;s prison" not in lou_week.text and "Next week&#39;s office" not in lou_week.text
+    assert "2 appointments" in lou_week.text and "Bo Helper" in lou_week.text
+    bo_week = console.as_user("bo@example.org").get("/diary")
+    assert "Housing hub" in bo_week.text and "Lewisham office" not in bo_week.text  # Bo: only Bo's own
+    following = console.as_user("lou@example.org").get("/diary",
+                                                       params={"week": (monday + timedelta(days=7)).isoformat()})
+    assert "Next week&#39;s office" in following.text
+    assert console.as_user("lou@example.org").get("/diary", params={"week": "not a date"}).status_code == 200
