@@ -316,7 +316,9 @@ def assign_worker(
                 if other.is_lead and other.worker_id != worker_id:
                     other.is_lead = False
                     unit.record_change("team.lead_changed", "assignment", other.id,
-                                       {"is_lead": True}, {"is_lead": False})
+                                       {"is_lead": True}, {"is_lead": False},
+                                       summary=f"{worker.name} is now your lead professional: the one person "
+                                               "who keeps your plan together.", tell_person=tell_person)
             # The old lead must be stepped down before the new one is stepped up: one lead at a time.
             session.flush()
         assignment = next((a for a in current if a.worker_id == worker_id), None)
@@ -357,7 +359,10 @@ def end_assignment(
             raise InvalidInput("Please choose a new lead professional first.")
         unit.subject_id = assignment.id
         assignment.ended_at = unit.now
-        unit.record_change("team.left", "assignment", assignment.id, {"worker_id": worker_id}, {})
+        leaving = session.get(Worker, worker_id)
+        unit.record_change("team.left", "assignment", assignment.id, {"worker_id": worker_id}, {},
+                           summary=f"{leaving.name if leaving else 'A worker'} is no longer on your team.",
+                           tell_person=True)
         session.flush()
         return assignment
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import linking, notes, outbox, staff
+from casefile import directory, linking, notes, outbox, records, staff
 from casefile.actors import StaffActor
 from casefile.errors import InvalidInput
 from casefile.models import APPOINTMENT_KINDS
@@ -52,6 +52,8 @@ DONE_MESSAGES = {
     "message": "Your message is queued. It is sent as soon as it is not quiet hours.",
     "journey": "The stage and dates are saved.",
     "note": "Your note is on the file.",
+    "team": "The team is changed. The person is told in the chat.",
+    "licence": "The licence conditions are saved. The person is told in the chat.",
     "urgent_seen": SEEN_DONE,
 }
 # The key dates a lead can change here, with their labels. Top-up supervision is left out: the
@@ -295,6 +297,69 @@ async def add_note(request: Request) -> Response:
 
 
 @page(roles=("worker",))
+async def change_team(request: Request) -> Response:
+    """The lead adds someone to the team, changes their role, or hands the lead to them."""
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    form = await read_form(request)
+    check = FormCheck(form)
+    ref = check.text("worker_ref", label="the worker's reference", required=True, limit=40)
+    role = check.text("role", label="their role for this person", required=True, limit=200)
+    lead = text_field(form, "lead") == "yes"
+    if not check.ok:
+        return render(request, "errors/bad_request.html", status_code=400,
+                      message=" ".join(check.errors.values()) + " Please go back and try again.")
+
+    def change(session: Session) -> None:
+        worker = directory.find_worker(session, ref)
+        if worker is None:
+            raise InvalidInput(f"No worker has the reference {ref}. Check it on their staff card.")
+        staff.assign_worker(session, _actor(request), ids[0], worker.id, role, lead, now=ctx.now())
+
+    await _with_session(request, change)
+    return redirect(f"/people/{ids[0]}?done=team#team")
+
+
+@page(roles=("worker",))
+async def end_team_member(request: Request) -> Response:
+    ids = _ids(request, "person_id", "worker_id")
+    ctx = context_of(request)
+    await _with_session(request, lambda s: staff.end_assignment(s, _actor(request), ids[0], ids[1], now=ctx.now()))
+    return redirect(f"/people/{ids[0]}?done=team#team")
+
+
+LICENCE_ROWS_SPARE = 3
+
+
+@page(roles=("worker",))
+async def licence_form(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    view = await _file(request, ids[0])
+    if not _is_lead(request, view):
+        return forbidden(request, "Only the lead professional changes the licence conditions.")
+    rows = [(c.official, c.plain) for c in view.licence_conditions] + [("", "")] * LICENCE_ROWS_SPARE
+    return render(request, "person/licence.html", title="Licence conditions", view=view, rows=rows, problem=None)
+
+
+@page(roles=("worker",))
+async def save_licence(request: Request) -> Response:
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    form = await read_form(request)
+    count = min(int(text_field(form, "rows") or 0) if text_field(form, "rows").isdigit() else 0, 60)
+    pairs = [(text_field(form, f"official-{n}").strip(), text_field(form, f"plain-{n}").strip()) for n in range(count)]
+    conditions = [pair for pair in pairs if pair[0] or pair[1]]
+    try:
+        await _with_session(request, lambda s: records.set_licence_conditions(s, _actor(request), ids[0], conditions,
+                                                                              now=ctx.now()))
+    except InvalidInput as problem:
+        view = await _file(request, ids[0])
+        return render(request, "person/licence.html", status_code=400, title="Licence conditions", view=view,
+                      rows=pairs, problem=problem.message, error_list=[{"text": problem.message, "href": "#official-0"}])
+    return redirect(f"/people/{ids[0]}?done=licence#licence")
+
+
+@page(roles=("worker",))
 async def message_form(request: Request) -> Response:
     ids = _ids(request, "person_id")
     view = await _file(request, ids[0])
@@ -416,6 +481,10 @@ routes = [
     Route("/people/{person_id:int}/journey", journey_form, methods=["GET"]),
     Route("/people/{person_id:int}/journey", journey, methods=["POST"]),
     Route("/people/{person_id:int}/notes", add_note, methods=["POST"]),
+    Route("/people/{person_id:int}/team", change_team, methods=["POST"]),
+    Route("/people/{person_id:int}/team/{worker_id:int}/end", end_team_member, methods=["POST"]),
+    Route("/people/{person_id:int}/licence", licence_form, methods=["GET"]),
+    Route("/people/{person_id:int}/licence", save_licence, methods=["POST"]),
     Route("/people/{person_id:int}/message", message_form, methods=["GET"]),
     Route("/people/{person_id:int}/message", message, methods=["POST"]),
     Route("/people/{person_id:int}/link-code", link_card, methods=["POST"]),

@@ -386,3 +386,55 @@ def test_the_week_view_shows_ones_own_appointments_and_for_a_lead_the_team_s(con
                                                        params={"week": (monday + timedelta(days=7)).isoformat()})
     assert "Next week&#39;s office" in following.text
     assert console.as_user("lou@example.org").get("/diary", params={"week": "not a date"}).status_code == 200
+
+
+def test_the_lead_hands_a_person_over_and_the_person_is_told(console: Console) -> None:
+    sam = console.ids["sam"]
+    person = f"/people/{sam}"
+    lou = console.as_user("lou@example.org")
+    bo = console.as_user("bo@example.org")
+    # Only the lead changes the team.
+    assert post_form(bo, person, f"{person}/team", {"worker_ref": "W-CAT", "role": "Mentor"}).status_code == 403
+    unknown = post_form(lou, person, f"{person}/team", {"worker_ref": "W-NOBODY", "role": "Mentor"})
+    assert unknown.status_code == 400 and "No worker has the reference W-NOBODY" in unknown.text
+    added = post_form(lou, person, f"{person}/team", {"worker_ref": "W-CAT", "role": "Probation officer", "lead": "yes"})
+    assert added.status_code == 303
+    page = console.as_user("cat@example.org").get(person)
+    assert "Cat Other" in page.text and "Take off the team" in page.text  # Cat is lead now
+    assert "Take off the team" not in lou.get(person).text  # Lou is not lead any more
+    cat = console.as_user("cat@example.org")
+    assert post_form(cat, person, f"{person}/team/{console.ids['lou']}/end", {}).status_code == 303
+    assert lou.get(person).status_code == 403  # Lou has handed Sam over
+    with console.sessions() as session:
+        told = session.scalars(select(CaseUpdate.summary).where(
+            CaseUpdate.person_id == sam, CaseUpdate.tell_person.is_(True),
+            CaseUpdate.kind.in_(("team.changed", "team.lead_changed", "team.left"))).order_by(CaseUpdate.id)).all()
+    assert "Cat Other is now your lead professional: the one person who keeps your plan together." in told
+    assert "Lou Lead is no longer on your team." in told
+
+
+def test_the_lead_edits_the_licence_conditions_in_plain_words(console: Console) -> None:
+    sam = console.ids["sam"]
+    person = f"/people/{sam}"
+    lou = console.as_user("lou@example.org")
+    form = lou.get(f"{person}/licence")
+    assert form.status_code == 200 and 'name="official-0"' in form.text
+    assert console.as_user("bo@example.org").get(f"{person}/licence").status_code == 403
+    half = post_form(lou, f"{person}/licence", f"{person}/licence",
+                     {"rows": "2", "official-0": "Reside permanently at an address approved by the supervising "
+                                                 "officer", "plain-0": ""})
+    assert half.status_code == 400 and "needs the official wording and a plain version" in half.text
+    saved = post_form(lou, f"{person}/licence", f"{person}/licence", {
+        "rows": "3",
+        "official-0": "Reside permanently at an address approved by the supervising officer",
+        "plain-0": "Live at the address your probation officer agreed.",
+        "official-1": "Not travel outside the United Kingdom without prior permission",
+        "plain-1": "Ask your probation officer before you leave the UK.",
+        "official-2": "", "plain-2": ""})
+    assert saved.status_code == 303
+    page = lou.get(person)
+    assert "Live at the address your probation officer agreed." in page.text
+    assert "Official words: Not travel outside the United Kingdom" in page.text
+    with console.sessions() as session:
+        update = session.scalars(select(CaseUpdate).where(CaseUpdate.kind == "licence_conditions.changed")).one()
+    assert update.tell_person and update.summary == "Your licence rules have changed."
