@@ -8,6 +8,7 @@ and are re-exported here, so `casefile.staff` is the one place staff tools impor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from casefile.appointments import (
     set_appointment_status,
 )
 from casefile.errors import InvalidInput, NotFound
+from casefile.health_access import sees_health_details
 from casefile.models import (
     APPOINTMENT_OVER,
     Appointment,
@@ -152,6 +154,8 @@ def person_file(
         unit.require_person(person_id)
         unit.subject_id = person_id
         view = build_person_view(session, person_id, today, now, upcoming_limit=50, unseen_limit=50)
+        if not sees_health_details(unit.is_lead, unit.assignment_role):
+            view = dataclasses.replace(view, pharmacy_plan=None)
         # Recorded before the file is returned, without holding SQLite's write lock during the reads.
         audit.record_read(session, actor, "read.person_file", "person", subject_id=person_id,
                           person_id=person_id, now=now)

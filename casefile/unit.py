@@ -45,6 +45,7 @@ class Unit:
     detail: str = ""
     worker: Worker | None = None  # the acting worker, for staff actors
     is_lead: bool = False
+    assignment_role: str = ""  # the acting worker's role for this person, as the lead wrote it
     updates: list[CaseUpdate] = field(default_factory=list)
 
     def require_person(self, person_id: int, *, lead_only: bool = False, staff_only: bool = False) -> None:
@@ -56,7 +57,7 @@ class Unit:
         actor = self.actor
         if isinstance(actor, StaffActor):
             row = self.session.execute(
-                select(Assignment.is_lead, Worker)
+                select(Assignment.is_lead, Worker, Assignment.role)
                 .join(Worker, Worker.id == Assignment.worker_id)
                 .where(
                     Assignment.worker_id == actor.worker_id,
@@ -68,7 +69,7 @@ class Unit:
             # A person who does not exist looks the same as one not on the caseload: no probing.
             if row is None:
                 raise PermissionDenied(NOT_ON_CASELOAD)
-            self.is_lead, self.worker = bool(row[0]), row[1]
+            self.is_lead, self.worker, self.assignment_role = bool(row[0]), row[1], row[2]
             if lead_only and not self.is_lead:
                 raise PermissionDenied(LEAD_ONLY)
             return

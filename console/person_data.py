@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from casefile import linking, notes, staff
 from casefile.actors import StaffActor
+from casefile.health_access import sees_health_details
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
 from console.urgent_panel import UrgentLine, open_requests
@@ -83,6 +84,7 @@ class PersonPage:
     urgent: tuple[UrgentLine, ...] = ()  # "Tell my worker now" requests not seen yet, oldest first
     linked_channels: tuple[str, ...] = ()  # where a message can reach the person now; empty: not linked yet
     notes: tuple[notes.NoteView, ...] = ()  # newest first
+    sees_health: bool = True  # pharmacy and health details: the lead and the health or drug worker only
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
@@ -170,6 +172,8 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
         linked_channels=linking.message_channels(session, person_id),
         notes=tuple(notes.notes_for(session, actor, person_id, now)),
+        sees_health=any(sees_health_details(m.is_lead, m.assignment_role) for m in view.team
+                        if m.worker_id == actor.worker_id),
     )
 
 

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from casefile import linking, staff, urgent
 from casefile.actors import StaffActor
 from casefile.clock import LONDON
+from casefile.health_access import sees_health_details
 from casefile.models import Appointment, OutboxMessage, PharmacyPlan
 from casefile.views import CaseloadRow
 from console.accounts import Principal
@@ -126,21 +127,29 @@ def _note(reason: int, count: int) -> str:
     return f"{count} reminder{plural} could not be sent"
 
 
-def attention_notes(session: Session, person_ids: list[int], now: datetime) -> dict[int, list[str]]:
-    """Why each person needs a look, for people the caseload service has just shown this worker."""
+def attention_notes(session: Session, person_ids: list[int], now: datetime,
+                    health_for: set[int] | None = None) -> dict[int, list[str]]:
+    """Why each person needs a look, for people the caseload service has just shown this worker.
+
+    Missed pharmacy pick-ups are health details: only for the people in `health_for` (all when None).
+    """
     notes: dict[int, list[str]] = {person_id: [] for person_id in person_ids}
     if not person_ids:
         return notes
     found = session.execute(_ATTENTION, {"person_ids": person_ids, "since": now - LOOK_BACK,
                                          "hour_ago": now - timedelta(hours=1)}).all()
     for person_id, reason, count in sorted(found, key=lambda row: row[1]):
+        if int(reason) == _PICKUPS and health_for is not None and person_id not in health_for:
+            continue
         notes[person_id].append(_note(int(reason), int(count)))
     return notes
 
 
 def load_caseload(session: Session, worker_id: int, now: datetime, today: date) -> list[CaseloadLine]:
     rows = staff.caseload(session, worker_id, today, now)
-    notes = attention_notes(session, [row.person_id for row in rows], now)
+    notes = attention_notes(session, [row.person_id for row in rows], now,
+                            health_for={row.person_id for row in rows
+                                        if sees_health_details(row.is_lead, row.assignment_role)})
     for row in rows:
         if row.next_appointment_status == "cant_make_it":
             notes[row.person_id].insert(0, "Cannot make their next appointment")

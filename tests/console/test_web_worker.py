@@ -214,7 +214,26 @@ def test_a_person_page_shows_the_answer_the_person_gave(console: Console) -> Non
     page = console.as_user("bo@example.org").get(f"/people/{console.ids['sam']}")
     assert "Cannot make it" in page.text and "My bus is off" in page.text
     assert "The person, in the chat" in page.text
-    assert "Hill Pharmacy" in page.text
+    # Bo is Sam's housing worker: pharmacy details are for the lead and the health or drug worker.
+    assert "Hill Pharmacy" not in page.text
+    assert "for the lead professional and the health or drug worker" in page.text
+    assert "Hill Pharmacy" in console.as_user("lou@example.org").get(f"/people/{console.ids['sam']}").text
+
+
+def test_pharmacy_details_reach_the_lead_and_the_drug_worker_only(console: Console) -> None:
+    sam = console.ids["sam"]
+    with console.sessions() as session:
+        staff.update_pharmacy_plan(session, StaffActor(console.ids["lou"]), sam, None, pharmacy_name="Hill Pharmacy",
+                                   open_days=[0, 1, 2, 3, 4], opens_at=time(9), closes_at=time(17),
+                                   pickup_days=[0, 1, 2, 3, 4], missed_in_a_row=2, now=NOW)
+        staff.assign_worker(session, StaffActor(console.ids["lou"]), sam, console.ids["cat"],
+                            "Drug and alcohol worker", False, now=NOW)
+        bo_view = staff.person_file(session, StaffActor(console.ids["bo"]), sam, NOW.date(), NOW)
+        cat_view = staff.person_file(session, StaffActor(console.ids["cat"]), sam, NOW.date(), NOW)
+    assert bo_view.pharmacy_plan is None and cat_view.pharmacy_plan is not None  # in the case file, every surface
+    assert "Hill Pharmacy" in console.as_user("cat@example.org").get(f"/people/{sam}").text
+    assert "pharmacy pick-ups in a row" in console.as_user("cat@example.org").get("/caseload").text
+    assert "pharmacy pick-ups in a row" not in console.as_user("bo@example.org").get("/caseload").text
 
 
 def test_an_appointment_changed_through_another_persons_page_is_not_found_and_left_alone(console: Console) -> None:
