@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from casefile import linking, notes, staff
 from casefile.actors import StaffActor
+from casefile.clock import LONDON
 from casefile.health_access import sees_health_details
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
 from casefile.views import AppointmentView, PersonView
@@ -56,9 +58,8 @@ class AppointmentLine:
 class UpdateLine:
     at: datetime
     kind: str
-    summary: str
+    words: str  # what changed, in a sentence (update_words)
     who: str
-    fields: str
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ _REMINDERS = (
     .order_by(OutboxMessage.due_at, OutboxMessage.id)
 )
 _UPDATES = (
-    select(CaseUpdate.at, CaseUpdate.kind, CaseUpdate.summary, CaseUpdate.actor, CaseUpdate.field, Worker.name,
-           Agency.short_name)
+    select(CaseUpdate.at, CaseUpdate.kind, CaseUpdate.summary, CaseUpdate.actor, CaseUpdate.before,
+           CaseUpdate.after, Worker.name, Agency.short_name)
     .outerjoin(Worker, Worker.id == CaseUpdate.worker_id)
     .outerjoin(Agency, Agency.id == CaseUpdate.agency_id)
     .where(CaseUpdate.person_id == bindparam("person_id"))
@@ -192,8 +193,63 @@ def _who(actor: str, worker: str | None, agency: str | None) -> str:
 
 def _updates(session: Session, person_id: int) -> tuple[UpdateLine, ...]:
     rows = session.execute(_UPDATES, {"person_id": person_id})
-    return tuple(UpdateLine(at, kind, summary, _who(actor, worker, agency), fields)
-                 for at, kind, summary, actor, fields, worker, agency in rows)
+    return tuple(UpdateLine(at, kind, update_words(kind, before or {}, after or {}, summary),
+                            _who(actor, worker, agency))
+                 for at, kind, summary, actor, before, after, worker, agency in rows)
+
+
+def _when(value: object) -> str:
+    """An ISO time from a case update, as a worker reads it: "Tue 9 Jun 10:00" (London)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    local = moment.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def _words(value: object) -> str:
+    return str(value).replace("_", " ") if value not in (None, "") else "nothing"
+
+
+_STATUS_WORDS = {"attended": "marked attended", "missed": "marked missed", "cancelled": "cancelled",
+                 "confirmed": "confirmed by the person", "cant_make_it": "the person said they cannot make it",
+                 "booked": "booked", "moved": "moved"}
+_DATE_WORDS = {"release_date": "release date", "licence_end": "licence end", "sentence_date": "sentence date",
+               "hdc_eligibility_date": "HDC (tag) eligibility date", "supervision_end": "supervision end",
+               "community_order_end": "community order end", "parole_eligibility_date": "parole eligibility date"}
+
+
+def update_words(kind: str, before: dict[str, Any], after: dict[str, Any], summary: str) -> str:
+    """What changed, in a sentence a worker reads, never the database's field names."""
+    subject, _, event = kind.partition(".")
+    if subject == "appointment":
+        parts = []
+        if "starts_at" in before and "starts_at" in after:
+            parts.append(f"from {_when(before['starts_at'])} to {_when(after['starts_at'])}")
+        if "place" in after and "place" in before:
+            parts.append(f"place {_words(before['place'])} to {_words(after['place'])}")
+        if event == "booked":
+            when = f" for {_when(after['starts_at'])}" if "starts_at" in after else ""
+            return f"Appointment booked{when}."
+        if event == "moved":
+            return "Appointment moved " + (", ".join(parts) if parts else "") + "."
+        said = _STATUS_WORDS.get(event, _words(event))
+        reason = after.get("status_reason")
+        return f"Appointment {said}" + (f': "{reason}"' if reason else "") + "."
+    if kind == "journey.changed":
+        changes = []
+        for field_name in sorted(set(before) | set(after)):
+            label = "stage" if field_name == "stage" else _DATE_WORDS.get(field_name, field_name.replace("_", " "))
+            changes.append(f"{label} from {_words(before.get(field_name))} to {_words(after.get(field_name))}")
+        return "Changed " + "; ".join(changes) + "." if changes else "Stage and dates saved."
+    if kind == "note.added":
+        return "Case note added" + (" and shared with the person." if after.get("shared") else ".")
+    if kind == "licence_conditions.changed":
+        return f"Licence conditions changed ({len(after.get('conditions') or [])} now)."
+    if summary:
+        return summary
+    return kind.replace(".", " ").replace("_", " ").capitalize() + "."
 
 
 def _messages(session: Session, person_id: int) -> tuple[MessageLine, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ from casefile.models import (
     PharmacyPlan,
     Worker,
 )
-from tests.casefile.factories import NOW, SYSTEM, link_telegram, make_appointment
+from tests.casefile.factories import NOW, POLICY, SYSTEM, link_telegram, make_appointment
 from tests.console.console_helpers import CHEAP_CODES, Console, post_form
 
 
@@ -457,3 +457,18 @@ def test_the_lead_edits_the_licence_conditions_in_plain_words(console: Console) 
     with console.sessions() as session:
         update = session.scalars(select(CaseUpdate).where(CaseUpdate.kind == "licence_conditions.changed")).one()
     assert update.tell_person and update.summary == "Your licence rules have changed."
+
+
+def test_case_updates_say_what_changed_in_words_not_field_names(console: Console) -> None:
+    sam = console.ids["sam"]
+    start = datetime(2027, 6, 15, 10, 0, tzinfo=LONDON)  # a Tuesday
+    with console.sessions() as session:
+        appointment = make_appointment(session, session.get_one(Person, sam), start=start.astimezone(UTC))
+        staff.move_appointment(session, StaffActor(console.ids["lou"]), appointment.id,
+                               datetime(2027, 6, 16, 14, 0, tzinfo=LONDON), 1, policy=POLICY, now=NOW)
+        staff.update_journey(session, StaffActor(console.ids["lou"]), sam, 1, stage="recalled", now=NOW)
+    page = console.as_user("lou@example.org").get(f"/people/{sam}")
+    updates = page.text[page.text.index('id="updates"'):page.text.index('id="money"')]
+    assert "Appointment moved from Tue 15 Jun 10:00 to Wed 16 Jun 14:00." in updates
+    assert "Changed stage from on licence to recalled." in updates
+    assert "starts_at" not in updates and "status" not in updates
