@@ -54,7 +54,8 @@ def export_person(session: Session, actor: Actor, person_ref: str, *, now: datet
                   ) -> dict[str, Any]:
     """The person's whole file as a JSON-ready dict. The export itself is audited as a read.
 
-    Signpost's own tools may export any file, closed ones too; a worker only someone on their team.
+    Signpost's own tools may export any file, closed ones too; a worker only someone they are the lead
+    professional for (a subject access request goes through the lead, who sees the whole file).
     """
     with unit_of_work(session, actor, "read.export", "person", now=now) as unit:
         person = session.scalars(select(Person).where(Person.ref == person_ref.strip())).first()
@@ -64,7 +65,7 @@ def export_person(session: Session, actor: Actor, person_ref: str, *, now: datet
             # A closed file can still be exported, to show what was kept; require_person refuses it.
             unit.person_id = person.id
         else:
-            unit.require_person(person.id)
+            unit.require_person(person.id, lead_only=True)
         unit.subject_id = person.id
         document = _document(session, person, unit.now, actor)
         unit.detail = "subject access export"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import directory, linking, notes, outbox, records, staff
+from casefile import directory, export, linking, notes, outbox, records, staff
 from casefile.actors import StaffActor
 from casefile.errors import InvalidInput
 from casefile.models import APPOINTMENT_KINDS
@@ -328,6 +328,18 @@ async def end_team_member(request: Request) -> Response:
     return redirect(f"/people/{ids[0]}?done=team#team")
 
 
+@page(roles=("worker",))
+async def export_file(request: Request) -> Response:
+    """The subject access export, as a download for the lead (the case file refuses anyone else)."""
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    view = await _file(request, ids[0])
+    document = await _with_session(request, lambda s: export.export_person(s, _actor(request), view.person.ref,
+                                                                           now=ctx.now()))
+    return Response(export.export_json(document), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="signpost-{view.person.ref}.json"'})
+
+
 LICENCE_ROWS_SPARE = 3
 
 
@@ -483,6 +495,7 @@ routes = [
     Route("/people/{person_id:int}/notes", add_note, methods=["POST"]),
     Route("/people/{person_id:int}/team", change_team, methods=["POST"]),
     Route("/people/{person_id:int}/team/{worker_id:int}/end", end_team_member, methods=["POST"]),
+    Route("/people/{person_id:int}/export.json", export_file, methods=["GET"]),
     Route("/people/{person_id:int}/licence", licence_form, methods=["GET"]),
     Route("/people/{person_id:int}/licence", save_licence, methods=["POST"]),
     Route("/people/{person_id:int}/message", message_form, methods=["GET"]),

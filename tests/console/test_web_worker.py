@@ -472,3 +472,20 @@ def test_case_updates_say_what_changed_in_words_not_field_names(console: Console
     assert "Appointment moved from Tue 15 Jun 10:00 to Wed 16 Jun 14:00." in updates
     assert "Changed stage from on licence to recalled." in updates
     assert "starts_at" not in updates and "status" not in updates
+
+
+def test_the_lead_downloads_the_subject_access_export_and_nobody_else_does(console: Console) -> None:
+    sam = console.ids["sam"]
+    lou = console.as_user("lou@example.org")
+    assert "Download everything Signpost holds about Sam" in lou.get(f"/people/{sam}").text
+    download = lou.get(f"/people/{sam}/export.json")
+    assert download.status_code == 200 and download.headers["content-type"].startswith("application/json")
+    assert download.headers["content-disposition"].startswith('attachment; filename="signpost-')
+    assert download.json()["person"]["preferred_name"] == "Sam"
+    bo = console.as_user("bo@example.org")  # on Sam's team, not the lead
+    assert "Download everything" not in bo.get(f"/people/{sam}").text
+    assert bo.get(f"/people/{sam}/export.json").status_code == 403
+    with console.sessions() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "read.export")).all()
+    assert {(event.actor_name, event.outcome) for event in events} == {
+        (f"staff:{console.ids['bo']}", "denied"), (f"staff:{console.ids['lou']}", "ok")}
