@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -84,7 +84,7 @@ def case_file(chosen_url: str | None, *, unavailable_status: int = 1) -> Iterato
     """
     url = database_url(chosen_url)
     try:
-        engine, sessions = db.open_database(url)
+        engine, sessions = db.open_database(url, busy_seconds=Settings.from_env().sqlite_busy_seconds)
     except SchemaOutdated as outdated:
         raise CommandFailed(outdated.message, unavailable_status) from outdated
     except SQLAlchemyError as problem:
@@ -93,6 +93,10 @@ def case_file(chosen_url: str | None, *, unavailable_status: int = 1) -> Iterato
         yield sessions
     except CasefileError as problem:
         raise CommandFailed(problem.message) from problem
+    except OperationalError as problem:
+        # Busy or full outside a unit of work (a read, a sweep): the same plain words the services give.
+        plain = db.casefile_error_for(problem)
+        raise CommandFailed(plain.message if plain else _cannot_connect(url, problem)) from problem
     finally:
         engine.dispose()
 
