@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from casefile.errors import CaseFileBusy, CasefileError, CaseFileFull, SchemaOutdated
@@ -198,5 +198,8 @@ def open_database(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> tup
 
 
 def redacted_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with any password hidden, for messages (a URL too broken to read is not shown at all)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a DATABASE_URL that is not a database address)"
