@@ -117,7 +117,14 @@ def begin_write(session: Session) -> None:
             return
         # Nothing to lose: no change is pending, and expire_on_commit=False keeps what was read readable.
         session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        session.connection(execution_options={WRITE_OPTION: True})
+    except OperationalError as error:  # another writer kept the lock past the busy timeout
+        session.rollback()
+        plain = casefile_error_for(error)
+        if plain is None:
+            raise
+        raise plain from error
 
 
 def casefile_error_for(error: OperationalError) -> CasefileError | None:

@@ -104,10 +104,10 @@ def import_feed(
     with engine.connect() as connection, connection.begin():
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
+            seen = _last_audit(connection)  # first, so a write that lands while the checks read is noticed
             agency_id = _known_agency(session, feed)
             ctx = ImportContext(session, connection, actor, agency_id or 0, feed.agency, moment, policy)
             result, planned = _check(ctx, feed, handler, checked, problems, flawed, dry_run, agency_id is None)
-            seen = _last_audit(connection)
         finally:
             session.close()
     if dry_run:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import REPO_ROOT
-from casefile import db, people
+from casefile import db, directory, people
 from casefile.actors import PersonActor
 from casefile.errors import CaseFileBusy
 from casefile.models import Agency, Appointment, AuditEvent, Person
@@ -246,3 +246,33 @@ def test_a_shell_booking_that_cannot_get_the_lock_is_told_plainly_and_saves_noth
     again = _book(sqlite_url, worker, person, 1, busy_seconds=0.5)
     out, err = again.communicate(timeout=60)
     assert again.returncode == 0, err
+
+
+# -- a write that lands between an import's checks and its write --------------------------------------------
+
+
+def test_an_import_checks_again_when_the_case_file_changed_after_its_checks(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Someone adds one of the file's people between the checks (no lock) and the write: the write checks
+    again, so that person counts as already there, and nothing is added twice or refused by the database."""
+    from casefile.importing import import_feed, parse_json, run
+    from tests.casefile.factories import NOW, POLICY, SYSTEM
+
+    sessions = db.session_factory(engine)
+    feed = parse_json(json.dumps({"feed": "people", "agency": "HMPX", "agency_name": "HMP Example",
+                                  "rows": [{"ref": f"P-RACE-{n}", "preferred_name": "Sam"} for n in range(3)]}),
+                      "people.json")
+    write = run._write
+
+    def meanwhile(*args: Any) -> Any:
+        with sessions() as session:
+            directory.add_person(session, SYSTEM, "Sam", ref="P-RACE-1", now=NOW)
+        return write(*args)
+
+    monkeypatch.setattr(run, "_write", meanwhile)
+    result = import_feed(engine, feed, policy=POLICY, now=NOW)
+    assert (result.new, result.unchanged) == (2, 1)
+    with sessions() as session:
+        refs = session.scalars(select(Person.ref).where(Person.ref.like("P-RACE-%"))).all()
+    assert sorted(refs) == ["P-RACE-0", "P-RACE-1", "P-RACE-2"]
