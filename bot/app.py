@@ -40,7 +40,7 @@ def build_app(settings: Settings, *, watch_content: bool = True, clock=lambda: d
     Raises StartupProblem with a message for the person at the keyboard; never starts half-ready.
     """
     try:
-        engine, sessions = db.open_database(settings.database_url)
+        engine, sessions = db.open_database(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
     except CasefileError as problem:
         raise StartupProblem(problem.message) from problem
     try:

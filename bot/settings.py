@@ -143,6 +143,9 @@ SETTINGS: tuple[Setting, ...] = (
             "The shared case file database. Use postgresql+psycopg://user@host/db for PostgreSQL.",
             computed=lambda _env, read: f"sqlite:///{read['data_dir'] / 'signpost.db'}",
             shown="sqlite:///<data dir>/signpost.db"),
+    Setting("SIGNPOST_SQLITE_BUSY_SECONDS", "sqlite_busy_seconds", "30",
+            "Seconds a SQLite writer waits for another to finish before saying the case file is busy.",
+            parse=positive_float),
     Setting("SIGNPOST_CONTENT_DIR", "content_dir", None,
             "The editors' folder: glossary, journeys, templates and translations.",
             parse=Path, computed=lambda _env, _read: REPO_ROOT / "content", shown="content/ in this repository"),
@@ -229,6 +232,7 @@ class Settings:
 
     data_dir: Path
     database_url: str
+    sqlite_busy_seconds: float
     content_dir: Path
     voice_timeout_seconds: float
     voice_cache_dir: Path

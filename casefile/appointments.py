@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from casefile import outbox
 from casefile.actors import Actor, PersonActor, StaffActor, actor_label
+from casefile.clock import EARLIEST_YEAR, LATEST_YEAR, OUT_OF_RANGE
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
 from casefile.models import APPOINTMENT_KINDS, APPOINTMENT_OVER, APPOINTMENT_STATUSES, Appointment, Worker
 from casefile.reminder_rules import ReminderPolicy
@@ -275,6 +276,8 @@ def _change(
 def _aware(moment: datetime) -> datetime:
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput("Appointment times must say which time zone they are in.")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise InvalidInput(f"The appointment's date {OUT_OF_RANGE}")
     return moment
 
 

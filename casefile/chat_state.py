@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from casefile.db import upsert_insert
+from casefile.db import begin_write, upsert_insert
 from casefile.models import SavedChatState, SpokenAnswer, table_of
 
 STATE_LIFETIME = timedelta(hours=24)
@@ -36,6 +36,7 @@ def load_state(session: Session, channel: str, chat_id: str, now: datetime) -> s
 
 def save_state(session: Session, channel: str, chat_id: str, data: str | None, now: datetime) -> None:
     """Keep the chat's state; None (the chat is back at the start) deletes it. Part of the caller's unit."""
+    begin_write(session)
     if data is None:
         session.execute(
             delete(SavedChatState).where(SavedChatState.channel == channel, SavedChatState.chat_id == chat_id)
@@ -58,6 +59,7 @@ def save_state(session: Session, channel: str, chat_id: str, data: str | None, n
 def keep_answer(session: Session, channel: str, chat_id: str, token: str, body: str, language: str,
                 now: datetime) -> None:
     """Keep an answer for its Listen button, under the token the button carries."""
+    begin_write(session)
     session.add(SpokenAnswer(token=token, channel=channel, chat_id=chat_id, language=language, body=body,
                              expires_at=now + ANSWER_LIFETIME))
     session.execute(delete(SpokenAnswer).where(SpokenAnswer.expires_at <= now))
@@ -78,5 +80,6 @@ def answer_for(session: Session, channel: str, chat_id: str, token: str, now: da
 
 def forget_chat(session: Session, channel: str, chat_id: str) -> None:
     """Drop the chat's state and every answer it was given. Part of the caller's unit."""
+    begin_write(session)
     session.execute(delete(SavedChatState).where(SavedChatState.channel == channel, SavedChatState.chat_id == chat_id))
     session.execute(delete(SpokenAnswer).where(SpokenAnswer.channel == channel, SpokenAnswer.chat_id == chat_id))

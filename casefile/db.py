@@ -2,6 +2,11 @@
 
 `DATABASE_URL` picks the database. SQLite (the default) gets WAL, foreign keys and a busy timeout;
 PostgreSQL (`postgresql+psycopg://...`) needs nothing special. Sessions are short: one per unit of work.
+
+SQLite lets one writer in at a time. A writer waits its turn for up to the busy timeout
+(SIGNPOST_SQLITE_BUSY_SECONDS), and a unit of work that reads before it writes starts as a writer
+(`begin_write`), because a reader that tries to become a writer while another process writes fails
+at once, whatever the timeout. A wait that runs out reaches people as CaseFileBusy, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,48 +21,68 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from casefile.errors import SchemaOutdated
+from casefile.errors import CaseFileBusy, CasefileError, CaseFileFull, SchemaOutdated
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Long enough for any real unit of work to finish (imports hold the write lock for a short write only);
+# bot/settings.py's SIGNPOST_SQLITE_BUSY_SECONDS has the same default and tunes it.
+SQLITE_BUSY_SECONDS = 30.0
 # Services that write set this execution option so SQLite takes the write lock at BEGIN.
 # Without it two writers both start reading, and the second one fails to upgrade its lock
 # with "database is locked" instead of waiting its turn and then seeing the version conflict.
 WRITE_OPTION = "signpost_write"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`. For a SQLite file, the folder is created if it is missing."""
+# On the DBAPI connection's info: whether its SQLite transaction may hold the write lock (BEGIN IMMEDIATE,
+# or a statement that writes).
+_WRITING = "signpost_writing"
+_NOT_WRITING = ("SELECT", "PRAGMA", "WITH", "EXPLAIN", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
+
+
+def make_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs: Any) -> Engine:
+    """An engine for `url`. For a SQLite file, the folder is created if it is missing.
+
+    `busy_seconds`: how long a SQLite writer waits for another to finish (from the settings).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_seconds)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
+    busy_ms = max(1, int(busy_seconds * 1000))
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")  # first: even switching to WAL may have to wait
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writing = connection.get_execution_options().get(WRITE_OPTION, False)
+        writing = bool(connection.get_execution_options().get(WRITE_OPTION, False))
+        connection.info[_WRITING] = writing
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip()[:9].upper().startswith(_NOT_WRITING):
+            connection.info[_WRITING] = True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -80,11 +105,36 @@ def rows_changed(result: Result[Any]) -> int:
 def begin_write(session: Session) -> None:
     """Start the session's transaction as a writing one (matters on SQLite only).
 
-    Call first thing in a unit of work that writes. If the session is already in a transaction
-    it carries on as it is: the version checks still prevent lost updates.
+    Call first thing in a unit of work that writes. A transaction that has only read so far (a chat
+    that looked at the person's file first) is ended and a writing one started: on SQLite a reader
+    cannot become a writer while another process writes. A transaction that has written already
+    carries on as it is: the version checks still prevent lost updates.
     """
-    if not session.in_transaction():
+    if session.in_transaction():
+        connection = session.connection()
+        if (connection.dialect.name != "sqlite" or connection.info.get(_WRITING, True)
+                or session.new or session.dirty or session.deleted):
+            return
+        # Nothing to lose: no change is pending, and expire_on_commit=False keeps what was read readable.
+        session.commit()
+    try:
         session.connection(execution_options={WRITE_OPTION: True})
+    except OperationalError as error:  # another writer kept the lock past the busy timeout
+        session.rollback()
+        plain = casefile_error_for(error)
+        if plain is None:
+            raise
+        raise plain from error
+
+
+def casefile_error_for(error: OperationalError) -> CasefileError | None:
+    """The plain-words error for a database that is busy or full, or None for any other failure."""
+    cause = str(error.orig if error.orig is not None else error).lower()
+    if "database is locked" in cause or "database is busy" in cause or "database table is locked" in cause:
+        return CaseFileBusy()
+    if "disk is full" in cause or "no space left" in cause or "could not extend file" in cause:
+        return CaseFileFull()
+    return None
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -143,9 +193,9 @@ def ensure_current(engine: Engine) -> None:
     raise SchemaOutdated()
 
 
-def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
+def open_database(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> tuple[Engine, sessionmaker[Session]]:
     """Engine and session factory for a command to use, after checking the schema is current."""
-    engine = make_engine(url)
+    engine = make_engine(url, busy_seconds=busy_seconds)
     try:
         ensure_current(engine)
     except BaseException:
@@ -155,5 +205,8 @@ def open_database(url: str) -> tuple[Engine, sessionmaker[Session]]:
 
 
 def redacted_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with any password hidden, for messages (a URL too broken to read is not shown at all)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a DATABASE_URL that is not a database address)"

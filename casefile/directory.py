@@ -16,6 +16,7 @@ from casefile.errors import InvalidInput, NotFound
 from casefile.linking import ALPHABET
 from casefile.models import Agency, Person, Worker
 from casefile.people import SUPPORTED_LANGUAGES
+from casefile.safe_text import checked_reference, normal_reference
 from casefile.unit import unit_of_work
 
 PERSON_REF_PREFIX = "P-"
@@ -62,7 +63,8 @@ def add_worker(
         unit.require_system()
         if session.get(Agency, agency_id) is None:
             raise NotFound("Sorry, we could not find that agency.")
-        ref = (ref or "").strip() or f"W-{secrets.token_hex(4).upper()}"
+        ref = (checked_reference(ref, "worker's reference") if ref and ref.strip()
+               else f"W-{secrets.token_hex(4).upper()}")
         if session.scalars(select(Worker.id).where(Worker.ref == ref)).first() is not None:
             raise InvalidInput(f"There is already a worker with the reference {ref}.")
         worker = Worker(ref=ref, agency_id=agency_id, name=name, role=role, helps_with=helps_with.strip(),
@@ -87,6 +89,8 @@ def add_person(
     preferred_name = _required(preferred_name, "preferred name", 100)
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("Signpost can talk in English, Welsh (Cymraeg) or Polish (Polski).")
+    if ref is not None:
+        ref = checked_reference(ref, "person's reference")
     with unit_of_work(session, actor, "write.person.add", "person", now=now) as unit:
         unit.require_system()
         if ref is not None and session.scalars(select(Person.id).where(Person.ref == ref)).first():
@@ -100,11 +104,11 @@ def add_person(
 
 
 def find_person(session: Session, ref: str) -> Person | None:
-    return session.scalars(select(Person).where(Person.ref == ref.strip())).first()
+    return session.scalars(select(Person).where(Person.ref == normal_reference(ref))).first()
 
 
 def find_worker(session: Session, ref: str) -> Worker | None:
-    return session.scalars(select(Worker).where(Worker.ref == ref.strip())).first()
+    return session.scalars(select(Worker).where(Worker.ref == normal_reference(ref))).first()
 
 
 def _required(value: str, what: str, limit: int) -> str:

@@ -36,6 +36,21 @@ class NotFound(CasefileError):
     default_message = "Sorry, we could not find that."
 
 
+class CaseFileBusy(CasefileError):
+    """Another writer held the case file for longer than the busy timeout; nothing was saved."""
+
+    default_message = "The case file is busy, try again in a moment. Nothing was saved."
+
+
+class CaseFileFull(CasefileError):
+    """The database's disk is full; nothing was saved."""
+
+    default_message = (
+        "The case file could not save this, because its disk is full. Nothing was saved. "
+        "Please tell the person who runs Signpost."
+    )
+
+
 class InvalidInput(CasefileError):
     default_message = "Sorry, some of those details do not look right."
 

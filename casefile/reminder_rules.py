@@ -30,9 +30,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from casefile.clock import LONDON
 
-_DURATION = re.compile(r"^\s*(\d{1,4})\s*([dhm])\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d{1,4})\s*([dhm])\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"d": 1440, "h": 60, "m": 1}
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$", re.ASCII)
 MAX_OFFSET = timedelta(days=14)
 
 

@@ -14,13 +14,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from casefile import audit
+from casefile import audit, safe_text  # noqa: F401 - safe_text checks every record's text before each flush
 from casefile.actors import Actor, PersonActor, StaffActor, SystemActor, actor_label
-from casefile.db import begin_write
+from casefile.db import begin_write, casefile_error_for
 from casefile.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
 from casefile.models import Assignment, CaseUpdate, Person, Worker
 
@@ -173,10 +173,10 @@ def unit_of_work(
     audit_success: bool = True,
 ) -> Iterator[Unit]:
     unit = Unit(session=session, actor=actor, action=action, subject=subject, now=aware_now(now))
-    if write or audit_success:
-        # The audit row is a write too; on SQLite, take the write lock before reading (see db.WRITE_OPTION).
-        begin_write(session)
     try:
+        if write or audit_success:
+            # The audit row is a write too; on SQLite, take the write lock before reading (see db.WRITE_OPTION).
+            begin_write(session)
         yield unit
         if audit_success:
             audit.record(
@@ -197,6 +197,14 @@ def unit_of_work(
         # Someone else's change landed between our read and our write (or a second lead at once).
         _record_failure(unit, audit.CONFLICT, type(exc).__name__)
         raise ConflictError() from exc
+    except OperationalError as exc:
+        # Another process kept the write lock past the busy timeout, or the disk is full: nothing was saved,
+        # and the caller says so in plain words. Anything else is not ours to explain.
+        session.rollback()
+        plain = casefile_error_for(exc)
+        if plain is None:
+            raise
+        raise plain from exc
     except BaseException:
         session.rollback()
         raise

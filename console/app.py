@@ -50,7 +50,7 @@ def create_app(
 ) -> Starlette:
     """The console app. Refuses to start on a database whose schema is not current (SchemaOutdated)."""
     own_engine = engine is None
-    engine = engine or db.make_engine(settings.database_url)
+    engine = engine or db.make_engine(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
     db.ensure_current(engine)
     secret = settings.web_secret or secrets.token_urlsafe(32)
     if not settings.web_secret:

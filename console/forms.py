@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 
 from starlette.datastructures import FormData
 
-from casefile.clock import LONDON
+from casefile.clock import EARLIEST_YEAR, LATEST_YEAR, LONDON, OUT_OF_RANGE, london_to_utc, skipped_time
+from casefile.safe_text import control_problem
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 
@@ -29,13 +30,15 @@ class FormCheck:
             self.error(name, f"Enter {label}")
         elif len(text) > limit:
             self.error(name, f"{label[0].upper()}{label[1:]} must be {limit} characters or fewer")
+        elif why := control_problem(text):
+            self.error(name, f"{label[0].upper()}{label[1:]} {why}")
         return text
 
     def whole_number(self, name: str, *, label: str, low: int, high: int, default: int | None = None) -> int | None:
         raw = self.text(name, label=label)
         if not raw and default is not None:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(high)) or not low <= int(raw) <= high:
             self.error(name, f"{label[0].upper()}{label[1:]} must be a whole number from {low} to {high}")
             return None
         return int(raw)
@@ -47,10 +50,16 @@ class FormCheck:
             self.error(name, f"Enter {label}, with a day, month and year")
             return None
         try:
-            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            if not all(part.isascii() and part.isdigit() and len(part) <= 4 for part in parts):
+                raise ValueError(parts)
+            found = date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             self.error(name, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027")
             return None
+        if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
+            self.error(name, f"{label[0].upper()}{label[1:]} {OUT_OF_RANGE}")
+            return None
+        return found
 
     def optional_day(self, name: str, *, label: str) -> date | None:
         """A date that may be left empty (all three boxes): None then, and no problem."""
@@ -64,7 +73,7 @@ class FormCheck:
         raw = self.text(name, label=label, required=True)
         if not raw:
             return None
-        found = _CLOCK.match(raw)
+        found = _CLOCK.match(raw) if raw.isascii() else None
         if found:
             hour, minute, half = int(found.group(1)), int(found.group(2) or 0), (found.group(3) or "").lower()
             if half:
@@ -85,9 +94,23 @@ class FormCheck:
         return [{"text": message, "href": f"#{self.anchors.get(name, name)}"} for name, message in self.errors.items()]
 
 
-def london_moment(day: date, clock: time) -> datetime:
-    """A wall-clock time in London as an aware moment (the clocks-change hour resolves the usual way)."""
-    return datetime.combine(day, clock, tzinfo=LONDON)
+def london_moment(day: date, clock: time) -> datetime | None:
+    """A wall-clock time in London as an aware moment; None for a time the clocks skip in spring.
+
+    In the autumn hour that happens twice, the first (summer time) one is used, as the feeds do.
+    """
+    moment = london_to_utc(day, clock)
+    return None if moment is None else moment.astimezone(LONDON)
+
+
+def skipped_problem(check: FormCheck, name: str, day: date | None, clock: time | None) -> datetime | None:
+    """The moment `day` and `clock` name in London, or None with a plain problem on `name` if the clocks skip it."""
+    if day is None or clock is None:
+        return None
+    moment = london_moment(day, clock)
+    if moment is None:
+        check.error(name, skipped_time(day, clock))
+    return moment
 
 
 def date_parts(moment: datetime | None) -> dict[str, str]:

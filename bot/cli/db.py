@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
@@ -41,6 +41,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     upgrade.set_defaults(func=_upgrade)
     status.set_defaults(func=_status)
     parser.set_defaults(func=lambda _args: _usage(parser))
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type for a whole number from `low` to `high`: anything else is bad use, said plainly."""
+
+    def read(raw: str) -> int:
+        text = raw.strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)) + 1 or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{raw[:40]!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    read.__name__ = "whole number"  # what argparse calls the type in its own messages
+    return read
 
 
 def database_url(chosen: str | None = None) -> str:
@@ -84,15 +98,19 @@ def case_file(chosen_url: str | None, *, unavailable_status: int = 1) -> Iterato
     """
     url = database_url(chosen_url)
     try:
-        engine, sessions = db.open_database(url)
+        engine, sessions = db.open_database(url, busy_seconds=Settings.from_env().sqlite_busy_seconds)
     except SchemaOutdated as outdated:
         raise CommandFailed(outdated.message, unavailable_status) from outdated
-    except SQLAlchemyError as problem:
+    except (SQLAlchemyError, OSError) as problem:  # OSError: the SQLite file's folder cannot be made
         raise CommandFailed(_cannot_connect(url, problem), unavailable_status) from problem
     try:
         yield sessions
     except CasefileError as problem:
         raise CommandFailed(problem.message) from problem
+    except OperationalError as problem:
+        # Busy or full outside a unit of work (a read, a sweep): the same plain words the services give.
+        plain = db.casefile_error_for(problem)
+        raise CommandFailed(plain.message if plain else _cannot_connect(url, problem)) from problem
     finally:
         engine.dispose()
 
@@ -131,10 +149,13 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 @contextmanager
 def _any_schema(url: str) -> Iterator[Engine]:
     """An engine for `db upgrade` and `db status`: unlike `case_file`, they must work on an outdated schema."""
-    engine = db.make_engine(url)
+    try:
+        engine = db.make_engine(url)
+    except (SQLAlchemyError, OSError) as problem:  # a URL that is not one, a folder that cannot be made
+        raise CommandFailed(_cannot_connect(url, problem), NEEDS_ATTENTION) from problem
     try:
         yield engine
-    except SQLAlchemyError as problem:
+    except (SQLAlchemyError, OSError) as problem:
         raise CommandFailed(_cannot_connect(url, problem), NEEDS_ATTENTION) from problem
     except SchemaOutdated as outdated:
         raise CommandFailed(outdated.message, NEEDS_ATTENTION) from outdated
@@ -147,8 +168,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _cannot_connect(url: str, problem: SQLAlchemyError) -> str:
-    first_line = str(getattr(problem, "orig", None) or problem).strip().splitlines()[0]
+def _cannot_connect(url: str, problem: Exception) -> str:
+    first_line = (str(getattr(problem, "orig", None) or problem).strip().splitlines() or [type(problem).__name__])[0]
     return (
         f"Could not open the database {db.redacted_url(url)}.\n"
         f"Check DATABASE_URL and that the database server is running. ({first_line})"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import select
 
-from bot.cli.db import case_file, reports_failures
+from bot.cli.db import case_file, reports_failures, whole_number
 from bot.settings import Settings
 from casefile.clock import LONDON
 from casefile.models import OUTBOX_STATES, OutboxMessage, Person, Worker
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     run = commands.add_parser("run", help="Send due reminders to Telegram; keeps running unless --once.")
     run.add_argument("--once", action="store_true", help="send what is due now, then stop")
-    run.add_argument("--batch", type=int, default=100, metavar="N", help="reminders claimed at a time (100)")
+    run.add_argument("--batch", type=whole_number(1, 10_000), default=100, metavar="N", help="reminders claimed at a time (100)")
     run.add_argument("--name", help="this dispatcher's name in the outbox (default host:pid:random)")
     run.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     run.set_defaults(func=_run)
@@ -44,17 +44,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("list", help="List reminders, soonest first.")
     listing.add_argument("--person", metavar="REF", help="only this person's")
     listing.add_argument("--state", choices=OUTBOX_STATES, help="only in this state")
-    listing.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (50)")
+    listing.add_argument("--limit", type=whole_number(1, 100_000), default=50, metavar="N", help="at most N rows (50)")
     listing.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     listing.set_defaults(func=_list)
 
     plan = commands.add_parser("plan", help="Plan release-day, money and pharmacy reminders for the next days.")
-    plan.add_argument("--days", type=int, default=2, metavar="N", help="how many days ahead, today first (2)")
+    plan.add_argument("--days", type=whole_number(1, 366), default=2, metavar="N", help="how many days ahead, today first (2)")
     plan.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     plan.set_defaults(func=_plan)
 
     cancel = commands.add_parser("cancel", help="Cancel one pending reminder by its number.")
-    cancel.add_argument("id", type=int, metavar="ID", help="the reminder's number, from `signpost reminders list`")
+    cancel.add_argument("id", type=whole_number(1, 2**63 - 1), metavar="ID", help="the reminder's number, from `signpost reminders list`")
     cancel.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     cancel.set_defaults(func=_cancel)
     parser.set_defaults(func=lambda _args: (parser.print_help(), BAD_USAGE)[1])

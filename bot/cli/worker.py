@@ -13,9 +13,9 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli.db import CommandFailed, case_file, reports_failures
+from bot.cli.db import CommandFailed, case_file, reports_failures, whole_number
 from bot.i18n import long_datetime
-from casefile.clock import LONDON
+from casefile.clock import EARLIEST_YEAR, LATEST_YEAR, LONDON, OUT_OF_RANGE, london_to_utc, skipped_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     book.add_argument("--at", required=True, metavar="'YYYY-MM-DD HH:MM'", help="start, London time")
     book.add_argument("--place", required=True, help="where, in words the person knows")
     book.add_argument("--kind", required=True, help="probation, housing, health, jobcentre...")
-    book.add_argument("--minutes", type=int, default=60, help="how long (60)")
+    book.add_argument("--minutes", type=whole_number(1, 1440), default=60, help="how long (60)")
     book.add_argument("--bring", default="", help="what to bring")
     book.add_argument("--address", default="", help="the full address")
     book.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
@@ -52,14 +52,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=lambda _args: (parser.print_help(), BAD_USAGE)[1])
 
 
-def parse_london(text: str) -> datetime | None:
-    """'2026-12-01 10:30' on the London clock, as an aware datetime; None if it is not a time."""
+def parse_london(text: str) -> datetime:
+    """'2026-12-01 10:30' on the London clock, as an aware datetime, or CommandFailed (bad use) saying why not.
+
+    The same rules as the feeds: a year from 1900 to 2100, and not a time the clocks skip in spring.
+    """
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"):
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=LONDON)
+            local = datetime.strptime(text.strip(), pattern)
         except ValueError:
             continue
-    return None
+        if not EARLIEST_YEAR <= local.year <= LATEST_YEAR:
+            raise CommandFailed(f'"{text}" {OUT_OF_RANGE}', BAD_USAGE)
+        moment = london_to_utc(local.date(), local.time())
+        if moment is None:
+            raise CommandFailed(skipped_time(local.date(), local.time()), BAD_USAGE)
+        return moment.astimezone(LONDON)
+    raise CommandFailed(f'"{text}" is not a time. Write it like "2026-12-01 10:30" (London time).', BAD_USAGE)
 
 
 @reports_failures
@@ -69,9 +78,6 @@ def _book(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from casefile.actors import StaffActor
 
     start = parse_london(args.at)
-    if start is None:
-        print(f'"{args.at}" is not a time. Write it like "2026-12-01 10:30" (London time).', file=err)
-        return BAD_USAGE
     with case_file(args.database_url) as sessions, sessions() as session:
         worker, person = _worker_and_person(session, args)
         appointment = staff.book_appointment(

@@ -7,13 +7,12 @@ change, so whatever hangs off those functions (reminders) happens for imported r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
 from casefile import appointments as service
-from casefile.clock import LONDON
+from casefile.clock import london_to_utc, skipped_time
 from casefile.errors import CasefileError
 from casefile.importing.bulk import chunks
 from casefile.importing.common import (
@@ -39,18 +38,6 @@ _MOVABLE = ("starts_at", "minutes", "place", "address")
 _FIXED = ("kind", "bring", "worker_id")
 
 
-def london_to_utc(day: date, clock: time) -> datetime | None:
-    """The London wall-clock time as UTC, or None when that time is skipped as the clocks go forward.
-
-    In the hour the clocks go back, a time happens twice; the first (summer time) one is used.
-    """
-    local = datetime.combine(day, clock, tzinfo=LONDON)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(LONDON).replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None
-    return moment
-
-
 def plan(ctx: ImportContext, rows: Rows) -> PlanResult:
     people = people_by_ref(ctx.connection, (values["person"] for _, values in rows))
     workers = workers_by_ref(ctx.connection, (values["worker"] for _, values in rows if values["worker"]))
@@ -61,10 +48,7 @@ def plan(ctx: ImportContext, rows: Rows) -> PlanResult:
         found = _row_problems(values, people, workers)
         starts_at = london_to_utc(values["date"], values["time"])
         if starts_at is None:
-            found.append(
-                f'{values["time"]:%H:%M} on {values["date"]:%Y-%m-%d} does not happen in London, because the '
-                "clocks go forward that night. Check the time."
-            )
+            found.append(skipped_time(values["date"], values["time"]))
         if found:
             problems.extend(Problem(number, message) for message in found)
             continue

@@ -61,10 +61,17 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         _copy(connection, table.name, [table.c[name] for name in names], rows)
         return
     converters = [_sqlite_converter(connection, table.c[name]) for name in names]
+    # A value every row shares (the import's time, who made it, a default) is converted once, not per row:
+    # the conversions are most of the time an insert holds SQLite's write lock.
+    shared = {name: convert(rows[0][name]) for convert, name in zip(converters, names, strict=True)
+              if _same_in_every_row(rows, name)}
+    varying = [(convert, name) for convert, name in zip(converters, names, strict=True) if name not in shared]
+    ordered = [*shared, *(name for _convert, name in varying)]
+    fixed = tuple(shared.values())
     placeholders = ", ".join("?" for _ in names)
     connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(_quoted(name) for name in names)}) VALUES ({placeholders})",
-        [tuple(convert(row[name]) for convert, name in zip(converters, names, strict=True)) for row in rows],
+        f"INSERT INTO {table.name} ({', '.join(_quoted(name) for name in ordered)}) VALUES ({placeholders})",
+        [(*fixed, *(convert(row[name]) for convert, name in varying)) for row in rows],
     )
 
 
@@ -141,6 +148,11 @@ def _postgres_value(connection: Connection, column: Column[Any], value: Any) -> 
     if isinstance(column.type, TypeDecorator):
         return column.type.process_bind_param(value, connection.dialect)
     return value
+
+
+def _same_in_every_row(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
+    first = rows[0][name]
+    return all(row[name] is first or row[name] == first for row in rows)
 
 
 def _sqlite_converter(connection: Connection, column: Column[Any]) -> Any:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+from casefile.clock import EARLIEST_YEAR, LATEST_YEAR, OUT_OF_RANGE
 from casefile.models import APPOINTMENT_KINDS
+from casefile.safe_text import control_problem, normal_reference, reference_problem
 
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2100
 MAX_MINUTES = 1440
 
 _YES = frozenset({"yes", "y", "true", "1"})
@@ -54,8 +54,15 @@ def text(limit: int) -> Reader:
         result = str(value).strip()
         if len(result) > limit:
             raise FieldProblem(f"is too long (at most {limit} letters).")
+        if why := control_problem(result):
+            raise FieldProblem(why)
         return result
     return read
+
+
+def ascii_digits(value: str) -> bool:
+    """0 to 9 only: str.isdigit also takes other scripts' digits and "²", which int() then cannot read."""
+    return value.isascii() and value.isdigit()
 
 
 def real_date(value: Any) -> date:
@@ -63,14 +70,14 @@ def real_date(value: Any) -> date:
         raise FieldProblem("is not a date. Use YYYY-MM-DD, for example 2026-03-14.")
     raw = value.strip()
     parts = raw.split("-")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts) or len(parts[0]) != 4:
+    if len(parts) != 3 or not all(ascii_digits(part) for part in parts) or len(parts[0]) != 4:
         raise FieldProblem("is not a date. Use YYYY-MM-DD, for example 2026-03-14.")
     try:
         result = date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
         raise FieldProblem("is not a real date. Use YYYY-MM-DD, for example 2026-03-14.") from None
     if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
-        raise FieldProblem("is too far in the past or the future to be right. Check the year.")
+        raise FieldProblem(OUT_OF_RANGE)
     return result
 
 
@@ -78,7 +85,7 @@ def clock_time(value: Any) -> time:
     if not isinstance(value, str):
         raise FieldProblem("is not a time. Use the 24-hour clock, for example 14:30.")
     parts = value.strip().split(":")
-    if len(parts) != 2 or not all(part.isdigit() and 1 <= len(part) <= 2 for part in parts):
+    if len(parts) != 2 or not all(ascii_digits(part) and 1 <= len(part) <= 2 for part in parts):
         raise FieldProblem("is not a time. Use the 24-hour clock, for example 14:30.")
     try:
         return time(int(parts[0]), int(parts[1]))
@@ -102,7 +109,7 @@ def whole_number(low: int, high: int) -> Reader:
             raise FieldProblem(f"should be a whole number from {low} to {high}.")
         if isinstance(value, int):
             number = value
-        elif isinstance(value, str) and value.strip().isdigit():
+        elif isinstance(value, str) and ascii_digits(value.strip()) and len(value.strip()) <= 12:
             number = int(value.strip())
         else:
             raise FieldProblem(f"should be a whole number from {low} to {high}.")
@@ -124,11 +131,13 @@ def one_of(*choices: str, what: str = "one Signpost takes from a feed") -> Reade
 
 
 def reference(limit: int) -> Reader:
-    """An agency's own reference: letters, digits and a few signs, no spaces inside."""
+    """An agency's own reference: letters, digits and a few signs, no spaces inside (see casefile.safe_text)."""
     read_text = text(limit)
 
     def read(value: Any) -> str:
-        result = read_text(value)
+        result = normal_reference(read_text(value))
+        if why := reference_problem(result):
+            raise FieldProblem(why)
         if any(char.isspace() for char in result):
             raise FieldProblem("has a space in it. References are written without spaces.")
         return result

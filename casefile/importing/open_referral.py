@@ -25,7 +25,6 @@ active, or with none of its categories) are left out and counted, not refused.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ from casefile.importing.service_fields import (
     weekday,
     yes_no,
 )
-from casefile.importing.source import FeedFileError
+from casefile.importing.source import FeedFileError, load_json
 from casefile.services import (
     HolidayChange,
     LeftOut,
@@ -68,13 +67,7 @@ def read_open_referral(path: Path) -> ParsedDirectory:
 
 
 def parse_open_referral(text_: str, file_name: str) -> ParsedDirectory:
-    try:
-        document = json.loads(text_)
-    except json.JSONDecodeError as error:
-        raise FeedFileError(
-            f"{file_name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
-            "Check the brackets, commas and quote marks."
-        ) from None
+    document = load_json(text_, file_name)
     services = _service_list(document, file_name)
     problems: list[Problem] = []
     if not services:

@@ -1,9 +1,9 @@
 """Importing one feed: check every row first, then apply all of them in one transaction, or none.
 
-The order is: read each field of each row, find repeated references, then (inside the transaction
-that will do the writing, so nothing can change in between) check each row against the case file.
-Any problem at all and the transaction is rolled back with every problem listed. Otherwise the
-rows are applied through the service layer, the import is audited, and it all commits together.
+The order is: read each field of each row, find repeated references, then check each row against a
+snapshot of the case file, holding no lock. Any problem at all and nothing is written, with every
+problem listed. Otherwise the rows are applied in one short write transaction (checked again there
+if the case file changed in between), the import is audited, and it all commits together.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from casefile import audit, directory
 from casefile.actors import SystemActor, actor_label
-from casefile.db import WRITE_OPTION
-from casefile.errors import CasefileError
+from casefile.db import WRITE_OPTION, casefile_error_for
+from casefile.errors import CasefileError, ConflictError
 from casefile.importing import appointments, people, release_dates, team
 from casefile.importing.common import (
     CHANGED,
@@ -37,7 +38,7 @@ from casefile.importing.common import (
 )
 from casefile.importing.fields import FEED_FIELDS, check_row, field_list, shown
 from casefile.importing.source import Feed
-from casefile.models import Agency, CaseUpdate
+from casefile.models import Agency, AuditEvent, CaseUpdate
 from casefile.reminder_rules import ReminderPolicy
 from casefile.unit import aware_now
 
@@ -90,40 +91,71 @@ def import_feed(
     """Import `feed` (see `source.read_feed`). Raises ImportRefused, with every problem, if any row is bad.
 
     `policy` times the reminders of the appointments a feed books or moves (from the settings).
+    Two steps, so that a big file holds SQLite's one write lock only while it writes: every row is
+    checked against a snapshot of the case file first, holding no lock (a dry run ends there); then
+    the rows are applied in one short write transaction. If anyone wrote to the case file in between,
+    the rows are checked again inside that transaction, so nothing is applied on stale checks; and the
+    version checks and unique references still refuse a change that raced in. All or nothing either way.
     """
     moment = aware_now(now)
     handler = HANDLERS[feed.kind]
     checked, problems, flawed = read_rows(feed, handler.key)
     actor = SystemActor(f"import:{feed.agency}")
+    with engine.connect() as connection, connection.begin():
+        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            seen = _last_audit(connection)  # first, so a write that lands while the checks read is noticed
+            agency_id = _known_agency(session, feed)
+            ctx = ImportContext(session, connection, actor, agency_id or 0, feed.agency, moment, policy)
+            result, planned = _check(ctx, feed, handler, checked, problems, flawed, dry_run, agency_id is None)
+        finally:
+            session.close()
+    if dry_run:
+        return result
+    try:
+        return _write(engine, actor, feed, handler, checked, problems, flawed, moment, policy, planned, seen, result)
+    except OperationalError as error:
+        plain = casefile_error_for(error)  # busy past the timeout, or a full disk: nothing was saved
+        if plain is None:
+            raise
+        raise plain from error
+
+
+def _write(
+    engine: Engine, actor: SystemActor, feed: Feed, handler: Handler, checked: Rows, problems: list[Problem],
+    flawed: Rows, moment: datetime, policy: ReminderPolicy, planned: list[Planned], seen: int,
+    result: ImportResult,
+) -> ImportResult:
+    """The one short write transaction that applies what the checks planned."""
     with engine.connect() as raw:
-        # On SQLite the write lock is taken at BEGIN, so the checks and the writes see the same data.
+        # On SQLite the write lock is taken at BEGIN, so the checks made again in here see what is written.
         connection = raw.execution_options(**{WRITE_OPTION: True})
         outer = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         try:
-            result = _check_and_apply(session, connection, actor, feed, handler, checked, problems, flawed,
-                                      moment, dry_run, policy)
+            result = _apply(session, connection, actor, feed, handler, checked, problems, flawed, moment, policy,
+                            planned if _last_audit(connection) == seen else None, result)
             session.commit()
         except BaseException:
             session.close()
             outer.rollback()
             raise
         session.close()
-        if dry_run:
-            outer.rollback()
-        else:
-            outer.commit()
+        outer.commit()
         return result
 
 
-def _check_and_apply(
-    session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
-    checked: Rows, problems: list[Problem], flawed: Rows, moment: datetime, dry_run: bool, policy: ReminderPolicy,
-) -> ImportResult:
-    agency_id, added, agency_problem = _agency(session, actor, feed, moment)
-    if agency_problem:
-        raise ImportRefused([*problems, agency_problem])
-    ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment, policy)
+def _check(
+    ctx: ImportContext, feed: Feed, handler: Handler, checked: Rows, problems: list[Problem], flawed: Rows,
+    dry_run: bool, agency_to_add: bool,
+) -> tuple[ImportResult, list[Planned]]:
+    """Every problem of every row (ImportRefused), else what importing the rows will do."""
+    if agency_to_add and not feed.agency_name:
+        raise ImportRefused([*problems, Problem(
+            None,
+            f'Signpost does not know the agency "{feed.agency}" yet. To add it, give its full name: '
+            '"agency_name" in a JSON feed, or --agency-name.',
+        )])
     more, planned = handler.plan(ctx, checked)
     problems = [*problems, *more, *_reference_problems(ctx, flawed)]
     if problems:
@@ -131,15 +163,40 @@ def _check_and_apply(
     counts = {action: sum(1 for item in planned if item.action == action)
               for action in (NEW, CHANGED, UNCHANGED)}
     result = ImportResult(feed.kind, feed.agency, len(feed.rows), counts[NEW], counts[CHANGED],
-                          counts[UNCHANGED], dry_run, added)
-    if dry_run:
-        return result
+                          counts[UNCHANGED], dry_run, agency_to_add)
+    return result, planned
+
+
+def _apply(
+    session: Session, connection: Connection, actor: SystemActor, feed: Feed, handler: Handler,
+    checked: Rows, problems: list[Problem], flawed: Rows, moment: datetime, policy: ReminderPolicy,
+    planned: list[Planned] | None, result: ImportResult,
+) -> ImportResult:
+    """Write the checked rows. `planned` is None when the case file changed since the checks: check again."""
+    agency_id = _known_agency(session, feed)
+    if agency_id is None:
+        try:
+            agency_id = directory.add_agency(session, actor, feed.agency_name or "", feed.agency, now=moment).id
+        except CasefileError as error:
+            raise ImportRefused([*problems, Problem(None, error.message)]) from error
+    ctx = ImportContext(session, connection, actor, agency_id, feed.agency, moment, policy)
+    if planned is None:
+        result, planned = _check(ctx, feed, handler, checked, problems, flawed, False, result.agency_added)
     last_update = connection.execute(select(func.max(CaseUpdate.id))).scalar() or 0
-    handler.apply(ctx, [item for item in planned if item.action != UNCHANGED])
+    try:
+        handler.apply(ctx, [item for item in planned if item.action != UNCHANGED])
+    except IntegrityError as error:  # a reference added by someone else since the checks
+        raise ConflictError("Someone changed the case file while this file was being imported, so nothing "
+                            "was saved. Please import the file again.") from error
     _credit_agency(ctx, last_update)
     audit.record(session, actor, f"import.{feed.kind}", "feed", now=moment,
                  detail=f"{feed.file_name}: {result.summary()}")
     return result
+
+
+def _last_audit(connection: Connection) -> int:
+    """The newest audit event: every write to the case file adds one, so a newer one means something changed."""
+    return int(connection.execute(select(func.max(AuditEvent.id))).scalar() or 0)
 
 
 def read_rows(feed: Feed, key: tuple[str, str]) -> tuple[RowList, list[Problem], RowList]:
@@ -204,23 +261,9 @@ def _repeated(label: str, value: str, rows: list[int]) -> str:
     return f'{label} "{value}" appears {times} (rows {listed}). {advice}'
 
 
-def _agency(session: Session, actor: SystemActor, feed: Feed, now: datetime
-            ) -> tuple[int, bool, Problem | None]:
-    """The sending agency's id, adding it when the feed gives its full name. Third item: a problem."""
-    agency_id = session.scalars(select(Agency.id).where(Agency.short_name == feed.agency)).first()
-    if agency_id is not None:
-        return agency_id, False, None
-    if not feed.agency_name:
-        return 0, False, Problem(
-            None,
-            f'Signpost does not know the agency "{feed.agency}" yet. To add it, give its full name: '
-            '"agency_name" in a JSON feed, or --agency-name.',
-        )
-    try:
-        agency = directory.add_agency(session, actor, feed.agency_name, feed.agency, now=now)
-    except CasefileError as error:
-        return 0, False, Problem(None, error.message)
-    return agency.id, True, None
+def _known_agency(session: Session, feed: Feed) -> int | None:
+    """The sending agency's id, or None if Signpost does not know it yet."""
+    return session.scalars(select(Agency.id).where(Agency.short_name == feed.agency)).first()
 
 
 def _credit_agency(ctx: ImportContext, after_id: int) -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from casefile.importing.fields import FieldProblem, real_date, shown
-from casefile.importing.source import MAX_FILE_BYTES, FeedFileError
+from casefile.importing.source import MAX_JSON_BYTES, FeedFileError
 from casefile.models import SERVICE_CATEGORIES
 
 TIME_ADVICE = "Use the 24-hour clock, for example 09:00 or 17:30."
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
-_ZONE = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$", re.ASCII)
+_ZONE = re.compile(r"(Z|[+-]\d{2}(:?\d{2})?)$", re.IGNORECASE | re.ASCII)
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _PHONE_SIGNS = re.compile(r"^\+?[0-9 ()\-]+$")
 
@@ -134,7 +134,7 @@ def age(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise FieldProblem("should be an age in whole years, like 18.")
     text = str(value).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 130:
+    if not (text.isascii() and text.isdigit()) or len(text) > 3 or not 0 <= int(text) <= 130:
         raise FieldProblem("should be an age in whole years, like 18.")
     return int(text)
 
@@ -146,9 +146,11 @@ def problem_text(name: str, value: Any, problem: FieldProblem) -> str:
 def read_text_file(path: Path) -> str:
     """The file's text, or FeedFileError in plain words (missing, a folder, too big, not UTF-8)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise FeedFileError(f"{path.name} is too big (more than {MAX_FILE_BYTES // 1024 // 1024} MB).")
-        data = path.read_bytes()
+        # Read no more than the limit, whatever the file says its size is: a pipe or /dev/zero says 0.
+        with path.open("rb") as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)
+        if len(data) > MAX_JSON_BYTES:
+            raise FeedFileError(f"{path.name} is too big (more than {MAX_JSON_BYTES // 1024 // 1024} MB).")
     except FileNotFoundError:
         raise FeedFileError(f"There is no file called {path}. Check the name and the folder.") from None
     except IsADirectoryError:

@@ -9,16 +9,26 @@ else an `agency` column.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from casefile.importing.fields import FEED_KINDS, shown
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+# Limits on what a feed file may be, so a hostile or broken file (an endless pipe, /dev/zero, a number of
+# 5,000 digits, brackets nested ten thousand deep) gets a plain refusal with bounded memory, never a crash.
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a CSV file, read a line at a time
+MAX_JSON_BYTES = 50 * 1024 * 1024  # a JSON file is read whole, so it is kept smaller
+MAX_ROWS = 100_000
+MAX_LINE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_NUMBER_CHARS = 30
+_FIRST_CHUNK = 64 * 1024
 _JSON_KEYS = frozenset({"feed", "agency", "agency_name", "rows"})
 # Columns a CSV may carry besides the feed's own fields.
 CSV_EXTRA_COLUMNS = frozenset({"feed", "agency"})
@@ -54,24 +64,107 @@ def read_feed(
     path: Path, *, kind: str | None = None, agency: str | None = None, agency_name: str | None = None
 ) -> Feed:
     """Read `path` as a feed. Options given here win over what the file says, if they agree."""
-    data = _read_bytes(path)
-    text = _decode(data, path)
-    if path.suffix.lower() == ".json" or (path.suffix.lower() != ".csv" and text.lstrip().startswith("{")):
-        return parse_json(text, path.name, kind=kind, agency=agency, agency_name=agency_name)
-    return parse_csv(text, path.name, kind=kind, agency=agency, agency_name=agency_name)
+    with _opened(path) as handle:
+        try:
+            first = handle.read(_FIRST_CHUNK)
+            as_json = path.suffix.lower() == ".json" or (
+                path.suffix.lower() != ".csv" and first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"))
+            if as_json:
+                data = first + handle.read(MAX_JSON_BYTES + 1 - len(first))
+                if len(data) > MAX_JSON_BYTES:
+                    raise FeedFileError(f"{path.name} is too big for a JSON feed (more than "
+                                        f"{MAX_JSON_BYTES // 1024 // 1024} MB). Split it, or send it as CSV.")
+                return parse_json(_decode(data, path), path.name, kind=kind, agency=agency, agency_name=agency_name)
+            return parse_csv_lines(_text_lines(first, handle, path), path.name, kind=kind, agency=agency,
+                                   agency_name=agency_name)
+        except OSError as error:
+            raise FeedFileError(f"{path} cannot be read: {error.strerror or error}.") from None
+
+
+def load_json(text: str, file_name: str) -> Any:
+    """The JSON document in `text`, or FeedFileError saying plainly why not.
+
+    Stricter than JSON itself allows, because a feed is data about people: NaN and Infinity, a name
+    given twice in one { } (the second would silently win), numbers longer than any real value and
+    nesting deeper than any feed has are all refused.
+    """
+    if len(text) > MAX_JSON_BYTES:
+        raise FeedFileError(f"{file_name} is too big for a JSON feed (more than {MAX_JSON_BYTES // 1024 // 1024} MB).")
+    try:
+        document = json.loads(text, parse_constant=_no_constant, parse_int=_whole, parse_float=_decimal,
+                              object_pairs_hook=_no_repeats)
+    except json.JSONDecodeError as error:
+        raise FeedFileError(
+            f"{file_name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
+            "Check the brackets, commas and quote marks."
+        ) from None
+    except RecursionError:
+        raise FeedFileError(_too_deep(file_name)) from None
+    except _Refused as refused:
+        raise FeedFileError(f"{file_name} {refused}") from None
+    if _depth(document) > MAX_DEPTH:
+        raise FeedFileError(_too_deep(file_name))
+    return document
+
+
+class _Refused(ValueError):
+    """What is wrong with a value in a JSON file, worded to follow the file's name."""
+
+
+def _no_constant(word: str) -> Any:
+    raise _Refused(f"has {word} in it, which is not a number a feed can use. Write a real number, or leave it out.")
+
+
+def _whole(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_CHARS:
+        raise _Refused(f"has a number {len(digits)} digits long. No value in a feed is longer than "
+                       f"{MAX_NUMBER_CHARS} digits: check the file.")
+    return int(digits)
+
+
+def _decimal(written: str) -> float:
+    if len(written) > MAX_NUMBER_CHARS:
+        raise _Refused(f"has a number {len(written)} characters long. No value in a feed is that long: check the file.")
+    value = float(written)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(f"has the number {written[:20]}, which is too big to be real. Check the file.")
+    return value
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            raise _Refused(f'gives "{shown(name)}" twice in one {{ }}. Give each name once.')
+        found[name] = value
+    return found
+
+
+def _depth(document: Any) -> int:
+    """How deep lists and objects are nested (counted without recursion: the document may be hostile)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _too_deep(file_name: str) -> str:
+    return (f"{file_name} has lists or {{ }} nested more than {MAX_DEPTH} deep. A feed has rows of named "
+            "fields: check the file.")
 
 
 def parse_json(
     text: str, file_name: str, *, kind: str | None = None, agency: str | None = None,
     agency_name: str | None = None,
 ) -> Feed:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FeedFileError(
-            f"{file_name} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
-            "Check the brackets, commas and quote marks."
-        ) from None
+    document = load_json(text, file_name)
     if not isinstance(document, dict):
         raise FeedFileError(
             f'{file_name} must hold one object like {{"feed": ..., "agency": ..., "rows": [...]}}.')
@@ -87,6 +180,8 @@ def parse_json(
     rows = document.get("rows")
     if not isinstance(rows, list):
         raise FeedFileError(f'{file_name} needs "rows": a list of rows in [ ].')
+    if len(rows) > MAX_ROWS:
+        raise FeedFileError(_too_many_rows(file_name))
     return Feed(
         kind=_check_kind(found_kind, file_name),
         agency=_check_agency(found_agency, file_name),
@@ -101,12 +196,31 @@ def parse_csv(
     text: str, file_name: str, *, kind: str | None = None, agency: str | None = None,
     agency_name: str | None = None,
 ) -> Feed:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return parse_csv_lines(io.StringIO(text, newline=""), file_name, kind=kind, agency=agency,
+                           agency_name=agency_name)
+
+
+def parse_csv_lines(
+    lines: Iterable[str], file_name: str, *, kind: str | None = None, agency: str | None = None,
+    agency_name: str | None = None,
+) -> Feed:
+    """A CSV feed from its lines (each with its line ending), read as they come: at most MAX_ROWS rows."""
+    lines = iter(lines)
+    leading: list[str] = []
+    for line in lines:  # the delimiter is read from the header, the first line with something on it
+        leading.append(line)
+        if line.strip():
+            break
+    reader = csv.reader(_chained(leading, lines), delimiter=_delimiter("".join(leading[-1:])))
+    records: list[list[str]] = []
     try:
-        records = list(reader)
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append(record)
+                if len(records) > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+                    raise FeedFileError(_too_many_rows(file_name))
     except csv.Error as error:
         raise FeedFileError(f"{file_name} cannot be read as CSV (line {reader.line_num}: {error}).") from None
-    records = [record for record in records if any(cell.strip() for cell in record)]
     if not records:
         raise FeedFileError(f"{file_name} is empty. It needs a header row and then one row per record.")
     header = [cell.strip().lower() for cell in records[0]]
@@ -155,17 +269,51 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in header else ","
 
 
-def _read_bytes(path: Path) -> bytes:
+def _opened(path: Path) -> IO[bytes]:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
             raise FeedFileError(f"{path.name} is too big (more than {MAX_FILE_BYTES // 1024 // 1024} MB).")
-        return path.read_bytes()
+        return path.open("rb")
     except FileNotFoundError:
         raise FeedFileError(f"There is no file called {path}. Check the name and the folder.") from None
     except IsADirectoryError:
         raise FeedFileError(f"{path} is a folder. Give the name of a .json or .csv file.") from None
     except OSError as error:
         raise FeedFileError(f"{path} cannot be read: {error.strerror or error}.") from None
+
+
+def _text_lines(first: bytes, handle: IO[bytes], path: Path) -> Iterator[str]:
+    """The file's lines as text, a line at a time, refusing an endless line or an endless file."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()  # utf-8-sig: spreadsheets often start with a BOM
+    total = 0
+    pending = io.BytesIO(first)
+    while True:
+        raw = pending.readline(MAX_LINE_BYTES + 1)
+        if not raw.endswith(b"\n") and len(raw) <= MAX_LINE_BYTES:
+            raw += handle.readline(MAX_LINE_BYTES + 1 - len(raw))  # the rest of the line the first chunk cut
+        if not raw:
+            return
+        total += len(raw)
+        if len(raw) > MAX_LINE_BYTES:
+            raise FeedFileError(f"{path.name} has a line longer than {MAX_LINE_BYTES // 1024 // 1024} MB. "
+                                "A feed has one row per line: check the file.")
+        if total > MAX_FILE_BYTES:
+            raise FeedFileError(f"{path.name} is too big (more than {MAX_FILE_BYTES // 1024 // 1024} MB).")
+        try:
+            yield decoder.decode(raw)
+        except UnicodeDecodeError:
+            raise FeedFileError(
+                f"{path.name} is not UTF-8 text. Save it again as UTF-8 (CSV UTF-8 in a spreadsheet)."
+            ) from None
+
+
+def _chained(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def _too_many_rows(file_name: str) -> str:
+    return f"{file_name} has more than {MAX_ROWS:,} rows. Split it into smaller files and import each."
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -48,7 +48,7 @@ def _monday(day: date) -> date:
 
 def _filters(request: Request) -> tuple[int, str | None, str | None]:
     raw = request.query_params.get("weeks", "")
-    weeks = int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_WEEKS else DEFAULT_WEEKS
+    weeks = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= MAX_WEEKS else DEFAULT_WEEKS
     agency = request.query_params.get("agency", "").strip()[:40] or None
     kind = request.query_params.get("kind", "").strip()[:40] or None
     return weeks, agency, kind

@@ -23,7 +23,7 @@ from casefile.errors import InvalidInput
 from casefile.models import APPOINTMENT_KINDS
 from casefile.views import BookingTeam, PersonView
 from console.accounts import Principal
-from console.forms import FormCheck, date_parts, london_moment
+from console.forms import FormCheck, date_parts, skipped_problem
 from console.linkcard import bot_link, qr_svg
 from console.pages import (
     audit_denied,
@@ -160,20 +160,23 @@ async def book(request: Request) -> Response:
     bring = check.text("bring", label="what to bring", limit=1000)
     worker_raw = check.text("worker", label="who it is with")
     allowed = {m.worker_id for m in booking.bookable_for(actor.worker_id)}
-    worker_id = int(worker_raw) if worker_raw.isdigit() else actor.worker_id
+    chosen = worker_raw.isascii() and worker_raw.isdigit() and len(worker_raw) <= 18
+    worker_id = int(worker_raw) if chosen else actor.worker_id
     if worker_id not in allowed:
-        if worker_raw.isdigit() and not booking.asked_by_lead:
+        if chosen and not booking.asked_by_lead:
             # Booking for someone else needs the lead's say-so: refuse and record the try.
             await audit_denied(request, request.state.user, f"book for worker {worker_id} without being lead")
             return forbidden(request, "Only the lead professional can book for someone else on the team.")
         check.error("worker", "Choose someone on this person's team")
-    if day and clock and london_moment(day, clock) <= ctx.now():
+    moment = skipped_problem(check, "time", day, clock)
+    if moment is not None and moment <= ctx.now():
         check.error("date", "The appointment must be in the future")
     if not check.ok:
         return _appointment_form(request, booking.person_id, booking.preferred_name, mode="book",
                                  values={k: v for k, v in form.items() if isinstance(v, str)}, booking=booking,
                                  check=check, status_code=400)
-    start = london_moment(day, clock)  # type: ignore[arg-type]
+    start = moment  # checked above: the form is only applied when every field is fine
+    assert start is not None
     await _with_session(request, lambda s: staff.book_appointment(
         s, actor, ids[0], start, minutes or 60, place, address, kind, bring, worker_id,
         policy=ctx.settings.reminder_policy, now=ctx.now()))
@@ -219,13 +222,15 @@ async def move(request: Request) -> Response:
     place = check.text("place", label="where it is", required=True, limit=200)
     address = check.text("address", label="the address", limit=400)
     version = check.whole_number("version", label="the version", low=1, high=10**9)
-    if day and clock and london_moment(day, clock) <= ctx.now():
+    moment = skipped_problem(check, "time", day, clock)
+    if moment is not None and moment <= ctx.now():
         check.error("date", "The new time must be in the future")
     if not check.ok:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         return _appointment_form(request, view.person.id, view.person.preferred_name, mode="move", values=values,
                                  check=check, appointment=appointment, status_code=400)
-    start = london_moment(day, clock)  # type: ignore[arg-type]
+    start = moment  # checked above: the form is only applied when every field is fine
+    assert start is not None
     await _with_session(request, lambda s: staff.move_appointment(
         s, _actor(request), ids[1], start, version or 0, place=place, address=address, minutes=minutes,
         policy=ctx.settings.reminder_policy, now=ctx.now(), person_id=ids[0]))

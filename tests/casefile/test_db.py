@@ -41,8 +41,12 @@ def test_sqlite_gets_wal_foreign_keys_and_a_busy_timeout(tmp_path) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_SECONDS * 1000
     engine.dispose()
+    tuned = db.make_engine(f"sqlite:///{tmp_path / 'tuned.db'}", busy_seconds=2.5)
+    with tuned.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 2500
+    tuned.dispose()
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
