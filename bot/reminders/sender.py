@@ -16,6 +16,7 @@ request never left, so it is a plain "try again".
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,15 @@ from typing import Protocol
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 
 from bot.messages import Button
@@ -94,6 +103,43 @@ def make_bot(token: str, api_url: str | None = None, *, pool_size: int = 64,
         base = api_url.rstrip("/")
         return Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=request)
     return Bot(token, request=request)
+
+
+class TelegramUnreachable(Exception):
+    """Telegram (or the Bot API server set) could not be reached; the message is one plain line."""
+
+
+class TelegramRefused(Exception):
+    """Telegram answered but will not have this bot (a wrong token); trying again will not help."""
+
+
+def reach_telegram(token: str, api_url: str | None) -> None:
+    """Ask Telegram who the bot is, on an event loop of its own, before anything starts.
+
+    Raises TelegramUnreachable or TelegramRefused, each with a plain message, instead of PTB's traceback.
+    """
+    where = api_url or "https://api.telegram.org"
+
+    async def ask() -> None:
+        async with make_bot(token, api_url, pool_size=1, timeouts=SendTimeouts(answer=10.0, connect=5.0, pool=5.0)):
+            pass  # initialising the Bot asks Telegram for the bot's own details (getMe)
+
+    loop = asyncio.new_event_loop()  # not set as the current loop: PTB's run_polling makes its own
+    try:
+        loop.run_until_complete(ask())
+    except InvalidToken as refused:
+        raise TelegramRefused(f"Telegram at {where} refused the bot token ({refused.message}). "
+                              "Check TELEGRAM_BOT_TOKEN.") from refused
+    except TelegramError as problem:
+        if isinstance(problem.__cause__, httpx.ConnectError):
+            why = "nothing answers there (the connection was refused or failed)"
+        elif isinstance(problem, TimedOut):
+            why = "it did not answer in time"
+        else:
+            why = problem.message or type(problem).__name__
+        raise TelegramUnreachable(f"Cannot reach Telegram at {where}: {why}.") from problem
+    finally:
+        loop.close()
 
 
 def paced_sender(bot: Bot, per_second: float, timeouts: SendTimeouts | None = None) -> TelegramSender:
