@@ -255,7 +255,11 @@ class TelegramChannel:
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> None:
-        """Long polling, or a webhook when a webhook URL is set. Blocks until stopped."""
+        """Long polling, or a webhook when a webhook URL is set. Blocks until stopped.
+
+        `signpost serve` has checked that Telegram answers before this (bot/cli/startup.py); should it go
+        away in the moment between, PTB tries its start again (bootstrap_retries=-1) instead of failing.
+        """
         if self.options.webhook_url:
             path = "telegram"
             self.application.run_webhook(
@@ -265,6 +269,7 @@ class TelegramChannel:
                 webhook_url=self.options.webhook_url,
                 secret_token=self.options.webhook_secret,
                 allowed_updates=["message", "callback_query"],
+                bootstrap_retries=-1,
             )
         else:
-            self.application.run_polling(allowed_updates=["message", "callback_query"])
+            self.application.run_polling(allowed_updates=["message", "callback_query"], bootstrap_retries=-1)

@@ -118,8 +118,9 @@ class ReplyRetry:
             self._tasks[chat_id] = asyncio.create_task(self._resend(chat_id), name=f"signpost-reply-retry-{chat_id}")
 
     async def _pause(self, seconds: float) -> None:
-        if self._hurry.is_set():
-            seconds = min(seconds, 0.5)
+        if self._hurry.is_set():  # stopping: short pauses, but never a busy loop against a failing API
+            await asyncio.sleep(min(seconds, 0.5))
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._hurry.wait(), seconds)
 
