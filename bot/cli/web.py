@@ -73,6 +73,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Every process must sign sessions with the same secret, or a sign-in works in one process only.
         print("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.", file=err)
         settings = dataclasses.replace(settings, web_secret=secrets.token_urlsafe(32))
+
     def open_console() -> Starlette:
         try:
             return create_app(settings)  # checks the database and the content before anything listens
