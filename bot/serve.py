@@ -17,7 +17,7 @@ import logging
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.runner import build_dispatcher
+from bot.reminders.runner import build_dispatcher, send_timeouts
 from bot.reminders.sender import paced_sender
 from bot.settings import Settings
 from bot.voice import VoiceNotes
@@ -32,7 +32,7 @@ def telegram_options(settings: Settings) -> TelegramOptions:
     return TelegramOptions(
         token=settings.telegram_token, api_url=settings.telegram_api_url, webhook_url=settings.webhook_url,
         webhook_secret=settings.webhook_secret, webhook_listen=host or "127.0.0.1", webhook_port=int(port or 8443),
-        rate_per_second=settings.telegram_rate,
+        rate_per_second=settings.telegram_rate, send_timeout=settings.telegram_send_timeout,
     )
 
 
@@ -90,7 +90,7 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
         await channel.set_commands()
         if voice is not None:
             await voice.start()
-        sender = paced_sender(channel.application.bot, settings.send_per_second)
+        sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
         reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys))
 
     async def post_shutdown() -> None:

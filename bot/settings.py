@@ -175,6 +175,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_TELEGRAM_RATE", "telegram_rate", "30",
             "Most chat replies sent per second overall (Telegram's own limit is about 30).",
             parse=positive_float),
+    Setting("SIGNPOST_TELEGRAM_SEND_TIMEOUT", "telegram_send_timeout", "20",
+            "Seconds a message sent to Telegram waits for its answer. Telegram can take several seconds when "
+            "busy; a send with no answer in this time may have arrived, so it is tried again only later.",
+            parse=positive_float),
     Setting("SIGNPOST_REMINDER_OFFSETS", "reminder_offsets", "24h,2h",
             "How long before an appointment its reminders go, comma separated (m, h or d).",
             parse=parse_offsets, strict=True),
@@ -244,6 +248,7 @@ class Settings:
     webhook_secret: str | None
     webhook_listen: str
     telegram_rate: float
+    telegram_send_timeout: float
     reminder_offsets: tuple[timedelta, ...]
     reminder_kind_offsets: Mapping[str, tuple[timedelta, ...]]
     quiet_hours: QuietHours

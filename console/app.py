@@ -51,7 +51,12 @@ def create_app(
     """The console app. Refuses to start on a database whose schema is not current (SchemaOutdated)."""
     own_engine = engine is None
     engine = engine or db.make_engine(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
-    db.ensure_current(engine)
+    try:
+        db.ensure_current(engine)
+    except BaseException:
+        if own_engine:
+            engine.dispose()  # `signpost web` tries again while the database is away: leave no pool behind
+        raise
     secret = settings.web_secret or secrets.token_urlsafe(32)
     if not settings.web_secret:
         logger.warning("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.")

@@ -2,9 +2,13 @@
 
 Handler groups, in order:
   0. callback queries (button presses) and text messages, commands included: both go to the core.
-The error handler logs and sends the person a kind message. What starts and stops with the
-application (voice, the command list, the reminder dispatcher) is the caller's post_init and
-post_shutdown, given to TelegramChannel: `signpost serve` wires them in bot/serve.py.
+The error handler logs and sends the person a kind message, but not for Telegram's own trouble:
+replies that Telegram did not take are sent again by ReplyRetry (bot/channels/telegram_replies.py),
+so a slow or failing API never earns the person a "Sorry, something went wrong". Sends wait
+`send_timeout` seconds for Telegram's answer (PTB's default is 5 s; Telegram under load can take
+longer, and a request it has taken is delivered anyway). What starts and stops with the application
+(voice, the command list, the reminder dispatcher) is the caller's post_init and post_shutdown, given
+to TelegramChannel: `signpost serve` wires them in bot/serve.py.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,8 +33,10 @@ from telegram.ext import (
 )
 
 from bot import i18n
+from bot.channels.telegram_replies import ReplyRetry, trouble_of
 from bot.conversation.core import Conversation
 from bot.messages import Incoming, Reply
+from bot.reminders.sender import SendTimeouts
 from bot.settings import default_of
 from bot.voice import SpeechUnavailable, VoiceNotes
 
@@ -49,6 +55,7 @@ class TelegramOptions:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     rate_per_second: float = default_of("telegram_rate")  # overall; PTB's limiter also waits out Telegram's RetryAfter
+    send_timeout: float = default_of("telegram_send_timeout")
 
 
 def command_list(conversation: Conversation, language: str) -> list[BotCommand]:
@@ -85,14 +92,20 @@ class TelegramChannel:
         self.conversation = conversation
         self.voice = voice
         self.options = options
+        self.replies = ReplyRetry()
         self.application = self._build(post_init, post_shutdown)
 
     def _build(self, post_init: Hook | None, post_shutdown: Hook | None) -> Application:
+        timeouts = SendTimeouts(answer=self.options.send_timeout)
         builder = (
             ApplicationBuilder()
             .token(self.options.token)
             .rate_limiter(AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
             .concurrent_updates(16)
+            .read_timeout(timeouts.answer).write_timeout(timeouts.answer)
+            .connect_timeout(timeouts.connect).pool_timeout(timeouts.pool)
+            # Before the Bot shuts down: the replies still waiting for Telegram get a last try.
+            .post_stop(_with_application(self.replies.drain))
         )
         if post_init is not None:
             builder = builder.post_init(_with_application(post_init))
@@ -143,19 +156,18 @@ class TelegramChannel:
         chat = update.effective_chat
         if query is None or chat is None:
             return
-        if chat.type != ChatType.PRIVATE:  # a button in a group does nothing, like a message there
-            await query.answer()
-            return
         try:
             await query.answer()
-        except BadRequest as problem:  # "query is too old": the press still deserves its answer
+        except TelegramError as problem:  # "query is too old", or Telegram in trouble: the press still counts
             log.info("could not answer a callback query: %s", problem)
+        if chat.type != ChatType.PRIVATE:  # a button in a group does nothing, like a message there
+            return
         data = query.data or ""
         if data.startswith("appt:") and query.message is not None:
             # An answered reminder loses its buttons, so it cannot be answered twice by accident.
             try:
                 await context.bot.edit_message_reply_markup(chat.id, query.message.message_id, reply_markup=None)
-            except BadRequest as problem:  # too old to edit, or already without buttons: answer anyway
+            except TelegramError as problem:  # too old to edit, no buttons left, or Telegram down: answer anyway
                 log.info("could not remove answered buttons: %s", problem)
         user = update.effective_user
         incoming = Incoming(CHANNEL, str(chat.id), button=data, language_hint=user.language_code if user else None)
@@ -169,6 +181,7 @@ class TelegramChannel:
 
     # -- outgoing ---------------------------------------------------------------------------------
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        """Send one reply; if Telegram does not take it, ReplyRetry sends it again when it can."""
         bot = context.bot
         markup = keyboard(reply)
         if reply.voice_text is not None:
@@ -176,30 +189,45 @@ class TelegramChannel:
             return
         if reply.photo_png is not None:
             caption = reply.text if len(reply.text) <= PHOTO_CAPTION_LIMIT else None
-            await bot.send_photo(chat_id, photo=reply.photo_png, caption=caption, reply_markup=markup)
+            photo = reply.photo_png
+            await self.replies.send(
+                chat_id, lambda: bot.send_photo(chat_id, photo=photo, caption=caption, reply_markup=markup),
+                "a picture")
             if caption is None and reply.text:
-                await bot.send_message(chat_id, reply.text)
+                await self.replies.send(chat_id, lambda: bot.send_message(chat_id, reply.text), "a message")
             return
-        await bot.send_message(chat_id, reply.text, reply_markup=markup)
+        await self.replies.send(chat_id, lambda: bot.send_message(chat_id, reply.text, reply_markup=markup),
+                                "a message")
 
     async def _send_voice(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         bot = context.bot
         markup = keyboard(reply)
+        apology = self._speech_unavailable(reply)
         if self.voice is None:
-            await bot.send_message(chat_id, self._speech_unavailable(reply), reply_markup=markup)
+            await self.replies.send(chat_id, lambda: bot.send_message(chat_id, apology, reply_markup=markup),
+                                    "a message")
             return
+        voice = self.voice
         try:
             await bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
-            note = await self.voice.voice_note(reply.voice_text or "", reply.voice_language)
+        except NetworkError as problem:  # only a "recording..." hint: the note itself still goes
+            log.info("could not show that a voice note is coming: %s", problem)
+        try:
+            note = await voice.voice_note(reply.voice_text or "", reply.voice_language)
         except SpeechUnavailable:
             log.warning("speech is not available; sent the text apology instead")
-            await bot.send_message(chat_id, self._speech_unavailable(reply), reply_markup=markup)
+            await self.replies.send(chat_id, lambda: bot.send_message(chat_id, apology, reply_markup=markup),
+                                    "a message")
             return
-        file_id = self.voice.file_id_for(note.key)
-        sent = await bot.send_voice(chat_id, voice=file_id or note.ogg, reply_markup=markup,
-                                    duration=max(1, round(note.duration_seconds)))
-        if file_id is None and sent.voice is not None:
-            self.voice.remember_file_id(note.key, sent.voice.file_id)
+        file_id = voice.file_id_for(note.key)
+
+        async def send_note() -> None:
+            sent = await bot.send_voice(chat_id, voice=file_id or note.ogg, reply_markup=markup,
+                                        duration=max(1, round(note.duration_seconds)))
+            if file_id is None and sent.voice is not None:
+                voice.remember_file_id(note.key, sent.voice.file_id)
+
+        await self.replies.send(chat_id, send_note, "a voice note")
 
     def _speech_unavailable(self, reply: Reply) -> str:
         return self.conversation.render("chat/speech_unavailable.txt.j2", reply.voice_language)
@@ -208,6 +236,11 @@ class TelegramChannel:
         error = context.error
         if isinstance(error, Forbidden):
             log.info("a chat blocked the bot: %s", error)
+            return
+        if error is not None and trouble_of(error) is not None:
+            # Telegram itself is slow or failing: an apology would fail the same way, or arrive beside a
+            # reply that was delivered after all. Replies are sent again by ReplyRetry.
+            log.warning("Telegram trouble while handling an update: %s: %s", type(error).__name__, error)
             return
         log.error("error while handling an update", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
@@ -222,7 +255,11 @@ class TelegramChannel:
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> None:
-        """Long polling, or a webhook when a webhook URL is set. Blocks until stopped."""
+        """Long polling, or a webhook when a webhook URL is set. Blocks until stopped.
+
+        `signpost serve` has checked that Telegram answers before this (bot/cli/startup.py); should it go
+        away in the moment between, PTB tries its start again (bootstrap_retries=-1) instead of failing.
+        """
         if self.options.webhook_url:
             path = "telegram"
             self.application.run_webhook(
@@ -232,6 +269,7 @@ class TelegramChannel:
                 webhook_url=self.options.webhook_url,
                 secret_token=self.options.webhook_secret,
                 allowed_updates=["message", "callback_query"],
+                bootstrap_retries=-1,
             )
         else:
-            self.application.run_polling(allowed_updates=["message", "callback_query"])
+            self.application.run_polling(allowed_updates=["message", "callback_query"], bootstrap_retries=-1)

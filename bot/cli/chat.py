@@ -31,8 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.app import StartupProblem, build_app
     from bot.channels import terminal
+    from bot.cli.startup import database_unreachable
 
     settings = Settings.from_env()
     try:
@@ -40,6 +43,9 @@ def run_chat(args: argparse.Namespace) -> int:
     except StartupProblem as problem:
         print(problem, file=sys.stderr)
         return 1
+    except SQLAlchemyError as problem:  # someone at a keyboard: say so and stop (bot/cli/startup.py)
+        print(f"{database_unreachable(settings.database_url, problem)} Signpost did not start.", file=sys.stderr)
+        return 2
     try:
         chat_id = "local"
         if args.person:
@@ -111,7 +117,11 @@ def _speaker(settings: Settings):
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from bot.app import StartupProblem, build_app
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app import App, StartupProblem, build_app
+    from bot.cli.startup import database_unreachable, keep_trying, telegram_ready
+    from bot.reminders.sender import TelegramRefused
     from bot.serve import build_serve
     from bot.voice import VoiceNotes
 
@@ -123,11 +133,26 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs carry the bot's token: keep it out of logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    token = settings.telegram_token
+
+    def open_app() -> App:
+        try:
+            return build_app(settings)
+        except SQLAlchemyError as problem:
+            raise database_unreachable(settings.database_url, problem) from problem
+
+    # The database first, then Telegram: each waited for with one plain line a try (bot/cli/startup.py).
     try:
-        app = build_app(settings)
+        app = keep_trying(open_app)
     except StartupProblem as problem:
         print(problem, file=sys.stderr)
         return 1
+    try:
+        keep_trying(lambda: telegram_ready(token, settings.telegram_api_url))
+    except TelegramRefused as refused:
+        print(refused, file=sys.stderr)
+        app.close()
+        return 2
     voice = VoiceNotes(settings.voice_cache_dir or settings.data_dir / "voice-cache",
                        timeout_seconds=settings.voice_timeout_seconds)
     try:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli.startup import database_unreachable, keep_trying
 from bot.settings import Settings
 from casefile import db
 from casefile.errors import CasefileError, SchemaOutdated
@@ -90,19 +91,31 @@ def reports_failures(command: Callable[..., int]) -> Callable[..., int]:
 
 
 @contextmanager
-def case_file(chosen_url: str | None, *, unavailable_status: int = 1) -> Iterator[sessionmaker[Session]]:
+def case_file(chosen_url: str | None, *, unavailable_status: int = 1,
+              wait: bool = False) -> Iterator[sessionmaker[Session]]:
     """Sessions on the case file (`chosen_url`, else DATABASE_URL), closed again after the block.
 
     Raises CommandFailed, with `unavailable_status`, when the database cannot be reached or its schema is not
     current, saying how to fix it; a CasefileError in the block becomes CommandFailed with its own message.
+    With `wait` (a command that runs until stopped), a database that cannot be reached is waited for
+    instead, one line on stderr each try (bot/cli/startup.py).
     """
     url = database_url(chosen_url)
+
+    def open_it() -> tuple[Engine, sessionmaker[Session]]:
+        try:
+            return db.open_database(url, busy_seconds=Settings.from_env().sqlite_busy_seconds)
+        except SQLAlchemyError as problem:
+            if wait:
+                raise database_unreachable(url, problem) from problem
+            raise CommandFailed(_cannot_connect(url, problem), unavailable_status) from problem
+        except OSError as problem:  # the SQLite file's folder cannot be made: waiting will not help
+            raise CommandFailed(_cannot_connect(url, problem), unavailable_status) from problem
+
     try:
-        engine, sessions = db.open_database(url, busy_seconds=Settings.from_env().sqlite_busy_seconds)
+        engine, sessions = keep_trying(open_it)
     except SchemaOutdated as outdated:
         raise CommandFailed(outdated.message, unavailable_status) from outdated
-    except (SQLAlchemyError, OSError) as problem:  # OSError: the SQLite file's folder cannot be made
-        raise CommandFailed(_cannot_connect(url, problem), unavailable_status) from problem
     try:
         yield sessions
     except CasefileError as problem:

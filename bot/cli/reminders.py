@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_failures
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.cli.startup import Unreachable, keep_trying, telegram_ready
+    from bot.reminders.sender import TelegramRefused
+
     settings = Settings.from_env()
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
@@ -69,7 +72,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.batch < 1:
         print("--batch must be 1 or more.", file=err)
         return BAD_USAGE
-    with case_file(args.database_url) as sessions:
+    # Run until stopped, it waits for the database and Telegram to be there; with --once it says why and stops.
+    with case_file(args.database_url, wait=not args.once) as sessions:
+        try:
+            token = settings.telegram_token
+            if args.once:
+                telegram_ready(token, settings.telegram_api_url)
+            else:
+                keep_trying(lambda: telegram_ready(token, settings.telegram_api_url), err=err)
+        except Unreachable as down:
+            print(down, file=err)
+            return PROBLEM
+        except TelegramRefused as refused:
+            print(refused, file=err)
+            return BAD_USAGE
         stats = asyncio.run(_dispatch(settings, sessions, args))
     print(f"Sent {stats.sent}, cancelled {stats.cancelled}, to retry {stats.retried}, failed {stats.failed}, "
           f"blocked {stats.blocked}.", file=out)

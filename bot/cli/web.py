@@ -53,7 +53,10 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import secrets
 
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+    from starlette.applications import Starlette
 
+    from bot.cli.startup import database_unreachable, keep_trying
     from bot.settings import Settings
     from casefile.errors import CasefileError
     from console.app import create_app
@@ -70,8 +73,15 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Every process must sign sessions with the same secret, or a sign-in works in one process only.
         print("SIGNPOST_WEB_SECRET is not set: everyone is signed out when the console restarts.", file=err)
         settings = dataclasses.replace(settings, web_secret=secrets.token_urlsafe(32))
+
+    def open_console() -> Starlette:
+        try:
+            return create_app(settings)  # checks the database and the content before anything listens
+        except SQLAlchemyError as problem:
+            raise database_unreachable(settings.database_url, problem) from problem
+
     try:
-        app = create_app(settings)  # checks the database and the content before anything listens
+        app = keep_trying(open_console, err=err)  # a database not there yet is waited for (bot/cli/startup.py)
     except CasefileError as problem:
         print(problem.message, file=err)
         return PROBLEM

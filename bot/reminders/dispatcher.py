@@ -12,6 +12,16 @@ Every row is checked again just before sending: an appointment that moved, was c
 over, a person who paused messages or whose chat is gone, all cancel the row instead of sending.
 Marking is fenced on `claimed_by`, so a dispatcher whose lease was taken over cannot overwrite
 the newer owner's result.
+
+Delivery rule: at least once, with a bound on copies. A reminder is never dropped for want of an
+answer from Telegram: it is tried until Telegram takes it or SIGNPOST_REMINDER_MAX_ATTEMPTS tries
+are used (then the lead professional is told). A second copy can only come from a try whose outcome
+we cannot know: a send that Telegram took but did not answer within SIGNPOST_TELEGRAM_SEND_TIMEOUT
+("uncertain"), or a dispatcher that stopped with the row in flight. A 5xx or a refused connection is
+not one (the message did not go). An uncertain send is counted (DispatchStats.uncertain, the row's
+last_error), never sent again at once, only after `uncertain_wait` or the backoff if longer; so at
+most one copy per uncertain try, and a reminder goes out at most SIGNPOST_REMINDER_MAX_ATTEMPTS
+times. A slow Telegram (answers within the timeout, even after several seconds) makes no copies.
 """
 
 from __future__ import annotations
@@ -69,6 +79,9 @@ class DispatchSettings:
     lease: timedelta = timedelta(seconds=default_of("reminder_lease_seconds"))
     max_attempts: int = default_of("reminder_max_attempts")
     backoff: timedelta = timedelta(seconds=30)  # doubled after each failed try, at most an hour
+    # A send that got no answer may have arrived: the next try waits at least this long, so Telegram has
+    # time to recover and the person is not sent a second copy straight after the first.
+    uncertain_wait: timedelta = timedelta(minutes=5)
     concurrency: int = 64
     poll_seconds: float = 1.0
     # After a database or network error the dispatcher waits, doubling up to this, and tries again.
@@ -84,9 +97,10 @@ class DispatchStats:
     failed: int = 0
     blocked: int = 0
     batches: int = 0
+    uncertain: int = 0  # of `retried`: sends that got no answer in time, so may have arrived
 
     def add(self, other: DispatchStats) -> None:
-        for name in ("claimed", "sent", "cancelled", "retried", "failed", "blocked", "batches"):
+        for name in ("claimed", "sent", "cancelled", "retried", "failed", "blocked", "batches", "uncertain"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -409,8 +423,13 @@ class Dispatcher:
         row_filter = (_TABLE.c.id == job.row_id) & (_TABLE.c.claimed_by == self.name) & (
             _TABLE.c.state == outbox.CLAIMED)
         tries = job.attempts + 1
-        if result.outcome is Outcome.RETRY and tries < self.settings.max_attempts:
+        if result.outcome in (Outcome.RETRY, Outcome.UNCERTAIN) and tries < self.settings.max_attempts:
             delay = min(self.settings.backoff * 2 ** (tries - 1), timedelta(hours=1))
+            if result.outcome is Outcome.UNCERTAIN:
+                delay = max(delay, self.settings.uncertain_wait)
+                stats.uncertain += 1
+                log.warning("outbox row %s: Telegram did not answer in time, so it may have arrived; "
+                            "trying again in %.0f s", job.row_id, delay.total_seconds())
             connection.execute(update(_TABLE).where(row_filter).values(
                 state=outbox.PENDING, attempts=tries, last_error=result.error, due_at=now + delay,
                 claimed_by=None, lease_until=None))

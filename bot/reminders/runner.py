@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import Planner
-from bot.reminders.sender import MessageSender, make_bot, paced_sender
+from bot.reminders.sender import MessageSender, SendTimeouts, make_bot, paced_sender
 from bot.settings import Settings
 from journeys.live import LiveJourneys
 
@@ -19,6 +19,10 @@ from journeys.live import LiveJourneys
 def dispatch_settings(settings: Settings, batch: int = 100) -> DispatchSettings:
     return DispatchSettings(batch=batch, lease=timedelta(seconds=settings.reminder_lease_seconds),
                             max_attempts=settings.reminder_max_attempts)
+
+
+def send_timeouts(settings: Settings) -> SendTimeouts:
+    return SendTimeouts(answer=settings.telegram_send_timeout)
 
 
 def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender: MessageSender, *,
@@ -39,7 +43,8 @@ async def dispatcher_for(settings: Settings, sessions: sessionmaker[Session], *,
                          name: str | None = None) -> AsyncIterator[Dispatcher]:
     """A dispatcher with its own Bot, opened and closed around the block (`signpost reminders run`)."""
     assert settings.telegram_token, "a token is checked for before this is called"
-    bot = make_bot(settings.telegram_token, settings.telegram_api_url)
+    timeouts = send_timeouts(settings)
+    bot = make_bot(settings.telegram_token, settings.telegram_api_url, timeouts=timeouts)
     async with bot:
-        yield build_dispatcher(settings, sessions, paced_sender(bot, settings.send_per_second), batch=batch,
-                               name=name)
+        yield build_dispatcher(settings, sessions, paced_sender(bot, settings.send_per_second, timeouts),
+                               batch=batch, name=name)

@@ -43,6 +43,7 @@ def test_the_built_in_settings_are_the_table_defaults() -> None:
     assert built_in.telegram_token is None
     assert built_in.webhook_listen == "127.0.0.1:8443"
     assert built_in.telegram_rate == 30.0
+    assert built_in.telegram_send_timeout == 20.0  # above the 7 s Telegram can take under load
     assert built_in.reminder_max_attempts == 5
     assert built_in.reminder_lease_seconds == 60.0
     assert built_in.send_per_second == 29.5

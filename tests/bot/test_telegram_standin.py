@@ -28,7 +28,7 @@ from telegram import (
     Message,
 )
 from telegram import Update as TelegramUpdate
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -563,6 +563,45 @@ def test_injected_server_and_network_failures(standin: TelegramStandIn) -> None:
     assert [m.plain_text for m in standin.sent] == ["works now"]
     with pytest.raises(ValueError, match="does not answer"):
         standin.fail_next("sendPigeon")
+
+
+def test_a_slow_answer_comes_after_the_message_is_delivered(standin: TelegramStandIn) -> None:
+    """Telegram under load: the message arrives at once, the answer late; a client that gives up has sent it."""
+    standin.slow_answers(0.5, "sendMessage")
+
+    async def scenario() -> None:
+        request = HTTPXRequest(read_timeout=0.2)
+        async with Bot(standin.token, base_url=standin.base_url, request=request) as bot:
+            with pytest.raises(TimedOut):
+                await bot.send_message(42, "gave up waiting")
+            started = time.monotonic()
+            await bot.get_me()  # other methods answer at once
+            assert time.monotonic() - started < 0.4
+            standin.slow_answers(0, "sendMessage")
+            await bot.send_message(42, "quick again")
+
+    run(scenario())
+    assert [m.plain_text for m in standin.sent] == ["gave up waiting", "quick again"]
+
+
+def test_refused_connections_until_it_listens_again(standin: TelegramStandIn) -> None:
+    port = standin.port
+
+    async def scenario() -> None:
+        async with bot_for(standin) as bot:
+            await bot.send_message(42, "before")
+            await asyncio.to_thread(standin.refuse_connections)
+            with pytest.raises(NetworkError) as refused:
+                await bot.send_message(42, "while down")
+            assert not isinstance(refused.value, TimedOut)
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/")
+            await asyncio.to_thread(standin.accept_connections)
+            await bot.send_message(42, "after")
+
+    run(scenario())
+    assert standin.port == port
+    assert [m.plain_text for m in standin.sent] == ["before", "after"]
 
 
 def test_pop_timeout_says_what_was_sent_and_what_failed(standin: TelegramStandIn) -> None:

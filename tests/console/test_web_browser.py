@@ -22,9 +22,11 @@ from typing import Any
 import pytest
 
 from bot.settings import REPO_ROOT, Settings
-from casefile import db
+from casefile import db, directory, staff
+from casefile.actors import SystemActor
 from casefile.clock import LONDON
 from casefile.demo import DEMO_STAFF_PASSWORD, demo_now, seed_demo, seed_demo_staff
+from casefile.models import ChatLink
 from tests.console.console_helpers import CHEAP_CODES, FAST_HASHER
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,6 +56,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     sessions = db.session_factory(engine)
     seed_demo(sessions, today, demo_now(today), policy=Settings.built_in().reminder_policy, hasher=CHEAP_CODES)
     seed_demo_staff(sessions, demo_now(today), FAST_HASHER.hash)
+    with sessions() as session:
+        # Alex has linked a Telegram chat, so a worker's message can reach them.
+        alex = directory.find_person(session, "DEMO-1")
+        assert alex is not None
+        session.add(ChatLink(channel="telegram", chat_id="7000001", person_id=alex.id, linked_at=demo_now(today)))
+        session.commit()
+        # An appointment that began two hours ago, for the worker to mark (and correct).
+        dana = directory.find_worker(session, "DEMO-W-PS-1")
+        assert dana is not None
+        staff.book_appointment(session, SystemActor("tests"), alex.id, datetime.now(UTC) - timedelta(hours=2), 30,
+                               "Browser past office", "", "probation", "", dana.id,
+                               policy=Settings.built_in().reminder_policy)
     engine.dispose()
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SIGNPOST_CONTENT_DIR": str(content),
@@ -168,6 +182,83 @@ def test_a_worker_signs_in_books_and_sees_the_reminders(browser: Any, site: dict
     tab.close()
 
 
+def test_a_worker_finds_a_person_writes_a_note_corrects_an_outcome_and_sees_the_week(
+        browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
+    tab.sign_in(WORKER)
+    page = tab.page
+    # Search the caseload.
+    page.fill("#q", "alex")
+    tab.click("button:has-text('Show')")
+    assert "Showing 1 of" in page.locator("#caseload-count").inner_text()
+    tab.click("a:has-text('Alex')")
+    # A case note, shared with Alex.
+    page.fill("#note", "Bus pass form sent to the council.")
+    page.check("#share")
+    tab.click("button:has-text('Add the note')")
+    assert "Your note is on the file" in page.content()
+    assert "Bus pass form sent to the council." in page.locator("#case-notes").inner_text()
+    # Mark a past appointment missed, then correct it with the reason.
+    recent = page.locator(".govuk-summary-card", has_text="Browser past office")
+    with page.expect_navigation():
+        recent.locator("button:has-text('Mark as missed')").click()
+    tab.check()
+    assert "Marked as missed" in page.content()
+    corrected = page.locator(".govuk-summary-card", has_text="Browser past office").locator(".govuk-details")
+    corrected.locator("summary").click()
+    corrected.locator("textarea").fill("They came in late and signed in at reception.")
+    with page.expect_navigation():
+        corrected.locator("button").click()
+    tab.check()
+    assert "Marked as attended" in page.content()
+    # The week.
+    tab.click("a:has-text('Your week')")
+    assert page.locator("h1").inner_text() == "Your week"
+    tab.click("a:has-text('Next week')")
+    assert "Week starting" in page.content()
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_a_lead_edits_the_licence_and_hands_a_team_member_off(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
+    tab.sign_in(WORKER)
+    page = tab.page
+    tab.click("a:has-text('Alex')")
+    if "Change the licence conditions" not in page.content():
+        pytest.fail("the demo worker is expected to be Alex's lead professional")
+    tab.click("a:has-text('Change the licence conditions')")
+    page.fill("#official-0", "Not to contact any victim of the offence, directly or indirectly")
+    page.fill("#plain-0", "Do not contact the victim, not even through someone else.")
+    tab.click("button:has-text('Save the licence conditions')")
+    assert "The licence conditions are saved" in page.content()
+    assert "Do not contact the victim" in page.locator("#licence-conditions").inner_text()
+    members = page.locator("button:has-text('Take off the team')")
+    assert members.count() >= 1  # Alex's team has more than the lead
+    with page.expect_navigation():
+        members.first.click()
+    tab.check()
+    assert "The team is changed" in page.content()
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_the_caseload_person_page_and_week_fit_a_phone(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    tab.sign_in(WORKER)
+    person = tab.go("/caseload").locator("a:has-text('Alex')").get_attribute("href")
+    for path in ("/caseload", person, "/diary", "/caseload?q=alex"):
+        page = tab.go(path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        wide = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+                             " > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ':' + getComputedStyle(e).display"
+                             " + '/' + getComputedStyle(e).overflowX + '/' + Math.round(e.getBoundingClientRect().width))")
+        assert width[0] <= width[1], f"{path} is {width[0]} px wide on a {width[1]} px phone: {wide}"
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
 def test_an_editor_fixes_an_entry_and_the_bot_says_the_new_text(browser: Any, site: dict[str, Any]) -> None:
     path = site["content"] / "glossary" / "probation.yaml"
     before = path.read_bytes()
@@ -199,7 +290,8 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     tab.go("/no-such-page")
     tab.sign_in(WORKER)
     page = tab.page
-    for path in ("/caseload", "/outcomes", "/content"):
+    for path in ("/caseload", "/caseload?filter=no_chat&sort=next", "/diary", "/outcomes", "/content",
+                 "/account/password"):
         tab.go(path)
     person = tab.go("/caseload").locator("a:has-text('Alex')").get_attribute("href")
     tab.go(person)
@@ -210,6 +302,7 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     cancel = tab.go(person).locator("a:has-text('Cancel')").first.get_attribute("href")
     tab.go(cancel)
     tab.go(f"{person}/message")
+    tab.go(f"{person}/licence")
     tab.go(f"{person}/journey")
     page.fill("#release_date-month", "")  # half a date: the page comes back with its error summary
     tab.click("button:has-text('Save the stage and dates')")

@@ -15,7 +15,7 @@ from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings, DispatchStats
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.planner import Planner
-from bot.reminders.sender import TelegramSender, make_bot
+from bot.reminders.sender import SendTimeouts, TelegramSender, make_bot
 from bot.settings import REPO_ROOT, Settings
 from casefile import directory, linking, staff
 from casefile.actors import StaffActor, SystemActor
@@ -130,11 +130,12 @@ class Dispatch:
     pacer: Pacer = field(default_factory=standin_pacer)
     name: str = "test-dispatcher"
     plan: bool = False  # run the planning sweep first, as the dispatcher loop does at its start
+    timeouts: SendTimeouts = SendTimeouts()
 
     async def _once(self) -> DispatchStats:
-        bot = make_bot(self.standin.token, f"http://127.0.0.1:{self.standin.port}")
+        bot = make_bot(self.standin.token, f"http://127.0.0.1:{self.standin.port}", timeouts=self.timeouts)
         async with bot:
-            sender = TelegramSender(bot, self.pacer)
+            sender = TelegramSender(bot, self.pacer, self.timeouts)
             composer = Composer(CONTENT)
             policy = reminder_policy()
             planner = Planner(self.sessions, composer.journeys, policy=policy) if self.plan else None

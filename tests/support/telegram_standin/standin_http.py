@@ -175,12 +175,16 @@ class HttpServer:
         self._handler = handler
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._address: tuple[str, int] | None = None
 
     async def start(self, host: str, port: int) -> int:
         self._server = await asyncio.start_server(self._accept, host, port, limit=MAX_HEAD_BYTES)
-        return int(self._server.sockets[0].getsockname()[1])
+        bound = int(self._server.sockets[0].getsockname()[1])
+        self._address = (host, bound)
+        return bound
 
-    async def close(self) -> None:
+    async def stop_listening(self) -> None:
+        """Close the listening socket and every open connection: new connections are refused."""
         if self._server is not None:
             self._server.close()
         for task in list(self._connections):
@@ -189,6 +193,15 @@ class HttpServer:
             await asyncio.gather(*self._connections, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+            self._server = None
+
+    async def listen_again(self) -> None:
+        """Listen on the same address as before `stop_listening`."""
+        if self._server is None and self._address is not None:
+            self._server = await asyncio.start_server(self._accept, *self._address, limit=MAX_HEAD_BYTES)
+
+    async def close(self) -> None:
+        await self.stop_listening()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

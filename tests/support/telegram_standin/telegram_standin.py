@@ -25,7 +25,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -73,8 +73,8 @@ class TelegramStandIn:
 
     People's side: push_message, push_command, push_callback, press_button, push_update.
     The bot's side: pop / pop_async, sent, calls, calls_to, wait_for / wait_for_async, commands,
-    webhook, webhook_deliveries, count_429. Trouble: enforce_limits, latency, fail_next,
-    disconnect_next, block_chat. Webhooks: deliver_webhook / deliver_webhook_async, and pushes go
+    webhook, webhook_deliveries, count_429. Trouble: enforce_limits, latency, slow_answers, fail_next,
+    disconnect_next, refuse_connections / accept_connections, block_chat. Webhooks: deliver_webhook / deliver_webhook_async, and pushes go
     to the webhook once the bot has set one (unless deliver_via_webhook is turned off).
     """
 
@@ -92,6 +92,8 @@ class TelegramStandIn:
         self._start_error: BaseException | None = None
         self._server: HttpServer | None = None
         self._delivery: UpdateDelivery | None = None
+        # method (None: every method but getUpdates) -> seconds its answer waits after the call is done
+        self._answer_delays: dict[str | None, float] = {}
 
     # ----- life cycle -----------------------------------------------------------------------
 
@@ -396,6 +398,41 @@ class TelegramStandIn:
         with self._state.lock:
             self._state.failures.append(InjectedFailure(canonical, status, times, description, retry_after))
 
+    def slow_answers(self, seconds: float, method: str | None = None) -> None:
+        """Calls to `method` (every method but getUpdates if None) are carried out at once, as Telegram
+        does under load, but their answer comes `seconds` later: a client that gives up first has had its
+        message delivered all the same. 0 turns it off."""
+        canonical = None
+        if method is not None:
+            canonical = self._state.canonical_method(method)
+            if canonical is None:
+                raise ValueError(f"the stand-in does not answer {method!r}")
+        with self._state.lock:
+            if seconds > 0:
+                self._answer_delays[canonical] = seconds
+            else:
+                self._answer_delays.pop(canonical, None)
+
+    def _answer_delay(self, method: str) -> float:
+        with self._state.lock:
+            if method in self._answer_delays:
+                return self._answer_delays[method]
+            return 0.0 if method == "getUpdates" else self._answer_delays.get(None, 0.0)
+
+    def refuse_connections(self) -> None:
+        """Stop listening and drop every open connection, as a server that is down: clients get
+        "connection refused" until `accept_connections`, which listens on the same port again."""
+        self._on_server_loop(lambda server: server.stop_listening())
+
+    def accept_connections(self) -> None:
+        self._on_server_loop(lambda server: server.listen_again())
+
+    def _on_server_loop(self, action: Callable[[HttpServer], Awaitable[None]]) -> None:
+        loop, server = self._loop, self._server
+        if loop is None or server is None or self._thread is None:
+            raise RuntimeError("start the Telegram stand-in first")
+        asyncio.run_coroutine_threadsafe(action(server), loop).result(10)
+
     def block_chat(self, chat_id: int | str, *, notify: bool = True) -> None:
         """The person blocks the bot: sends to them answer 403, and (like Telegram) the bot is told."""
         with self._state.lock:
@@ -491,6 +528,9 @@ class TelegramStandIn:
         except ApiError as error:
             status, payload = error.status, error.payload()
         self._state.record(Call(method or raw_method, params, files, arrived, status, payload))
+        delay = self._answer_delay(method or raw_method)
+        if delay > 0:
+            await asyncio.sleep(delay)  # done and recorded already: only the answer is late
         return HttpResponse.json(status, payload)
 
 
