@@ -12,6 +12,13 @@ Every row is checked again just before sending: an appointment that moved, was c
 over, a person who paused messages or whose chat is gone, all cancel the row instead of sending.
 Marking is fenced on `claimed_by`, so a dispatcher whose lease was taken over cannot overwrite
 the newer owner's result.
+
+A row that cannot be worded (a template or catalog an editor broke, or any error while wording it) is
+never cancelled: it goes back to pending and is tried again later, when the templates' and catalogs'
+keep-last-good (bot/text.py, bot/i18n.py) or the editor's fix lets it be worded. Its count of wording
+failures is kept in its payload. Only if it still could not be worded by its time (an appointment
+reminder: the appointment's start; anything else: a day after it first failed) is it marked failed, and
+the lead professional told once, the way they hear of a message that could not be delivered.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import i18n
+from bot import i18n, text
 from bot.reminders.compose import Composed, Composer
 from bot.reminders.planner import PLAN_DROPPED, Planner
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
@@ -73,6 +80,11 @@ class DispatchSettings:
     poll_seconds: float = 1.0
     # After a database or network error the dispatcher waits, doubling up to this, and tries again.
     most_backoff_seconds: float = 60.0
+    # A row that could not be worded is tried again after `backoff`, doubling up to this (and never
+    # later than its own time), so an editor's fix reaches it within minutes.
+    most_wording_wait: timedelta = timedelta(minutes=15)
+    # How long a row with no appointment time keeps being tried after it first could not be worded.
+    wording_window: timedelta = timedelta(days=1)
 
 
 @dataclass
@@ -101,10 +113,29 @@ class Job:
     attempts: int
 
 
+# Kept in the payload of a row that could not be worded: how many times, and since when (ISO time).
+WORDING_FAILURES = "wording_failures"
+WORDING_FAILED_SINCE = "wording_failed_since"
+_COULD_NOT_WORD = "could not word it: "
+
+
+@dataclass(frozen=True)
+class Unworded:
+    """A claimed row that could not be worded: tried again at `retry_at`, or given up (None)."""
+
+    row_id: int
+    person_id: int | None  # the person it is for (None for a notice to a worker)
+    problem: str  # `file:line: what is wrong`, for the row's last_error and the log
+    payload: dict[str, Any]
+    failures: int
+    retry_at: datetime | None
+
+
 @dataclass
 class _Batch:
     jobs: list[Job] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
+    unworded: list[Unworded] = field(default_factory=list)
 
 
 def default_name() -> str:
@@ -283,17 +314,44 @@ class Dispatcher:
                 if row.kind == "appointment_reminder" and latest.get(row.appointment_id or 0) != row.id:
                     batch.skipped[row.id] = "a later reminder for the same appointment went instead"
                     continue
+                if _last_wording_failed(row) and now >= self._wording_deadline(row, _wording_failed_since(row, now)):
+                    problem = (row.last_error or "").removeprefix(_COULD_NOT_WORD) or "it could not be worded"
+                    batch.unworded.append(self._unworded(row, problem, now))  # its time has come: give up
+                    continue
                 try:
                     job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders,
                                                 views, now)
-                except Exception as exc:  # bad content or data: keep the row, say why, never crash the loop
-                    log.exception("could not prepare outbox row %s", row.id)
-                    job_or_reason = f"could not word it: {type(exc).__name__}"
+                except Exception as exc:  # bad content or data: keep the row, try again later, never cancel it
+                    unworded = self._unworded(row, text.wording_problem(exc), now)
+                    if unworded.retry_at is not None:
+                        log.error("outbox row %s could not be worded (%d in a row), trying again at %s UTC: %s",
+                                  row.id, unworded.failures, f"{unworded.retry_at:%Y-%m-%d %H:%M:%S}",
+                                  unworded.problem)
+                    log.debug("the error in full", exc_info=True)
+                    batch.unworded.append(unworded)
+                    continue
                 if isinstance(job_or_reason, Job):
                     batch.jobs.append(job_or_reason)
                 else:
                     batch.skipped[row.id] = job_or_reason
         return batch
+
+    def _wording_deadline(self, row: OutboxMessage, since: datetime) -> datetime:
+        """When a row that cannot be worded is given up: a reminder is no use once its appointment starts."""
+        if row.kind == "appointment_reminder" and row.ref_starts_at is not None:
+            return row.ref_starts_at
+        return since + self.settings.wording_window
+
+    def _unworded(self, row: OutboxMessage, problem: str, now: datetime) -> Unworded:
+        failures = _wording_failures(row) + 1
+        since = _wording_failed_since(row, now)
+        payload = {**row.payload, WORDING_FAILURES: failures, WORDING_FAILED_SINCE: since.isoformat()}
+        deadline = self._wording_deadline(row, since)
+        retry_at: datetime | None = None
+        if now < deadline:
+            wait = min(self.settings.backoff * 2 ** (failures - 1), self.settings.most_wording_wait)
+            retry_at = min(now + wait, deadline)  # one last try at its time, when it is given up
+        return Unworded(row.id, row.person_id, problem[:500], payload, failures, retry_at)
 
     def _check(
         self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, str],
@@ -395,6 +453,8 @@ class Dispatcher:
                 )
             stats.sent += len(sent)
             stats.cancelled += len(batch.skipped)
+            for unworded in batch.unworded:
+                self._wording_failed(session, unworded, now, stats)
             blocked_chats: set[str] = set()
             for job in batch.jobs:
                 result = results.get(job.row_id) or SendResult(Outcome.RETRY, error="not sent")
@@ -402,6 +462,30 @@ class Dispatcher:
                     continue
                 self._trouble(session, job, result, now, stats, blocked_chats)
             session.commit()
+
+    def _wording_failed(self, session: Session, unworded: Unworded, now: datetime, stats: DispatchStats) -> None:
+        """Back to pending for another try with the last good content; or, its time come, failed and the lead told."""
+        connection = session.connection()
+        row_filter = (_TABLE.c.id == unworded.row_id) & (_TABLE.c.claimed_by == self.name) & (
+            _TABLE.c.state == outbox.CLAIMED)
+        last_error = f"{_COULD_NOT_WORD}{unworded.problem}"[:500]
+        if unworded.retry_at is not None:
+            connection.execute(update(_TABLE).where(row_filter).values(
+                state=outbox.PENDING, due_at=unworded.retry_at, last_error=last_error, payload=unworded.payload,
+                claimed_by=None, lease_until=None))
+            stats.retried += 1
+            return
+        updated = connection.execute(update(_TABLE).where(row_filter).values(
+            state=outbox.FAILED, last_error=last_error, payload=unworded.payload, lease_until=None))
+        if not updated.rowcount:
+            return  # someone else owns the row now
+        stats.failed += 1
+        log.error("outbox row %s could still not be worded when its time came, so it was not sent: %s",
+                  unworded.row_id, unworded.problem)
+        if unworded.person_id is not None:
+            _tell_lead(session, unworded.person_id, "failed", now,
+                       f"A message could not be sent: its wording failed {unworded.failures} times "
+                       f"({unworded.problem[:200]}).", tries=unworded.failures)
 
     def _trouble(self, session: Session, job: Job, result: SendResult, now: datetime, stats: DispatchStats,
                  blocked_chats: set[str]) -> None:
@@ -441,6 +525,21 @@ class Dispatcher:
         if job.person_id is not None:
             _tell_lead(session, job.person_id, "blocked", now,
                        "The person blocked Signpost on Telegram. Reminders have stopped.")
+
+
+def _wording_failures(row: OutboxMessage) -> int:
+    count = row.payload.get(WORDING_FAILURES)
+    return count if isinstance(count, int) else 0
+
+
+def _last_wording_failed(row: OutboxMessage) -> bool:
+    """The row's last try stopped at its wording (a later failure to send writes its own last_error)."""
+    return _wording_failures(row) > 0 and (row.last_error or "").startswith(_COULD_NOT_WORD)
+
+
+def _wording_failed_since(row: OutboxMessage, now: datetime) -> datetime:
+    since = row.payload.get(WORDING_FAILED_SINCE)
+    return datetime.fromisoformat(since) if isinstance(since, str) else now
 
 
 def _tell_lead(session: Session, person_id: int, event: str, now: datetime, summary: str, **extra: Any) -> None:
