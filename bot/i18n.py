@@ -71,15 +71,18 @@ def placeholder_problems(message_id: str | Sequence[str], string: str | Sequence
         if not form:
             continue  # not translated yet: the English is shown
         names = placeholders(form)
+        wrong = []
         if names - allowed:
-            problems.append(f"The translation {form!r} has {_names(names - allowed, shown)}, which the English has not")
+            wrong.append(f"has {_names(names - allowed, shown)}, which the English has not")
         if required - names:
-            problems.append(f"The translation {form!r} lost {_names(required - names, shown)}")
+            wrong.append(f"lost {_names(required - names, shown)}")
         if percent_style and not names - allowed:
             try:
                 form % dict.fromkeys(allowed, "x")
             except (ValueError, TypeError, KeyError) as broken:  # a stray % or a cut-off %(name)
-                problems.append(f"The translation {form!r} cannot be filled in ({broken})")
+                wrong.append(f"cannot be filled in ({broken})")
+        if wrong:
+            problems.append(f"The translation {form!r} {', and '.join(wrong)}")
     return problems
 
 
@@ -114,8 +117,12 @@ def read_checked_catalog(path: Path, language: str) -> tuple[Catalog | None, lis
         write_mo(io.BytesIO(), catalog)
     except PoFileError as problem:
         what = str(problem).rsplit(" on ", 1)[0]
-        return None, [Finding(path, problem.lineno + 1, f"Signpost cannot read this line ({what}: "
-                                                        f"{problem.line.strip()!r})",
+        # Babel notices a missing line on the one after: point at the last line with something on it.
+        lines = data.decode("utf-8").splitlines()
+        index = min(problem.lineno, len(lines) - 1)
+        while index > 0 and not lines[index].strip():
+            index -= 1
+        return None, [Finding(path, index + 1, f"Signpost cannot read this line ({what})",
                               "Fix the line as content/locale/README.md shows (msgid, then msgstr, each text in "
                               "double quotes)")]
     except Exception as problem:  # a header or a plural rule Babel cannot use

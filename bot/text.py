@@ -53,7 +53,8 @@ def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
 def template_finding(error: Exception, path: Path) -> Finding:
     """The editor's line for a template that cannot be compiled or read."""
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return Finding(path, error.lineno or 1, f"This template has a mistake: {error.message}",
+        said = (error.message or "").strip().rstrip(".")
+        return Finding(path, error.lineno or 1, f"This template has a mistake: {said}",
                        "Check the {% %} and {{ }} on this line: each opened tag needs its closing tag, "
                        "and names are spelt as in the other templates")
     if isinstance(error, UnicodeDecodeError):
