@@ -315,8 +315,9 @@ class Dispatcher:
                     batch.skipped[row.id] = "a later reminder for the same appointment went instead"
                     continue
                 if _last_wording_failed(row) and now >= self._wording_deadline(row, _wording_failed_since(row, now)):
-                    problem = (row.last_error or "").removeprefix(_COULD_NOT_WORD) or "it could not be worded"
-                    batch.unworded.append(self._unworded(row, problem, now))  # its time has come: give up
+                    # Its time has come while it still could not be worded: give up, and tell the lead.
+                    batch.unworded.append(Unworded(row.id, row.person_id, (row.last_error or "").removeprefix(
+                        _COULD_NOT_WORD), row.payload, _wording_failures(row), None))
                     continue
                 try:
                     job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders,

@@ -5,7 +5,6 @@ template or catalog broken while the bot runs leaves the last good one in use, s
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
 from datetime import UTC, datetime
@@ -18,44 +17,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import i18n, text, wording_check
 from bot.cli import main
 from bot.conversation.core import Conversation
-from bot.settings import REPO_ROOT
 from glossary.findings import ContentError
 from tests.bot.conversation_helpers import SETTINGS, Chat, shared_glossary, shared_journeys, shared_questions
+from tests.bot.wording_helpers import (
+    CATALOG_RECHECK,
+    CONTENT,
+    WELSH,
+    content_errors,
+    copy_of_content,
+    one_bad_byte,
+    save,
+)
 from tests.glossary.fixtures_check.helpers import content_with
 
-CONTENT = REPO_ROOT / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures_wording"
-WELSH = Path("locale/cy/LC_MESSAGES/signpost.po")
 WELCOME = Path("templates/chat/welcome.txt.j2")
-# A changed catalog is looked at again at most once a second (bot/i18n.py): wait a little longer.
-CATALOG_RECHECK = 1.2
-
-
-def copy_of_content(tmp_path: Path) -> Path:
-    """The shipped content in a folder of the test's own, so it can be broken (each copy is new to the process)."""
-    return Path(shutil.copytree(CONTENT, tmp_path / "content"))
-
-
-def save(path: Path, data: bytes) -> None:
-    """Write as an editor's save does, with a file time that is sure to differ from the last one."""
-    before = path.stat().st_mtime_ns if path.exists() else 0
-    path.write_bytes(data)
-    if path.stat().st_mtime_ns == before:  # a coarse filesystem clock: move it on by hand
-        later = before + 1_000_000
-        os.utime(path, ns=(later, later))
-
-
-def one_bad_byte(path: Path, after: bytes) -> int:
-    """Put a byte that is not UTF-8 just after `after` in the file; returns its line number."""
-    data = path.read_bytes()
-    at = data.index(after) + len(after)
-    save(path, data[:at] + b"\xff" + data[at:])
-    return data.count(b"\n", 0, at) + 1
-
-
-def content_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [record.getMessage() for record in caplog.records
-            if record.name == "signpost.content" and record.levelno >= logging.ERROR]
 
 
 def conversation(content_dir: Path, sessions: sessionmaker[Session]) -> Conversation:
@@ -163,8 +139,7 @@ def test_a_template_broken_while_running_keeps_its_last_good_wording(
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     content_dir = copy_of_content(tmp_path)
-    text.load_all(content_dir)  # as the bot does at start
-    good = text.render(content_dir, "chat/welcome.txt.j2", "en")
+    good = text.render(content_dir, "chat/welcome.txt.j2", "en")  # it has been in use
     template = content_dir / WELCOME
     source = template.read_text(encoding="utf-8")
 
