@@ -16,9 +16,10 @@ the newer owner's result.
 A row that cannot be worded (a template or catalog an editor broke, or any error while wording it) is
 never cancelled: it goes back to pending and is tried again later, when the templates' and catalogs'
 keep-last-good (bot/text.py, bot/i18n.py) or the editor's fix lets it be worded. Its count of wording
-failures is kept in its payload. Only if it still could not be worded by its time (an appointment
-reminder: the appointment's start; anything else: a day after it first failed) is it marked failed, and
-the lead professional told once, the way they hear of a message that could not be delivered.
+failures is kept in its payload (the planner keeps it too). Only if it still could not be worded by its
+time (an appointment reminder: the appointment's start; a planned message: when its plan says it is too
+late; anything else: a day after it first failed) is it marked failed, and the lead professional told
+once, the way they hear of a message that could not be delivered.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
 from bot.reminders.compose import Composed, Composer
-from bot.reminders.planner import PLAN_DROPPED, Planner
+from bot.reminders.planner import (
+    COULD_NOT_WORD,
+    PLAN_DROPPED,
+    WORDING_FAILED_SINCE,
+    WORDING_FAILURES,
+    Planner,
+    waiting_to_be_worded,
+)
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult
 from bot.settings import default_of
@@ -67,6 +75,10 @@ TELEGRAM = "telegram"
 # A planned message whose time moved later than this is put back for the planner to re-time.
 PLANNED_SLACK = timedelta(minutes=1)
 SYSTEM = SystemActor("reminders")
+_NO_PLAN = f"{PLAN_DROPPED}: the case file has no plan for it"
+_NO_LONGER_APPLIES = f"{PLAN_DROPPED}: it no longer applies"
+# Why a planned row is dropped that, for a row still waiting to be worded, means it never went in time.
+_TOO_LATE_FOR_A_PLAN = (_NO_PLAN, _NO_LONGER_APPLIES)
 _TABLE = table_of(OutboxMessage)
 
 
@@ -113,10 +125,6 @@ class Job:
     attempts: int
 
 
-# Kept in the payload of a row that could not be worded: how many times, and since when (ISO time).
-WORDING_FAILURES = "wording_failures"
-WORDING_FAILED_SINCE = "wording_failed_since"
-_COULD_NOT_WORD = "could not word it: "
 
 
 @dataclass(frozen=True)
@@ -314,27 +322,24 @@ class Dispatcher:
                 if row.kind == "appointment_reminder" and latest.get(row.appointment_id or 0) != row.id:
                     batch.skipped[row.id] = "a later reminder for the same appointment went instead"
                     continue
-                if _last_wording_failed(row) and now >= self._wording_deadline(row, _wording_failed_since(row, now)):
-                    # Its time has come while it still could not be worded: give up, and tell the lead.
-                    batch.unworded.append(Unworded(row.id, row.person_id, (row.last_error or "").removeprefix(
-                        _COULD_NOT_WORD), row.payload, _wording_failures(row), None))
+                waiting = waiting_to_be_worded(row.payload, row.last_error)
+                if waiting and now >= self._wording_deadline(row, _wording_failed_since(row, now)):
+                    batch.unworded.append(_given_up(row))  # its time came before it could be worded
                     continue
                 try:
                     job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders,
                                                 views, now)
                 except Exception as exc:  # bad content or data: keep the row, try again later, never cancel it
-                    unworded = self._unworded(row, text.wording_problem(exc), now)
-                    if unworded.retry_at is not None:
-                        log.error("outbox row %s could not be worded (%d in a row), trying again at %s UTC: %s",
-                                  row.id, unworded.failures, f"{unworded.retry_at:%Y-%m-%d %H:%M:%S}",
-                                  unworded.problem)
-                    log.debug("the error in full", exc_info=True)
-                    batch.unworded.append(unworded)
+                    log.debug("outbox row %s could not be worded", row.id, exc_info=True)
+                    batch.unworded.append(self._unworded(row, text.wording_problem(exc), now))
                     continue
                 if isinstance(job_or_reason, Job):
                     batch.jobs.append(job_or_reason)
+                elif waiting and job_or_reason in _TOO_LATE_FOR_A_PLAN:
+                    batch.unworded.append(_given_up(row))  # a planned message whose time passed while unworded
                 else:
                     batch.skipped[row.id] = job_or_reason
+        _log_unworded(batch.unworded)
         return batch
 
     def _wording_deadline(self, row: OutboxMessage, since: datetime) -> datetime:
@@ -421,11 +426,11 @@ class Dispatcher:
         """Plan the row's day again from the case file as it is now: a step done or a plan changed stops it."""
         day = day_of_key(row.dedupe_key or "")
         if view is None or day is None:
-            return f"{PLAN_DROPPED}: the case file has no plan for it"
+            return _NO_PLAN
         plan = plan_person(view, self.composer.journeys.current(), day, 1, now, self.policy)
         item = next((planned for planned in plan if planned.key == row.dedupe_key), None)
         if item is None:
-            return f"{PLAN_DROPPED}: it no longer applies"
+            return _NO_LONGER_APPLIES
         if item.due_at > now + PLANNED_SLACK:
             return f"{PLAN_DROPPED}: its time moved"  # the next sweep opens it again at the new time
         return Job(row.id, chat, self.composer.planned(item, view, now), view.person.id, row.attempts)
@@ -469,7 +474,7 @@ class Dispatcher:
         connection = session.connection()
         row_filter = (_TABLE.c.id == unworded.row_id) & (_TABLE.c.claimed_by == self.name) & (
             _TABLE.c.state == outbox.CLAIMED)
-        last_error = f"{_COULD_NOT_WORD}{unworded.problem}"[:500]
+        last_error = f"{COULD_NOT_WORD}{unworded.problem}"[:500]
         if unworded.retry_at is not None:
             connection.execute(update(_TABLE).where(row_filter).values(
                 state=outbox.PENDING, due_at=unworded.retry_at, last_error=last_error, payload=unworded.payload,
@@ -533,9 +538,24 @@ def _wording_failures(row: OutboxMessage) -> int:
     return count if isinstance(count, int) else 0
 
 
-def _last_wording_failed(row: OutboxMessage) -> bool:
-    """The row's last try stopped at its wording (a later failure to send writes its own last_error)."""
-    return _wording_failures(row) > 0 and (row.last_error or "").startswith(_COULD_NOT_WORD)
+def _given_up(row: OutboxMessage) -> Unworded:
+    """A row whose time came while it still could not be worded: marked failed, and the lead told."""
+    problem = (row.last_error or "").removeprefix(COULD_NOT_WORD)
+    return Unworded(row.id, row.person_id, problem, row.payload, _wording_failures(row), None)
+
+
+def _log_unworded(unworded: list[Unworded]) -> None:
+    """One line per problem, not one per row: a broken template can hold up thousands of reminders."""
+    by_problem: dict[str, list[Unworded]] = {}
+    for item in unworded:
+        if item.retry_at is not None:
+            by_problem.setdefault(item.problem, []).append(item)
+    for problem, items in by_problem.items():
+        ids = ", ".join(str(item.row_id) for item in items[:5]) + (", ..." if len(items) > 5 else "")
+        first = min(item.retry_at for item in items if item.retry_at is not None)
+        log.error("%d outbox %s (%s) could not be worded, so %s tried again later, from %s UTC: %s", len(items),
+                  "row" if len(items) == 1 else "rows", ids, "it is" if len(items) == 1 else "they are",
+                  f"{first:%Y-%m-%d %H:%M:%S}", problem)
 
 
 def _wording_failed_since(row: OutboxMessage, now: datetime) -> datetime:

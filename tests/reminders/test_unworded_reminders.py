@@ -9,16 +9,18 @@ its appointment time is the lead professional told, once. Each test runs on SQLi
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from reminder_helpers import NOW, Clock, Dispatch, book, due_now_in_bulk, make_world, outbox_rows
+from reminder_helpers import NOW, Clock, Dispatch, book, drain, due_now_in_bulk, make_world, outbox_rows
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from test_crash_and_concurrency import sent_count, start_dispatcher, stop, wait_until
 
 from bot import i18n
+from casefile import records
+from casefile.actors import StaffActor
 from casefile.models import CaseUpdate
 from tests.bot.wording_helpers import (
     CATALOG_RECHECK,
@@ -167,3 +169,37 @@ def test_a_wording_failure_that_lasts_past_the_appointment_time_tells_the_lead_o
     with session_factory() as check:
         [summary] = check.scalars(select(CaseUpdate.summary).where(CaseUpdate.kind == "reminder.failed")).all()
     assert summary.startswith("A message could not be sent: its wording failed 2 times")
+
+
+def test_a_planned_message_that_cannot_be_worded_keeps_its_wait_through_sweeps_and_tells_the_lead_once(
+    session: Session, session_factory: sessionmaker[Session], standin: TelegramStandIn, clock: Clock,
+    tmp_path: Path,
+) -> None:
+    content_dir = copy_of_content(tmp_path)
+    template = content_dir / "templates/reminders/release_day.txt.j2"
+    save(template, template.read_bytes() + b"\n{% if %}\n")  # broken before it was ever read
+    world = make_world(session)
+    release = date(2027, 6, 11)
+    records.update_journey(session, StaffActor(world.worker_id), world.person_id, None, now=NOW,
+                           stage="in_prison", release_date=release)
+    dispatch = Dispatch(session_factory, standin, clock, plan=True, content=content_dir)
+    clock.set(datetime(2027, 6, 11, 7, 0, tzinfo=UTC))  # 08:00 in London on release day
+    assert dispatch.once().retried == 1
+    [row] = outbox_rows(session, kind="release_day")
+    assert (row.state, row.due_at, row.payload["wording_failures"]) == ("pending", clock.now + timedelta(seconds=30), 1)
+
+    clock.advance(seconds=10)
+    dispatch.once()  # a planning sweep first: it must not cut the wait short or forget the count
+    [row] = outbox_rows(session, kind="release_day")
+    assert (row.state, row.due_at, row.payload["wording_failures"]) == ("pending", clock.now + timedelta(seconds=20), 1)
+
+    clock.set(datetime(2027, 6, 11, 17, 30, tzinfo=UTC))  # 18:30: too late for a release-day message
+    dispatch.once()
+    dispatch.once()  # the notice to the lead
+    [row] = outbox_rows(session, kind="release_day")
+    assert row.state == "failed"
+    assert [message.text or "" for message in drain(standin)] == [
+        "A message to Sam 1 (P-1) could not be sent after 1 tries.\nPlease contact them another way."]
+    clock.advance(minutes=20)
+    dispatch.once()
+    assert drain(standin) == []
