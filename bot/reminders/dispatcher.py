@@ -125,8 +125,6 @@ class Job:
     attempts: int
 
 
-
-
 @dataclass(frozen=True)
 class Unworded:
     """A claimed row that could not be worded: tried again at `retry_at`, or given up (None)."""
@@ -490,8 +488,8 @@ class Dispatcher:
                   unworded.row_id, unworded.problem)
         if unworded.person_id is not None:
             _tell_lead(session, unworded.person_id, "failed", now,
-                       f"A message could not be sent: its wording failed {unworded.failures} times "
-                       f"({unworded.problem[:200]}).", tries=unworded.failures)
+                       f"A message was not sent: Signpost tried {unworded.failures} times to write it, but a "
+                       f"content file has a mistake ({unworded.problem[:200]}).", tries=unworded.failures)
 
     def _trouble(self, session: Session, job: Job, result: SendResult, now: datetime, stats: DispatchStats,
                  blocked_chats: set[str]) -> None:

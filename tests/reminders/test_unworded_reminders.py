@@ -142,7 +142,7 @@ def test_a_wording_failure_that_lasts_past_the_appointment_time_tells_the_lead_o
 ) -> None:
     monkeypatch.setenv("SIGNPOST_REMINDER_OFFSETS", "120m")
     content_dir = copy_of_content(tmp_path)
-    break_appointment_template(content_dir)
+    template, _good = break_appointment_template(content_dir)
     world = make_world(session)
     start = NOW + timedelta(hours=4)
     book(session, world, start)
@@ -168,7 +168,8 @@ def test_a_wording_failure_that_lasts_past_the_appointment_time_tells_the_lead_o
     standin.assert_nothing_sent(world.person_chat, within=0.05)
     with session_factory() as check:
         [summary] = check.scalars(select(CaseUpdate.summary).where(CaseUpdate.kind == "reminder.failed")).all()
-    assert summary.startswith("A message could not be sent: its wording failed 2 times")
+    assert summary.startswith(f"A message was not sent: Signpost tried 2 times to write it, but a content file has a "
+                              f"mistake ({template}:10: This template has a mistake: ")
 
 
 def test_a_planned_message_that_cannot_be_worded_keeps_its_wait_through_sweeps_and_tells_the_lead_once(
