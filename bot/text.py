@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
@@ -85,7 +84,6 @@ class CheckedLoader(jinja2.BaseLoader):
         self._files = jinja2.FileSystemLoader(str(folder))
         self._good: dict[str, str] = {}  # template name -> the last source that compiled
         self._logged: dict[str, Stamp] = {}  # template name -> the broken file last logged: once per change
-        self._lock = threading.Lock()
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         path = self.folder / template
@@ -98,7 +96,7 @@ class CheckedLoader(jinja2.BaseLoader):
             if good is None and isinstance(error, jinja2.TemplateNotFound):
                 raise  # a name no template ever had: a bug in the code, not an editor's change
             finding = template_finding(error, path)
-            first_time = self._logged.get(template, ()) != stamp
+            first_time = template not in self._logged or self._logged[template] != stamp
             self._logged[template] = stamp
             if good is None:
                 if first_time:
@@ -109,8 +107,7 @@ class CheckedLoader(jinja2.BaseLoader):
                 log.error("%s (The last good version is still used.)", finding.format(Path.cwd()))
             # Good until the file changes again: then it is read and checked afresh.
             return good, str(path), lambda: _stamp(path) == stamp
-        with self._lock:
-            self._good[template] = source
+        self._good[template] = source
         return source, filename, uptodate
 
     def list_templates(self) -> list[str]:
