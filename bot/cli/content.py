@@ -142,15 +142,17 @@ def _missing_folder(directory: Path) -> bool:
 
 def content_checkers() -> tuple[Checker, ...]:
     """Every content kind's checker, in the order their findings are gathered: glossary, questions,
-    journeys, Help now, then the local services."""
+    journeys, Help now, the local services, then the reply templates and the translation catalogs."""
     # Imported when a check runs, so `signpost --help` and the other commands do not load every checker.
     from bot.services_yaml import check_services
+    from bot.wording_check import check_catalogs, check_templates
     from glossary.check import check_glossary
     from glossary.questions import check_questions
     from journeys.check import journeys_check_report
     from journeys.help_now import check_help_now
 
-    return (check_glossary, check_questions, journeys_check_report, check_help_now, check_services)
+    return (check_glossary, check_questions, journeys_check_report, check_help_now, check_services,
+            check_templates, check_catalogs)
 
 
 def check_content(content_dir: Path, checkers: Sequence[Checker] | None = None) -> CheckReport:

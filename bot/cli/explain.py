@@ -81,7 +81,7 @@ def _explain(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     err = err or sys.stderr
     try:
         return _run(args, out, err)
-    except jinja2.TemplateError as error:
+    except (jinja2.TemplateError, ContentError) as error:  # ContentError: a template that was never good (bot/text.py)
         print(f"The reply wording in {_content_dir(args.content)}/templates cannot be used: {error}", file=err)
         return CANNOT_RUN
 

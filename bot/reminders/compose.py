@@ -32,6 +32,8 @@ class Composed:
 class Composer:
     def __init__(self, content_dir: Path, journeys: LiveJourneys | None = None) -> None:
         self.content_dir = content_dir
+        # Every template and catalog compiled now, so each has a last good version if an editor breaks it later.
+        text.load_all(content_dir)
         # Shared with the conversation in `signpost serve`; made here for `signpost reminders run`.
         self.journeys = journeys or LiveJourneys(content_dir)
 

@@ -22,6 +22,14 @@ not one (the message did not go). An uncertain send is counted (DispatchStats.un
 last_error), never sent again at once, only after `uncertain_wait` or the backoff if longer; so at
 most one copy per uncertain try, and a reminder goes out at most SIGNPOST_REMINDER_MAX_ATTEMPTS
 times. A slow Telegram (answers within the timeout, even after several seconds) makes no copies.
+
+A row that cannot be worded (a template or catalog an editor broke, or any error while wording it) is
+never cancelled: it goes back to pending and is tried again later, when the templates' and catalogs'
+keep-last-good (bot/text.py, bot/i18n.py) or the editor's fix lets it be worded. Its count of wording
+failures is kept in its payload (the planner keeps it too). Only if it still could not be worded by its
+time (an appointment reminder: the appointment's start; a planned message: when its plan says it is too
+late; anything else: a day after it first failed) is it marked failed, and the lead professional told
+once, the way they hear of a message that could not be delivered.
 """
 
 from __future__ import annotations
@@ -40,9 +48,16 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import i18n
+from bot import i18n, text
 from bot.reminders.compose import Composed, Composer
-from bot.reminders.planner import PLAN_DROPPED, Planner
+from bot.reminders.planner import (
+    COULD_NOT_WORD,
+    PLAN_DROPPED,
+    WORDING_FAILED_SINCE,
+    WORDING_FAILURES,
+    Planner,
+    waiting_to_be_worded,
+)
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult
 from bot.settings import default_of
@@ -70,6 +85,10 @@ TELEGRAM = "telegram"
 # A planned message whose time moved later than this is put back for the planner to re-time.
 PLANNED_SLACK = timedelta(minutes=1)
 SYSTEM = SystemActor("reminders")
+_NO_PLAN = f"{PLAN_DROPPED}: the case file has no plan for it"
+_NO_LONGER_APPLIES = f"{PLAN_DROPPED}: it no longer applies"
+# Why a planned row is dropped that, for a row still waiting to be worded, means it never went in time.
+_TOO_LATE_FOR_A_PLAN = (_NO_PLAN, _NO_LONGER_APPLIES)
 _TABLE = table_of(OutboxMessage)
 
 
@@ -86,6 +105,11 @@ class DispatchSettings:
     poll_seconds: float = 1.0
     # After a database or network error the dispatcher waits, doubling up to this, and tries again.
     most_backoff_seconds: float = 60.0
+    # A row that could not be worded is tried again after `backoff`, doubling up to this (and never
+    # later than its own time), so an editor's fix reaches it within minutes.
+    most_wording_wait: timedelta = timedelta(minutes=15)
+    # How long a row with no appointment time keeps being tried after it first could not be worded.
+    wording_window: timedelta = timedelta(days=1)
 
 
 @dataclass
@@ -115,10 +139,23 @@ class Job:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Unworded:
+    """A claimed row that could not be worded: tried again at `retry_at`, or given up (None)."""
+
+    row_id: int
+    person_id: int | None  # the person it is for (None for a notice to a worker)
+    problem: str  # `file:line: what is wrong`, for the row's last_error and the log
+    payload: dict[str, Any]
+    failures: int
+    retry_at: datetime | None
+
+
 @dataclass
 class _Batch:
     jobs: list[Job] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
+    unworded: list[Unworded] = field(default_factory=list)
 
 
 def default_name() -> str:
@@ -297,17 +334,42 @@ class Dispatcher:
                 if row.kind == "appointment_reminder" and latest.get(row.appointment_id or 0) != row.id:
                     batch.skipped[row.id] = "a later reminder for the same appointment went instead"
                     continue
+                waiting = waiting_to_be_worded(row.payload, row.last_error)
+                if waiting and now >= self._wording_deadline(row, _wording_failed_since(row, now)):
+                    batch.unworded.append(_given_up(row))  # its time came before it could be worded
+                    continue
                 try:
                     job_or_reason = self._check(row, people, person_chats, worker_chats, appointments, senders,
                                                 views, now)
-                except Exception as exc:  # bad content or data: keep the row, say why, never crash the loop
-                    log.exception("could not prepare outbox row %s", row.id)
-                    job_or_reason = f"could not word it: {type(exc).__name__}"
+                except Exception as exc:  # bad content or data: keep the row, try again later, never cancel it
+                    log.debug("outbox row %s could not be worded", row.id, exc_info=True)
+                    batch.unworded.append(self._unworded(row, text.wording_problem(exc), now))
+                    continue
                 if isinstance(job_or_reason, Job):
                     batch.jobs.append(job_or_reason)
+                elif waiting and job_or_reason in _TOO_LATE_FOR_A_PLAN:
+                    batch.unworded.append(_given_up(row))  # a planned message whose time passed while unworded
                 else:
                     batch.skipped[row.id] = job_or_reason
+        _log_unworded(batch.unworded)
         return batch
+
+    def _wording_deadline(self, row: OutboxMessage, since: datetime) -> datetime:
+        """When a row that cannot be worded is given up: a reminder is no use once its appointment starts."""
+        if row.kind == "appointment_reminder" and row.ref_starts_at is not None:
+            return row.ref_starts_at
+        return since + self.settings.wording_window
+
+    def _unworded(self, row: OutboxMessage, problem: str, now: datetime) -> Unworded:
+        failures = _wording_failures(row) + 1
+        since = _wording_failed_since(row, now)
+        payload = {**row.payload, WORDING_FAILURES: failures, WORDING_FAILED_SINCE: since.isoformat()}
+        deadline = self._wording_deadline(row, since)
+        retry_at: datetime | None = None
+        if now < deadline:
+            wait = min(self.settings.backoff * 2 ** (failures - 1), self.settings.most_wording_wait)
+            retry_at = min(now + wait, deadline)  # one last try at its time, when it is given up
+        return Unworded(row.id, row.person_id, problem[:500], payload, failures, retry_at)
 
     def _check(
         self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, str],
@@ -376,11 +438,11 @@ class Dispatcher:
         """Plan the row's day again from the case file as it is now: a step done or a plan changed stops it."""
         day = day_of_key(row.dedupe_key or "")
         if view is None or day is None:
-            return f"{PLAN_DROPPED}: the case file has no plan for it"
+            return _NO_PLAN
         plan = plan_person(view, self.composer.journeys.current(), day, 1, now, self.policy)
         item = next((planned for planned in plan if planned.key == row.dedupe_key), None)
         if item is None:
-            return f"{PLAN_DROPPED}: it no longer applies"
+            return _NO_LONGER_APPLIES
         if item.due_at > now + PLANNED_SLACK:
             return f"{PLAN_DROPPED}: its time moved"  # the next sweep opens it again at the new time
         return Job(row.id, chat, self.composer.planned(item, view, now), view.person.id, row.attempts)
@@ -409,6 +471,8 @@ class Dispatcher:
                 )
             stats.sent += len(sent)
             stats.cancelled += len(batch.skipped)
+            for unworded in batch.unworded:
+                self._wording_failed(session, unworded, now, stats)
             blocked_chats: set[str] = set()
             for job in batch.jobs:
                 result = results.get(job.row_id) or SendResult(Outcome.RETRY, error="not sent")
@@ -416,6 +480,30 @@ class Dispatcher:
                     continue
                 self._trouble(session, job, result, now, stats, blocked_chats)
             session.commit()
+
+    def _wording_failed(self, session: Session, unworded: Unworded, now: datetime, stats: DispatchStats) -> None:
+        """Back to pending for another try with the last good content; or, its time come, failed and the lead told."""
+        connection = session.connection()
+        row_filter = (_TABLE.c.id == unworded.row_id) & (_TABLE.c.claimed_by == self.name) & (
+            _TABLE.c.state == outbox.CLAIMED)
+        last_error = f"{COULD_NOT_WORD}{unworded.problem}"[:500]
+        if unworded.retry_at is not None:
+            connection.execute(update(_TABLE).where(row_filter).values(
+                state=outbox.PENDING, due_at=unworded.retry_at, last_error=last_error, payload=unworded.payload,
+                claimed_by=None, lease_until=None))
+            stats.retried += 1
+            return
+        updated = connection.execute(update(_TABLE).where(row_filter).values(
+            state=outbox.FAILED, last_error=last_error, payload=unworded.payload, lease_until=None))
+        if not updated.rowcount:
+            return  # someone else owns the row now
+        stats.failed += 1
+        log.error("outbox row %s could still not be worded when its time came, so it was not sent: %s",
+                  unworded.row_id, unworded.problem)
+        if unworded.person_id is not None:
+            _tell_lead(session, unworded.person_id, "failed", now,
+                       f"A message was not sent: Signpost tried {unworded.failures} times to write it, but a "
+                       f"content file has a mistake ({unworded.problem[:200]}).", tries=unworded.failures)
 
     def _trouble(self, session: Session, job: Job, result: SendResult, now: datetime, stats: DispatchStats,
                  blocked_chats: set[str]) -> None:
@@ -460,6 +548,36 @@ class Dispatcher:
         if job.person_id is not None:
             _tell_lead(session, job.person_id, "blocked", now,
                        "The person blocked Signpost on Telegram. Reminders have stopped.")
+
+
+def _wording_failures(row: OutboxMessage) -> int:
+    count = row.payload.get(WORDING_FAILURES)
+    return count if isinstance(count, int) else 0
+
+
+def _given_up(row: OutboxMessage) -> Unworded:
+    """A row whose time came while it still could not be worded: marked failed, and the lead told."""
+    problem = (row.last_error or "").removeprefix(COULD_NOT_WORD)
+    return Unworded(row.id, row.person_id, problem, row.payload, _wording_failures(row), None)
+
+
+def _log_unworded(unworded: list[Unworded]) -> None:
+    """One line per problem, not one per row: a broken template can hold up thousands of reminders."""
+    by_problem: dict[str, list[Unworded]] = {}
+    for item in unworded:
+        if item.retry_at is not None:
+            by_problem.setdefault(item.problem, []).append(item)
+    for problem, items in by_problem.items():
+        ids = ", ".join(str(item.row_id) for item in items[:5]) + (", ..." if len(items) > 5 else "")
+        first = min(item.retry_at for item in items if item.retry_at is not None)
+        log.error("%d outbox %s (%s) could not be worded, so %s tried again later, from %s UTC: %s", len(items),
+                  "row" if len(items) == 1 else "rows", ids, "it is" if len(items) == 1 else "they are",
+                  f"{first:%Y-%m-%d %H:%M:%S}", problem)
+
+
+def _wording_failed_since(row: OutboxMessage, now: datetime) -> datetime:
+    since = row.payload.get(WORDING_FAILED_SINCE)
+    return datetime.fromisoformat(since) if isinstance(since, str) else now
 
 
 def _tell_lead(session: Session, person_id: int, event: str, now: datetime, summary: str, **extra: Any) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time as monotonic_time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,11 @@ DEFAULT_DAYS = 2
 MAX_DAYS = 60  # how far ahead an earlier, longer plan is re-checked; rows beyond are left for later
 SWEEP_EVERY_SECONDS = 600.0
 PLAN_DROPPED = "no longer planned"
+# The dispatcher's note, in a row's payload, of the times it could not word the row and since when; and the
+# start of its last_error when its last try stopped there. Re-planning keeps the note and the wait.
+WORDING_FAILURES = "wording_failures"
+WORDING_FAILED_SINCE = "wording_failed_since"
+COULD_NOT_WORD = "could not word it: "
 CREATED_BY = "system:planner"
 _TABLE = table_of(OutboxMessage)
 _UPCOMING = 20  # appointments read per person: the release-day message lists that day's
@@ -259,16 +264,28 @@ def _changes(plan: Iterable[Planned], existing: list[_Existing], now: datetime,
         if row is None:
             changes["create"].append(item)
         elif row.state == outbox.PENDING:
-            if not _same_time(row.due_at, item.due_at, now) or row.payload != item.payload:
-                changes["update"].append((row.id, item))
+            kept = {name: row.payload[name] for name in (WORDING_FAILURES, WORDING_FAILED_SINCE) if name in row.payload}
+            wanted = replace(item, payload={**item.payload, **kept}) if kept else item
+            # Waiting to be worded again: that wait is the dispatcher's, so a due plan does not cut it short.
+            waiting = waiting_to_be_worded(row.payload, row.last_error) and item.due_at <= now
+            if (not waiting and not _same_time(row.due_at, item.due_at, now)) or row.payload != wanted.payload:
+                changes["update"].append((row.id, wanted))
         elif row.state == outbox.CANCELLED and (row.last_error or "").startswith(PLAN_DROPPED):
             changes["reopen"].append((row.id, item))  # planned again, so its time is still ahead
     for row in existing:
         day = day_of_key(row.key)
         beyond = day is not None and day >= window_end
-        if row.state == outbox.PENDING and row.key not in planned_keys and not beyond:
+        # One still waiting to be worded is the dispatcher's to give up, telling the lead it never went.
+        if row.state == outbox.PENDING and row.key not in planned_keys and not beyond and not waiting_to_be_worded(
+                row.payload, row.last_error):
             changes["cancel"].append((row.id, f"{PLAN_DROPPED}: {_why_dropped(row, now)}"))
     return changes
+
+
+def waiting_to_be_worded(payload: dict[str, Any], last_error: str | None) -> bool:
+    """The row's last try stopped at its wording (a later failure to send writes its own last_error)."""
+    count = payload.get(WORDING_FAILURES)
+    return isinstance(count, int) and count > 0 and (last_error or "").startswith(COULD_NOT_WORD)
 
 
 def _why_dropped(row: _Existing, now: datetime) -> str:

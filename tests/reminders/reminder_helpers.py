@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select, text
@@ -131,12 +132,13 @@ class Dispatch:
     name: str = "test-dispatcher"
     plan: bool = False  # run the planning sweep first, as the dispatcher loop does at its start
     timeouts: SendTimeouts = SendTimeouts()
+    content: Path = CONTENT  # a test that breaks templates or catalogs gives a copy of its own
 
     async def _once(self) -> DispatchStats:
         bot = make_bot(self.standin.token, f"http://127.0.0.1:{self.standin.port}", timeouts=self.timeouts)
         async with bot:
             sender = TelegramSender(bot, self.pacer, self.timeouts)
-            composer = Composer(CONTENT)
+            composer = Composer(self.content)
             policy = reminder_policy()
             planner = Planner(self.sessions, composer.journeys, policy=policy) if self.plan else None
             dispatcher = Dispatcher(self.sessions, sender, composer, policy=policy, settings=self.settings,

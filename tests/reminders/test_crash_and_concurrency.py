@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from reminder_helpers import due_now_in_bulk, empty_postgres
@@ -34,7 +35,7 @@ def one_due_reminder_per_appointment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def start_dispatcher(db_url: str, standin: TelegramStandIn, name: str, lease_seconds: int = 2,
-                     batch: int = BATCH) -> subprocess.Popen[bytes]:
+                     batch: int = BATCH, content_dir: Path | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -42,6 +43,8 @@ def start_dispatcher(db_url: str, standin: TelegramStandIn, name: str, lease_sec
         "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}",
         "SIGNPOST_REMINDER_LEASE_SECONDS": str(lease_seconds),
     }
+    if content_dir is not None:
+        env["SIGNPOST_CONTENT_DIR"] = str(content_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "reminders", "run", "--batch", str(batch), "--name", name],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
