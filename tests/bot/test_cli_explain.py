@@ -178,7 +178,7 @@ def test_done_when_a_probation_letter_has_every_acronym_explained() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     terms = {m["term"]: m for m in data["matches"]}
-    assert {"HMPPS", "HMP", "COM", "LED", "TUSED", "ID", "OASys", "RoSH", "CAS3", "RAR", "MAPPA", "IOM", "POM",
+    assert {"HMPPS", "HMP", "COM", "LED", "TUSED", "ID", "OASys", "RoSH", "CAS3", "RAR", "MAPPA level", "IOM", "POM",
             "ETE", "JCP", "DIP", "PO"} <= set(terms)
     assert terms["approved premises"]["matched"] == "AP"
     assert terms["Thinking Skills Programme"]["matched"] == "Thinking Skills Programme"  # and its (TSP) after it

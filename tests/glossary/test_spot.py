@@ -148,7 +148,7 @@ LETTER_TERMS: dict[str, list[str]] = {
         "HMPPS", "Probation Service", "confidential", "supervision appointment", "HMP", "licence", "COM",
         "licence end", "LED", "top-up supervision", "TUSED", "induction", "ID", "appointment", "breach", "recall",
         "licence conditions", "curfew", "exclusion zone", "OASys", "RoSH", "approved premises", "CAS3",
-        "sentence plan", "RAR", "Thinking Skills Programme", "MAPPA", "IOM", "POM", "ETE", "JCP", "work coach",
+        "sentence plan", "RAR", "Thinking Skills Programme", "MAPPA level", "IOM", "POM", "ETE", "JCP", "work coach",
         "Universal Credit", "DIP", "probation officer", "PO",
     ],
     "hdc_release_prison.txt": [
