@@ -354,6 +354,11 @@ class GlossaryIndex:
         assert self._spotter is not None, "use GlossaryIndex.build"
         return self._spotter.spot(text)
 
+    def occurrences(self, text: str) -> list[Spotted]:
+        """Every place a known word is written in a pasted text, in order, an entry as often as it comes."""
+        assert self._spotter is not None, "use GlossaryIndex.build"
+        return self._spotter.occurrences(text)
+
 
 def _names_both_ways(keys: list[str]) -> bool:
     """True when one of an entry's names is another with a negation ("guilty plea", "not guilty plea")."""
