@@ -96,6 +96,7 @@ class SpotName:
     title_case: bool = False  # must be written in title case
     alone: bool = True  # counts without any other sign that the text is about the justice system
     proper: bool = False  # a name that is also an English word: needs its capital, not a verb or an address
+    words: tuple[str, ...] = ()  # the name's folded words, the path through the spotter's trie
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
     capitals = acronym and key in ENGLISH_WORD_ACRONYMS
     proper = len(words) == 1 and written[:1].isupper() and not acronym and key in ENGLISH_WORD_NAMES
     if how == "full_form" and entry.has_many_meanings:
-        return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False)
+        return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False, words=tuple(words))
     if entry.key in EVERYDAY_ACRONYMS or fold(entry.term) in EVERYDAY_WORDS:
         alone = False  # "ID card", "date of birth": as everyday as the acronym itself
     elif acronym:
@@ -137,7 +138,7 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
         alone = has_capital and len(words) > 1
     else:
         alone = has_capital or entry.category in JUSTICE_CATEGORIES
-    return SpotName(entry, written, how, meaning, capitals, alone=alone, proper=proper)
+    return SpotName(entry, written, how, meaning, capitals, alone=alone, proper=proper, words=tuple(words))
 
 
 @dataclass(slots=True)
@@ -156,7 +157,7 @@ class Spotter:
         # Capital-letter words that are glossary acronyms; they never make a sentence "shouting".
         self._acronym_words: set[str] = set()
         for name in names:
-            words = fold(name.written).split()
+            words = name.words or tuple(fold(name.written).split())
             if not words:
                 continue
             node = self._root
