@@ -53,7 +53,7 @@ from glossary.everyday import (
     OBJECT_WORDS,
 )
 from glossary.model import Entry, looks_like_acronym
-from glossary.normalize import WORD, fold, singular_forms, word_key, word_set
+from glossary.normalize import WORD, fold, singular_forms, word_key, word_keys, word_set
 
 # Small words that stay lower case inside a title-case phrase ("Release on Temporary Licence").
 _SMALL_WORDS = word_set("a an and as at by for from in of on or the to with")
@@ -207,7 +207,8 @@ class Spotter:
         index, count = 0, len(spans)
         root_next = self._root.next
         while index < count:
-            if keys[index] not in root_next and self._child(self._root, text, spans, keys, index) is None:
+            key = keys[index]
+            if key not in root_next and (key[-1:] != "s" or self._child(self._root, text, spans, keys, index) is None):
                 index += 1
                 continue
             found = self._longest_match(text, spans, keys, index)
@@ -261,18 +262,16 @@ class Spotter:
     ) -> tuple[SpotName, int] | None:
         """The longest name starting at word `first` that passes its rules, and the word after it."""
         candidates: list[tuple[SpotName, int]] = []
-        node: _TrieNode | None = self._root
-        position = first
-        while position < len(keys):
-            if position > first and not _PHRASE_GAP.fullmatch(text, spans[position - 1][1], spans[position][0]):
-                break
-            assert node is not None
-            node = self._child(node, text, spans, keys, position)
-            if node is None:
-                break
-            position += 1
+        node = self._child(self._root, text, spans, keys, first)
+        position = first + 1
+        while node is not None:
             if node.name is not None:
                 candidates.append((node.name, position))
+            if position >= len(keys) or not node.next or not _PHRASE_GAP.fullmatch(
+                    text, spans[position - 1][1], spans[position][0]):
+                break
+            node = self._child(node, text, spans, keys, position)
+            position += 1
         for name, after in reversed(candidates):
             if self._passes(name, text, spans, keys, first, after):
                 return name, after
@@ -340,21 +339,12 @@ def _words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """Where each word of `text` is, and its key. A dotted word is one word only when it is letters
     ("H.D.C.", "O.A.S.Y.S"); otherwise it is a forgotten space ("HDC.You") and splits. Words inside a
     postcode or a reference code get the empty key, which matches nothing."""
-    spans: list[tuple[int, int]] = []
-    keys: list[str] = []
-    for match in WORD.finditer(text):
-        start, end = match.span()
-        word = match.group()
-        if "." in word:
-            pieces = word.split(".")
-            if any(len(piece.rstrip("'’s")) > 1 for piece in pieces):
-                for piece in pieces:
-                    spans.append((start, start + len(piece)))
-                    keys.append(word_key(piece))
-                    start += len(piece) + 1
-                continue
-        spans.append((start, end))
-        keys.append(word_key(word))
+    matches = list(WORD.finditer(text))
+    spans = [match.span() for match in matches]
+    words = [match.group() for match in matches]
+    if "." in text and any("." in word for word in words):
+        spans, words = _split_dotted(spans, words)
+    keys = word_keys(words)
     if any(ch.isdigit() for ch in text):
         blanks = [match.span() for match in _NOT_WORDS.finditer(text)]
         if blanks:
@@ -365,3 +355,24 @@ def _words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
                 if position < len(blanks) and blanks[position][0] <= start:
                     keys[index] = ""
     return spans, keys
+
+
+def _split_dotted(spans: list[tuple[int, int]], words: list[str]) -> tuple[list[tuple[int, int]], list[str]]:
+    """The words with each dotted one that is not letters ("HDC.You", "10.30am") split at its dots."""
+    splits = [index for index, word in enumerate(words)
+              if "." in word and any(len(piece.rstrip("'’s")) > 1 for piece in word.split("."))]
+    if not splits:
+        return spans, words
+    split_spans: list[tuple[int, int]] = []
+    split_words: list[str] = []
+    done = 0
+    for index in splits:
+        split_spans += spans[done:index]
+        split_words += words[done:index]
+        start = spans[index][0]
+        for piece in words[index].split("."):
+            split_spans.append((start, start + len(piece)))
+            split_words.append(piece)
+            start += len(piece) + 1
+        done = index + 1
+    return split_spans + spans[done:], split_words + words[done:]
