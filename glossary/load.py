@@ -15,7 +15,7 @@ from typing import Any
 
 from glossary.findings import ContentError
 from glossary.model import Entry, Glossary, Meaning, Translation
-from glossary.yaml_source import line_of, parse_yaml_text
+from glossary.yaml_source import collector_paused, line_of, parse_yaml_text
 
 GLOSSARY_FOLDER = "glossary"
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
@@ -44,6 +44,15 @@ def load_glossary(content_dir: Path) -> Glossary:
     loaded = _LOADED.get(texts)
     if loaded is not None:
         return loaded
+    with collector_paused():
+        glossary = _build_glossary(texts)
+    if len(_LOADED) >= _REMEMBERED_LOADS:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[texts] = glossary
+    return glossary
+
+
+def _build_glossary(texts: tuple[tuple[Path, str | ContentError], ...]) -> Glossary:
     entries: list[Entry] = []
     first_seen: dict[str, Entry] = {}
     for path, text in texts:
@@ -57,11 +66,7 @@ def load_glossary(content_dir: Path) -> Glossary:
                     f"line {earlier.line}", "Keep one entry and move anything useful from the other into it")
             first_seen[entry.key] = entry
             entries.append(entry)
-    glossary = Glossary(entries)
-    if len(_LOADED) >= _REMEMBERED_LOADS:
-        _LOADED.pop(next(iter(_LOADED)))
-    _LOADED[texts] = glossary
-    return glossary
+    return Glossary(entries)
 
 
 # The last few glossaries built, by the text of their files: a Glossary is frozen, so one read of

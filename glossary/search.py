@@ -53,6 +53,7 @@ from glossary.normalize import (
     singular_phrases,
 )
 from glossary.spot import NEGATING_PREFIXES, Spotted, Spotter, negates
+from glossary.yaml_source import collector_paused
 
 How = Literal["exact", "alias", "full_form", "misspelling", "question", "fuzzy", "in_text", "none"]
 _PRIORITY: tuple[How, ...] = ("exact", "alias", "full_form", "misspelling")
@@ -154,6 +155,11 @@ class GlossaryIndex:
 
     @classmethod
     def build(cls, glossary: Glossary) -> GlossaryIndex:
+        with collector_paused():  # thousands of names and trie nodes, none in a cycle
+            return cls._build(glossary)
+
+    @classmethod
+    def _build(cls, glossary: Glossary) -> GlossaryIndex:
         index = cls(glossary)
         keys_of: dict[str, list[str]] = {}  # every name's key, by entry, for the names that negate another
         for name in _names_in_priority_order(glossary):

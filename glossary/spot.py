@@ -39,6 +39,7 @@ Rules keep ordinary English from raising false alarms (word lists in `glossary.e
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -68,10 +69,9 @@ _SPACE_GAP = re.compile(r"[ \t]+")
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 # Stretches that hold no words to spot: UK postcodes ("SE99 1ZZ") and reference codes, letters then
 # groups of numbers after slashes or hyphens ("HDC/2026/0412", "SC/2026/00417"; not "CAS-3").
-_NOT_WORDS = re.compile(
-    r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b"
-    r"|\b[A-Za-z]+(?:[/-][A-Za-z]*\d{2,}[A-Za-z\d]*)+"
-)
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b")
+_REFERENCE = re.compile(r"\b[A-Za-z]+(?:[/-][A-Za-z]*\d{2,}[A-Za-z\d]*)+")
+_REFERENCE_PART = re.compile(r"[/-][A-Za-z]*\d{2}")  # a quick look for one before the full search
 
 
 def negates(word: str, other: str) -> bool:
@@ -267,8 +267,11 @@ class Spotter:
         while node is not None:
             if node.name is not None:
                 candidates.append((node.name, position))
-            if position >= len(keys) or not node.next or not _PHRASE_GAP.fullmatch(
-                    text, spans[position - 1][1], spans[position][0]):
+            if position >= len(keys) or not node.next:
+                break
+            gap_start, gap_end = spans[position - 1][1], spans[position][0]
+            if not (gap_end == gap_start + 1 and text[gap_start] == " ") and not _PHRASE_GAP.fullmatch(
+                    text, gap_start, gap_end):
                 break
             node = self._child(node, text, spans, keys, position)
             position += 1
@@ -345,15 +348,12 @@ def _words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     if "." in text and any("." in word for word in words):
         spans, words = _split_dotted(spans, words)
     keys = word_keys(words)
-    if any(ch.isdigit() for ch in text):
-        blanks = [match.span() for match in _NOT_WORDS.finditer(text)]
-        if blanks:
-            position = 0
-            for index, (start, _end) in enumerate(spans):
-                while position < len(blanks) and blanks[position][1] <= start:
-                    position += 1
-                if position < len(blanks) and blanks[position][0] <= start:
-                    keys[index] = ""
+    blanks = [match.span() for match in _POSTCODE.finditer(text)]
+    if _REFERENCE_PART.search(text):
+        blanks += [match.span() for match in _REFERENCE.finditer(text)]
+    for start, end in blanks:
+        for index in range(bisect_left(spans, (start, -1)), bisect_left(spans, (end, -1))):
+            keys[index] = ""
     return spans, keys
 
 
