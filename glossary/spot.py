@@ -194,8 +194,9 @@ class Spotter:
         seen: set[str] = set()
         result: list[Spotted] = []
         for item in self.occurrences(text):
-            if item.entry.key not in seen:
-                seen.add(item.entry.key)
+            key = item.entry.key
+            if key not in seen:
+                seen.add(key)
                 result.append(item)
         return result
 
@@ -208,9 +209,17 @@ class Spotter:
         root_next = self._root.next
         while index < count:
             key = keys[index]
-            if key not in root_next and (key[-1:] != "s" or self._child(self._root, text, spans, keys, index) is None):
-                index += 1
-                continue
+            node = root_next.get(key)
+            if node is None:
+                if key[-1:] != "s" or self._child(self._root, text, spans, keys, index) is None:
+                    index += 1
+                    continue
+            elif node.name is None and index + 1 < count:
+                # Only the start of longer names ("your", "the"): most often the next word goes on no name.
+                following = keys[index + 1]
+                if following not in node.next and following[-1:] != "s":
+                    index += 1
+                    continue
             found = self._longest_match(text, spans, keys, index)
             if found is None:
                 index += 1
