@@ -1,13 +1,20 @@
-"""How fast the glossary answers: look-ups, spotting in a letter, and loading the content.
+"""How fast the glossary answers: look-ups, spotting in a letter, and loading and checking all content.
 
-Run: .venv/bin/python -m bench.glossary
-Prints p50 and p99 in microseconds for look-ups by kind (exact, alias, fuzzy, question) and for spotting
-a 300-word letter, on the real glossary and on a synthetic one of 10,000 entries made the same way every
-run. Beside each: the floor measured in the same run on the same queries, one raw
-`rapidfuzz.process.extractOne(query, names, scorer=fuzz.ratio)` over the index's own list of names
-(the scorer the index uses; the default WRatio is slower, so a WRatio floor would flatter us).
-Targets from the issue: fuzzy look-up p99 at most 2x that floor; spotting a 300-word letter at most
-2 ms p50 at 10,000 entries; loading and checking the real content under 1 second. Nothing is asserted.
+Run: .venv/bin/python -m bench.glossary  (about two minutes)
+
+Targets from issue 11, each printed with its figure; nothing is asserted:
+* fuzzy look-up p99 at most 1.2x the bare rapidfuzz floor, at 10,000 entries. The floor is measured in
+  the same run on the same queries: `rapidfuzz.process.extractOne(key, names, scorer=fuzz.ratio)` over
+  the index's own list of names (the scorer the index uses; the default WRatio is slower and would
+  flatter us). A second floor adds the index's own score cutoff, for comparison.
+* spotting a 300-word letter at most 1 ms p50 (on the real glossary and on 10,000 entries);
+* loading, indexing and checking ALL content (glossary, questions, journeys, Help now, services: what
+  `signpost content check` does) at most 0.5 s, from cold (no file parsed before in the process).
+
+The machine is shared (several helpers on 2 cores), so wall-clock times swing with other processes. Each
+call is timed twice: CPU time of this thread (`time.thread_time_ns`, which other processes cannot
+inflate much) and wall time; the targets are judged on CPU time, and the look-up and its floor are timed
+alternately, call by call, so any slowdown hits both alike.
 """
 
 from __future__ import annotations
@@ -16,25 +23,32 @@ import gc
 import random
 import statistics
 import string
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz, process
+from ruamel.yaml import YAML
 
 from bot.cli.content import check_content
-from glossary.check import check_glossary
+from glossary import load, yaml_source
 from glossary.load import load_glossary
 from glossary.model import Entry, Glossary, Meaning
 from glossary.normalize import key_of, question_parts, word_set
-from glossary.search import GlossaryIndex
+from glossary.search import GlossaryIndex, allowed_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
-LETTER = ROOT / "tests" / "glossary" / "letters" / "probation_appointment.txt"
-SAMPLES = 2000  # timed calls per case
+LETTERS = ROOT / "tests" / "glossary" / "letters"
+SAMPLES = 1500  # timed calls per case
 QUERIES = 400  # distinct queries per case, cycled
 SYNTHETIC_SIZE = 10_000
+LOAD_RUNS = 7
+FUZZY_TARGET = 1.2
+SPOT_TARGET_MS = 1.0
+LOAD_TARGET_S = 0.5
 
 ORDINARY = sorted(word_set(
     "you your the a to of and in on at for with this that we will can may must please if is are be "
@@ -42,24 +56,35 @@ ORDINARY = sorted(word_set(
 ))
 
 
-def _percentiles(timings_ns: Sequence[int]) -> tuple[float, float]:
-    ordered = sorted(timings_ns)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return p50 / 1000, p99 / 1000
+def _percentile(values: Sequence[int], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] / 1000
 
 
-def _time(call: Callable[[str], object], inputs: Sequence[str], samples: int = SAMPLES) -> tuple[float, float]:
+def _timed(call: Callable[[str], object], text: str) -> tuple[int, int]:
+    wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
+    call(text)
+    return time.thread_time_ns() - cpu, time.perf_counter_ns() - wall
+
+
+def _race(calls: Sequence[Callable[[str], object]], inputs: Sequence[str],
+          samples: int = SAMPLES) -> list[dict[str, float]]:
+    """p50 and p99 (microseconds, CPU and wall) of each call over the same inputs, timed in turn."""
     for text in inputs[:50]:
-        call(text)  # warm caches (regex, rapidfuzz) before timing
+        for call in calls:
+            call(text)  # warm caches (regex, rapidfuzz) before timing
     gc.collect()
-    timings = []
+    cpu: list[list[int]] = [[] for _ in calls]
+    wall: list[list[int]] = [[] for _ in calls]
     for number in range(samples):
         text = inputs[number % len(inputs)]
-        start = time.perf_counter_ns()
-        call(text)
-        timings.append(time.perf_counter_ns() - start)
-    return _percentiles(timings)
+        for which, call in enumerate(calls):
+            spent_cpu, spent_wall = _timed(call, text)
+            cpu[which].append(spent_cpu)
+            wall[which].append(spent_wall)
+    return [{"p50": statistics.median(c) / 1000, "p99": _percentile(c, 0.99),
+             "wall p50": statistics.median(w) / 1000, "wall p99": _percentile(w, 0.99)}
+            for c, w in zip(cpu, wall, strict=True)]
 
 
 # -- a synthetic glossary, the same every run ---------------------------------------------------------
@@ -111,7 +136,7 @@ def _slip(rng: random.Random, text: str) -> str:
     return text[:position] + text[position - 1] + text[position:]
 
 
-# -- queries ------------------------------------------------------------------------------------------
+# -- queries and letters ------------------------------------------------------------------------------
 
 
 def queries(glossary: Glossary, seed: int = 7) -> dict[str, list[str]]:
@@ -132,6 +157,20 @@ def queries(glossary: Glossary, seed: int = 7) -> dict[str, list[str]]:
     }
 
 
+def real_letter(words: int = 300) -> str:
+    """The first `words` words of the test letters, one after another, line breaks kept."""
+    lines: list[str] = []
+    count = 0
+    for path in sorted(LETTERS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            taken = line.split()[: words - count]
+            lines.append(" ".join(taken))
+            count += len(taken)
+            if count >= words:
+                return "\n".join(lines)
+    return "\n".join(lines)
+
+
 def letter_of_300_words(glossary: Glossary, seed: int = 11) -> str:
     """300 words: ordinary letter words with about twenty glossary names mixed in, in sentences."""
     rng = random.Random(seed)
@@ -147,61 +186,130 @@ def letter_of_300_words(glossary: Glossary, seed: int = 11) -> str:
     return " ".join(words[:300])
 
 
-# -- the report ---------------------------------------------------------------------------------------
+# -- look-ups and spotting ----------------------------------------------------------------------------
 
 
-def bench_glossary(label: str, glossary: Glossary, letter: str) -> list[tuple[str, ...]]:
+def bench_glossary(label: str, glossary: Glossary, letter: str) -> tuple[list[tuple[str, ...]], dict[str, float]]:
     index = GlossaryIndex.build(glossary)
     names = index._choices  # the very list the index gives rapidfuzz
     rows: list[tuple[str, ...]] = []
+    figures: dict[str, float] = {}
+
+    def bare_key(query: str) -> str:
+        return key_of(question_parts(query)[-1].text)
 
     def floor(query: str) -> object:
-        return process.extractOne(key_of(question_parts(query)[-1].text), names, scorer=fuzz.ratio)
+        return process.extractOne(bare_key(query), names, scorer=fuzz.ratio)
+
+    def floor_with_cutoff(query: str) -> object:
+        key = bare_key(query)
+        cutoff = max(50.0, 100.0 * (1 - (allowed_edits(len(key), True) + 1) / max(1, len(key))))
+        return process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=cutoff)
 
     for case, inputs in queries(glossary).items():
         found = sum(1 for q in inputs if index.lookup(q).entry is not None) / len(inputs)
-        p50, p99 = _time(index.lookup, inputs)
-        f50, f99 = _time(floor, inputs)
-        rows.append((f"{label}: look-up {case} ({found:.0%} found)", f"{p50:.0f}", f"{p99:.0f}", f"{f50:.0f}",
-                     f"{f99:.0f}", f"{p99 / f99:.2f}"))
+        ours, bare, cut = _race([index.lookup, floor, floor_with_cutoff], inputs)
+        ratio = ours["p99"] / bare["p99"]
+        figures[case] = ratio
+        rows.append((f"{label}: look-up {case} ({found:.0%} found)", f"{ours['p50']:.0f}", f"{ours['p99']:.0f}",
+                     f"{bare['p50']:.0f}", f"{bare['p99']:.0f}", f"{cut['p99']:.0f}", f"{ratio:.2f}",
+                     f"{ours['wall p99']:.0f} / {bare['wall p99']:.0f}"))
     words = len(letter.split())
-    spotted = len(index.spot(letter))
-    p50, p99 = _time(index.spot, [letter], samples=500)
-    rows.append((f"{label}: spot a {words}-word letter ({spotted} words found)", f"{p50:.0f}", f"{p99:.0f}",
-                 "", "", ""))
-    return rows
+    spotted = len(index.occurrences(letter))
+    (spot,) = _race([index.spot], [letter], samples=500)
+    figures["spot p50 ms"] = spot["p50"] / 1000
+    rows.append((f"{label}: spot a {words}-word letter ({spotted} found)", f"{spot['p50']:.0f}", f"{spot['p99']:.0f}",
+                 "", "", "", "", f"{spot['wall p50']:.0f} p50"))
+    return rows, figures
+
+
+# -- loading and checking -----------------------------------------------------------------------------
+
+
+def _cold(call: Callable[[], object]) -> tuple[float, float]:
+    """CPU and wall seconds of one call with no file read before in the process."""
+    yaml_source._compose.cache_clear()
+    load._LOADED.clear()
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    call()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def _load_figures(label: str, content: Path) -> tuple[list[str], float]:
+    def everything() -> None:
+        glossary = load_glossary(content)
+        GlossaryIndex.build(glossary)
+        report = check_content(content)
+        assert not report.has_errors, report.lines()[:3]
+
+    def each(name: str, call: Callable[[], object]) -> tuple[str, float]:
+        call()
+        runs = [_cold(call) for _ in range(LOAD_RUNS)]
+        cpu = min(run[0] for run in runs)
+        median_wall = statistics.median(run[1] for run in runs)
+        return f"  {name}: {cpu * 1000:.0f} ms CPU (min of {LOAD_RUNS}), {median_wall * 1000:.0f} ms wall (median)", cpu
+
+    glossary = load_glossary(content)
+    lines = [f"Loading and checking, {label} ({len(glossary)} glossary entries), from cold:"]
+    for name, call in (("load the glossary", lambda: load_glossary(content)),
+                       ("build the index", lambda: GlossaryIndex.build(glossary)),
+                       ("check_content (`signpost content check`)", lambda: check_content(content))):
+        lines.append(each(name, call)[0])
+    line, total = each("all: load + index + check_content", everything)
+    lines.append(line)
+    return lines, total
+
+
+def scaled_content(target: Path, copies: int) -> Path:
+    """The real content with every glossary entry written `copies` times, names numbered ("HDC2",
+    "key worker2"), so the loader and checker see a glossary of the size the issue expects."""
+    for path in CONTENT.rglob("*"):
+        if path.is_file():
+            (target / path.relative_to(CONTENT)).parent.mkdir(parents=True, exist_ok=True)
+            (target / path.relative_to(CONTENT)).write_bytes(path.read_bytes())
+    writer = YAML(typ="safe")
+    writer.width = 10_000
+    for path in sorted((CONTENT / "glossary").glob("*.yaml")):
+        data = _plain(yaml_source.read_yaml(path).data)
+        originals = list(data["entries"])
+        for copy in range(2, copies + 1):
+            data["entries"] += [_numbered(entry, copy) for entry in originals]
+        with (target / "glossary" / path.name).open("w", encoding="utf-8") as out:
+            writer.dump(data, out)
+    return target
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _numbered(entry: dict[str, Any], copy: int) -> dict[str, Any]:
+    entry = _plain(entry)
+    entry["term"] = f"{entry['term']}{copy}"
+    for field in ("aliases", "misspellings"):
+        if field in entry:
+            entry[field] = [f"{name}{copy}" for name in entry[field]]
+    for block in [entry, *entry.get("meanings", [])]:
+        if block.get("full_form"):
+            block["full_form"] = f"{block['full_form']}{copy}"
+    return entry
 
 
 def bench_loading() -> list[str]:
-    lines = []
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        glossary = load_glossary(CONTENT)
-        loaded = time.perf_counter()
-        GlossaryIndex.build(glossary)
-        timings.append((loaded - start, time.perf_counter() - loaded))
-    load = statistics.median(t[0] for t in timings)
-    build = statistics.median(t[1] for t in timings)
-    lines.append(f"Load real content ({len(glossary)} entries): {load * 1000:.0f} ms; build index: "
-                 f"{build * 1000:.0f} ms (median of 5)")
-    check_seconds: dict[str, float] = {}
-    checkers: dict[str, Callable[[Path], object]] = {
-        "glossary.check.check_glossary": check_glossary,  # the glossary alone
-        "bot.cli.content.check_content": check_content,  # what `signpost content check` runs: glossary and journeys
-    }
-    for name, function in checkers.items():
-        runs = []
-        for _ in range(3):
-            start = time.perf_counter()
-            function(CONTENT)
-            runs.append(time.perf_counter() - start)
-        check_seconds[name] = statistics.median(runs)
-        lines.append(f"Check real content ({name}): {check_seconds[name] * 1000:.0f} ms (median of 3)")
-    for name, seconds in check_seconds.items():
-        total = load + build + seconds
-        verdict = "met" if total < 1.0 else "MISSED"
-        lines.append(f"Target: load + index + {name.rsplit('.', 1)[1]} under 1 s: {total * 1000:.0f} ms, {verdict}")
+    lines, real_total = _load_figures("the real content", CONTENT)
+    verdict = "met" if real_total <= LOAD_TARGET_S else "MISSED"
+    lines.append(f"Target: load + index + check all content at most {LOAD_TARGET_S} s: {real_total:.3f} s CPU, {verdict}")
+    with tempfile.TemporaryDirectory() as folder:
+        content = scaled_content(Path(folder), copies=2)
+        more, scaled_total = _load_figures("the real content with the glossary doubled", content)
+    lines += more
+    verdict = "met" if scaled_total <= LOAD_TARGET_S else "MISSED"
+    lines.append(f"        the same with the glossary at twice its size: {scaled_total:.3f} s CPU, {verdict}")
     return lines
 
 
@@ -210,28 +318,29 @@ def main() -> None:
     started = time.perf_counter()
     synthetic = synthetic_glossary()
     made = time.perf_counter() - started
-    real_letter = " ".join(LETTER.read_text(encoding="utf-8").split()[:300])
-    rows = [("case", "p50 us", "p99 us", "floor p50", "floor p99", "p99 / floor p99")]
-    rows += bench_glossary(f"real ({len(real)})", real, real_letter)
-    rows += bench_glossary(f"synthetic ({len(synthetic)})", synthetic, letter_of_300_words(synthetic))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    print("Glossary look-up and spotting; floor = rapidfuzz.process.extractOne(query, names, scorer=fuzz.ratio)")
+    header = ("case", "p50 us", "p99 us", "floor p50", "floor p99", "floor+cutoff p99", "p99/floor p99",
+              "wall p99 us (ours / floor)")
+    real_rows, real_figures = bench_glossary(f"real ({len(real)})", real, real_letter())
+    synthetic_rows, synthetic_figures = bench_glossary(f"synthetic ({len(synthetic)})", synthetic,
+                                                       letter_of_300_words(synthetic))
+    rows = [header, *real_rows, *synthetic_rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    print("Glossary look-up and spotting, CPU time of this thread unless marked wall;")
+    print("floor = rapidfuzz.process.extractOne(key, names, scorer=fuzz.ratio), timed alternately with ours")
     print(f"(synthetic glossary generated in {made:.1f} s)\n")
     for row in rows:
         print("  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in
                         enumerate(zip(row, widths, strict=True))))
     print()
-    fuzzy = next(row for row in rows if row[0].startswith("synthetic") and "fuzzy" in row[0])
-    spot = next(row for row in rows if row[0].startswith("synthetic") and "spot" in row[0])
-    ratio = float(fuzzy[5])
-    print(f"Target: fuzzy look-up p99 at most 2x floor p99 (10,000 entries): {ratio:.2f}x, "
-          f"{'met' if ratio <= 2 else 'MISSED'}")
-    real_fuzzy = next(row for row in rows if row[0].startswith("real") and "fuzzy" in row[0])
-    print(f"        the same on the real glossary: {float(real_fuzzy[5]):.2f}x, "
-          f"{'met' if float(real_fuzzy[5]) <= 2 else 'MISSED'}")
-    spot_p50_ms = float(spot[1]) / 1000
-    print(f"Target: spotting a 300-word letter at most 2 ms p50 (10,000 entries): {spot_p50_ms:.2f} ms, "
-          f"{'met' if spot_p50_ms <= 2 else 'MISSED'}")
+    for label, figures in (("10,000 entries", synthetic_figures), (f"the real glossary ({len(real)})", real_figures)):
+        ratio = figures["fuzzy"]
+        print(f"Target: fuzzy look-up p99 at most {FUZZY_TARGET}x floor p99 ({label}): {ratio:.2f}x, "
+              f"{'met' if ratio <= FUZZY_TARGET else 'MISSED'}")
+    for label, figures in (("10,000 entries", synthetic_figures), (f"the real glossary ({len(real)})", real_figures)):
+        spot_ms = figures["spot p50 ms"]
+        print(f"Target: spotting a 300-word letter at most {SPOT_TARGET_MS} ms p50 ({label}): {spot_ms:.2f} ms, "
+              f"{'met' if spot_ms <= SPOT_TARGET_MS else 'MISSED'}")
+    print()
     for line in bench_loading():
         print(line)
 

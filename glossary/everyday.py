@@ -16,7 +16,7 @@ ENGLISH_WORD_ACRONYMS: frozenset[str] = word_set(
     a i
     aa ad ah am an ap as at aw ax ba be bi by co da de di do ed eh em en er ex fa go ha he hi id if
     in is it jo jp ka kc la lo ma me mi mo mr mu my na ne no nu od of oh oi ok om on op or ow oy pa
-    pc pe pi po pp re sh si so ta te ti to tv uh um un up us we ye yo
+    pc pe pi pm po pp re sh si so ta te ti to tv uh uk um un up us we ye yo
     ace act add age aid aim air all and ant any ape apt arc are ark arm art ash ask ate awe axe bad
     bag ban bar bat bay bed bee bet bid big bin bit bog boo bop bow box boy bra bud bug bum bun bus
     but buy bye cab can cap car cat cod cog com con cop cot cow coy cry cub cue cup cut dab dad dam
@@ -154,3 +154,31 @@ JUSTICE_CUES: frozenset[str] = word_set(
 # Glossary categories whose own lower-case terms are justice words: "curfew" or "unpaid work" count
 # alone, while "dentist" or "bank account" (health, money) need a justice text around them.
 JUSTICE_CATEGORIES: frozenset[str] = word_set("assessment courts police prison probation programmes sentences")
+
+# Names of charities, programmes and services that are also English words: "Resolve" the programme,
+# "resolve" the verb. They count only written with their capital, and not as a sentence's first word
+# before an object ("Unlock your phone", "Resolve any problems"), nor before a street or building word.
+ENGLISH_WORD_NAMES: frozenset[str] = word_set(
+    """
+    action anchor aspire catch change choices clinks compass connect crisis escape foundation freedom
+    future gateway harmony haven hope horizon inspire journey kaizen kinship lifeline link mind
+    ombudsman pathways phoenix recovery refuge resolve restore revolving shelter spark step switchback
+    together unlock venture
+    """
+)
+
+# Words that follow a verb, not a name, at the start of a sentence: "Unlock the door", "Resolve it".
+OBJECT_WORDS: frozenset[str] = word_set(
+    """
+    a all an any each every her him his it its me my our some that the their them these this those us
+    your yourself from
+    """
+)
+
+# Words after a name that make it part of an address: "Horizon House", "Shelter Court", "PO Box".
+ADDRESS_WORDS: frozenset[str] = word_set(
+    """
+    avenue box building buildings centre close court crescent drive gardens hall house lane mews parade
+    place road square street terrace way
+    """
+)

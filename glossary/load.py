@@ -15,7 +15,7 @@ from typing import Any
 
 from glossary.findings import ContentError
 from glossary.model import Entry, Glossary, Meaning, Translation
-from glossary.yaml_source import line_of, parse_yaml_text
+from glossary.yaml_source import collector_paused, line_of, parse_yaml_text
 
 GLOSSARY_FOLDER = "glossary"
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
@@ -40,10 +40,25 @@ def load_glossary(content_dir: Path) -> Glossary:
     folder = content_dir / GLOSSARY_FOLDER
     if not folder.is_dir():
         raise _fail(folder, 0, "the glossary folder is missing", f"Create {folder} with one YAML file per category")
+    texts = tuple((path, _read(path)) for path in glossary_files(content_dir))
+    loaded = _LOADED.get(texts)
+    if loaded is not None:
+        return loaded
+    with collector_paused():
+        glossary = _build_glossary(texts)
+    if len(_LOADED) >= _REMEMBERED_LOADS:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[texts] = glossary
+    return glossary
+
+
+def _build_glossary(texts: tuple[tuple[Path, str | ContentError], ...]) -> Glossary:
     entries: list[Entry] = []
     first_seen: dict[str, Entry] = {}
-    for path in glossary_files(content_dir):
-        for entry in _load_file(path):
+    for path, text in texts:
+        if isinstance(text, ContentError):
+            raise text
+        for entry in _load_file(path, text):
             earlier = first_seen.get(entry.key)
             if earlier is not None:
                 raise _fail(
@@ -54,11 +69,24 @@ def load_glossary(content_dir: Path) -> Glossary:
     return Glossary(entries)
 
 
-def _load_file(path: Path) -> list[Entry]:
+# The last few glossaries built, by the text of their files: a Glossary is frozen, so one read of
+# unchanged files (`signpost content check` loads it for the glossary's checks and the questions')
+# can be shared. Changed files are different text, so they are never served from here.
+_LOADED: dict[tuple[tuple[Path, str | ContentError], ...], Glossary] = {}
+_REMEMBERED_LOADS = 4
+
+
+def _read(path: Path) -> str | ContentError:
+    """The file's text, or the error to raise when loading reaches it (earlier files' errors come first)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise _fail(path, 0, f"the file cannot be read ({error})", "Save it as UTF-8 text") from error
+        failure = _fail(path, 0, f"the file cannot be read ({error})", "Save it as UTF-8 text")
+        failure.__cause__ = error
+        return failure
+
+
+def _load_file(path: Path, text: str) -> list[Entry]:
     source = parse_yaml_text(text, path)
     if source.findings and not source.empty:  # an empty file gets the message below, saying how to start it
         first = source.findings[0]

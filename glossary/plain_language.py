@@ -7,6 +7,7 @@ them, and points at hard words with the plainer words editors chose in `content/
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -96,17 +97,30 @@ class PlainWords:
 
         `skip` holds the entry's own names: the explanation of "accommodation" may say "accommodation".
         """
+        every, patterns = self._patterns
+        if every is None or not every.search(text):
+            return []  # most texts have no hard word: one search over all of them says so
         skipped = " | ".join(name.casefold() for name in skip)
         found: list[tuple[int, str, tuple[str, ...]]] = []
         for hard, plainer in self.hard_words.items():
             if hard.casefold() in skipped:
                 continue
-            # Simple endings, so "obtain" also catches "obtains" and "obtained".
-            pattern = r"(?<![^\W_])" + re.escape(hard) + r"(?:s|es|d|ed|ing)?(?![^\W_])"
-            match = re.search(pattern, text, re.IGNORECASE)
+            match = patterns[hard].search(text)
             if match:
                 found.append((match.start(), hard, plainer))
         return [(hard, plainer) for _, hard, plainer in sorted(found)]
+
+    @functools.cached_property
+    def _patterns(self) -> tuple[re.Pattern[str] | None, dict[str, re.Pattern[str]]]:
+        """One pattern for all the hard words, and each hard word's own, compiled once."""
+        # Simple endings, so "obtain" also catches "obtains" and "obtained".
+        def pattern(words: str) -> re.Pattern[str]:
+            return re.compile(r"(?<![^\W_])(?:" + words + r")(?:s|es|d|ed|ing)?(?![^\W_])", re.IGNORECASE)
+
+        if not self.hard_words:
+            return None, {}
+        every = pattern("|".join(re.escape(hard) for hard in self.hard_words))
+        return every, {hard: pattern(re.escape(hard)) for hard in self.hard_words}
 
 
 def quote_choices(words: tuple[str, ...]) -> str:

@@ -34,6 +34,7 @@ What is left gives up to three suggestions, and a short, safe `unknown_term` for
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,6 +53,7 @@ from glossary.normalize import (
     singular_phrases,
 )
 from glossary.spot import NEGATING_PREFIXES, Spotted, Spotter, negates
+from glossary.yaml_source import collector_paused
 
 How = Literal["exact", "alias", "full_form", "misspelling", "question", "fuzzy", "in_text", "none"]
 _PRIORITY: tuple[How, ...] = ("exact", "alias", "full_form", "misspelling")
@@ -144,12 +146,20 @@ class GlossaryIndex:
     _choices: list[str] = field(default_factory=list)
     _choice_names: list[Name] = field(default_factory=list)
     _choice_words: list[list[str]] = field(default_factory=list)  # each choice's words, prefixes joined
+    # For each band of lengths a fuzzy look-up can reach (it depends only on the query's length), the
+    # choices of those lengths in index order and their positions: rapidfuzz then scans only those.
+    _bands: dict[tuple[int, int], tuple[list[str], array[int]]] = field(default_factory=dict)
     _acronym_words: set[str] = field(default_factory=set)  # keys of words that are acronyms
     _both_ways: set[str] = field(default_factory=set)  # entries naming a word and its opposite
     _spotter: Spotter | None = None
 
     @classmethod
     def build(cls, glossary: Glossary) -> GlossaryIndex:
+        with collector_paused():  # thousands of names and trie nodes, none in a cycle
+            return cls._build(glossary)
+
+    @classmethod
+    def _build(cls, glossary: Glossary) -> GlossaryIndex:
         index = cls(glossary)
         keys_of: dict[str, list[str]] = {}  # every name's key, by entry, for the names that negate another
         for name in _names_in_priority_order(glossary):
@@ -247,8 +257,7 @@ class GlossaryIndex:
         # (OSA counts a swapped pair of letters, "cartas" for "carats", as one slip).
         loosest = allowed_edits(length, True) + 1
         cutoff = max(50.0, 100.0 * (1 - loosest / length))
-        candidates = process.extract(key, self._choices, scorer=fuzz.ratio, limit=_FUZZY_CANDIDATES,
-                                     score_cutoff=cutoff)
+        candidates = self._candidates(key, cutoff)
         hyphenated = any(dash in typed for dash in "-‐‑–")
         words = _join_prefixes((key_of(_HYPHENATED_PREFIX.sub(r"\1", typed)) if hyphenated else key).split())
         # Words typed as acronyms: in capitals ("ECSL") or mixed case ("PQiP"), the latter even if unknown.
@@ -289,6 +298,26 @@ class GlossaryIndex:
             if len(suggestions) == MAX_SUGGESTIONS:
                 break
         return None, tuple(suggestions), flipped
+
+    def _candidates(self, key: str, cutoff: float) -> list[tuple[str, float, int]]:
+        """What `process.extract(key, self._choices, scorer=fuzz.ratio, limit=_FUZZY_CANDIDATES,
+        score_cutoff=cutoff)` gives (choice, score, position; best first, ties in index order), from the
+        names whose length can reach the cutoff, kept in index order so ties come out the same.
+
+        fuzz.ratio is 100 * (1 - d / (a + b)) for lengths a, b and an indel distance d of at least
+        |a - b|, so a score of at least c needs |a - b| <= k * (a + b) with k = 1 - c / 100.
+        """
+        length = len(key)
+        room = 1 - cutoff / 100
+        shortest = int(length * (1 - room) / (1 + room)) - 1  # one more each way: rounding never costs a name
+        longest = int(length * (1 + room) / (1 - room)) + 1 if room < 1 else 1 << 30
+        band = self._bands.get((shortest, longest))
+        if band is None:
+            positions = array("l", (i for i, choice in enumerate(self._choices) if shortest <= len(choice) <= longest))
+            band = self._bands[(shortest, longest)] = ([self._choices[i] for i in positions], positions)
+        choices, positions = band
+        return [(choice, score, positions[place]) for choice, score, place in
+                process.extract(key, choices, scorer=fuzz.ratio, limit=_FUZZY_CANDIDATES, score_cutoff=cutoff)]
 
     def _guess(self, length: int, ranked: list[tuple[int, float, Name, Reading]]) -> _Hit | None:
         """The nearest safe candidate, if no other entry is as near (safe or not, and never a flip).
@@ -353,6 +382,11 @@ class GlossaryIndex:
         """Every known word in a pasted text, in order, each entry once (see `glossary.spot`)."""
         assert self._spotter is not None, "use GlossaryIndex.build"
         return self._spotter.spot(text)
+
+    def occurrences(self, text: str) -> list[Spotted]:
+        """Every place a known word is written in a pasted text, in order, an entry as often as it comes."""
+        assert self._spotter is not None, "use GlossaryIndex.build"
+        return self._spotter.occurrences(text)
 
 
 def _names_both_ways(keys: list[str]) -> bool:

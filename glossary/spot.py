@@ -2,7 +2,8 @@
 
 Spotting is exact, never fuzzy: a word counts only when its normalised form is a term, a full form or an
 alias (misspellings are for look-up only, because "oasis" in a text is usually just an oasis; one-word
-lower-case aliases such as "spent", "mind" or "letter" are for look-up only too, being everyday words).
+lower-case aliases such as "spent", "mind" or "letter", and "the" and one word, such as "the board" or "the
+block", are for look-up only too, being everyday words).
 Phrases are found with a trie of words, longest first, so "Parole Board" wins over "parole".
 
 Rules keep ordinary English from raising false alarms (word lists in `glossary.everyday`):
@@ -26,23 +27,34 @@ Rules keep ordinary English from raising false alarms (word lists in `glossary.e
   already, as spotting goes by words).
 * **Full forms of a word with several meanings** (PO's "Post Office", NFA's "No further action") are
   everyday phrases elsewhere, so they count only in title case ("No Further Action") in a justice text.
+* **Names that are English words** ("Resolve", "Unlock", "Shelter", "Horizon") count only with their
+  capital, and not as the first word of a sentence followed by "the", "your", "any"... ("Unlock your
+  phone"), nor as part of an address ("Horizon House"; "PO Box" is not a probation officer).
+* **Letters write acronyms many ways**: plurals and possessives ("PSRs", "OASys's", "OMU’s"), dots
+  ("H.D.C.", and "HDC.You" with the space forgotten), brackets, slashes and hyphens ("(HDC)",
+  "HDC/ROTL", "HDC-eligible"). Postcodes ("SE99 1ZZ") and reference codes ("HDC/2026/0412",
+  "SC/2026/00417") are not words, so nothing in them is spotted.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from glossary.everyday import (
+    ADDRESS_WORDS,
     ENGLISH_WORD_ACRONYMS,
+    ENGLISH_WORD_NAMES,
     EVERYDAY_ACRONYMS,
     EVERYDAY_WORDS,
     JUSTICE_CATEGORIES,
     JUSTICE_CUES,
+    OBJECT_WORDS,
 )
 from glossary.model import Entry, looks_like_acronym
-from glossary.normalize import WORD, fold, singular_forms, word_key, word_set
+from glossary.normalize import WORD, fold, singular_forms, word_key, word_keys, word_set
 
 # Small words that stay lower case inside a title-case phrase ("Release on Temporary Licence").
 _SMALL_WORDS = word_set("a an and as at by for from in of on or the to with")
@@ -54,6 +66,12 @@ _NEIGHBOURS = 8  # words looked at on each side to tell shouting from a capital-
 NEGATING_PREFIXES: tuple[str, ...] = ("non", "dis", "un", "in", "im", "il", "ir")
 _HYPHEN_GAP = re.compile(r"[ \t]*[-‐‑–][ \t]*")
 _SPACE_GAP = re.compile(r"[ \t]+")
+_POSSESSIVE = ("'s", "’s", "'S", "’S")
+# Stretches that hold no words to spot: UK postcodes ("SE99 1ZZ") and reference codes, letters then
+# groups of numbers after slashes or hyphens ("HDC/2026/0412", "SC/2026/00417"; not "CAS-3").
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b")
+_REFERENCE = re.compile(r"\b[A-Za-z]+(?:[/-][A-Za-z]*\d{2,}[A-Za-z\d]*)+")
+_REFERENCE_PART = re.compile(r"[/-][A-Za-z]*\d{2}")  # a quick look for one before the full search
 
 
 def negates(word: str, other: str) -> bool:
@@ -77,6 +95,8 @@ class SpotName:
     capitals: bool = False  # must be written in capitals, in a sentence that is not shouting
     title_case: bool = False  # must be written in title case
     alone: bool = True  # counts without any other sign that the text is about the justice system
+    proper: bool = False  # a name that is also an English word: needs its capital, not a verb or an address
+    words: tuple[str, ...] = ()  # the name's folded words, the path through the spotter's trie
 
 
 @dataclass(frozen=True)
@@ -100,11 +120,12 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
     key = " ".join(words)
     acronym = len(words) == 1 and looks_like_acronym(written)
     has_capital = any(ch.isupper() for ch in written)
-    if how == "alias" and len(words) == 1 and not has_capital:
-        return None
+    if how == "alias" and not has_capital and (len(words) == 1 or (len(words) == 2 and words[0] == "the")):
+        return None  # "spent", "letter", "the board", "the block": everyday words in running text
     capitals = acronym and key in ENGLISH_WORD_ACRONYMS
+    proper = len(words) == 1 and written[:1].isupper() and not acronym and key in ENGLISH_WORD_NAMES
     if how == "full_form" and entry.has_many_meanings:
-        return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False)
+        return SpotName(entry, written, how, meaning, capitals, title_case=True, alone=False, words=tuple(words))
     if entry.key in EVERYDAY_ACRONYMS or fold(entry.term) in EVERYDAY_WORDS:
         alone = False  # "ID card", "date of birth": as everyday as the acronym itself
     elif acronym:
@@ -117,7 +138,7 @@ def spot_name(entry: Entry, written: str, how: str, meaning: int | None = None) 
         alone = has_capital and len(words) > 1
     else:
         alone = has_capital or entry.category in JUSTICE_CATEGORIES
-    return SpotName(entry, written, how, meaning, capitals, alone=alone)
+    return SpotName(entry, written, how, meaning, capitals, alone=alone, proper=proper, words=tuple(words))
 
 
 @dataclass(slots=True)
@@ -136,7 +157,7 @@ class Spotter:
         # Capital-letter words that are glossary acronyms; they never make a sentence "shouting".
         self._acronym_words: set[str] = set()
         for name in names:
-            words = fold(name.written).split()
+            words = name.words or tuple(fold(name.written).split())
             if not words:
                 continue
             node = self._root
@@ -145,7 +166,7 @@ class Spotter:
             # Names arrive in priority order (term, alias, full form): the first one keeps the slot.
             if node.name is None:
                 node.name = name
-            if len(words) == 1 and looks_like_acronym(name.written) and not name.capitals:
+            if len(words) == 1 and looks_like_acronym(name.written):
                 self._acronym_words.add(words[0])
 
     @staticmethod
@@ -170,16 +191,35 @@ class Spotter:
 
     def spot(self, text: str) -> list[Spotted]:
         """Every glossary word in `text`, in order of first appearance, each entry once."""
-        spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
-        keys = [word_key(text[start:end]) for start, end in spans]
+        seen: set[str] = set()
+        result: list[Spotted] = []
+        for item in self.occurrences(text):
+            key = item.entry.key
+            if key not in seen:
+                seen.add(key)
+                result.append(item)
+        return result
+
+    def occurrences(self, text: str) -> list[Spotted]:
+        """Every place a glossary word is written in `text`, in order (an entry may come many times)."""
+        spans, keys = _words(text)
         alone: list[Spotted] = []
         in_context: list[Spotted] = []  # count only if the text turns out to be about justice
         index, count = 0, len(spans)
-        root = self._root
+        root_next = self._root.next
         while index < count:
-            if keys[index] not in root.next and not self._plural_in(root, keys[index]):
-                index += 1
-                continue
+            key = keys[index]
+            node = root_next.get(key)
+            if node is None:
+                if key[-1:] != "s" or self._child(self._root, text, spans, keys, index) is None:
+                    index += 1
+                    continue
+            elif node.name is None and index + 1 < count:
+                # Only the start of longer names ("your", "the"): most often the next word goes on no name.
+                following = keys[index + 1]
+                if following not in node.next and following[-1:] != "s":
+                    index += 1
+                    continue
             found = self._longest_match(text, spans, keys, index)
             if found is None:
                 index += 1
@@ -192,16 +232,9 @@ class Spotter:
             spotted = Spotted(name.entry, start, end, text[start:end], name.how, name.meaning, name.written)
             (alone if name.alone else in_context).append(spotted)
             index = after
-        found_all = alone
         if in_context and (alone or not JUSTICE_CUES.isdisjoint(keys)):
-            found_all = sorted(alone + in_context, key=lambda item: item.start)
-        seen: set[str] = set()
-        result: list[Spotted] = []
-        for item in found_all:
-            if item.entry.key not in seen:
-                seen.add(item.entry.key)
-                result.append(item)
-        return result
+            return sorted(alone + in_context, key=lambda item: item.start)
+        return alone
 
     @staticmethod
     def _negated(text: str, spans: list[tuple[int, int]], keys: list[str], index: int) -> bool:
@@ -214,31 +247,43 @@ class Spotter:
         return keys[index - 1] in ("non", "un") and _SPACE_GAP.fullmatch(text, gap_start, gap_end) is not None
 
     @staticmethod
-    def _plural_in(node: _TrieNode, key: str) -> bool:
-        return key[-1:] == "s" and any(form in node.next for form in singular_forms(key))
+    def _child(node: _TrieNode, text: str, spans: list[tuple[int, int]], keys: list[str],
+               index: int) -> _TrieNode | None:
+        """The trie node for word `index` under `node`: as written, without a possessive ("OASys's"),
+        or as a singular ("ROTLs", "licences")."""
+        key = keys[index]
+        child = node.next.get(key)
+        if child is not None or key[-1:] != "s":
+            return child
+        start, end = spans[index]
+        if text.endswith(_POSSESSIVE, start, end):
+            child = node.next.get(word_key(text[start:end - 2]))
+            if child is not None:
+                return child
+        for form in singular_forms(key):
+            child = node.next.get(form)
+            if child is not None:
+                return child
+        return None
 
     def _longest_match(
         self, text: str, spans: list[tuple[int, int]], keys: list[str], first: int
     ) -> tuple[SpotName, int] | None:
         """The longest name starting at word `first` that passes its rules, and the word after it."""
         candidates: list[tuple[SpotName, int]] = []
-        node = self._root
-        position = first
-        while position < len(keys):
-            if position > first and not _PHRASE_GAP.fullmatch(text, spans[position - 1][1], spans[position][0]):
-                break
-            child = node.next.get(keys[position])
-            if child is None:
-                for form in singular_forms(keys[position]):
-                    child = node.next.get(form)
-                    if child is not None:
-                        break
-            if child is None:
-                break
-            node = child
-            position += 1
+        node = self._child(self._root, text, spans, keys, first)
+        position = first + 1
+        while node is not None:
             if node.name is not None:
                 candidates.append((node.name, position))
+            if position >= len(keys) or not node.next:
+                break
+            gap_start, gap_end = spans[position - 1][1], spans[position][0]
+            if not (gap_end == gap_start + 1 and text[gap_start] == " ") and not _PHRASE_GAP.fullmatch(
+                    text, gap_start, gap_end):
+                break
+            node = self._child(node, text, spans, keys, position)
+            position += 1
         for name, after in reversed(candidates):
             if self._passes(name, text, spans, keys, first, after):
                 return name, after
@@ -251,14 +296,29 @@ class Spotter:
             written = text[spans[first][0]:spans[first][1]]
             stem = written if keys[first] in self._root.next else _PLURAL_TAIL.sub("", written)
             letters = stem.replace(".", "")
-            if not letters.isupper() or self._shouting(text, spans, keys, first):
+            # "PO", "POs" and "ViSOR" are written as letters; "Po" or "po" are words.
+            if not (letters.isupper() or looks_like_acronym(letters)) or self._shouting(text, spans, keys, first):
                 return False
+            return not self._in_address(text, spans, keys, after)
+        if name.proper:
+            return text[spans[first][0]].isupper() and not self._in_address(text, spans, keys, after) and not (
+                self._starts_sentence(text, spans, first) and after < len(keys) and keys[after] in OBJECT_WORDS)
         if name.title_case:
             return all(
                 text[start].isupper() or keys[i] in _SMALL_WORDS
                 for i, (start, _end) in enumerate(spans[first:after], start=first)
             )
         return True
+
+    @staticmethod
+    def _starts_sentence(text: str, spans: list[tuple[int, int]], index: int) -> bool:
+        return index == 0 or _SENTENCE_BREAK.search(text, spans[index - 1][1], spans[index][0]) is not None
+
+    @staticmethod
+    def _in_address(text: str, spans: list[tuple[int, int]], keys: list[str], after: int) -> bool:
+        """True when the next word names a building or a street ("Horizon House", "PO Box")."""
+        return (after < len(keys) and keys[after] in ADDRESS_WORDS and text[spans[after][0]].isupper()
+                and _SPACE_GAP.fullmatch(text, spans[after - 1][1], spans[after][0]) is not None)
 
     def _shouting(self, text: str, spans: list[tuple[int, int]], keys: list[str], index: int) -> bool:
         """True when most other words in the same sentence are in capitals too ("IT IS OK")."""
@@ -285,3 +345,43 @@ class Spotter:
             if word.isupper():
                 capitals += 1
         return total > 0 and capitals * 2 >= total
+
+
+def _words(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Where each word of `text` is, and its key. A dotted word is one word only when it is letters
+    ("H.D.C.", "O.A.S.Y.S"); otherwise it is a forgotten space ("HDC.You") and splits. Words inside a
+    postcode or a reference code get the empty key, which matches nothing."""
+    matches = list(WORD.finditer(text))
+    spans = [match.span() for match in matches]
+    words = [match.group() for match in matches]
+    if "." in text and any("." in word for word in words):
+        spans, words = _split_dotted(spans, words)
+    keys = word_keys(words)
+    blanks = [match.span() for match in _POSTCODE.finditer(text)]
+    if _REFERENCE_PART.search(text):
+        blanks += [match.span() for match in _REFERENCE.finditer(text)]
+    for start, end in blanks:
+        for index in range(bisect_left(spans, (start, -1)), bisect_left(spans, (end, -1))):
+            keys[index] = ""
+    return spans, keys
+
+
+def _split_dotted(spans: list[tuple[int, int]], words: list[str]) -> tuple[list[tuple[int, int]], list[str]]:
+    """The words with each dotted one that is not letters ("HDC.You", "10.30am") split at its dots."""
+    splits = [index for index, word in enumerate(words)
+              if "." in word and any(len(piece.rstrip("'’s")) > 1 for piece in word.split("."))]
+    if not splits:
+        return spans, words
+    split_spans: list[tuple[int, int]] = []
+    split_words: list[str] = []
+    done = 0
+    for index in splits:
+        split_spans += spans[done:index]
+        split_words += words[done:index]
+        start = spans[index][0]
+        for piece in words[index].split("."):
+            split_spans.append((start, start + len(piece)))
+            split_words.append(piece)
+            start += len(piece) + 1
+        done = index + 1
+    return split_spans + spans[done:], split_words + words[done:]

@@ -13,14 +13,20 @@ mappings and lists built here remember their own lines.
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.compat import _DEFAULT_YAML_VERSION
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from glossary.findings import Finding
 
@@ -30,6 +36,7 @@ KeyPath = tuple[str | int, ...]
 BOOL_LIKE_WORDS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
+_LONGEST_BOOL_LIKE = max(len(word) for word in BOOL_LIKE_WORDS)
 _WORDS_TO_MATCH = 4  # enough to tell one sentence from another
 
 
@@ -162,16 +169,175 @@ def read_yaml(path: Path) -> YamlSource:
     return parse_yaml_text(text, path)
 
 
+class _Resolver(VersionedResolver):
+    """ruamel's resolver, without its look-up of the YAML version for every scalar.
+
+    The C parser gives the resolver no scanner to ask, so ruamel falls through three failed attribute
+    look-ups per node to its default, YAML 1.2: a third of the time spent reading a file. Editors' files
+    carry no %YAML directive, so the answer is always that default.
+    """
+
+    @property
+    def processing_version(self) -> Any:
+        return self._loader_version or _DEFAULT_YAML_VERSION
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The tag of a node, as ruamel gives it; for plain values remembered by text, since keys such
+        as `term:` and `explanation:` come back hundreds of times a file."""
+        if kind is not ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        tag = _PLAIN_TAGS.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_PLAIN_TAGS) < _MAX_REMEMBERED:
+                _PLAIN_TAGS[value] = tag
+        return tag
+
+
+_PLAIN_TAGS: dict[str, Any] = {}  # plain scalar text -> its tag; the same for every file (YAML 1.2)
+_TAG_KINDS: dict[int, str] = {}  # id of a tag -> "str", "int"... ("" for a tag of our own, like !x)
+_TAGS_KEPT: list[Any] = []
+_MAX_REMEMBERED = 50_000
+
+
+def _c_yaml() -> YAML:
+    reader = YAML(typ="safe")
+    reader.Resolver = _Resolver
+    return reader
+
+
+# libyaml (YAML 1.1) refuses a ":" inside an unquoted value in a [list], as in `[https://...]`, which
+# YAML 1.2 and the pure-Python parser accept. Such values: an item of a list written on one line.
+_FLOW_PLAIN = re.compile(r"[^,\]}\"'\\#]*[^,\]}\"'\\#\s](?=[ \t]*[,\]}])")
+_FLOW_URL = re.compile(r"(?<=[\[,])([ \t]*)(https?://[^\s,\]}\"'#]+)(?=[ \t]*[,\]}])")
+_MAX_QUOTED = 50
+
+
+@functools.lru_cache(maxsize=256)
 def _compose(text: str) -> Node | None:
     """Compose with the C parser (about ten times faster); a file it refuses is composed again by the
-    pure-Python parser, whose error marks and wording the editors' messages are written for."""
+    pure-Python parser, whose error marks and wording the editors' messages are written for.
+
+    Where the C parser's objection is YAML 1.1's stricter rule for a ":" in a value inside [ ] (a URL
+    in `sources: [https://...]`), such values are put in double quotes and the C parser tries again.
+    Quoting keeps every line, and a URL reads the same quoted or not (never a yes/no word, a number or
+    a date); the result is kept only if every quote landed on a value of a list, else the pure parser
+    reads the file as written.
+
+    Remembered by text (nodes are never changed once composed), so a file read twice in one run, as
+    `signpost content check` reads the glossary for its own check and for the questions', is composed
+    once; the values are still built afresh for each reader.
+    """
     try:
-        return YAML(typ="safe").compose(text)
+        return _c_yaml().compose(text)
+    except MarkedYAMLError as error:
+        if not _flow_colon(error):
+            return YAML(typ="safe", pure=True).compose(text)
     except YAMLError:
         return YAML(typ="safe", pure=True).compose(text)
+    fixed, quoted = _quote_flow_urls(text)
+    for _ in range(_MAX_QUOTED):
+        try:
+            root = _c_yaml().compose(fixed)
+        except MarkedYAMLError as error:
+            again = _quote_flow_value(fixed, error, quoted) if _flow_colon(error) else None
+            if again is None:
+                break
+            fixed = again
+            continue
+        except YAMLError:
+            break
+        if root is not None and quoted <= _double_quoted_starts(root):
+            return root
+        break
+    return YAML(typ="safe", pure=True).compose(text)
+
+
+def _flow_colon(error: MarkedYAMLError) -> bool:
+    return "plain scalar" in (error.context or "") and "unexpected ':'" in (error.problem or "")
+
+
+def _quote_flow_urls(text: str) -> tuple[str, set[tuple[int, int]]]:
+    """Every URL that is an item of a one-line [list], in double quotes; and where each quote now opens."""
+    quoted: set[tuple[int, int]] = set()
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if "[" not in line or "://" not in line:
+            continue
+        shift = 0
+        pieces: list[str] = []
+        last = 0
+        for match in _FLOW_URL.finditer(line):
+            opening = match.start(2)
+            pieces.append(line[last:opening])
+            quoted.add((number, opening + shift))
+            pieces.append(f'"{match.group(2)}"')
+            shift += 2
+            last = match.end(2)
+        if pieces:
+            lines[number] = "".join(pieces) + line[last:]
+    return "\n".join(lines), quoted
+
+
+def _quote_flow_value(text: str, error: MarkedYAMLError, quoted: set[tuple[int, int]]) -> str | None:
+    """`text` with the one plain value the C parser stopped at in double quotes (noting where, in
+    `quoted`), or None when it is not a value of a one-line list."""
+    start, colon = error.context_mark, error.problem_mark
+    if start is None or colon is None or start.line != colon.line:
+        return None
+    lines = text.split("\n")
+    line = lines[start.line]
+    value = _FLOW_PLAIN.match(line, start.column)
+    if value is None or value.end() <= colon.column or not line[start.column:start.column + 1].strip():
+        return None
+    for place in [place for place in quoted if place[0] == start.line and place[1] > start.column]:
+        quoted.discard(place)
+        quoted.add((place[0], place[1] + 2))
+    quoted.add((start.line, start.column))
+    lines[start.line] = f'{line[:start.column]}"{value.group()}"{line[value.end():]}'
+    return "\n".join(lines)
+
+
+def _double_quoted_starts(root: Node) -> set[tuple[int, int]]:
+    """(line, column) where each double-quoted value in the tree starts (0-based, as ruamel marks)."""
+    starts: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            if node.style == '"':
+                starts.add((node.start_mark.line, node.start_mark.column))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return starts
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file's values are built, then back as it was.
+
+    Reading builds tens of thousands of small objects, none in a cycle; the collector, triggered by the
+    count of new objects, would walk every live object again and again (a quarter of the time of
+    `signpost content check`). If it was already off, it stays off.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def parse_yaml_text(text: str, path: Path) -> YamlSource:
+    with collector_paused():
+        return _parse_yaml_text(text, path)
+
+
+def _parse_yaml_text(text: str, path: Path) -> YamlSource:
     source = YamlSource(path=path, source_lines=text.splitlines())
     try:
         root = _compose(text)
@@ -207,26 +373,34 @@ def parse_yaml_text(text: str, path: Path) -> YamlSource:
 def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
     if isinstance(node, ScalarNode):
         first = node.start_mark.line + 1
-        last = max(first, node.end_mark.line + (0 if node.end_mark.column == 0 else 1))
-        source.spans[keypath] = (first, last)
+        end_mark = node.end_mark
+        last = end_mark.line + (0 if end_mark.column == 0 else 1)
+        source.spans[keypath] = (first, last if last > first else first)
+        value = str(node.value)
         # A plain scalar has no style: None from the pure parser, "" from the C one.
-        if not node.style and str(node.value).casefold() in BOOL_LIKE_WORDS:
-            source.bool_like[keypath] = str(node.value)
-        return _scalar_value(node)
+        if not node.style and len(value) <= _LONGEST_BOOL_LIKE and value.casefold() in BOOL_LIKE_WORDS:
+            source.bool_like[keypath] = value
+        return _scalar_value(node, value)
+    lines = source.lines
     if isinstance(node, SequenceNode):
         items = LinedList(node.start_mark.line + 1)
+        item_lines = items.item_lines
         for index, child in enumerate(node.value):
-            source.lines[keypath + (index,)] = child.start_mark.line + 1
-            items.item_lines.append(child.start_mark.line + 1)
-            items.append(_build(child, keypath + (index,), source))
+            line = child.start_mark.line + 1
+            path = keypath + (index,)
+            lines[path] = line
+            item_lines.append(line)
+            items.append(_build(child, path, source))
         return items
     if isinstance(node, MappingNode):
         mapping = LinedDict(node.start_mark.line + 1)
+        key_lines = mapping.key_lines
+        spans = source.spans
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
             key_line = key_node.start_mark.line + 1
-            if key in mapping.key_lines:
-                first = mapping.key_lines[key]
+            if key in key_lines:
+                first = key_lines[key]
                 source.findings.append(
                     Finding(
                         source.path,
@@ -236,13 +410,14 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
                     )
                 )
                 continue  # keep the first, so every line we report stays true
-            source.lines[keypath + (key,)] = key_line
-            mapping.key_lines[key] = key_line
-            mapping[key] = _build(value_node, keypath + (key,), source)
+            path = keypath + (key,)
+            lines[path] = key_line
+            key_lines[key] = key_line
+            mapping[key] = _build(value_node, path, source)
             # A short value on the key's own line: its span starts at the key.
-            if keypath + (key,) in source.spans:
-                start, end = source.spans[keypath + (key,)]
-                source.spans[keypath + (key,)] = (min(start, key_line), end)
+            span = spans.get(path)
+            if span is not None and span[0] > key_line:
+                spans[path] = (key_line, span[1])
         return mapping
     return None
 
@@ -261,12 +436,17 @@ def _place(keypath: KeyPath) -> str:
     return "in the same list item"
 
 
-def _scalar_value(node: ScalarNode) -> Any:
-    tag = str(node.tag)
-    text = str(node.value)
-    if not tag.startswith(_TAG_PREFIX):
+def _scalar_value(node: ScalarNode, text: str) -> Any:
+    tag = node.ctag
+    kind = _TAG_KINDS.get(id(tag)) if tag is not None else None
+    if kind is None:
+        written = str(node.tag)
+        kind = written[len(_TAG_PREFIX):] if written.startswith(_TAG_PREFIX) else ""
+        if tag is not None and len(_TAG_KINDS) < _MAX_REMEMBERED:
+            _TAG_KINDS[id(tag)] = kind
+            _TAGS_KEPT.append(tag)  # keeps the id valid: a remembered tag is never freed and reused
+    if kind == "str" or not kind:
         return text
-    kind = tag[len(_TAG_PREFIX) :]
     if kind == "null":
         return None
     if kind == "bool":
