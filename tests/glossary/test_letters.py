@@ -106,8 +106,7 @@ EXPECTED: dict[str, str] = {
         PDU = PDU
     """,
     "recall_notice.txt": """
-        PNC = PNC
-        ID = ID
+        PNC ID = PNC ID
         A9921ZZ = -
         CRN = CRN
         HMP = HMP
@@ -176,7 +175,7 @@ EXPECTED: dict[str, str] = {
         CRD = CRD
         CAS2 = CAS2
         CAS3 = CAS3
-        COMP1 = -
+        COMP1 = COMP1
         PPO = PPO
         OMU = OMU
     """,
