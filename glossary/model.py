@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from casefile.models import NATIONS
+
 ENGLISH = "en"
-ENGLAND = "england"
-WALES = "wales"
-NATIONS: tuple[str, ...] = (ENGLAND, WALES)  # an entry with no nation is true in both
+ENGLAND, WALES = NATIONS  # an entry with no nation is true in both
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
         try:
             directory.add_person(
                 ctx.session, ctx.actor, item.values["preferred_name"], language=item.values["language"],
-                ref=item.values["ref"], now=ctx.now,
+                ref=item.values["ref"], nation=item.values.get("nation"), now=ctx.now,
             )
         except CasefileError as error:
             raise ImportRefused([Problem(item.row, error.message)]) from error
