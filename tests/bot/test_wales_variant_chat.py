@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.core import Conversation
 from glossary.live import LiveGlossary
-from tests.bot.conversation_helpers import CONTENT, SETTINGS, Chat, make_case, shared_journeys, shared_questions
+from tests.bot.conversation_helpers import (
+    CONTENT,
+    SETTINGS,
+    Chat,
+    make_case,
+    shared_journeys,
+    shared_questions,
+)
 from tests.casefile.factories import NOW
 from tests.glossary.fixtures_check.helpers import content_with
 
