@@ -1,4 +1,4 @@
-"""`signpost content check|stats|gaps`, run as editors run them."""
+"""`signpost content check|stats|review|gaps`, run as editors run them."""
 
 from __future__ import annotations
 
@@ -191,3 +191,39 @@ def test_check_lists_each_problem_in_the_services_files(in_content: Path, capsys
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("services/lewisham.yaml:") and '"castles" is not a category. Use one or more of: '
                "housing" in line for line in lines), lines
+
+
+def test_review_lists_what_is_due_oldest_first(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content_with("review_dates", in_content)
+    assert main(["content", "review", "."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Due for review now, oldest first (")
+    assert out[1:4] == [
+        '  glossary/courts.yaml:18: glossary "fine", never reviewed',
+        '  glossary/courts.yaml:11: glossary "Crown Court", reviewed 2024-06-01, due 2025-06-02',
+        '  glossary/courts.yaml:6: glossary "CPS", reviewed 2025-11-01, due 2026-11-02',
+    ]
+    assert out[-1] == "Check each against its sources, then write today's date after reviewed:."
+
+
+def test_review_translations_lists_each_unreviewed_one_by_language(
+    in_content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content_with("unreviewed_translation", in_content)
+    assert main(["content", "review", ".", "--translations"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Welsh (cy): 1 translation not reviewed yet",
+        '  glossary/courts.yaml:8: the Welsh (cy) translation of "CPS" is not reviewed yet. When a native speaker '
+        "has checked it, write reviewed: true under it.",
+        "Polish (pl): 1 translation not reviewed yet",
+        '  glossary/courts.yaml:11: the Polish (pl) translation of "CPS" is not reviewed yet. When a native speaker '
+        "has checked it, write reviewed: true under it.",
+    ]
+
+
+def test_review_refuses_a_negative_number_of_days(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content_with("_base", in_content)
+    with pytest.raises(SystemExit) as stopped:
+        main(["content", "review", ".", "--due-within", "-3"])
+    assert stopped.value.code == 2
+    assert "it must be 0 or more" in capsys.readouterr().err
