@@ -32,3 +32,8 @@ def skipped_time(day: date, clock: time) -> str:
     """Why a London time skipped by the clock change cannot be used, in plain words."""
     return (f"{clock:%H:%M} on {day:%Y-%m-%d} does not happen in London, because the clocks go forward "
             "that night. Check the time.")
+
+
+def london_today() -> date:
+    """Today's date on the England and Wales clock (content review dates are London days)."""
+    return datetime.now(LONDON).date()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from casefile.actors import Actor
 from casefile.errors import InvalidInput, NotFound
 from casefile.linking import ALPHABET
-from casefile.models import Agency, Person, Worker
+from casefile.models import NATIONS, Agency, Person, Worker
 from casefile.people import SUPPORTED_LANGUAGES
 from casefile.safe_text import checked_reference, normal_reference
 from casefile.unit import unit_of_work
@@ -83,20 +83,24 @@ def add_person(
     language: str = "en",
     discreet: bool = False,
     ref: str | None = None,
+    nation: str | None = None,
     now: datetime | None = None,
 ) -> Person:
-    """A new person, with a pseudonymous reference made up for them unless one is given."""
+    """A new person, with a pseudonymous reference made up for them unless one is given. `nation`
+    ("england" or "wales") is where their probation is, when known."""
     preferred_name = _required(preferred_name, "preferred name", 100)
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("Signpost can talk in English, Welsh (Cymraeg) or Polish (Polski).")
     if ref is not None:
         ref = checked_reference(ref, "person's reference")
+    if nation is not None and nation not in NATIONS:
+        raise InvalidInput("The nation is England or Wales (england or wales), or left out when not known.")
     with unit_of_work(session, actor, "write.person.add", "person", now=now) as unit:
         unit.require_system()
         if ref is not None and session.scalars(select(Person.id).where(Person.ref == ref)).first():
             raise InvalidInput(f"There is already a person with the reference {ref}.")
         person = Person(ref=ref or new_person_ref(), preferred_name=preferred_name, language=language,
-                        discreet=discreet, created_at=unit.now)
+                        nation=nation, discreet=discreet, created_at=unit.now)
         session.add(person)
         session.flush()
         unit.subject_id = unit.person_id = person.id

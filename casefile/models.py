@@ -95,6 +95,10 @@ def _sql_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
+# Where a person's probation is; the facts that differ (local welfare, housing law) follow it.
+NATIONS: tuple[str, ...] = ("england", "wales")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -140,6 +144,9 @@ class Person(Base):
     ref: Mapped[str] = mapped_column(String(40), unique=True)
     preferred_name: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # "england" or "wales" (NATIONS): where their probation is, so the chat gives that nation's rules;
+    # None when not known.
+    nation: Mapped[str | None] = mapped_column(String(8))
     # Discreet: anything that may show on a locked screen avoids words like probation, prison, methadone.
     discreet: Mapped[bool] = mapped_column(Boolean, default=False)
     # Paused by /stop: no messages are sent until the person starts again.

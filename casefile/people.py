@@ -330,6 +330,11 @@ def respond_to_appointment(
     return _appointments.respond(session, actor, appointment_id, confirmed, reason, expected_version, now=now)
 
 
+def nation_of(session: Session, person_id: int) -> str | None:
+    """Where the person's probation is ("england" or "wales"), or None when the case file does not say."""
+    return session.scalar(select(Person.nation).where(Person.id == person_id))
+
+
 def _change_person(
     session: Session, actor: Actor, person_id: int, changes: dict[str, object], kind: str, now: datetime | None
 ) -> int:

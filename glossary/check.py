@@ -9,21 +9,26 @@ one entry at a time.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from casefile.clock import london_today
 from glossary.findings import Finding, Severity
 from glossary.plain_language import (
     MAX_EXPLANATION_SENTENCES,
     MAX_FOR_YOU_SENTENCES,
     MAX_TOTAL_WORDS,
+    READING_AGE_AIM,
+    READING_AGE_MOST,
     PlainWords,
     acronyms_in,
     count_words,
     read_plain_words,
+    reading_age,
     text_findings,
 )
 from glossary.schema import (
@@ -44,6 +49,7 @@ class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     entry_count: int = 0
     file_count: int = 0
+    notes: list[str] = field(default_factory=list)  # figures shown above the summary (reading age...)
 
     @property
     def errors(self) -> int:
@@ -62,6 +68,7 @@ class CheckReport:
             self.findings += other.findings
             self.entry_count += other.entry_count
             self.file_count += other.file_count
+            self.notes += other.notes
         else:
             self.findings += list(other)
 
@@ -85,27 +92,63 @@ def _count(number: int, one: str, many: str | None = None) -> str:
 Checker = Callable[[Path], "CheckReport | list[Finding]"]
 
 
-def check_glossary(content_dir: Path) -> CheckReport:
-    """The glossary files and the hard-words list they are checked against."""
+def check_glossary(content_dir: Path, *, today: date | None = None) -> CheckReport:
+    """The glossary files and the hard-words list they are checked against; review dates are measured
+    against `today` (London's, unless given)."""
     report = CheckReport()
     plain_words, plain_findings = read_plain_words(content_dir)
     report.findings += plain_findings
     report.file_count += 1
-    blocks, file_findings, file_count = _read_glossary_files(content_dir)
+    blocks, file_findings, file_count = _read_glossary_files(content_dir, today or london_today())
     report.findings += file_findings
     report.file_count += file_count
     report.entry_count = len(blocks)
     report.findings += _cross_entry_findings(blocks, plain_words, checked=range(len(blocks)))
+    report.notes += glossary_notes(blocks)
     return report
 
 
-def read_entry_blocks(content_dir: Path) -> tuple[list[EntryBlock], list[Finding]]:
+def glossary_notes(blocks: list[EntryBlock]) -> list[str]:
+    """The figures `content check` shows: how plain the explanations read, and translations not checked."""
+    from glossary.review import unreviewed_translations  # review reads these blocks: imported late
+
+    ages = [reading_age(text) for text in english_explanations(blocks)]
+    notes = []
+    if ages:
+        plain = sum(1 for age in ages if age <= READING_AGE_AIM)
+        hard = sum(1 for age in ages if age > READING_AGE_MOST)
+        notes.append(
+            f"Reading age: {plain} of {len(ages)} explanations ({round(100 * plain / len(ages))}%) read at age "
+            f"{READING_AGE_AIM:g} or below (the aim is 90%); {hard} read above {READING_AGE_MOST:g}."
+        )
+    waiting = Counter(item.language for item in unreviewed_translations(blocks))
+    if waiting:
+        counts = ", ".join(f"{waiting[code]} {name} ({code})" for code, name in TRANSLATION_LANGUAGES.items())
+        notes.append(
+            f"Translations not yet checked by a native speaker: {counts}. "
+            "List them: signpost content review --translations"
+        )
+    return notes
+
+
+def english_explanations(blocks: Iterable[EntryBlock]) -> list[str]:
+    """The English explanation of every meaning (the Welsh variants are the same facts for Wales)."""
+    return [
+        fields["explanation"]
+        for block in blocks
+        if block.term
+        for fields, _, _ in block.meanings()
+        if isinstance(fields.get("explanation"), str) and fields["explanation"].strip()
+    ]
+
+
+def read_entry_blocks(content_dir: Path, today: date | None = None) -> tuple[list[EntryBlock], list[Finding]]:
     """Every entry written in the glossary files, checked or not (`content stats` counts from these)."""
-    blocks, findings, _ = _read_glossary_files(content_dir)
+    blocks, findings, _ = _read_glossary_files(content_dir, today or london_today())
     return blocks, findings
 
 
-def _read_glossary_files(content_dir: Path) -> tuple[list[EntryBlock], list[Finding], int]:
+def _read_glossary_files(content_dir: Path, today: date) -> tuple[list[EntryBlock], list[Finding], int]:
     folder = content_dir / GLOSSARY_DIR
     if not folder.is_dir():
         return (
@@ -150,7 +193,7 @@ def _read_glossary_files(content_dir: Path) -> tuple[list[EntryBlock], list[Find
         file_blocks, shape_findings = check_file_shape(source)
         findings += shape_findings
         for block in file_blocks:
-            findings += check_entry_schema(block.data, block.where, file_category=block.category)
+            findings += check_entry_schema(block.data, block.where, file_category=block.category, today=today)
         blocks += file_blocks
     return blocks, findings, len(paths)
 
@@ -327,7 +370,7 @@ def _text_rule_findings(block: EntryBlock, index: _NameIndex, plain_words: Plain
     findings: list[Finding] = []
     term = block.term
     own_names = [use.written for use in _names_of(block, -1)]
-    for fields, where, label in block.meanings():
+    for fields, where, label in block.variants():
         total = 0
         for field_name, what, most in (
             ("explanation", "explanation", MAX_EXPLANATION_SENTENCES),
@@ -349,6 +392,7 @@ def _text_rule_findings(block: EntryBlock, index: _NameIndex, plain_words: Plain
                 own_names=own_names,
             )
             findings += _acronym_findings(text, subject, where, field_name, index, plain_words)
+            findings += _reading_age_findings(text, subject, where, field_name)
             findings += _translated_text_findings(fields, where, field_name, what, term, label, plain_words)
         if total > MAX_TOTAL_WORDS:
             findings.append(
@@ -361,6 +405,21 @@ def _text_rule_findings(block: EntryBlock, index: _NameIndex, plain_words: Plain
                 )
             )
     return findings
+
+
+def _reading_age_findings(text: str, subject: str, where: Locator, field_name: str) -> list[Finding]:
+    age = reading_age(text)
+    if age <= READING_AGE_MOST:
+        return []
+    return [
+        Finding(
+            where.path,
+            where.line(field_name),
+            f"{subject} reads at age {age:.1f}, above {READING_AGE_MOST:g}",
+            "Use shorter sentences and everyday words of one or two syllables, and say it to \"you\"",
+            Severity.WARNING,
+        )
+    ]
 
 
 def _line_finder(where: Locator, *keys: str) -> Callable[[str], int]:
@@ -419,17 +478,22 @@ def _translated_text_findings(
 
 
 def _translation_findings(block: EntryBlock) -> list[Finding]:
-    """Core entries must be readable in every language; the others fall back to English by design."""
-    if block.data.get("core") is not True:
-        return []
+    """Every meaning (and the Welsh variant) needs Welsh and Polish, so no reader falls back to English.
+
+    A missing translation of for_you is an error on a core entry and a warning on the others.
+    """
+    core = block.data.get("core") is True
     findings: list[Finding] = []
+    variants = block.variants()
     many = len(block.meanings()) > 1
-    for position, (fields, where, _) in enumerate(block.meanings()):
-        owner = (
-            f'Meaning {position + 1} of the core entry "{block.term}"'
-            if many
-            else f'The core entry "{block.term}"'
-        )
+    kind = "core entry" if core else "entry"
+    for position, (fields, where, label) in enumerate(variants):
+        if label == " (wales:)":
+            owner = f'The Welsh version (wales:) of the {kind} "{block.term}"'
+        elif many:
+            owner = f'Meaning {position + 1} of the {kind} "{block.term}"'
+        else:
+            owner = f'The {kind} "{block.term}"'
         translations = fields.get("translations")
         translations = translations if isinstance(translations, Mapping) else {}
         for language, language_name in TRANSLATION_LANGUAGES.items():
@@ -456,9 +520,9 @@ def _translation_findings(block: EntryBlock) -> list[Finding]:
                     Finding(
                         where.path,
                         where.line("translations", language),
-                        f"The {language_name} ({language}) translation of the core entry "
-                        f'"{block.term}" has no for_you',
+                        f"The {language_name} ({language}) translation of {owner[:1].lower()}{owner[1:]} has no for_you",
                         f"Add a for_you: line under {language}:, translating the English one",
+                        Severity.ERROR if core else Severity.WARNING,
                     )
                 )
     return findings
@@ -486,6 +550,7 @@ def check_entry_mapping(
     path: Path,
     line: int = 1,
     replacing: str | None = None,
+    today: date | None = None,
 ) -> list[Finding]:
     """Check one entry (say, from a form) as if it were in `path` at `line`, against `context`.
 
@@ -493,7 +558,7 @@ def check_entry_mapping(
     so an entry does not clash with its own older version.
     """
     where = Locator(path, None, (), line)
-    findings = check_entry_schema(entry, where, file_category=category)
+    findings = check_entry_schema(entry, where, file_category=category, today=today or london_today())
     gone = normalise(replacing) if replacing else None
     others = [block for block in context.blocks if gone is None or normalise(block.term or "") != gone]
     blocks = others + [EntryBlock(entry, category, where)]

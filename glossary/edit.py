@@ -26,12 +26,15 @@ from glossary.check import GlossaryContext, check_entry_mapping, check_glossary,
 from glossary.findings import Finding, Severity
 from glossary.schema import CATEGORIES, ENTRY_FIELDS, TRANSLATION_LANGUAGES
 
-TEXT_FIELDS = ("term", "full_form", "explanation", "for_you", "replaced_by", "used_by")
+TEXT_FIELDS = ("term", "full_form", "explanation", "for_you", "replaced_by", "used_by", "reviewed")
 LIST_FIELDS = ("aliases", "misspellings", "related")
 LONG_TEXT = ("explanation", "for_you")
 # The form's fields in the order the summary lists their errors.
 FORM_FIELDS = ("term", "full_form", "explanation", "for_you", "aliases", "misspellings", "related", "replaced_by",
-               "used_by", "core", "cy_explanation", "cy_for_you", "pl_explanation", "pl_for_you", "category")
+               "used_by", "sources", "reviewed", "core", "cy_explanation", "cy_for_you", "pl_explanation",
+               "pl_for_you", "category")
+# Written in the file only (the form does not show them): a save from the form leaves them as they are.
+FILE_ONLY_FIELDS = ("nation", "wales")
 
 
 class EntryNotFound(Exception):
@@ -54,6 +57,8 @@ class EntryForm:
         for name in LIST_FIELDS:
             items = entry.get(name) or []
             values[name] = ", ".join(str(item) for item in items) if isinstance(items, list) else str(items)
+        sources = entry.get("sources") or []
+        values["sources"] = "\n".join(str(item) for item in sources) if isinstance(sources, list) else str(sources)
         translations = entry.get("translations") or {}
         for language in TRANSLATION_LANGUAGES:
             text = translations.get(language) or {} if isinstance(translations, Mapping) else {}
@@ -75,6 +80,11 @@ class EntryForm:
         for name in ("replaced_by", "used_by"):
             if self.values.get(name, "").strip():
                 entry[name] = self.values[name].strip()
+        sources = [item for item in self.values.get("sources", "").replace(",", "\n").split() if item]
+        if sources:
+            entry["sources"] = sources
+        if self.values.get("reviewed", "").strip():
+            entry["reviewed"] = self.values["reviewed"].strip()
         if self.core:
             entry["core"] = True
         translations: dict[str, dict[str, str]] = {}
@@ -190,8 +200,10 @@ def _styled(name: str, value: Any, old: Any) -> Any:
 
 def apply_to(target: CommentedMap, entry: Mapping[str, Any]) -> None:
     """Change `target` in place to hold `entry`: kept keys stay where they were, new ones go in schema order."""
-    for key in [key for key in target if key in ENTRY_FIELDS and key not in entry and key != "category"]:
+    for key in [key for key in target if key in ENTRY_FIELDS and key not in entry
+                and key != "category" and key not in FILE_ONLY_FIELDS]:
         del target[key]
+    _keep_translation_reviews(target, entry)
     for key in ENTRY_FIELDS:
         if key not in entry:
             continue
@@ -204,6 +216,20 @@ def apply_to(target: CommentedMap, entry: Mapping[str, Any]) -> None:
         earlier = [name for name in ENTRY_FIELDS[:ENTRY_FIELDS.index(key)] if name in target]
         position = list(target).index(earlier[-1]) + 1 if earlier else 0
         target.insert(position, key, value)
+
+
+def _keep_translation_reviews(target: Mapping[str, Any], entry: Mapping[str, Any]) -> None:
+    """A translation keeps `reviewed: true` only while its text is unchanged; changed text is unchecked."""
+    new = entry.get("translations")
+    old = target.get("translations")
+    if not isinstance(new, dict):
+        return
+    for language, text in new.items():
+        before = old.get(language) if isinstance(old, Mapping) else None
+        same = isinstance(before, Mapping) and all(
+            " ".join(str(before.get(part) or "").split()) == " ".join(str(text.get(part) or "").split())
+            for part in ("explanation", "for_you"))
+        text["reviewed"] = bool(same and isinstance(before, Mapping) and before.get("reviewed") is True)
 
 
 def dump(data: Any) -> str:

@@ -10,20 +10,17 @@ checker's own reader (`glossary.yaml_source`), so a file both accept is read the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from glossary.findings import ContentError
-from glossary.model import Entry, Glossary, Meaning, Translation
+from glossary.model import NATIONS, Entry, Glossary, Meaning, Translation
+from glossary.reviewing import read_reviewed, read_sources
+from glossary.schema import ENTRY_FIELDS, MEANING_FIELDS, TRANSLATION_LANGUAGES, WALES_FIELDS
 from glossary.yaml_source import collector_paused, line_of, parse_yaml_text
 
 GLOSSARY_FOLDER = "glossary"
-TRANSLATED_LANGUAGES: tuple[str, ...] = ("cy", "pl")
-_MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
-_ENTRY_FIELDS = frozenset(
-    {"term", "category", "meanings", "aliases", "misspellings", "related", "replaced_by", "core",
-     "nation", "wales", "sources", "reviewed", *_MEANING_FIELDS}
-)
 
 
 def _fail(path: Path, line: int, problem: str, fix: str) -> ContentError:
@@ -147,7 +144,7 @@ def _translations(path: Path, line: int, raw: Mapping[str, Any]) -> dict[str, Tr
                     "Write `translations:` then `cy:` and `pl:` each with `explanation:`")
     result: dict[str, Translation] = {}
     for language, block in value.items():
-        if language not in TRANSLATED_LANGUAGES:
+        if language not in TRANSLATION_LANGUAGES:
             raise _fail(path, line, f"`translations` has the unknown language {language!r}",
                         "Use cy (Welsh) or pl (Polish)")
         if not isinstance(block, dict):
@@ -155,7 +152,11 @@ def _translations(path: Path, line: int, raw: Mapping[str, Any]) -> dict[str, Tr
                         f"Write `{language}:` then `explanation:` under it")
         explanation = _text(path, line, block, "explanation", required=True)
         assert explanation is not None  # required=True raised otherwise
-        result[language] = Translation(explanation, _text(path, line, block, "for_you"))
+        reviewed = block.get("reviewed", False)
+        if not isinstance(reviewed, bool):
+            raise _fail(path, line, f"`reviewed` of the {language} translation is {reviewed!r}",
+                        "Write `reviewed: true` once a native speaker has checked it, or `reviewed: false`")
+        result[language] = Translation(explanation, _text(path, line, block, "for_you"), reviewed)
     return result
 
 
@@ -177,13 +178,13 @@ def _entry(path: Path, line: int, raw: object, file_category: str) -> Entry:
     term = _text(path, line, raw, "term", required=True)
     assert term is not None
     line = line_of(raw, "term")
-    unknown = sorted(str(key) for key in raw if key not in _ENTRY_FIELDS)
+    unknown = sorted(str(key) for key in raw if key not in ENTRY_FIELDS)
     if unknown:
         raise _fail(path, line, f"the entry {term!r} has unknown fields: {', '.join(unknown)}",
                     "Check the spelling of the field names against SCHEMA.md")
     raw_meanings = raw.get("meanings")
     if raw_meanings is not None:
-        clashing = [name for name in _MEANING_FIELDS if name in raw]
+        clashing = [name for name in MEANING_FIELDS if name in raw]
         if clashing:
             raise _fail(path, line, f"the entry {term!r} has `meanings` and also {', '.join(clashing)} at the top",
                         "Move them into one of the meanings")
@@ -204,6 +205,13 @@ def _entry(path: Path, line: int, raw: object, file_category: str) -> Entry:
     if not isinstance(core, bool):
         raise _fail(path, line, f"`core` of {term!r} is {core!r}", "Write `core: true` or leave it out")
     category = _text(path, line, raw, "category") or file_category
+    nation = raw.get("nation")
+    if nation is not None and nation not in NATIONS:
+        raise _fail(path, line, f"`nation` of {term!r} is {nation!r}",
+                    "Write `nation: england` or `nation: wales`, or leave it out when it is the same in both")
+    wales, wales_sources = _wales(path, line, raw, meanings[0])
+    # The checker reports missing or unreadable dates; the bot can serve an entry without one.
+    reviewed = read_reviewed(raw.get("reviewed"), date.max).day
     return Entry(
         term=term,
         category=category,
@@ -213,6 +221,28 @@ def _entry(path: Path, line: int, raw: object, file_category: str) -> Entry:
         related=_names(path, line, raw, "related"),
         replaced_by=_text(path, line, raw, "replaced_by"),
         core=core,
+        sources=read_sources(raw.get("sources"))[0],
+        reviewed=reviewed,
+        nation=nation,
+        wales=wales,
+        wales_sources=wales_sources,
         source=path,
         line=line,
     )
+
+
+def _wales(path: Path, line: int, raw: Mapping[str, Any], main: Meaning) -> tuple[Meaning | None, tuple[str, ...]]:
+    """The `wales:` variant as a meaning of its own, with the main meaning's full form and body."""
+    value = raw.get("wales")
+    if value is None:
+        return None, ()
+    if not isinstance(value, dict):
+        raise _fail(path, line_of(raw, "wales"), "`wales` should have `explanation:` under it",
+                    "Write `wales:` then `explanation:` with what a person in Wales is told")
+    unknown = sorted(str(key) for key in value if key not in WALES_FIELDS)
+    if unknown:
+        raise _fail(path, line_of(raw, "wales"), f"`wales` has unknown fields: {', '.join(unknown)}",
+                    "Check the spelling of the field names against SCHEMA.md")
+    variant = _meaning(path, line_of(raw, "wales"), value)
+    return (Meaning(main.full_form, variant.explanation, variant.for_you, main.used_by, variant.translations),
+            read_sources(value.get("sources"))[0])

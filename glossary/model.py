@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from casefile.models import NATIONS
+
 ENGLISH = "en"
+ENGLAND, WALES = NATIONS  # an entry with no nation is true in both
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class Translation:
 
     explanation: str
     for_you: str | None = None
+    reviewed: bool = False  # a native speaker has checked it against the English
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,34 @@ class Entry:
     related: tuple[str, ...] = ()
     replaced_by: str | None = None
     core: bool = False
+    sources: tuple[str, ...] = ()  # the public pages the facts come from
+    reviewed: date | None = None  # the day an editor last checked the English against the sources
+    nation: str | None = None  # ENGLAND or WALES when only true there; None when the same in both
+    wales: Meaning | None = None  # what a person in Wales is told instead (only with nation ENGLAND)
+    wales_sources: tuple[str, ...] = ()
     source: Path = Path()
     line: int = 0
+
+    def meanings_for(self, nation: str | None) -> tuple[Meaning, ...]:
+        """The meanings a person living in `nation` is told: the Welsh variant for Wales when there is one.
+
+        `nation` None (not known, or nobody linked) gets the entry as written.
+        """
+        if nation == WALES and self.wales is not None:
+            return (self.wales,)
+        return self.meanings
+
+    def other_nation(self, nation: str | None) -> str | None:
+        """The nation the shown text is about when it is not where the person lives, else None.
+
+        A person in Wales reading an England-only entry with no Welsh variant is told it is England's way;
+        a person in England reading a Wales-only entry, that it is Wales's.
+        """
+        if nation is None or self.nation is None or self.nation == nation:
+            return None
+        if nation == WALES and self.wales is not None:
+            return None
+        return self.nation
 
     @property
     def key(self) -> str:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import textstat
+
 from glossary.findings import Finding, Severity
 from glossary.yaml_source import YamlSource, read_yaml
 
@@ -25,6 +27,11 @@ MAX_EXPLANATION_SENTENCES = 2
 MAX_FOR_YOU_SENTENCES = 1
 # What a reader gets at once (explanation and for_you together): about one phone screen.
 MAX_TOTAL_WORDS = 45
+
+# Reading age = 5 + Flesch-Kincaid grade. Every text a person reads should be at most READING_AGE_MOST;
+# explanations aim at READING_AGE_AIM or below (90% of them).
+READING_AGE_MOST = 11.0
+READING_AGE_AIM = 9.0
 
 # Shortenings that end in a full stop but never end a sentence.
 _NEVER_ENDS_SENTENCE = frozenset(
@@ -65,6 +72,15 @@ def _ends_sentence(token: str, following: str | None) -> bool:
     start = following.lstrip(_OPENERS)
     # A sentence starts with a capital or a number; "etc. and" carries on.
     return bool(start) and (start[0].isupper() or start[0].isdigit())
+
+
+@functools.lru_cache(maxsize=8192)
+def reading_age(text: str) -> float:
+    """The age a reader needs to be to read `text` easily: 5 + its Flesch-Kincaid grade (textstat).
+
+    Cached: the checker, `content stats` and `content check`'s summary ask for the same texts.
+    """
+    return 5 + float(textstat.flesch_kincaid_grade(" ".join(text.split())))
 
 
 def count_words(text: str) -> int:

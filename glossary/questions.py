@@ -8,20 +8,20 @@ same way as the glossary (glossary.live), and carries its match index (glossary.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from casefile.clock import london_today
 from casefile.models import SERVICE_CATEGORIES
 from glossary.check import CheckReport
 from glossary.findings import ContentError, Finding, Severity
 from glossary.load import load_glossary
 from glossary.plain_language import PlainWords, acronyms_in, read_plain_words, text_findings
+from glossary.reviewing import ReviewState, read_reviewed, read_sources
 from glossary.yaml_source import Locator, read_yaml
 
 QUESTIONS_DIR = "questions"
@@ -35,7 +35,6 @@ MIN_ASKS = 6
 MAX_ANSWER_SENTENCES = 5
 MAX_DO_SENTENCES = 2
 MAX_WALES_SENTENCES = 2
-REVIEW_EVERY = timedelta(days=365)
 SCHEMA_DOC = "content/questions/SCHEMA.md"
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -98,7 +97,7 @@ def glossary_names(content_dir: Path) -> set[str] | None:
 
 def read_questions(content_dir: Path, *, today: date | None = None) -> tuple[QuestionLibrary, list[Finding]]:
     """Every card that passed its checks, and every finding (errors and warnings) in the files."""
-    today = today or date.today()
+    today = today or london_today()
     plain_words, _plain_findings = read_plain_words(content_dir)  # the glossary's check reports these
     known_terms = glossary_names(content_dir)
     findings: list[Finding] = []
@@ -209,11 +208,9 @@ def _read_card(raw: Any, where: Locator, topic: str, plain_words: PlainWords, kn
     if not sources:
         findings.append(Finding(path, where.line("sources"), f"{name} has no sources",
                                 "Add sources: with the public pages the answer comes from"))
-    for address in sources:
-        parts = urlsplit(address)
-        if parts.scheme != "https" or not parts.netloc:
-            findings.append(Finding(path, where.line("sources"), f'{name} has a source "{address}" that is not '
-                                    "a web address", "Write the page's full address, starting https://"))
+    for address in read_sources(list(sources))[1]:
+        findings.append(Finding(path, where.line("sources"), f'{name} has a source "{address}" that is not '
+                                "a web address", "Write the page's full address, starting https://"))
     reviewed = _reviewed(raw.get("reviewed"), where, name, today, findings)
     if any(finding.severity is Severity.ERROR for finding in findings):
         return None, findings
@@ -293,21 +290,17 @@ def _names(raw: Any, key: str, where: Locator, name: str, findings: list[Finding
 
 def _reviewed(raw: Any, where: Locator, name: str, today: date, findings: list[Finding]) -> date | None:
     path, line = where.path, where.line("reviewed")
-    if isinstance(raw, str):
-        with contextlib.suppress(ValueError):  # an unreadable date is reported just below
-            raw = date.fromisoformat(raw)
-    if not isinstance(raw, date):
+    review = read_reviewed(raw, today)
+    if review.state is ReviewState.MISSING:
         findings.append(Finding(path, line, f"{name} has no reviewed date it can read",
                                 "Write the day you checked it against its sources, like reviewed: 2026-12-06"))
-        return None
-    if raw > today:
+    elif review.state is ReviewState.FUTURE:
         findings.append(Finding(path, line, f"{name} was reviewed on {raw}, which is in the future",
                                 "Write the day you checked it, today or earlier"))
-        return None
-    if today - raw > REVIEW_EVERY:
+    elif review.state is ReviewState.DUE:
         findings.append(Finding(path, line, f"{name} was last reviewed on {raw}, over 12 months ago",
                                 "Check it against its sources again and write today's date", Severity.WARNING))
-    return raw
+    return review.day if review.usable else None
 
 
 def _cross_card_findings(cards: list[QuestionCard]) -> list[Finding]:

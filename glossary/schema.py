@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from glossary.findings import Finding
+from glossary.findings import Finding, Severity
+from glossary.model import NATIONS
 from glossary.plain_language import did_you_mean, yaml11_trap
+from glossary.reviewing import ReviewState, read_reviewed, read_sources
 from glossary.yaml_source import Locator, YamlSource
 
 CATEGORIES: tuple[str, ...] = (
@@ -33,6 +36,8 @@ CATEGORIES: tuple[str, ...] = (
 TRANSLATION_LANGUAGES: dict[str, str] = {"cy": "Welsh", "pl": "Polish"}
 
 FILE_FIELDS = ("category", "entries")
+# Every field an entry may have, in the order a new entry's fields are written (glossary.edit) and the
+# one list both the checker and the loader (glossary.load) accept.
 ENTRY_FIELDS = (
     "term",
     "full_form",
@@ -44,17 +49,19 @@ ENTRY_FIELDS = (
     "replaced_by",
     "used_by",
     "core",
-    "translations",
-    "meanings",
-    "category",
     "nation",
-    "wales",
     "sources",
     "reviewed",
+    "translations",
+    "wales",
+    "meanings",
+    "category",
 )
 # With `meanings:` these belong inside each meaning, not on the entry.
 MEANING_FIELDS = ("full_form", "explanation", "for_you", "used_by", "translations")
 TRANSLATION_FIELDS = ("explanation", "for_you", "reviewed")
+# What a person in Wales is told instead, for an entry with `nation: england`.
+WALES_FIELDS = ("explanation", "for_you", "sources", "translations")
 LIST_FIELDS = ("aliases", "misspellings", "related")
 SCHEMA_DOC = "content/glossary/SCHEMA.md"
 
@@ -86,6 +93,13 @@ class EntryBlock:
             for index, meaning in enumerate(raw)
             if isinstance(meaning, Mapping)
         ]
+
+    def variants(self) -> list[tuple[Mapping[str, Any], Locator, str]]:
+        """The meanings, then the Welsh variant (`wales:`) when there is one: every text a person reads."""
+        wales = self.data.get("wales")
+        if not isinstance(wales, Mapping):
+            return self.meanings()
+        return [*self.meanings(), (wales, self.where.inside("wales"), " (wales:)")]
 
 
 def entry_name(data: Mapping[str, Any], where: Locator) -> str:
@@ -197,9 +211,10 @@ def _check_category(source: YamlSource, findings: list[Finding]) -> str:
 
 
 def check_entry_schema(
-    data: Mapping[str, Any], where: Locator, *, file_category: str | None
+    data: Mapping[str, Any], where: Locator, *, file_category: str | None, today: date
 ) -> list[Finding]:
-    """Missing, unknown and wrongly typed fields of one entry (and of its meanings and translations)."""
+    """Missing, unknown and wrongly typed fields of one entry (and of its meanings, translations and
+    Welsh variant); `today` (London) is what a review date is measured against."""
     name = entry_name(data, where)
     findings: list[Finding] = []
     for field_name in data:
@@ -241,6 +256,131 @@ def check_entry_schema(
         findings += _check_meanings(data, where, name)
     else:
         findings += _check_meaning_fields(data, where, name, meaning_label="")
+    findings += check_sources(data, where, name)
+    findings += _check_reviewed(data, where, name, today)
+    findings += _check_nation(data, where, name)
+    return findings
+
+
+def check_sources(data: Mapping[str, Any], where: Locator, name: str) -> list[Finding]:
+    """`sources:` must list one or more public pages, each a full https address."""
+    line = where.line("sources")
+    good, bad = read_sources(data.get("sources"))
+    findings = [
+        Finding(
+            where.path,
+            line,
+            f'The source "{item}" of {name} is not a web address',
+            "Write the page's full address, starting https://",
+        )
+        for item in bad
+    ]
+    if not good and not bad:
+        findings.append(
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} has no sources",
+                "Add sources: with the public pages (https://...) the facts come from",
+            )
+        )
+    return findings
+
+
+def _check_reviewed(data: Mapping[str, Any], where: Locator, name: str, today: date) -> list[Finding]:
+    raw = data.get("reviewed")
+    review = read_reviewed(raw, today)
+    line = where.line("reviewed")
+    if review.state is ReviewState.MISSING:
+        said = "has no reviewed date" if raw is None else f'has a reviewed date "{raw}" that is not a date'
+        return [
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} {said}",
+                f"Write the day you checked it against its sources, like reviewed: {today.isoformat()}",
+            )
+        ]
+    if review.state is ReviewState.FUTURE:
+        return [
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} was reviewed on {review.day}, which is in the future",
+                "Write the day you checked it, today or earlier",
+            )
+        ]
+    if review.state is ReviewState.DUE:
+        return [
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} was last reviewed on {review.day}, over 12 months ago",
+                "Check it against its sources again and write today's date",
+                Severity.WARNING,
+            )
+        ]
+    return []
+
+
+def _check_nation(data: Mapping[str, Any], where: Locator, name: str) -> list[Finding]:
+    findings: list[Finding] = []
+    nation = data.get("nation")
+    if "nation" in data and nation not in NATIONS:
+        findings.append(
+            Finding(
+                where.path,
+                where.line("nation"),
+                f'The nation of {name} is "{nation}"',
+                "Write nation: england or nation: wales, or delete the line when it is the same in both",
+            )
+        )
+    if "wales" not in data:
+        return findings
+    wales = data["wales"]
+    line = where.line("wales")
+    if nation != "england":
+        findings.append(
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} has a wales: block but not nation: england",
+                "Add nation: england (the main text is England's), or delete the wales: block",
+            )
+        )
+    if "meanings" in data:
+        findings.append(
+            Finding(
+                where.path,
+                line,
+                f"{_cap(name)} has meanings and a wales: block",
+                "Give the Welsh version its own entry, or write the difference into the meaning",
+            )
+        )
+    if not isinstance(wales, Mapping):
+        findings.append(
+            Finding(
+                where.path,
+                line,
+                f"The wales: block of {name} should have explanation: under it",
+                "Write what a person in Wales is told under wales: explanation:",
+            )
+        )
+        return findings
+    inner = where.inside("wales")
+    label = f"the Welsh version (wales:) of {name}"
+    for field_name in wales:
+        if field_name not in WALES_FIELDS:
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.line(field_name),
+                    f'{_cap(label)} has an unknown field "{field_name}"',
+                    did_you_mean(str(field_name), WALES_FIELDS, "Remove it"),
+                )
+            )
+    findings += _check_meaning_fields(wales, inner, name, meaning_label=" (wales:)")
+    findings += check_sources(wales, inner, label)
     return findings
 
 
@@ -395,6 +535,15 @@ def _check_translations(translations: Any, where: Locator, name: str) -> list[Fi
         else:
             findings += _check_text(translation, "explanation", inner, label, required=True)
         findings += _check_text(translation, "for_you", inner, label, required=False)
+        if "reviewed" in translation and not isinstance(translation["reviewed"], bool):
+            findings.append(
+                Finding(
+                    where.path,
+                    inner.line("reviewed"),
+                    f'"reviewed" of {label} should be true or false, but it says "{translation["reviewed"]}"',
+                    "Write reviewed: true once a native speaker has checked it, or reviewed: false",
+                )
+            )
     return findings
 
 

@@ -19,13 +19,14 @@ from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
+from casefile.clock import london_today
 from casefile.models import SERVICE_CATEGORIES
 from glossary.findings import Finding, Severity
 from glossary.normalize import fold_accents
+from glossary.reviewing import ReviewState, read_reviewed, read_sources
 from glossary.yaml_source import Locator, read_yaml
 
 HELP_NOW_DIR = "help-now"
@@ -166,7 +167,7 @@ def help_now_files(content_dir: Path) -> list[Path]:
 
 def read_help_now(content_dir: Path, *, today: date | None = None) -> tuple[HelpNow | None, list[Finding]]:
     """The Help now content, or None when a file has an error; and every finding in the two files."""
-    today = today or date.today()
+    today = today or london_today()
     answers_path, signals_path = help_now_files(content_dir)
     findings: list[Finding] = []
     answers = _read(answers_path, ("reviewed", "words", "lines", "kinds"), findings)
@@ -228,10 +229,8 @@ def _texts(raw: Any, where: Locator, key: str, what: str, findings: list[Finding
 def _sources(raw: Any, where: Locator, what: str, findings: list[Finding], *, required: bool) -> tuple[str, ...]:
     if raw is None and not required:
         return ()
-    items = raw if isinstance(raw, list) else []
-    good = tuple(item for item in items if isinstance(item, str) and urlsplit(item).scheme == "https"
-                 and urlsplit(item).netloc)
-    if not good or len(good) != len(items):
+    good, bad = read_sources(raw if isinstance(raw, list) else [])
+    if not good or bad:
         findings.append(Finding(where.path, where.line("sources"), f"{what} needs sources that are web addresses",
                                 "List the public pages it comes from, each starting https://"))
     return good
@@ -239,20 +238,16 @@ def _sources(raw: Any, where: Locator, what: str, findings: list[Finding], *, re
 
 def _reviewed(raw: Any, where: Locator, today: date, findings: list[Finding]) -> date | None:
     path, line = where.path, where.line("reviewed")
-    if isinstance(raw, str):
-        try:
-            raw = date.fromisoformat(raw)
-        except ValueError:
-            raw = None
-    if not isinstance(raw, date) or raw > today:
+    review = read_reviewed(raw, today, REVIEW_EVERY)
+    if not review.usable:
         findings.append(Finding(path, line, "The reviewed date is missing, unreadable or in the future",
                                 "Write the day you last checked every number, like reviewed: 2026-12-06"))
         return None
-    if today - raw > REVIEW_EVERY:
-        findings.append(Finding(path, line, f"The numbers were last checked on {raw}, over 6 months ago",
+    if review.state is ReviewState.DUE:
+        findings.append(Finding(path, line, f"The numbers were last checked on {review.day}, over 6 months ago",
                                 "Check every number against its source again and write today's date",
                                 Severity.WARNING))
-    return raw
+    return review.day
 
 
 def _words(raw: Any, where: Locator, findings: list[Finding]) -> dict[str, dict[str, str]]:

@@ -61,6 +61,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     stats.set_defaults(func=run_stats)
 
+    review = commands.add_parser(
+        "review",
+        help="List what is due to be checked against its sources again, oldest first.",
+        description="Glossary entries, question cards and the Help now numbers whose review date is due "
+        "(over 12 months old; the Help now numbers over 6), oldest first, each as file:line. With "
+        "--translations, the Welsh and Polish translations no native speaker has checked yet.",
+    )
+    review.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="The content folder (default: SIGNPOST_CONTENT_DIR, or content/).",
+    )
+    review.add_argument(
+        "--due-within",
+        type=_not_negative,
+        default=0,
+        metavar="DAYS",
+        help="Also list what falls due in the next DAYS days (default 0: what is due now).",
+    )
+    review.add_argument(
+        "--translations",
+        action="store_true",
+        help="List the translations not reviewed yet, per language, instead.",
+    )
+    review.set_defaults(func=run_review)
+
     gaps = commands.add_parser(
         "gaps",
         help="List the words people asked about most that the glossary does not have yet.",
@@ -125,6 +153,16 @@ def _positive(text: str) -> int:
     return number
 
 
+def _not_negative(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'"{text}" is not a whole number of days, like 30') from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("it must be 0 or more")
+    return number
+
+
 def _content_dir(args: argparse.Namespace) -> Path:
     return args.directory if args.directory is not None else Settings.from_env().content_dir
 
@@ -184,13 +222,49 @@ def run_check(args: argparse.Namespace) -> int:
     report = check_content(directory)
     for line in report.lines(relative_to=Path.cwd()):
         print(line)
+    for note in report.notes:
+        print(note)
     print(report.summary())
     return 1 if report.has_errors else 0
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from casefile.clock import london_today
+    from glossary.review import due_reviews, unreviewed_in
+
+    directory = _content_dir(args)
+    if _missing_folder(directory):
+        return 1
+    if args.translations:
+        waiting = unreviewed_in(directory)
+        if not waiting:
+            print("Every Welsh and Polish translation has been checked by a native speaker.")
+            return 0
+        for language, name in (("cy", "Welsh"), ("pl", "Polish")):
+            mine = [waiting_one for waiting_one in waiting if waiting_one.language == language]
+            print(f"{name} ({language}): {len(mine)} translation{'' if len(mine) == 1 else 's'} not reviewed yet")
+            for translation in mine:
+                print(f"  {translation.message(Path.cwd())}")
+        return 0
+    today = london_today()
+    due = due_reviews(directory, today, args.due_within)
+    when = "now" if args.due_within == 0 else f"within {args.due_within} days"
+    if not due:
+        print(f"Nothing is due for review {when}.")
+        return 0
+    print(f"Due for review {when}, oldest first ({len(due)}):")
+    for item in due:
+        said = f"reviewed {item.reviewed}, due {item.due}" if item.reviewed else "never reviewed"
+        print(f"  {_shown_path(item.path)}:{item.line}: {item.what}, {said}")
+    print("Check each against its sources, then write today's date after reviewed:.")
+    return 0
 
 
 def run_stats(args: argparse.Namespace) -> int:
     from glossary.content_stats import content_stats
     from glossary.schema import TRANSLATION_LANGUAGES
+
+    LANGUAGE_NAMES = {"en": "English", **TRANSLATION_LANGUAGES}  # noqa: N806 (a constant of this command)
 
     directory = _content_dir(args)
     if _missing_folder(directory):
@@ -202,14 +276,23 @@ def run_stats(args: argparse.Namespace) -> int:
         print(f"  {category:<{width}}  {count:>4}")
     print(f"  {'Total':<{width}}  {stats.entry_count:>4}")
     print("")
-    print("Translations:")
+    print("Languages (entries that can be read in it, and how many of those are reviewed):")
     for coverage in stats.coverage:
-        name = f"{TRANSLATION_LANGUAGES[coverage.language]} ({coverage.language})"
+        name = f"{LANGUAGE_NAMES[coverage.language]} ({coverage.language})"
         share = _percent(coverage.translated, coverage.total)
         print(
             f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({share}),"
-            f" core {coverage.core_translated} of {coverage.core_total}"
+            f" core {coverage.core_translated} of {coverage.core_total},"
+            f" reviewed {coverage.reviewed} ({_percent(coverage.reviewed, coverage.total)})"
         )
+    print("  (English reviewed: checked against its sources in the last 12 months;"
+          " Welsh and Polish: checked by a native speaker)")
+    print("")
+    reading = stats.reading
+    print(
+        f"Reading age: {reading.at_aim} of {reading.total} explanations ({_percent(reading.at_aim, reading.total)})"
+        f" read at age 9 or below (the aim is 90%); {reading.above_most} read above 11."
+    )
     print("")
     print("Longest explanations:")
     for item in stats.longest:

@@ -25,7 +25,7 @@ from bot.replies.glossary import GlossaryAnswer, answer_text, meaning_views, spo
 from bot.settings import Settings
 from glossary.findings import ContentError
 from glossary.load import load_glossary
-from glossary.model import Entry
+from glossary.model import NATIONS, Entry
 from glossary.search import GlossaryIndex
 
 FOUND, NOTHING, CANNOT_RUN = 0, 1, 2
@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts instead of the reply")
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="reply language")
     parser.add_argument("--content", type=Path, metavar="DIR", help="content folder (default: SIGNPOST_CONTENT_DIR)")
+    parser.add_argument("--nation", choices=NATIONS, default=None,
+                        help="answer as for a person whose case file is in this nation (default: not linked)")
     parser.set_defaults(func=_explain)
 
 
@@ -94,7 +96,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.json:
             print("--json needs words or --text FILE.", file=err)
             return CANNOT_RUN
-        return interactive(args.content, args.lang)
+        return interactive(args.content, args.lang, nation=args.nation)
     content_dir = _content_dir(args.content)
     if args.text is not None:
         text = _read_text(args.text, err)
@@ -108,20 +110,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.text is not None:
         # A file is always read as a text, however short: that is what --text asks for.
         spotted = tuple(index.spot(text))
-        reply = spotted_reply(content_dir, index, spotted, args.lang)
+        reply = spotted_reply(content_dir, index, spotted, args.lang, nation=args.nation)
         answer = GlossaryAnswer(reply, bool(spotted), tuple(s.entry for s in spotted), spotted=spotted)
     else:
-        answer = answer_text(content_dir, index, text, args.lang, noting=False)
+        answer = answer_text(content_dir, index, text, args.lang, noting=False, nation=args.nation)
     if args.json:
-        json.dump(answer_json(text, answer, args.lang), out, ensure_ascii=False, indent=2)
+        json.dump(answer_json(text, answer, args.lang, args.nation), out, ensure_ascii=False, indent=2)
         out.write("\n")
     else:
         print(answer.text, file=out)
     return FOUND if answer.found else NOTHING
 
 
-def _entry_json(entry: Entry, language: str, meaning: int | None) -> dict[str, Any]:
-    views = meaning_views(entry, language)
+def _entry_json(entry: Entry, language: str, meaning: int | None, nation: str | None) -> dict[str, Any]:
+    views = meaning_views(entry, language, nation)
     # With several meanings and none picked out by the match, the top level stays empty: see "meanings".
     main = views[meaning] if meaning is not None and 0 <= meaning < len(views) else views[0]
     chosen = len(views) == 1 or (meaning is not None and 0 <= meaning < len(views))
@@ -139,16 +141,16 @@ def _entry_json(entry: Entry, language: str, meaning: int | None) -> dict[str, A
     }
 
 
-def answer_json(query: str, answer: GlossaryAnswer, language: str) -> dict[str, Any]:
+def answer_json(query: str, answer: GlossaryAnswer, language: str, nation: str | None = None) -> dict[str, Any]:
     """The JSON `signpost explain --json` prints: each match with where it is, or the suggestions."""
     matches: list[dict[str, Any]] = []
     suggestions: list[dict[str, Any]] = []
     result = answer.lookup
     if result is not None and result.entry is not None:
-        matches.append({**_entry_json(result.entry, language, result.meaning), "confidence": result.confidence,
+        matches.append({**_entry_json(result.entry, language, result.meaning, nation), "confidence": result.confidence,
                         "how": result.how, "start": result.start, "end": result.end, "matched": result.matched})
     for item in answer.spotted:
-        matches.append({**_entry_json(item.entry, language, item.meaning), "confidence": 1.0, "how": item.how,
+        matches.append({**_entry_json(item.entry, language, item.meaning, nation), "confidence": 1.0, "how": item.how,
                         "start": item.start, "end": item.end, "matched": item.matched})
     if not matches and result is not None:
         suggestions = [{"term": entry.term, "full_form": entry.full_form} for entry in result.suggestions]
@@ -163,7 +165,7 @@ def answer_json(query: str, answer: GlossaryAnswer, language: str) -> dict[str, 
 
 
 def interactive(content: Path | None = None, language: str = DEFAULT_LANGUAGE,
-                stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+                stdin: TextIO | None = None, out: TextIO | None = None, *, nation: str | None = None) -> int:
     """Read lines and answer each as the bot would, until an empty line or end of input.
 
     Each line is answered on its own: a short one is looked up, a longer one read as a text.
@@ -184,6 +186,6 @@ def interactive(content: Path | None = None, language: str = DEFAULT_LANGUAGE,
         line = stdin.readline()
         if not line.strip():
             return FOUND
-        answer = answer_text(content_dir, index, line.strip(), language, noting=False)
+        answer = answer_text(content_dir, index, line.strip(), language, noting=False, nation=nation)
         print(answer.text, file=out)
         print(file=out)

@@ -172,7 +172,7 @@ def _free_text(turn: Turn, raw: str) -> list[Reply]:
         return person_answers.redeem_code(turn, raw)
     if waiting is Waiting.WORD or glossary_replies.is_word_question(raw):
         return _explain(turn, raw, glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw,
-                                                                turn.language))
+                                                                turn.language, nation=turn.nation))
     # A short message is a menu question ("my team", "help"); a longer one is a real question first, so a
     # sentence that happens to say "help" or "money" is answered, not swallowed by the menu.
     if person_answers.says_cant_make_it(raw):  # even after "I'll be there": the answer changes, the worker hears
@@ -183,7 +183,8 @@ def _free_text(turn: Turn, raw: str) -> list[Reply]:
     intent = route(raw)
     if intent is not None and (words <= SHORT_MESSAGE_WORDS or strong_route(raw) is intent):
         return _intent(turn, intent)
-    glossary = glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw, turn.language)
+    glossary = glossary_replies.answer_text(turn.content_dir, turn.glossary_index, raw, turn.language,
+                                            nation=turn.nation)
     # A word the glossary knows ("what is HDC"), or a pasted letter full of them, is the glossary's.
     if glossary.found and (words <= SHORT_MESSAGE_WORDS or words >= LETTER_WORDS):
         return [turn.answer(glossary.text)]

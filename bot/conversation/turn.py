@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import i18n, text
 from bot.conversation.state import ChatState
 from bot.messages import Button, Incoming, Reply
-from casefile import chat_state
+from casefile import chat_state, people
 from casefile.linking import CodeHasher
 from casefile.reminder_rules import ReminderPolicy
 from glossary.live import LiveGlossary, LiveQuestions
@@ -119,6 +119,14 @@ class Turn:
     @property
     def linked(self) -> bool:
         return self.person_id is not None
+
+    @property
+    def nation(self) -> str | None:
+        """Where the person's probation is ("england" or "wales"), from the case file; None when not
+        linked or not known. Facts that differ by nation (glossary `wales:` variants) follow it."""
+        if self.person_id is None:
+            return None
+        return people.nation_of(self.session, self.person_id)
 
     @property
     def today(self) -> date:

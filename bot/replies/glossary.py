@@ -46,6 +46,8 @@ class EntryView:
     replaced_by: str | None  # label of the word used now
     related: tuple[str, ...]  # labels
     in_english: bool
+    # "england" or "wales" when the text shown is that nation's and the reader lives in the other one
+    elsewhere: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,10 @@ class GlossaryAnswer:
     spotted: tuple[Spotted, ...] = ()
 
 
-def meaning_views(entry: Entry, language: str) -> tuple[MeaningView, ...]:
+def meaning_views(entry: Entry, language: str, nation: str | None = None) -> tuple[MeaningView, ...]:
+    """The meanings as `language` reads them; a reader living in Wales (`nation`) gets the Welsh variant."""
     views = []
-    for meaning in entry.meanings:
+    for meaning in entry.meanings_for(nation):
         text, in_english = meaning.text_in(language)
         used_by = meaning.used_by
         if used_by and meaning.full_form and used_by.casefold() == meaning.full_form.casefold():
@@ -85,10 +88,11 @@ def label(entry: Entry) -> str:
 
 
 def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int | None = None,
-               written: str | None = None) -> EntryView:
+               written: str | None = None, nation: str | None = None) -> EntryView:
     """What a reply shows of `entry`. `written` is the name that matched: an acronym alias such as "AP"
-    for approved premises is put first, so the reader sees the letters from their letter explained."""
-    meanings = meaning_views(entry, language)
+    for approved premises is put first, so the reader sees the letters from their letter explained.
+    `nation` is where the reader lives, from their case file (None: not known, the entry as written)."""
+    meanings = meaning_views(entry, language, nation)
     shown: MeaningView | None
     others: tuple[MeaningView, ...]
     if len(meanings) == 1:
@@ -119,17 +123,18 @@ def entry_view(entry: Entry, index: GlossaryIndex, language: str, meaning: int |
         replaced_by=label(replaced) if replaced else entry.replaced_by,
         related=tuple(related),
         in_english=any(m.in_english for m in visible),
+        elsewhere=entry.other_nation(nation),
     )
 
 
 def lookup_reply(content_dir: Path, index: GlossaryIndex, result: LookupResult, language: str,
-                 *, noted: bool = False) -> str:
+                 *, noted: bool = False, nation: str | None = None) -> str:
     """The reply to a look-up: the word explained, "did you mean", or a kind "I don't know that word yet".
 
     `noted` says the unknown word was written to the editors' gaps log, so the reply may say so.
     """
     if result.entry is not None:
-        view = entry_view(result.entry, index, language, result.meaning, result.name)
+        view = entry_view(result.entry, index, language, result.meaning, result.name, nation)
         return render(content_dir, FOUND, language, entry=view, guessed=result.how in _GUESSED)
     if result.suggestions:
         labels = [label(entry) for entry in result.suggestions]
@@ -137,24 +142,26 @@ def lookup_reply(content_dir: Path, index: GlossaryIndex, result: LookupResult, 
     return render(content_dir, NOT_FOUND, language, noted=noted)
 
 
-def spotted_reply(content_dir: Path, index: GlossaryIndex, spotted: Sequence[Spotted], language: str) -> str:
+def spotted_reply(content_dir: Path, index: GlossaryIndex, spotted: Sequence[Spotted], language: str,
+                  *, nation: str | None = None) -> str:
     """The reply to a pasted text: "I found N words in your text:" and each one briefly."""
-    views = [entry_view(item.entry, index, language, item.meaning, item.written) for item in spotted]
+    views = [entry_view(item.entry, index, language, item.meaning, item.written, nation) for item in spotted]
     return render(content_dir, SPOTTED, language, entries=views, count=len(views),
                   in_english=any(view.in_english for view in views))
 
 
 def answer_text(content_dir: Path, index: GlossaryIndex, text: str, language: str,
-                *, noting: bool = True) -> GlossaryAnswer:
+                *, noting: bool = True, nation: str | None = None) -> GlossaryAnswer:
     """Answer one message: a short one is looked up, a longer one (or one naming several words) spotted.
 
     With `noting` (the bot), the caller records every `unknown_term` it gets back, so the reply says
     the word was noted; `signpost explain` passes False, as a try-out from the shell records nothing.
+    `nation` is where the person lives ("england", "wales"), from their case file; None when not linked.
     """
     if is_short_query(text):
         result = index.lookup(text)
         if result.entry is not None:
-            reply = lookup_reply(content_dir, index, result, language)
+            reply = lookup_reply(content_dir, index, result, language, nation=nation)
             return GlossaryAnswer(reply, True, (result.entry,), lookup=result)
         spotted = tuple(index.spot(text))
         if len(spotted) < 2:
@@ -163,7 +170,7 @@ def answer_text(content_dir: Path, index: GlossaryIndex, text: str, language: st
             return GlossaryAnswer(reply, False, (), result.unknown_term, lookup=result)
     else:
         spotted = tuple(index.spot(text))
-    reply = spotted_reply(content_dir, index, spotted, language)
+    reply = spotted_reply(content_dir, index, spotted, language, nation=nation)
     return GlossaryAnswer(reply, bool(spotted), tuple(item.entry for item in spotted), spotted=spotted)
 
 

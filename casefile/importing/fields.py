@@ -154,6 +154,7 @@ PEOPLE_FIELDS: Mapping[str, Field] = {
         Field("ref", reference(40), required=True),
         Field("preferred_name", text(100), required=True),
         Field("language", one_of("en", "cy", "pl", what="a language Signpost speaks"), default="en"),
+        Field("nation", one_of("england", "wales", what="where their probation is")),
     )
 }
 

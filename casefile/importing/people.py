@@ -53,8 +53,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
     defaults = column_defaults(people)
     bulk.insert_rows(ctx.connection, people, [
         {**defaults, "ref": item.values["ref"], "preferred_name": item.values["preferred_name"],
-         "language": item.values["language"], "quiet_from": None, "quiet_until": None, "created_at": ctx.now,
-         "closed_at": None}
+         "language": item.values["language"], "nation": item.values.get("nation"), "quiet_from": None,
+         "quiet_until": None, "created_at": ctx.now, "closed_at": None}
         for item in new
     ])
     ids = people_by_ref(ctx.connection, (item.values["ref"] for item in new))

@@ -24,7 +24,8 @@ from glossary import edit as glossary_edit
 from glossary.check import normalise
 from glossary.edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
 from glossary.findings import Severity
-from glossary.schema import CATEGORIES
+from glossary.review import unreviewed_in
+from glossary.schema import CATEGORIES, TRANSLATION_LANGUAGES
 from journeys.check import check_journeys
 
 SEARCH_LIMIT = 40
@@ -197,6 +198,17 @@ async def gaps(request: Request) -> Response:
 
 
 @page(roles=("editor",))
+async def translations(request: Request) -> Response:
+    """The Welsh and Polish texts no native speaker has checked yet, each beside its English."""
+    ctx = context_of(request)
+    waiting = await run_in_threadpool(unreviewed_in, ctx.content_dir)
+    languages = [(code, name, [item for item in waiting if item.language == code])
+                 for code, name in TRANSLATION_LANGUAGES.items()]
+    return render(request, "content/translations.html", title="Translations to check", languages=languages,
+                  entry_url=entry_url)
+
+
+@page(roles=("editor",))
 async def journeys_page(request: Request) -> Response:
     ctx = context_of(request)
 
@@ -215,6 +227,7 @@ async def journeys_page(request: Request) -> Response:
 routes = [
     Route("/content", browse, methods=["GET"]),
     Route("/content/gaps", gaps, methods=["GET"]),
+    Route("/content/translations", translations, methods=["GET"]),
     Route("/content/journeys", journeys_page, methods=["GET"]),
     Route("/content/new", new_form, methods=["GET"]),
     Route("/content/new", new, methods=["POST"]),

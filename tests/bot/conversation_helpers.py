@@ -93,7 +93,8 @@ class Case:
     code: str
 
 
-def make_case(session: Session, name: str = "Sam", language: str = "en", today: date | None = None) -> Case:
+def make_case(session: Session, name: str = "Sam", language: str = "en", today: date | None = None,
+              nation: str | None = None) -> Case:
     """Someone on licence with a lead probation officer, a DIP worker, an appointment, money and pharmacy plans."""
     today = today or NOW.date()
     probation = directory.add_agency(session, SYSTEM, "Probation Service", f"PS{name}", now=NOW)
@@ -104,7 +105,7 @@ def make_case(session: Session, name: str = "Sam", language: str = "en", today: 
     drugs = directory.add_worker(session, SYSTEM, dip.id, f"Jo Patel {name}", "Drug worker",
                                  ref=f"W-DIP-{name}", helps_with="drug treatment, housing",
                                  contact="020 7946 0002", hours="Monday to Thursday", now=NOW)
-    person = directory.add_person(session, SYSTEM, name, language=language, now=NOW)
+    person = directory.add_person(session, SYSTEM, name, language=language, nation=nation, now=NOW)
     assign(session, person, lead, lead=True, role="Probation officer")
     assign(session, person, drugs, role="Drug worker")
     staff.update_journey(session, SYSTEM, person.id, None, stage="on_licence", prison="HMP Brixton",

@@ -1,4 +1,4 @@
-"""`signpost content check|stats|gaps`, run as editors run them."""
+"""`signpost content check|stats|review|gaps`, run as editors run them."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def test_check_exits_1_on_errors_and_ends_with_the_summary(
     content_with("missing_explanation", in_content)
     assert main(["content", "check", "."]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        'glossary/courts.yaml:10: The entry "CPS" has no explanation. Add an explanation: line under the '
+        'glossary/courts.yaml:16: The entry "CPS" has no explanation. Add an explanation: line under the '
         "term.",
+        "Reading age: 4 of 5 explanations (80%) read at age 9 or below (the aim is 90%); 0 read above 11.",
         "Checked 6 entries in 3 files: 1 error, 0 warnings.",
     ]
 
@@ -40,6 +41,7 @@ def test_check_exits_0_with_warnings_only(in_content: Path, capsys: pytest.Captu
         'glossary/housing.yaml:5: warning: "accommodation" is a hard word. Use "somewhere to live" or '
         '"housing" '
         "instead.",
+        "Reading age: 3 of 4 explanations (75%) read at age 9 or below (the aim is 90%); 0 read above 11.",
         "Checked 4 entries in 3 files: 0 errors, 1 warning.",
     ]
 
@@ -50,7 +52,10 @@ def test_check_defaults_to_the_settings_content_folder(
     content_dir = content_with("_base", tmp_path / "editors-content")
     monkeypatch.setenv("SIGNPOST_CONTENT_DIR", str(content_dir))
     assert main(["content", "check"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["Checked 3 entries in 2 files: 0 errors, 0 warnings."]
+    assert capsys.readouterr().out.splitlines() == [
+        "Reading age: 2 of 3 explanations (67%) read at age 9 or below (the aim is 90%); 0 read above 11.",
+        "Checked 3 entries in 2 files: 0 errors, 0 warnings.",
+    ]
 
 
 def test_check_of_a_missing_folder_says_so(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,6 +81,7 @@ def test_check_through_the_installed_command(in_content: Path) -> None:
     assert finished.returncode == 1
     assert finished.stdout.splitlines() == [
         'glossary/courts.yaml:5: `no` is read as true/false by some tools. Put it in quotes: "no".',
+        "Reading age: 3 of 4 explanations (75%) read at age 9 or below (the aim is 90%); 0 read above 11.",
         "Checked 4 entries in 3 files: 1 error, 0 warnings.",
     ]
     assert finished.stderr == ""
@@ -90,14 +96,19 @@ def test_stats(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "  general     3",
         "  Total       4",
         "",
-        "Translations:",
-        "  Welsh (cy)    1 of 4 entries (25%), core 1 of 1",
-        "  Polish (pl)   1 of 4 entries (25%), core 1 of 1",
+        "Languages (entries that can be read in it, and how many of those are reviewed):",
+        "  English (en)  4 of 4 entries (100%), core 1 of 1, reviewed 4 (100%)",
+        "  Welsh (cy)    4 of 4 entries (100%), core 1 of 1, reviewed 3 (75%)",
+        "  Polish (pl)   4 of 4 entries (100%), core 1 of 1, reviewed 3 (75%)",
+        "  (English reviewed: checked against its sources in the last 12 months; Welsh and Polish: checked by a"
+        " native speaker)",
+        "",
+        "Reading age: 3 of 4 explanations (75%) read at age 9 or below (the aim is 90%); 0 read above 11.",
         "",
         "Longest explanations:",
+        "   15 words  MAPPA  (glossary/general.yaml:13)",
         "   13 words  probation officer  (glossary/general.yaml:5)",
-        "   11 words  MAPPA  (glossary/general.yaml:10)",
-        "    9 words  PSR  (glossary/general.yaml:15)",
+        "    9 words  PSR  (glossary/general.yaml:21)",
         "    8 words  CPS  (glossary/courts.yaml:4)",
     ]
 
@@ -180,3 +191,39 @@ def test_check_lists_each_problem_in_the_services_files(in_content: Path, capsys
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("services/lewisham.yaml:") and '"castles" is not a category. Use one or more of: '
                "housing" in line for line in lines), lines
+
+
+def test_review_lists_what_is_due_oldest_first(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content_with("review_dates", in_content)
+    assert main(["content", "review", "."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Due for review now, oldest first (")
+    assert out[1:4] == [
+        '  glossary/courts.yaml:18: glossary "fine", never reviewed',
+        '  glossary/courts.yaml:11: glossary "Crown Court", reviewed 2024-06-01, due 2025-06-02',
+        '  glossary/courts.yaml:6: glossary "CPS", reviewed 2025-11-01, due 2026-11-02',
+    ]
+    assert out[-1] == "Check each against its sources, then write today's date after reviewed:."
+
+
+def test_review_translations_lists_each_unreviewed_one_by_language(
+    in_content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content_with("unreviewed_translation", in_content)
+    assert main(["content", "review", ".", "--translations"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Welsh (cy): 1 translation not reviewed yet",
+        '  glossary/courts.yaml:8: the Welsh (cy) translation of "CPS" is not reviewed yet. When a native speaker '
+        "has checked it, write reviewed: true under it.",
+        "Polish (pl): 1 translation not reviewed yet",
+        '  glossary/courts.yaml:11: the Polish (pl) translation of "CPS" is not reviewed yet. When a native speaker '
+        "has checked it, write reviewed: true under it.",
+    ]
+
+
+def test_review_refuses_a_negative_number_of_days(in_content: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    content_with("_base", in_content)
+    with pytest.raises(SystemExit) as stopped:
+        main(["content", "review", ".", "--due-within", "-3"])
+    assert stopped.value.code == 2
+    assert "it must be 0 or more" in capsys.readouterr().err

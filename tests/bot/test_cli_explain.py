@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from bot.cli import build_parser, main
 from bot.cli.explain import PROMPT, interactive
+from tests.glossary.fixtures_check.helpers import content_with
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "glossary" / "fixtures_engine"
@@ -195,3 +197,20 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 0
     assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
+def test_nation_answers_as_for_a_person_in_wales(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    content = content_with("wales_variant", tmp_path / "content")
+    for folder in ("templates", "locale"):
+        shutil.copytree(ROOT / "content" / folder, content / folder)
+
+    def explain(*args: str) -> str:
+        assert main(["explain", "--content", str(content), *args]) == 0
+        return capsys.readouterr().out
+
+    assert "In Wales the council must help you" in explain("--nation", "wales", "duty", "to", "refer")
+    as_written = explain("duty", "to", "refer")
+    assert "Some services must tell the council" in as_written and "In Wales" not in as_written
+    answer = json.loads(explain("--nation", "wales", "--json", "talking", "therapies"))
+    assert answer["matches"][0]["meanings"][0]["explanation"].startswith("Free help to talk")
+    assert "This is how it works in England." in answer["reply"]

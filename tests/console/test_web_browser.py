@@ -313,7 +313,7 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     tab.sign_in(EDITOR)
     for path in ("/content", "/content?q=mapa", "/content/entries/probation/MAPPA", "/content/entries/police/NFA",
                  "/content/entries/probation/licence/edit", "/content/new?term=tag", "/content/gaps",
-                 "/content/journeys", "/caseload"):
+                 "/content/translations", "/content/journeys", "/caseload"):
         tab.go(path)
     tab.click("button:has-text('Sign out')")
     tab.sign_in(ADMIN)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_check.helpers import checked, content_with
+from fixtures_check.helpers import FIXTURE_TODAY, checked, content_with
 
 from bot.cli.content import check_content
 from glossary.check import CheckReport, GlossaryContext, check_entry_mapping, check_glossary
@@ -14,6 +14,13 @@ from glossary.findings import Finding, Severity
 from glossary.plain_language import PlainWords, count_words, split_sentences
 
 REPO = Path(__file__).resolve().parents[2]
+# What every entry now needs besides its text: where the facts come from, when they were checked, and
+# Welsh and Polish.
+REQUIRED = {
+    "sources": ["https://www.cps.gov.uk/"],
+    "reviewed": "2026-12-01",
+    "translations": {"cy": {"explanation": "Esboniad byr."}, "pl": {"explanation": "Krótkie wyjaśnienie."}},
+}
 
 
 def test_base_fixture_is_clean(tmp_path: Path) -> None:
@@ -139,10 +146,9 @@ def context(tmp_path: Path) -> GlossaryContext:
 
 
 def test_a_good_entry_has_no_findings(context: GlossaryContext) -> None:
-    entry = {"term": "CPS", "explanation": "The lawyers who take a case to court.", "related": ["PSR"]}
-    assert (
-        check_entry_mapping(entry, category="courts", context=context, path=Path("courts.yaml"), line=7) == []
-    )
+    entry = {"term": "CPS", "explanation": "The lawyers who take a case to court.", "related": ["PSR"], **REQUIRED}
+    assert check_entry_mapping(entry, category="courts", context=context, path=Path("courts.yaml"), line=7,
+                               today=FIXTURE_TODAY) == []
 
 
 def test_one_entry_is_checked_against_the_rest(context: GlossaryContext) -> None:
@@ -152,11 +158,12 @@ def test_one_entry_is_checked_against_the_rest(context: GlossaryContext) -> None
         "aliases": ["mapa"],
         "core": "yes",
         "colour": "red",
+        **REQUIRED,
     }
     lines = [
         f.format()
         for f in check_entry_mapping(
-            entry, category="courts", context=context, path=Path("courts.yaml"), line=7
+            entry, category="courts", context=context, path=Path("courts.yaml"), line=7, today=FIXTURE_TODAY
         )
     ]
     assert lines == [
@@ -164,7 +171,7 @@ def test_one_entry_is_checked_against_the_rest(context: GlossaryContext) -> None
         'courts.yaml:7: "core" of the entry "CPS" should be true or false, but it says "yes". Write '
         "core: true or "
         "core: false, without quotes.",
-        'courts.yaml:7: "mapa" is used by two entries, MAPPA (general.yaml:12) and CPS (courts.yaml:7). '
+        'courts.yaml:7: "mapa" is used by two entries, MAPPA (general.yaml:15) and CPS (courts.yaml:7). '
         "Remove it "
         "from one of them.",
         'courts.yaml:7: The explanation of "CPS" uses "DWP", which is not in the glossary. Add an entry '
@@ -178,16 +185,18 @@ def test_replacing_an_entry_does_not_clash_with_its_old_self(context: GlossaryCo
         "term": "PSR",
         "full_form": "Pre-sentence report",
         "explanation": "A report that helps the judge.",
+        **REQUIRED,
     }
-    where = {"category": "general", "context": context, "path": Path("general.yaml"), "line": 13}
+    where = {"category": "general", "context": context, "path": Path("general.yaml"), "line": 19,
+             "today": FIXTURE_TODAY}
     assert check_entry_mapping(changed, **where, replacing="PSR") == []
     clash = check_entry_mapping(changed, **where)
     assert [f.format() for f in clash] == [
-        'general.yaml:13: "PSR" is used by two entries, PSR (general.yaml:13) and PSR (general.yaml:13). '
+        'general.yaml:19: "PSR" is used by two entries, PSR (general.yaml:19) and PSR (general.yaml:19). '
         "Merge them "
         "into one entry, and use meanings: if the word has more than one meaning.",
-        'general.yaml:13: "Pre-sentence report" is used by two entries, PSR (general.yaml:14) and PSR '
-        "(general.yaml:13). Remove it from one of them.",
+        'general.yaml:19: "Pre-sentence report" is used by two entries, PSR (general.yaml:20) and PSR '
+        "(general.yaml:19). Remove it from one of them.",
     ]
 
 

@@ -35,8 +35,8 @@ EXPECTED: dict[str, list[str]] = {
         "with - term: and put its fields under it.",
     ],
     "entry_not_a_mapping": [
-        "glossary/courts.yaml:5: Item 2 under entries: is not an entry. Start each entry with - term: "
-        "and put its fields under it.",
+        'glossary/courts.yaml:8: Item 2 under entries: is not an entry. Start each entry with - term: and'
+        ' put its fields under it.',
     ],
     "unknown_entry_field": [
         'glossary/courts.yaml:5: The entry "CPS" has an unknown field "alias". Did you mean '
@@ -44,12 +44,12 @@ EXPECTED: dict[str, list[str]] = {
         'glossary/courts.yaml:6: The entry "CPS" has an unknown field "colour". Remove it.',
     ],
     "missing_term": [
-        "glossary/courts.yaml:5: The entry on line 5 has no term. Add a term: line with the word itself, "
-        "as the first line of the entry.",
+        'glossary/courts.yaml:8: The entry on line 8 has no term. Add a term: line with the word itself, '
+        'as the first line of the entry.',
     ],
     "missing_explanation": [
-        'glossary/courts.yaml:10: The entry "CPS" has no explanation. Add an explanation: line under the '
-        "term.",
+        'glossary/courts.yaml:16: The entry "CPS" has no explanation. Add an explanation: line under the '
+        'term.',
     ],
     "text_is_number": [
         "glossary/courts.yaml:3: The term of the entry on line 3 should be text, but it is a number. Put "
@@ -88,47 +88,97 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "meanings_and_explanation": [
         'glossary/police.yaml:4: The entry "NFA" has meanings and also its own explanation. Move '
-        "explanation into the meaning it belongs to.",
+        'explanation into the meaning it belongs to.',
+        'glossary/police.yaml:6: Meaning 1 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:6: Meaning 1 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:8: Meaning 2 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:8: Meaning 2 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
     ],
     "meanings_not_a_list": [
+        'glossary/police.yaml:3: The entry "NFA" has no Welsh (cy) translation. Add a cy: block with an '
+        'explanation under translations.',
+        'glossary/police.yaml:3: The entry "NFA" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
         'glossary/police.yaml:4: The meanings of the entry "NFA" should be a list. Start each meaning on '
-        "its own line with - full_form and give it an explanation.",
+        'its own line with - full_form and give it an explanation.',
     ],
     "one_meaning": [
-        'glossary/police.yaml:4: The entry "NFA" has only one meaning. Write full_form and explanation '
-        "on the entry itself and delete the meanings line.",
+        'glossary/police.yaml:4: The entry "NFA" has only one meaning. Write full_form and explanation on'
+        ' the entry itself and delete the meanings line.',
+        'glossary/police.yaml:5: The entry "NFA" has no Welsh (cy) translation. Add a cy: block with an '
+        'explanation under translations.',
+        'glossary/police.yaml:5: The entry "NFA" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
     ],
     "meaning_not_a_mapping": [
+        'glossary/police.yaml:5: The entry "NFA" has no Welsh (cy) translation. Add a cy: block with an '
+        'explanation under translations.',
+        'glossary/police.yaml:5: The entry "NFA" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
         'glossary/police.yaml:7: Meaning 2 of the entry "NFA" has no fields. Give it full_form: and '
-        "explanation: lines.",
+        'explanation: lines.',
     ],
     "meaning_with_entry_field": [
+        'glossary/police.yaml:5: Meaning 1 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:5: Meaning 1 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
         'glossary/police.yaml:7: Meaning 1 of the entry "NFA" has an unknown field "aliases". aliases '
-        "belongs to the whole entry, so move it up to line up with term.",
+        'belongs to the whole entry, so move it up to line up with term.',
+        'glossary/police.yaml:8: Meaning 2 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:8: Meaning 2 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
     ],
     "meaning_missing_explanation": [
-        'glossary/police.yaml:7: The entry "NFA" (meaning 2) has no explanation. Add an explanation: '
-        "line to that meaning.",
+        'glossary/police.yaml:5: Meaning 1 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:5: Meaning 1 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:7: The entry "NFA" (meaning 2) has no explanation. Add an explanation: line'
+        ' to that meaning.',
+        'glossary/police.yaml:7: Meaning 2 of the entry "NFA" has no Welsh (cy) translation. Add a cy: '
+        'block with an explanation under translations.',
+        'glossary/police.yaml:7: Meaning 2 of the entry "NFA" has no Polish (pl) translation. Add a pl: '
+        'block with an explanation under translations.',
     ],
     "translations_not_a_mapping": [
         'glossary/courts.yaml:5: The translations of the entry "CPS" should have cy: and pl: under them. '
-        "Lay them out like the example in content/glossary/SCHEMA.md.",
+        'Lay them out like the example in content/glossary/SCHEMA.md.',
+        'glossary/courts.yaml:5: The entry "CPS" has no Welsh (cy) translation. Add a cy: block with an '
+        'explanation under translations.',
+        'glossary/courts.yaml:5: The entry "CPS" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
     ],
     "unknown_language": [
+        'glossary/courts.yaml:5: The entry "CPS" has no Welsh (cy) translation. Add a cy: block with an '
+        'explanation under translations.',
+        'glossary/courts.yaml:5: The entry "CPS" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
         'glossary/courts.yaml:6: The entry "CPS" has a translation for "pol", which Signpost does not '
         "use. Did you mean 'pl'? If not, use cy for Welsh or pl for Polish.",
     ],
     "translation_not_a_mapping": [
+        'glossary/courts.yaml:5: The entry "CPS" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
         'glossary/courts.yaml:6: The Welsh (cy) translation of the entry "CPS" is plain text, but it '
-        "needs an explanation line. Write explanation: on the line under cy: and put the text after it.",
+        'needs an explanation line. Write explanation: on the line under cy: and put the text after it.',
     ],
     "translation_unknown_field": [
+        'glossary/courts.yaml:5: The entry "CPS" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
         'glossary/courts.yaml:8: The Welsh (cy) translation of the entry "CPS" has an unknown field '
-        "\"for_yuo\". Did you mean 'for_you'? If not, remove it.",
+        '"for_yuo". Did you mean \'for_you\'? If not, remove it.',
     ],
     "translation_missing_explanation": [
-        'glossary/courts.yaml:7: The Welsh (cy) translation of the entry "CPS" has no explanation. Add '
-        "an explanation: line under cy: with the translated text.",
+        'glossary/courts.yaml:6: The entry "CPS" has no Polish (pl) translation. Add a pl: block with an '
+        'explanation under translations.',
+        'glossary/courts.yaml:7: The Welsh (cy) translation of the entry "CPS" has no explanation. Add an'
+        ' explanation: line under cy: with the translated text.',
     ],
     "stray_yml": [
         "glossary/courts.yml:1: warning: This file is skipped because its name ends in .yml. Rename it "

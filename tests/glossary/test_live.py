@@ -21,6 +21,9 @@ NEW_ENTRY = """
   - term: CPS
     full_form: Crown Prosecution Service
     explanation: The lawyers who take a case to court.
+    sources: [https://www.cps.gov.uk/]
+    reviewed: 2026-12-01
+    translations: {cy: {explanation: Esboniad byr.}, pl: {explanation: Krótkie wyjaśnienie.}}
 """
 
 
@@ -93,7 +96,7 @@ def test_first_load_of_broken_content_refuses_to_start(content_dir: Path) -> Non
         LiveGlossary(content_dir, on_findings=collected)
     assert isinstance(raised.value, ContentCheckFailed)
     message = raised.value.finding.format(content_dir)
-    assert message.startswith('glossary/general.yaml:13: "MAPPA" is used by two entries')
+    assert message.startswith('glossary/general.yaml:19: "MAPPA" is used by two entries')
     assert collected.lines(content_dir) == [finding.format(content_dir) for finding in raised.value.findings]
 
 
@@ -121,8 +124,8 @@ def test_broken_content_is_never_served(
         assert glossary.reload() is False
     assert glossary.current() is good
     assert collected.lines(content_dir) == [
-        'glossary/general.yaml:13: "MAPPA" is used by two entries, MAPPA (general.yaml:8) and MAPPA '
-        "(general.yaml:13). Merge them into one entry, and use meanings: if the word has more than one "
+        'glossary/general.yaml:19: "MAPPA" is used by two entries, MAPPA (general.yaml:11) and MAPPA '
+        "(general.yaml:19). Merge them into one entry, and use meanings: if the word has more than one "
         "meaning.",
     ]
     assert "the last good content is still served" in caplog.text
@@ -143,7 +146,7 @@ def test_findings_go_to_a_logger_when_given_one(content_dir: Path, caplog: pytes
         (
             "editors",
             "ERROR",
-            f'{general}:14: "core" of the entry "PSR" should be true or false, but '
+            f'{general}:20: "core" of the entry "PSR" should be true or false, but '
             'it says "maybe". Write core: true or core: false, without quotes.',
         )
     ]
@@ -218,6 +221,6 @@ def test_a_save_during_the_check_is_checked_before_it_is_served(
     assert glossary.current() is good
     assert checks == [0, 1]
     assert collected.lines(content_dir) == [
-        'glossary/general.yaml:15: The explanation of "PSR" uses "HMCTS", which is not in the glossary. '
+        'glossary/general.yaml:21: The explanation of "PSR" uses "HMCTS", which is not in the glossary. '
         "Add an entry for HMCTS or write the words out.",
     ]

@@ -5,7 +5,7 @@ Admins no longer see anyone's one-time sign-in link (with it they could act as t
 audit named the worker); they set a temporary password instead, which works only to choose a new one.
 
 Revision ID: 0015_password_change
-Revises: 0010_urgent_help
+Revises: 0014_person_nation
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from casefile.types import UTCDateTime
 
 revision: str = "0015_password_change"
-down_revision: str | Sequence[str] | None = "0010_urgent_help"
+down_revision: str | Sequence[str] | None = "0014_person_nation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
