@@ -39,20 +39,21 @@ class AttendanceRow:
 
 def attendance(session: Session, start: datetime, end: datetime, agency: str | None = None, *,
                now: datetime) -> list[AttendanceRow]:
-    """Appointments starting in [start, end) and before `now`, whose worker's agency is `agency` if given.
+    """Appointments starting in [start, end), whose worker's agency short name is `agency` if given.
 
-    One still to come has no outcome yet: counting it as "not recorded" made this week look neglected.
+    One still to come with no outcome yet is left out: counting it as "not recorded" made this week look
+    neglected. Outcomes already recorded (a cancellation ahead of time, say) count whenever they are.
     """
-    end = min(end, now)
     query = (
-        select(Appointment.id, Appointment.kind, Appointment.status, Agency.short_name)
+        select(Appointment.id, Appointment.kind, Appointment.status, Agency.short_name, Appointment.starts_at)
         .outerjoin(Worker, Worker.id == Appointment.worker_id)
         .outerjoin(Agency, Agency.id == Worker.agency_id)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
     )
     if agency:
         query = query.where(Agency.short_name == agency)
-    appointments = session.execute(query).all()
+    appointments = [row for row in session.execute(query).all()
+                    if row.status in ("attended", "missed", "cancelled") or row.starts_at <= now]
     ids = [row.id for row in appointments]
     confirmed: set[int] = set()
     reminded: set[int] = set()

@@ -395,7 +395,7 @@ async def message(request: Request) -> Response:
     step = check.text("step", label="the step")
     view = await _file(request, ids[0])
     linked = await _with_session(request, lambda s: linking.message_channels(s, ids[0]))
-    if not linked:
+    if not linked and step == "send":
         check.error("text", outbox.NOT_LINKED)
     if not check.ok:
         return render(request, "person/message.html", status_code=400, title="Send a message", view=view, text=text,

@@ -3,6 +3,7 @@ and the translators' command `signpost content translations`."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from bot.replies.glossary import lookup_reply
 from bot.settings import REPO_ROOT
 from bot.text import render
 from glossary.load import load_glossary
+from glossary.model import Glossary
 from glossary.search import GlossaryIndex
 
 CONTENT = REPO_ROOT / "content"
@@ -178,11 +180,13 @@ def test_a_new_chat_is_greeted_in_the_telegram_language(
 
 
 def test_a_glossary_entry_without_welsh_falls_back_to_english_and_says_so() -> None:
-    glossary = load_glossary(CONTENT)
+    # Every shipped entry has Welsh now, so one loses it here: a Welsh text an editor has not written yet.
+    shipped = load_glossary(CONTENT)
+    mappa = shipped.get("MAPPA")
+    assert mappa is not None and not mappa.has_many_meanings
+    untranslated = dataclasses.replace(mappa, meanings=(dataclasses.replace(mappa.meanings[0], translations={}),))
+    glossary = Glossary([untranslated if entry is mappa else entry for entry in shipped])
     index = GlossaryIndex.build(glossary)
-    untranslated = next(
-        entry for entry in glossary if not entry.has_many_meanings and "cy" not in entry.meanings[0].translations
-    )
     result = index.lookup(untranslated.term)
     assert result.entry is untranslated
     text = lookup_reply(CONTENT, index, result, "cy")

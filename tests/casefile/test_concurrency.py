@@ -23,8 +23,10 @@ from casefile.models import Appointment, CaseUpdate
 def _two_agencies(session: Session) -> tuple[StaffActor, StaffActor, int]:
     probation = make_worker(session, make_agency(session), name="Dee (probation)")
     housing = make_worker(session, make_agency(session), name="Raj (housing)")
-    person = make_person(session, lead=probation)
-    assign(session, person, housing, role="Housing worker")
+    # Raj is the lead professional, so may change the probation appointment too (a team member may change
+    # only their own agency's appointments); Dee's is the appointment's own agency.
+    person = make_person(session, lead=housing)
+    assign(session, person, probation, role="Probation officer")
     appointment = make_appointment(session, person, probation)
     return StaffActor(probation.id), StaffActor(housing.id), appointment.id
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import NOW, POLICY, SYSTEM, make_person, make_worker
+from factories import NOW, POLICY, SYSTEM, link_telegram, make_person, make_worker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ def test_a_control_character_in_any_text_is_refused_plainly_and_nothing_is_saved
 ) -> None:
     worker = make_worker(session)
     person = make_person(session, lead=worker)
+    link_telegram(session, person.id)
     audits = _count(session, AuditEvent)
     with pytest.raises(InvalidInput, match="place has a hidden control character"):
         staff.book_appointment(session, StaffActor(worker.id), person.id, NOW + timedelta(days=2), 60,
@@ -46,6 +47,7 @@ def test_a_control_character_in_any_text_is_refused_plainly_and_nothing_is_saved
 def test_tabs_and_new_lines_are_still_fine(session: Session) -> None:
     worker = make_worker(session)
     person = make_person(session, lead=worker)
+    link_telegram(session, person.id)
     row = outbox.queue_worker_message(session, StaffActor(worker.id), person.id, "Hello Sam.\n\tSee you Tuesday.",
                                       policy=POLICY, now=NOW)
     assert "\n\t" in row.body

@@ -13,7 +13,15 @@ from casefile import outbox
 from casefile.actors import StaffActor
 from console.person_data import load_person_page
 from journeys.live import load_journeys
-from tests.casefile.factories import NOW, POLICY, assign, make_appointment, make_person, make_worker
+from tests.casefile.factories import (
+    NOW,
+    POLICY,
+    assign,
+    link_telegram,
+    make_appointment,
+    make_person,
+    make_worker,
+)
 
 JOURNEYS = load_journeys(REPO_ROOT / "content")
 
@@ -35,6 +43,7 @@ def test_recent_and_upcoming_appointments_with_their_workers_and_reminders(sessi
     lou = make_worker(session, name="Lou")
     bo = make_worker(session, name="Bo")
     sam = make_person(session, name="Sam", lead=lou)
+    link_telegram(session, sam.id)
     assign(session, sam, bo)
     make_appointment(session, sam, lou, start=NOW - timedelta(days=31), place="Too long ago")
     older = make_appointment(session, sam, bo, start=NOW - timedelta(days=10), place="Older")
@@ -60,6 +69,7 @@ def test_messages_name_their_sender_and_updates_say_who(session: Session, engine
     lou = make_worker(session, name="Lou")
     bo = make_worker(session, name="Bo")
     sam = make_person(session, name="Sam", lead=lou)
+    link_telegram(session, sam.id)
     assign(session, sam, bo)
 
     page, seen = _statements(engine, lambda: load_person_page(session, StaffActor(lou.id), sam.id, NOW.date(), NOW,

@@ -241,7 +241,8 @@ def test_an_appointment_changed_through_another_persons_page_is_not_found_and_le
     with console.sessions() as session:
         kim = session.get_one(Person, console.ids["kim"])
         staff.assign_worker(session, SYSTEM, kim.id, console.ids["lou"], "Probation officer", False, now=NOW)
-        kims = make_appointment(session, kim, start=NOW + timedelta(days=2), place="Kim's office")
+        kims = make_appointment(session, kim, session.get_one(Worker, console.ids["lou"]), start=NOW + timedelta(days=2),
+                                place="Kim's office")
         kims_id = kims.id
     lou = console.as_user("lou@example.org")
     wrong = f"/people/{console.ids['sam']}/appointments/{kims_id}"

@@ -22,11 +22,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not batch mode: on SQLite a batch copies the table and drops the old one, and
+# dropping `people` would cascade to every row that refers to a person (SQLite 3.35+ drops a column itself).
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("nation", sa.String(8), nullable=True))
+    op.add_column("people", sa.Column("nation", sa.String(8), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.drop_column("nation")
+    op.drop_column("people", "nation")

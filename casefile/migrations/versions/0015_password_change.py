@@ -40,18 +40,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_case_notes_person_at", "case_notes", ["person_id", "created_at"])
-    with op.batch_alter_table("staff_accounts") as batch:
-        batch.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.text("false")))
-    with op.batch_alter_table("audit_events") as batch:
-        batch.add_column(sa.Column("client_address", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("session_id", sa.String(length=32), nullable=True))
+    # Plain ALTER TABLE, not batch mode: a batch copies and drops the table, and dropping staff_accounts
+    # on SQLite would cascade to the sign-in links that refer to it.
+    op.add_column("staff_accounts", sa.Column("must_change_password", sa.Boolean(), nullable=False,
+                                              server_default=sa.text("false")))
+    op.add_column("audit_events", sa.Column("client_address", sa.String(length=64), nullable=True))
+    op.add_column("audit_events", sa.Column("session_id", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_index("ix_case_notes_person_at", table_name="case_notes")
     op.drop_table("case_notes")
-    with op.batch_alter_table("audit_events") as batch:
-        batch.drop_column("session_id")
-        batch.drop_column("client_address")
-    with op.batch_alter_table("staff_accounts") as batch:
-        batch.drop_column("must_change_password")
+    op.drop_column("audit_events", "session_id")
+    op.drop_column("audit_events", "client_address")
+    op.drop_column("staff_accounts", "must_change_password")
