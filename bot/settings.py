@@ -60,6 +60,12 @@ def username(raw: str) -> str:
     return raw.lstrip("@")
 
 
+def web_secret(raw: str) -> str:
+    if len(raw.strip()) < 16:
+        raise ValueError("use at least 16 random characters (for example: openssl rand -base64 32)")
+    return raw.strip()
+
+
 def address_list(raw: str) -> tuple[str, ...]:
     """Comma-separated IP addresses or networks (203.0.113.7, 10.0.0.0/8), or * for any."""
     import ipaddress
@@ -205,7 +211,7 @@ SETTINGS: tuple[Setting, ...] = (
             parse=username),
     Setting("SIGNPOST_WEB_SECRET", "web_secret", None,
             "Secret that signs staff console sessions. Set it so sign-ins survive a restart; keep it private.",
-            shown="(random each start)"),
+            parse=web_secret, strict=True, shown="(random each start)"),
     Setting("SIGNPOST_WEB_WORKERS", "web_workers", None,
             "Processes `signpost web` serves the staff console with. 1 keeps it to one process.",
             parse=positive_int, computed=lambda _env, _read: os.cpu_count() or 1, shown="(number of CPU cores)"),

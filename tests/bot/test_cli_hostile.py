@@ -145,6 +145,8 @@ CASES: tuple[Case, ...] = (
          status=BAD_USE, says="SIGNPOST_REMINDER_OFFSETS"),
     Case("offsets of 5,000 digits", _args("reminders", "list"),
          env={"SIGNPOST_REMINDER_OFFSETS": "9" * 5000 + "m"}, status=BAD_USE),
+    Case("a console secret too short to sign sessions", _args("web", "--port", "1"),
+         env={"SIGNPOST_WEB_SECRET": "short"}, status=BAD_USE, says="SIGNPOST_WEB_SECRET"),
     Case("quiet hours at 25:00", _args("reminders", "list"), env={"SIGNPOST_QUIET_HOURS": "25:00-08:00"},
          status=BAD_USE, says="SIGNPOST_QUIET_HOURS"),
     Case("quiet hours in other digits", _args("reminders", "list"), env={"SIGNPOST_QUIET_HOURS": "٢١:٠٠-٠٨:٠٠"},
