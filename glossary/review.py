@@ -57,11 +57,14 @@ class UnreviewedTranslation:
                 "is not reviewed yet. When a native speaker has checked it, write reviewed: true under it.")
 
 
-def due_reviews(content_dir: Path, today: date, within_days: int = 0) -> list[DueReview]:
-    """Everything whose review is due by `today + within_days`, never-reviewed first, then oldest first."""
+def due_reviews(content_dir: Path, today: date, within_days: int = 0, *, also: Iterable[DueReview] = ()
+                ) -> list[DueReview]:
+    """Everything whose review is due by `today + within_days`, never-reviewed first, then oldest first.
+
+    `also`: reviews of other content (the Help now numbers, which journeys/ owns; glossary/ does not
+    import journeys, whose data flows from here).
+    """
     from glossary.questions import read_questions
-    from journeys.help_now import REVIEW_EVERY as HELP_NOW_EVERY
-    from journeys.help_now import help_now_files
 
     horizon = today + timedelta(days=within_days)
     items: list[DueReview] = []
@@ -73,9 +76,7 @@ def due_reviews(content_dir: Path, today: date, within_days: int = 0) -> list[Du
     library, _ = read_questions(content_dir, today=today)
     for card in library.cards if library is not None else ():
         items.append(DueReview(f'question "{card.id}"', card.reviewed, due_on(card.reviewed), card.path, card.line))
-    answers = help_now_files(content_dir)[0]
-    if answers.is_file():
-        items.append(_help_now(answers, HELP_NOW_EVERY))
+    items.extend(also)
     listed = [item for item in items if item.due is None or item.due <= horizon]
     return sorted(listed, key=lambda item: (item.reviewed or date.min, str(item.path), item.line))
 
@@ -85,12 +86,13 @@ def _due(what: str, raw: object, path: Path, line: int, every: timedelta) -> Due
     return DueReview(what, day, due_on(day, every) if day else None, path, line)
 
 
-def _help_now(path: Path, every: timedelta) -> DueReview:
+def review_of_file(what: str, path: Path, every: timedelta) -> DueReview:
+    """The review of a whole file that carries one top-level `reviewed:` date (the Help now numbers)."""
     from glossary.yaml_source import read_yaml
 
     source = read_yaml(path)
     raw = source.data.get("reviewed") if isinstance(source.data, Mapping) else None
-    return _due("Help now numbers", raw, path, source.line_of(("reviewed",)), every)
+    return _due(what, raw, path, source.line_of(("reviewed",)), every)
 
 
 def unreviewed_translations(blocks: Iterable[EntryBlock]) -> list[UnreviewedTranslation]:

@@ -230,7 +230,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_review(args: argparse.Namespace) -> int:
     from casefile.clock import london_today
-    from glossary.review import due_reviews, unreviewed_in
+    from glossary.review import due_reviews, review_of_file, unreviewed_in
+    from journeys.help_now import REVIEW_EVERY as HELP_NOW_EVERY
+    from journeys.help_now import help_now_files
 
     directory = _content_dir(args)
     if _missing_folder(directory):
@@ -247,7 +249,9 @@ def run_review(args: argparse.Namespace) -> int:
                 print(f"  {translation.message(Path.cwd())}")
         return 0
     today = london_today()
-    due = due_reviews(directory, today, args.due_within)
+    answers = help_now_files(directory)[0]
+    help_now = [review_of_file("Help now numbers", answers, HELP_NOW_EVERY)] if answers.is_file() else []
+    due = due_reviews(directory, today, args.due_within, also=help_now)
     when = "now" if args.due_within == 0 else f"within {args.due_within} days"
     if not due:
         print(f"Nothing is due for review {when}.")

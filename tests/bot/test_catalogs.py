@@ -141,7 +141,8 @@ def test_a_reminder_has_translated_words_date_and_london_time(language: str) -> 
 @pytest.mark.parametrize(("language", "count", "form"), [("pl", 2, 1), ("pl", 5, 2), ("cy", 2, 2), ("cy", 4, 5)])
 def test_a_pluralised_template_uses_the_form_for_the_number(language: str, count: int, form: int) -> None:
     entries = [
-        SimpleNamespace(label=f"WORD{n}", shown=SimpleNamespace(explanation="...")) for n in range(count)
+        SimpleNamespace(label=f"WORD{n}", shown=SimpleNamespace(explanation="..."), elsewhere=None)
+        for n in range(count)
     ]
     text = render(CONTENT, "glossary/spotted.txt.j2", language, count=count, entries=entries, in_english=False)
     expected = _catalog(language).get("I found %(count)s word in your text:").string[form]

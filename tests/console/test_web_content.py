@@ -84,7 +84,9 @@ def test_html_in_every_entry_field_is_escaped(editing_console: Console) -> None:
     before = (editing_console.content_dir / "glossary/probation.yaml").read_bytes()
     fields = ("term", "full_form", "explanation", "for_you", "aliases", "misspellings", "related", "replaced_by",
               "used_by", "cy_explanation", "cy_for_you", "pl_explanation", "pl_for_you")
-    response = post_form(ed, MAPPA_EDIT, MAPPA_EDIT, {name: XSS for name in fields})
+    response = post_form(ed, MAPPA_EDIT, MAPPA_EDIT, {**{name: XSS for name in fields},
+                                                      "sources": "https://www.gov.uk/guidance/mappa-guidance",
+                                                      "reviewed": "2026-12-07"})
     assert response.status_code == 400
     assert XSS not in response.text
     assert response.text.count("&lt;script&gt;") >= len(fields)
@@ -109,7 +111,10 @@ def test_gaps_lead_to_a_prefilled_new_entry(editing_console: Console,
     assert 'value="tag meeting"' in form.text
     response = post_form(ed, "/content/new", "/content/new", {
         "category": "probation", "term": "tag meeting",
-        "explanation": "A meeting about your electronic tag. Someone checks it works and tells you the rules."})
+        "explanation": "A meeting about your electronic tag. Someone checks it works and tells you the rules.",
+        "sources": "https://www.gov.uk/electronic-monitoring-tags", "reviewed": "2026-12-07",
+        "cy_explanation": "Cyfarfod am eich tag electronig. Mae rhywun yn gwirio ei fod yn gweithio.",
+        "pl_explanation": "Spotkanie w sprawie twojej elektronicznej opaski. Ktoś sprawdza, czy działa."})
     assert response.status_code == 303, response.text
     assert "- term: tag meeting" in (console.content_dir / "glossary/probation.yaml").read_text()
     assert not check_content(console.content_dir).has_errors
