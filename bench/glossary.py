@@ -290,13 +290,14 @@ def _plain(value: Any) -> Any:
 
 def _numbered(entry: dict[str, Any], copy: int) -> dict[str, Any]:
     entry = _plain(entry)
-    entry["term"] = f"{entry['term']}{copy}"
+    # A suffix no real name ends in: "BCST" + "2" would be the real entry BCST2.
+    entry["term"] = f"{entry['term']}zq{copy}"
     for field in ("aliases", "misspellings"):
         if field in entry:
-            entry[field] = [f"{name}{copy}" for name in entry[field]]
+            entry[field] = [f"{name}zq{copy}" for name in entry[field]]
     for block in [entry, *entry.get("meanings", [])]:
         if block.get("full_form"):
-            block["full_form"] = f"{block['full_form']}{copy}"
+            block["full_form"] = f"{block['full_form']}zq{copy}"
     return entry
 
 
