@@ -268,7 +268,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from glossary.content_stats import content_stats
     from glossary.schema import TRANSLATION_LANGUAGES
 
-    LANGUAGE_NAMES = {"en": "English", **TRANSLATION_LANGUAGES}  # noqa: N806 (a constant of this command)
+    language_names = {"en": "English", **TRANSLATION_LANGUAGES}
 
     directory = _content_dir(args)
     if _missing_folder(directory):
@@ -282,7 +282,7 @@ def run_stats(args: argparse.Namespace) -> int:
     print("")
     print("Languages (entries that can be read in it, and how many of those are reviewed):")
     for coverage in stats.coverage:
-        name = f"{LANGUAGE_NAMES[coverage.language]} ({coverage.language})"
+        name = f"{language_names[coverage.language]} ({coverage.language})"
         share = _percent(coverage.translated, coverage.total)
         print(
             f"  {name:<12}  {coverage.translated} of {coverage.total} entries ({share}),"

@@ -90,10 +90,7 @@ async def add_account(request: Request) -> Response:
 async def account_password(request: Request) -> Response:
     ctx = context_of(request)
     user: Principal = request.state.user
-    try:
-        account_id = int(request.path_params["account_id"])
-    except ValueError:
-        return await _accounts(request, status_code=404)
+    account_id: int = request.path_params["account_id"]  # the route's :int converter turns away anything else
     check = FormCheck(await read_form(request))
     password = check.text(f"password-{account_id}", label="a temporary password", required=True, limit=200)
     if not check.ok:
@@ -117,10 +114,7 @@ async def account_password(request: Request) -> Response:
 async def account_change(request: Request) -> Response:
     ctx = context_of(request)
     user: Principal = request.state.user
-    try:
-        account_id = int(request.path_params["account_id"])
-    except ValueError:
-        return await _accounts(request, status_code=404)
+    account_id: int = request.path_params["account_id"]  # the route's :int converter turns away anything else
     form = await read_form(request)
     change, _, role_text = str(form.get("change") or "").partition(":")
     role = role_text or None
@@ -215,8 +209,8 @@ def _import_result(request: Request, file_name: str, headline: str | None, probl
 routes = [
     Route("/admin/accounts", accounts_page, methods=["GET"]),
     Route("/admin/accounts", add_account, methods=["POST"]),
-    Route("/admin/accounts/{account_id}/password", account_password, methods=["POST"]),
-    Route("/admin/accounts/{account_id}/change", account_change, methods=["POST"]),
+    Route("/admin/accounts/{account_id:int}/password", account_password, methods=["POST"]),
+    Route("/admin/accounts/{account_id:int}/change", account_change, methods=["POST"]),
     Route("/admin/import", import_form, methods=["GET"]),
     Route("/admin/import", import_check, methods=["POST"]),
 ]

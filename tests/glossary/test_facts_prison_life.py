@@ -9,16 +9,15 @@ the checker does (glossary.yaml_source) because sources and review dates are not
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from glossary.load import load_glossary
-from glossary.model import Entry, Glossary
+from glossary.model import Glossary
 from glossary.search import GlossaryIndex
 from glossary.yaml_source import read_yaml
+from tests.glossary.facts_helpers import REAL_CONTENT, entry_named, reader_text
 
-REAL_CONTENT = Path(__file__).resolve().parents[2] / "content"
 OWN_FILES = ("prison.yaml", "sentences.yaml")
 
 
@@ -30,22 +29,6 @@ def glossary() -> Glossary:
 @pytest.fixture(scope="module")
 def index(glossary: Glossary) -> GlossaryIndex:
     return GlossaryIndex.build(glossary)
-
-
-def _entry(glossary: Glossary, term: str) -> Entry:
-    entry = glossary.get(term)
-    assert entry is not None, f"{term!r} is missing from the glossary"
-    return entry
-
-
-def _text(entry: Entry, language: str = "en") -> str:
-    """What a reader of `language` gets for the entry, every meaning, lower-cased on one line."""
-    parts: list[str] = []
-    for meaning in entry.meanings:
-        translation, fell_back = meaning.text_in(language)
-        assert language == "en" or not fell_back, f"{entry.term} has no {language} text"
-        parts += [translation.explanation, translation.for_you or ""]
-    return " ".join(" ".join(parts).split()).casefold()
 
 
 @pytest.mark.parametrize("name", OWN_FILES)
@@ -70,49 +53,49 @@ def test_every_entry_has_sources_a_review_date_and_unreviewed_welsh_and_polish(n
 
 
 def test_hdced_says_adults_lose_hdc_under_the_2026_law(glossary: Glossary) -> None:
-    entry = _entry(glossary, "HDCED")
-    assert "once a 2026 law starts, adults cannot get hdc" in _text(entry)
-    assert "fydd oedolion ddim yn cael hdc" in _text(entry, "cy")
-    assert "dorośli nie dostaną hdc" in _text(entry, "pl")
+    entry = entry_named(glossary, "HDCED")
+    assert "once a 2026 law starts, adults cannot get hdc" in reader_text(entry)
+    assert "fydd oedolion ddim yn cael hdc" in reader_text(entry, "cy", written=True)
+    assert "dorośli nie dostaną hdc" in reader_text(entry, "pl", written=True)
 
 
-def test_an_indeterminate_sentence_has_its_own_entry(index: GlossaryIndex) -> None:
+def test_an_indeterminate_sentence_has_its_ownentry_named(index: GlossaryIndex) -> None:
     for query in ("indeterminate sentence", "what is an indeterminate sentence", "ISP"):
         found = index.lookup(query).entry
         assert found is not None and found.term in {"indeterminate sentence", "ISP"}, query
-        text = _text(found)
+        text = reader_text(found)
         assert "no fixed end date" in text
         assert "parole board" in text
 
 
 def test_sds40_is_the_2024_change_and_sends_people_to_check_their_dates(glossary: Glossary) -> None:
-    entry = _entry(glossary, "SDS40")
-    text = _text(entry)
+    entry = entry_named(glossary, "SDS40")
+    text = reader_text(entry)
     assert "2024" in text and "40%" in text and "not half" in text
     assert "changed again in 2026" in text and "ask the omu" in text
     for language in ("cy", "pl"):
-        assert "2024" in _text(entry, language) and "40%" in _text(entry, language)
-        assert "2026" in _text(entry, language)
+        assert "2024" in reader_text(entry, language, written=True) and "40%" in reader_text(entry, language, written=True)
+        assert "2026" in reader_text(entry, language, written=True)
     # The early release entry no longer claims SDS40 as one of its own names.
-    assert "SDS40" not in _entry(glossary, "early release").aliases
+    assert "SDS40" not in entry_named(glossary, "early release").aliases
 
 
 def test_tagged_bail_credits_half_the_days_of_a_nine_hour_curfew(glossary: Glossary) -> None:
-    entry = _entry(glossary, "tagged bail credit")
-    assert "curfew of 9 hours or more a day" in _text(entry)
-    assert "half those days count off your sentence" in _text(entry)
-    assert "9" in _text(entry, "cy") and "hanner" in _text(entry, "cy")
-    assert "9" in _text(entry, "pl") and "połowa" in _text(entry, "pl")
+    entry = entry_named(glossary, "tagged bail credit")
+    assert "curfew of 9 hours or more a day" in reader_text(entry)
+    assert "half those days count off your sentence" in reader_text(entry)
+    assert "9" in reader_text(entry, "cy", written=True) and "hanner" in reader_text(entry, "cy", written=True)
+    assert "9" in reader_text(entry, "pl", written=True) and "połowa" in reader_text(entry, "pl", written=True)
 
 
 def test_serving_a_default_sentence_does_not_clear_a_confiscation_order(glossary: Glossary) -> None:
-    text = _text(_entry(glossary, "default sentence"))
+    text = reader_text(entry_named(glossary, "default sentence"), written=True)
     assert "with a confiscation order, you still owe the money" in text
 
 
 def test_the_removal_schemes_are_only_for_people_who_are_not_british(glossary: Glossary) -> None:
     for term in ("ERS", "ERSED", "TERS", "TERSED"):
-        assert "not british" in _text(_entry(glossary, term)), term
+        assert "not british" in reader_text(entry_named(glossary, term), written=True), term
 
 
 def test_release_date_types_resolve_to_their_own_entries(index: GlossaryIndex) -> None:

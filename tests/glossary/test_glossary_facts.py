@@ -7,15 +7,12 @@ comment above each entry in the YAML.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from glossary.load import load_glossary
 from glossary.model import Entry, Glossary
 from glossary.search import GlossaryIndex
-
-REAL_CONTENT = Path(__file__).resolve().parents[2] / "content"
+from tests.glossary.facts_helpers import REAL_CONTENT, entry_named, reader_text
 
 
 @pytest.fixture(scope="module")
@@ -28,31 +25,16 @@ def index(glossary: Glossary) -> GlossaryIndex:
     return GlossaryIndex.build(glossary)
 
 
-def _entry(glossary: Glossary, term: str) -> Entry:
-    entry = glossary.get(term)
-    assert entry is not None, f"{term!r} is missing from the glossary"
-    return entry
-
-
-def _text(entry: Entry, language: str = "en") -> str:
-    """Everything a reader of `language` gets for the entry (all meanings), lower-cased, on one line."""
-    parts: list[str] = []
-    for meaning in entry.meanings:
-        translation, _fell_back = meaning.text_in(language)
-        parts += [translation.explanation, translation.for_you or ""]
-    return " ".join(" ".join(parts).split()).casefold()
-
-
 def _languages(entry: Entry) -> dict[str, str]:
     """The entry's text in English and in every language it has a translation for."""
-    found = {"en": _text(entry)}
+    found = {"en": reader_text(entry)}
     for language in ("cy", "pl"):
         if all(language in meaning.translations for meaning in entry.meanings):
-            found[language] = _text(entry, language)
+            found[language] = reader_text(entry, language)
     return found
 
 
-def _all_text(glossary: Glossary, language: str) -> str:
+def _allreader_text(glossary: Glossary, language: str) -> str:
     """The whole glossary as one reader of `language` sees it (translations only, no English fallback)."""
     parts: list[str] = []
     for entry in glossary:
@@ -66,7 +48,7 @@ def _all_text(glossary: Glossary, language: str) -> str:
 
 
 def test_universal_credit_cannot_be_claimed_before_release(glossary: Glossary) -> None:
-    texts = _languages(_entry(glossary, "Universal Credit"))
+    texts = _languages(entry_named(glossary, "Universal Credit"))
     assert set(texts) == {"en", "cy", "pl"}
     assert "cannot claim until you leave prison" in texts["en"]
     assert "work coach can help you get ready" in texts["en"]
@@ -76,14 +58,14 @@ def test_universal_credit_cannot_be_claimed_before_release(glossary: Glossary) -
     assert "start your claim before you leave" not in texts["en"]
     assert "ddechrau eich cais cyn i chi adael" not in texts["cy"]
     assert "złożył wniosek przed twoim wyjściem" not in texts["pl"]
-    for text in _all_text(glossary, "en"), _all_text(glossary, "cy"), _all_text(glossary, "pl"):
+    for text in _allreader_text(glossary, "en"), _allreader_text(glossary, "cy"), _allreader_text(glossary, "pl"):
         assert "claim before you leave" not in text
         assert "cais cyn i chi adael" not in text
         assert "wniosek przed twoim wyjściem" not in text
 
 
 def test_permission_to_travel_gives_the_standard_licence_conditions(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "permission to travel"))["en"]
+    text = _languages(entry_named(glossary, "permission to travel"))["en"]
     assert "every licence" in text
     assert "united kingdom, channel islands or isle of man" in text
     assert "any night away from your approved address" in text
@@ -93,20 +75,20 @@ def test_permission_to_travel_gives_the_standard_licence_conditions(glossary: Gl
 
 
 def test_warning_letter_one_warning_on_a_community_order_none_before_recall(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "warning letter"))["en"]
+    text = _languages(entry_named(glossary, "warning letter"))["en"]
     assert "on a community order, you get at most one in 12 months" in text
     assert "recalled to prison without any warning" in text
     assert "too many warnings" not in text
 
 
 def test_horizon_is_for_medium_to_very_high_risk(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "Horizon"))["en"]
+    text = _languages(entry_named(glossary, "Horizon"))["en"]
     assert "medium to very high risk" in text
     assert "or lower" not in text
 
 
 def test_local_welfare_in_wales_is_the_discretionary_assistance_fund(glossary: Glossary, index: GlossaryIndex) -> None:
-    text = _languages(_entry(glossary, "local welfare assistance"))["en"]
+    text = _languages(entry_named(glossary, "local welfare assistance"))["en"]
     assert "in england" in text
     assert "in wales it is one national scheme, the discretionary assistance fund" in text
     assert "each council runs its own scheme" not in text
@@ -114,33 +96,33 @@ def test_local_welfare_in_wales_is_the_discretionary_assistance_fund(glossary: G
 
 
 def test_the_duty_to_refer_is_england_s(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "duty to refer"))["en"]
+    text = _languages(entry_named(glossary, "duty to refer"))["en"]
     assert text.startswith("in england, prisons, probation")
     assert "in wales this rule does not apply yet" in text
 
 
 def test_reconnect_is_an_england_service(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "RECONNECT"))["en"]
+    text = _languages(entry_named(glossary, "RECONNECT"))["en"]
     assert "nhs service in england" in text
     assert "in wales" in text
 
 
 def test_self_referral_to_talking_therapies_is_england_s(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "talking therapies"))["en"]
+    text = _languages(entry_named(glossary, "talking therapies"))["en"]
     assert "in england you can often sign yourself up online" in text
     assert "in wales you usually ask your gp first" in text
     assert not text.startswith("you can often sign yourself up")
 
 
 def test_shelter_in_wales_is_shelter_cymru(glossary: Glossary, index: GlossaryIndex) -> None:
-    text = _languages(_entry(glossary, "Shelter"))["en"]
+    text = _languages(entry_named(glossary, "Shelter"))["en"]
     assert "in wales, go to shelter cymru" in text
     assert index.lookup("Shelter Cymru").entry is glossary.get("Shelter")
 
 
 @pytest.mark.parametrize("term", ["top-up supervision", "post-sentence supervision", "TUSED"])
 def test_ended_supervision_says_keep_going_until_they_say_you_can_stop(glossary: Glossary, term: str) -> None:
-    text = _languages(_entry(glossary, term))["en"]
+    text = _languages(entry_named(glossary, term))["en"]
     assert "2026" in text
     assert "keep going until they say you can stop" in text
     assert "no longer matters" not in text
@@ -148,7 +130,7 @@ def test_ended_supervision_says_keep_going_until_they_say_you_can_stop(glossary:
 
 
 def test_hdc_ends_for_adults_once_the_2026_law_starts(glossary: Glossary) -> None:
-    texts = _languages(_entry(glossary, "HDC"))
+    texts = _languages(entry_named(glossary, "HDC"))
     assert set(texts) == {"en", "cy", "pl"}
     assert "once a 2026 law starts, adults cannot get hdc" in texts["en"]
     assert "ask your probation officer" in texts["en"]
@@ -162,7 +144,7 @@ def test_hdc_ends_for_adults_once_the_2026_law_starts(glossary: Glossary) -> Non
 
 
 def test_fixed_term_recall_says_who_gets_a_different_length(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "fixed-term recall"))["en"]
+    text = _languages(entry_named(glossary, "fixed-term recall"))["en"]
     assert "for most adults this is now 56 days" in text
     assert "under-18s may get 14 or 28 days" in text
     assert "some get a standard recall instead" in text
@@ -171,7 +153,7 @@ def test_fixed_term_recall_says_who_gets_a_different_length(glossary: Glossary) 
 
 
 def test_discharge_grant_is_now_the_subsistence_payment(glossary: Glossary, index: GlossaryIndex) -> None:
-    texts = _languages(_entry(glossary, "discharge grant"))
+    texts = _languages(entry_named(glossary, "discharge grant"))
     assert set(texts) == {"en", "cy", "pl"}
     assert "now officially called a subsistence payment" in texts["en"]
     assert "18 or over and served more than 14 days" in texts["en"]
@@ -182,7 +164,7 @@ def test_discharge_grant_is_now_the_subsistence_payment(glossary: Glossary, inde
 
 
 def test_dip_central_funding_ended_in_2013(glossary: Glossary) -> None:
-    texts = _languages(_entry(glossary, "DIP"))
+    texts = _languages(entry_named(glossary, "DIP"))
     assert set(texts) == {"en", "cy", "pl"}
     assert "ended in 2013" in texts["en"]
     assert "other names" in texts["en"]
@@ -193,7 +175,7 @@ def test_dip_central_funding_ended_in_2013(glossary: Glossary) -> None:
 
 
 def test_carats_successor_is_the_nhs_substance_misuse_service(glossary: Glossary) -> None:
-    texts = _languages(_entry(glossary, "CARATS"))
+    texts = _languages(entry_named(glossary, "CARATS"))
     assert set(texts) == {"en", "cy", "pl"}
     assert "substance misuse service, paid for by the nhs" in texts["en"]
     assert "camddefnyddio sylweddau" in texts["cy"] and "gig" in texts["cy"]
@@ -201,31 +183,31 @@ def test_carats_successor_is_the_nhs_substance_misuse_service(glossary: Glossary
 
 
 def test_dbs_filtering_never_leaves_off_suspended_sentences(glossary: Glossary) -> None:
-    text = _languages(_entry(glossary, "DBS filtering"))["en"]
+    text = _languages(entry_named(glossary, "DBS filtering"))["en"]
     assert "prison sentences, even suspended ones, are never left off" in text
 
 
-def test_ship_is_not_a_core_entry(glossary: Glossary) -> None:
+def test_ship_is_not_a_coreentry_named(glossary: Glossary) -> None:
     ship = glossary.get("SHIP")
     assert ship is None or not ship.core
 
 
 def test_polish_spent_conviction_is_not_wiped_out(glossary: Glossary) -> None:
-    texts = _languages(_entry(glossary, "spent conviction"))
+    texts = _languages(entry_named(glossary, "spent conviction"))
     assert "wygasłe wyroki (spent convictions)" in texts["pl"]
     # "Zatarte" is the Polish erasure of a conviction: as if it never happened, which spent is not.
-    assert "zatart" not in _all_text(glossary, "pl")
+    assert "zatart" not in _allreader_text(glossary, "pl")
 
 
 def test_polish_never_calls_probation_the_kuratorium(glossary: Glossary) -> None:
-    assert "u kuratorów" in _languages(_entry(glossary, "ETE"))["pl"]
+    assert "u kuratorów" in _languages(entry_named(glossary, "ETE"))["pl"]
     # "Kuratorium" is most often the school inspectorate (kuratorium oświaty), not probation.
-    assert "kuratori" not in _all_text(glossary, "pl")
+    assert "kuratori" not in _allreader_text(glossary, "pl")
 
 
 def test_welsh_has_one_word_for_recall_adalw(glossary: Glossary) -> None:
-    welsh = _all_text(glossary, "cy")
-    assert "adalw yw cael eich anfon yn ôl i'r carchar" in _languages(_entry(glossary, "recall"))["cy"]
-    assert "gael eich adalw i'r carchar" in _languages(_entry(glossary, "SLED"))["cy"]
+    welsh = _allreader_text(glossary, "cy")
+    assert "adalw yw cael eich anfon yn ôl i'r carchar" in _languages(entry_named(glossary, "recall"))["cy"]
+    assert "gael eich adalw i'r carchar" in _languages(entry_named(glossary, "SLED"))["cy"]
     # content/questions and content/journeys say "adalw"; "galw'n ôl" was the second word.
     assert "galw'n ôl" not in welsh and "galw yn ôl" not in welsh
