@@ -20,6 +20,7 @@ from casefile import audit
 from casefile.gaps import top_unknown_terms
 from console.accounts import Principal
 from console.pages import context_of, not_found, page, read_form, redirect, render, text_field
+from console.paging import paged
 from glossary import edit as glossary_edit
 from glossary.check import normalise
 from glossary.edit import FORM_FIELDS, BreaksOtherEntries, EntryForm, EntryNotFound
@@ -29,6 +30,8 @@ from glossary.schema import CATEGORIES, TRANSLATION_LANGUAGES
 from journeys.check import check_journeys
 
 SEARCH_LIMIT = 40
+ENTRIES_PER_PAGE = 100
+TRANSLATIONS_PER_PAGE = 50
 GAPS_SHOWN = 30
 
 
@@ -53,10 +56,11 @@ async def browse(request: Request) -> Response:
             matches.insert(0, best)
         matches += [e for e in result.suggestions if e not in matches]
         shown = matches[:SEARCH_LIMIT]
-    else:
-        shown = entries
-    return render(request, "content/browse.html", title="Glossary", query=query, entries=shown, best=best,
-                  total=len(entries), entry_url=entry_url, categories=CATEGORIES)
+        return render(request, "content/browse.html", title="Glossary", query=query, entries=shown, best=best,
+                      total=len(entries), entry_url=entry_url, categories=CATEGORIES, listing=None)
+    listing = paged(request, entries, ENTRIES_PER_PAGE, "Pages of glossary entries")
+    return render(request, "content/browse.html", title="Glossary", query=query, entries=listing.items, best=None,
+                  total=len(entries), entry_url=entry_url, categories=CATEGORIES, listing=listing)
 
 
 def _load(ctx_dir: Path, category: str, term: str) -> tuple[dict[str, Any], int, Path]:
@@ -199,13 +203,19 @@ async def gaps(request: Request) -> Response:
 
 @page(roles=("editor",))
 async def translations(request: Request) -> Response:
-    """The Welsh and Polish texts no native speaker has checked yet, each beside its English."""
+    """The Welsh and Polish texts no native speaker has checked yet, each beside its English: one language at
+    a time, in pages, in file order."""
     ctx = context_of(request)
     waiting = await run_in_threadpool(unreviewed_in, ctx.content_dir)
-    languages = [(code, name, [item for item in waiting if item.language == code])
-                 for code, name in TRANSLATION_LANGUAGES.items()]
-    return render(request, "content/translations.html", title="Translations to check", languages=languages,
-                  entry_url=entry_url)
+    counts = {code: sum(1 for item in waiting if item.language == code) for code in TRANSLATION_LANGUAGES}
+    language = request.query_params.get("language", "")
+    if language not in TRANSLATION_LANGUAGES:
+        language = next(iter(TRANSLATION_LANGUAGES))
+    listing = paged(request, [item for item in waiting if item.language == language], TRANSLATIONS_PER_PAGE,
+                    f"Pages of {TRANSLATION_LANGUAGES[language]} translations")
+    return render(request, "content/translations.html", title="Translations to check", language=language,
+                  name=TRANSLATION_LANGUAGES[language], languages=TRANSLATION_LANGUAGES, counts=counts,
+                  listing=listing, entry_url=entry_url)
 
 
 @page(roles=("editor",))

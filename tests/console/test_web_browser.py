@@ -283,15 +283,15 @@ def test_an_editor_fixes_an_entry_and_the_bot_says_the_new_text(browser: Any, si
     tab.close()
 
 
-def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str, Any]) -> None:
+# The pages are checked in three tests, one per role, so that the two test workers share them out.
+def test_every_workers_page_passes_the_accessibility_check(browser: Any, site: dict[str, Any]) -> None:
     tab = Visit(browser, site)
     tab.go("/sign-in")
     tab.go("/sign-in/link?token=nothing")
     tab.go("/no-such-page")
     tab.sign_in(WORKER)
     page = tab.page
-    for path in ("/caseload", "/caseload?filter=no_chat&sort=next", "/diary", "/outcomes", "/content",
-                 "/account/password"):
+    for path in ("/caseload", "/caseload?filter=no_chat&sort=next", "/diary", "/outcomes", "/account/password"):
         tab.go(path)
     person = tab.go("/caseload").locator("a:has-text('Alex')").get_attribute("href")
     tab.go(person)
@@ -310,17 +310,33 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     tab.go(person)
     tab.click("button:has-text('Print a link-code card')")
     tab.click("button:has-text('Sign out')")
+    assert len(tab.checked) >= 20
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_every_editors_page_passes_the_accessibility_check(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
     tab.sign_in(EDITOR)
-    for path in ("/content", "/content?q=mapa", "/content/entries/probation/MAPPA", "/content/entries/police/NFA",
-                 "/content/entries/probation/licence/edit", "/content/new?term=tag", "/content/gaps",
-                 "/content/translations", "/content/journeys", "/caseload"):
+    for path in ("/content", "/content?page=2", "/content?q=mapa", "/content/entries/probation/MAPPA",
+                 "/content/entries/police/NFA", "/content/entries/probation/licence/edit", "/content/new?term=tag",
+                 "/content/gaps", "/content/translations", "/content/translations?language=pl&page=2",
+                 "/content/journeys", "/caseload"):
         tab.go(path)
     tab.click("button:has-text('Sign out')")
+    assert len(tab.checked) >= 13
+    assert tab.problems == [], "\n".join(tab.problems)
+    tab.close()
+
+
+def test_every_admins_page_passes_the_accessibility_check(browser: Any, site: dict[str, Any]) -> None:
+    tab = Visit(browser, site)
     tab.sign_in(ADMIN)
+    page = tab.page
     for path in ("/admin/import", "/outcomes", "/admin/accounts"):
         tab.go(path)
     assert "Staff accounts" in page.content(), page.content()[-3000:]
     tab.click("button:has-text('Add the account')")  # empty: errors
-    assert len(tab.checked) >= 30
+    assert len(tab.checked) >= 5
     assert tab.problems == [], "\n".join(tab.problems)
     tab.close()
