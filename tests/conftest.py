@@ -22,6 +22,7 @@ from tests.support.postgres import (
     _postgres_problem,
     create_postgres_database,
     drop_postgres_database,
+    finish_dropping,
     postgres_url,
 )
 
@@ -105,6 +106,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as opened:
         yield opened
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    finish_dropping()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

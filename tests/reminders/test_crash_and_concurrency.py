@@ -120,7 +120,7 @@ def test_two_dispatcher_processes_on_postgresql_send_each_reminder_once(postgres
     session_factory = db.session_factory(engine)
     try:
         with session_factory() as session:
-            due_now_in_bulk(session, people=100, per_person=20, real_now=datetime.now(UTC))
+            due_now_in_bulk(session, people=300, per_person=2, real_now=datetime.now(UTC))
         _two_dispatchers(postgres_url, session_factory)
     finally:
         engine.dispose()
@@ -130,12 +130,12 @@ def _two_dispatchers(db_url: str, session_factory: sessionmaker[Session]) -> Non
     with TelegramStandIn() as standin:
         processes = [start_dispatcher(db_url, standin, name, lease_seconds=60, batch=100) for name in ("alpha", "beta")]
         try:
-            wait_until(lambda: sent_count(session_factory) == 2000, 90, "all 2,000 reminders marked sent")
+            wait_until(lambda: sent_count(session_factory) == 600, 90, "all 600 reminders marked sent")
         finally:
             for process in processes:
                 stop(process)
         seen = deliveries(standin)
-    assert len(seen) == 2000 and set(seen.values()) == {1}
+    assert len(seen) == 600 and set(seen.values()) == {1}
     with session_factory() as check:
         by_dispatcher = dict(check.execute(select(OutboxMessage.claimed_by, func.count())
                                            .group_by(OutboxMessage.claimed_by)).all())

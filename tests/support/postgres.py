@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -50,6 +51,23 @@ def create_postgres_database() -> str:
     return name
 
 
-def drop_postgres_database(name: str) -> None:
+# DROP DATABASE waits for a checkpoint, which takes many seconds while other tests write: the test that
+# made the database need not wait for it, so drops happen on one background thread, all finished before
+# the test session ends (`finish_dropping`).
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
+_drops: list[Future[None]] = []
+
+
+def _drop_now(name: str) -> None:
     with admin_connection() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_postgres_database(name: str) -> None:
+    _drops.append(_dropper.submit(_drop_now, name))
+
+
+def finish_dropping() -> None:
+    """Wait for every drop asked for so far; a drop that failed raises here."""
+    while _drops:
+        _drops.pop().result()
