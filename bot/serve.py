@@ -16,6 +16,7 @@ import logging
 
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
+from bot.metrics_listener import MetricsListener
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.runner import build_dispatcher, send_timeouts
 from bot.reminders.sender import paced_sender
@@ -85,8 +86,12 @@ class DispatcherTask:
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
     """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
     reminders = DispatcherTask()
+    listener = (MetricsListener(conversation.sessions, settings.metrics_listen, settings.metrics_token)
+                if settings.metrics_listen else None)
 
     async def post_init() -> None:
+        if listener is not None:  # first, so /healthz answers while the rest starts
+            await listener.start()
         await channel.set_commands()
         if voice is not None:
             await voice.start()
@@ -97,6 +102,8 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
         await reminders.stop()
         if voice is not None:
             voice.close()
+        if listener is not None:
+            await listener.stop()
 
     channel = TelegramChannel(conversation, voice, telegram_options(settings),
                               post_init=post_init, post_shutdown=post_shutdown)

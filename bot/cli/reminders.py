@@ -93,13 +93,15 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 async def _dispatch(settings: Settings, sessions: sessionmaker[Session], args: argparse.Namespace) -> DispatchStats:
+    from bot.metrics_listener import metrics_listener
     from bot.reminders.runner import dispatcher_for
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    async with dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher:
+    async with (metrics_listener(sessions, settings.metrics_listen, settings.metrics_token),
+                dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher):
         return await dispatcher.run(stop, once=args.once)
 
 
