@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.health import health_routes
+from bot.logs import configure_logging
 from bot.metrics import metrics_routes
 from bot.settings import Settings
 from casefile import db
@@ -127,7 +128,9 @@ def database_threads(engine: Engine) -> int:
 
 def app_from_environment() -> Starlette:
     """The app factory each `signpost web` worker process calls (settings from the environment)."""
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, level=logging.WARNING)  # a fresh process: its own handler
+    return create_app(settings)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -63,9 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @reports_failures
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.cli.startup import Unreachable, keep_trying, telegram_ready
+    from bot.logs import configure_logging
     from bot.reminders.sender import TelegramRefused
 
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
         return BAD_USAGE
