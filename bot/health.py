@@ -11,6 +11,7 @@ error's own words (those can carry SQL parameters).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 
@@ -56,9 +57,22 @@ class DatabaseCheck:
     async def __call__(self) -> str:
         if not self._busy.acquire(blocking=False):
             return f"the last check has not finished (more than {self.timeout:g} s)"
-        worker = asyncio.get_running_loop().run_in_executor(None, self._ask)
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def settle(result: str) -> None:
+            if not answer.done():  # a check that ran out of time has been answered already
+                answer.set_result(result)
+
+        def ask() -> None:
+            result = self._ask()
+            with contextlib.suppress(RuntimeError):  # the loop may have closed while the database was stuck
+                loop.call_soon_threadsafe(settle, result)
+
+        # A thread of its own, not the loop's executor: a server stopping never waits for a stuck database.
+        threading.Thread(target=ask, name="signpost-health-check", daemon=True).start()
         try:
-            return await asyncio.wait_for(asyncio.shield(worker), self.timeout)
+            return await asyncio.wait_for(answer, self.timeout)
         except TimeoutError:
             return f"the database did not answer within {self.timeout:g} s"
 
