@@ -26,9 +26,10 @@ from types import TracebackType
 from typing import Any, TextIO
 
 REDACTED = "[redacted]"
-# Extra fields that would carry a person's details; refused whatever the format.
+# Extra fields that would carry a person's details; refused whatever the format. (A record's own `name` is
+# its logger's, and logging itself refuses an extra field of that name.)
 PERSONAL_FIELDS = frozenset({
-    "name", "preferred_name", "full_name", "first_name", "last_name", "username", "phone", "contact", "email",
+    "preferred_name", "full_name", "first_name", "last_name", "username", "phone", "contact", "email",
     "address", "postcode", "date_of_birth", "crn", "ref", "person_ref", "reference", "text", "message_text",
     "chat_text", "body", "caption",
 })
@@ -67,6 +68,14 @@ def error_parts(exc_info: ExcInfo) -> tuple[str, str, list[str]]:
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(_TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # logging keeps the first handler's traceback text on the record; another handler's may be whole.
+        kept, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = kept
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's own name
         kind, first_line, frames = error_parts(ei)

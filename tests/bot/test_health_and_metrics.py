@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
@@ -18,6 +20,7 @@ from starlette.testclient import TestClient
 
 from bot.health import health_routes
 from bot.metrics import OutboxCollector, metrics_routes
+from bot.metrics_listener import MetricsListener, metrics_listener
 from bot.settings import Settings
 from casefile import db
 from casefile.models import OutboxMessage
@@ -156,3 +159,27 @@ def test_metrics_on_their_own_route_ask_for_the_token_when_one_is_set(session_fa
     guarded = TestClient(Starlette(routes=metrics_routes(session_factory, TOKEN)))
     assert guarded.get("/metrics").status_code == 401
     assert guarded.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+
+
+def test_the_metrics_listener_serves_in_the_loop_it_is_started_in_and_says_at_once_when_its_port_is_taken(
+    session_factory: sessionmaker[Session],
+) -> None:
+    async def scenario() -> None:
+        async with metrics_listener(session_factory, ("127.0.0.1", 0), TOKEN) as listener:
+            assert isinstance(listener, MetricsListener)
+            base = f"http://127.0.0.1:{listener.port}"
+            async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+                assert (await client.get("/healthz")).json()["status"] == "ok"
+                assert (await client.get("/metrics")).status_code == 401
+                page = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+                assert "signpost_outbox_due" in page.text
+            with pytest.raises(OSError):
+                await MetricsListener(session_factory, ("127.0.0.1", listener.port), None).start()
+            port = listener.port
+        with socket.socket() as probe:  # stopped: the port is free again
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
+        async with metrics_listener(session_factory, None, None) as nothing:
+            assert nothing is None
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
