@@ -38,7 +38,10 @@ SAFE_FIELDS = ("outbox_id", "person_id", "worker_id", "appointment_id", "dispatc
                "state", "count", "seconds", "status", "path")
 _TOKEN = re.compile(r"\bbot\d+:[A-Za-z0-9_-]{20,}")
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+# httpx logs every request URL at INFO, and Bot API URLs carry the bot's token; alembic says which
+# database kind it found at every start.
+_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING,
+          "alembic": logging.WARNING}
 
 
 class PrivacyFilter(logging.Filter):
@@ -111,6 +114,5 @@ def configure_logging(log_format: str, *, level: int = logging.INFO, stream: Tex
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Bot API URLs carry the bot's token.
     for name, quiet in _QUIET.items():
         logging.getLogger(name).setLevel(quiet)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from typing import TYPE_CHECKING, TextIO
 
@@ -67,7 +68,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.reminders.sender import TelegramRefused
 
     settings = Settings.from_env()
-    configure_logging(settings.log_format)
+    # Until stopped it logs what it does; --once, run by hand or from cron, says only what went wrong.
+    configure_logging(settings.log_format, level=logging.WARNING if args.once else logging.INFO)
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
         return BAD_USAGE
