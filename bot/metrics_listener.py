@@ -31,6 +31,10 @@ def operations_app(sessions: sessionmaker[Session], token: str | None) -> Starle
     return Starlette(routes=[*health_routes(sessions), *metrics_routes(sessions, token)])
 
 
+class CannotListen(Exception):
+    """SIGNPOST_METRICS_LISTEN names an address this process cannot listen on; the message says so plainly."""
+
+
 class _EmbeddedServer(uvicorn.Server):
     """uvicorn inside someone else's event loop: the process's owner (PTB, the dispatcher) handles signals."""
 
@@ -49,15 +53,17 @@ class MetricsListener:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Listen now; an address that cannot be used raises OSError here, at start, not later in a task."""
+        """Listen now; an address that cannot be used raises CannotListen here, at start, not later in a task."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         listening = socket.socket(family, socket.SOCK_STREAM)
         try:
             listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listening.bind((self.host, self.port))
-        except OSError:
+        except OSError as problem:
             listening.close()
-            raise
+            raise CannotListen(f"Cannot listen on {self.host}:{self.port} for /healthz and /metrics "
+                               f"(SIGNPOST_METRICS_LISTEN): {problem.strerror or problem}. Choose another "
+                               "address or port, or stop what is using it.") from problem
         self.port = listening.getsockname()[1]  # port 0 asks for any free one (tests)
         config = uvicorn.Config(self.app, log_level="warning", log_config=None, access_log=False, lifespan="off")
         self._server = _EmbeddedServer(config)

@@ -121,6 +121,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.app import App, StartupProblem, build_app
     from bot.cli.startup import database_unreachable, keep_trying, telegram_ready
     from bot.logs import configure_logging
+    from bot.metrics_listener import CannotListen
     from bot.reminders.sender import TelegramRefused
     from bot.serve import build_serve
     from bot.voice import VoiceNotes
@@ -155,6 +156,9 @@ def run_serve(args: argparse.Namespace) -> int:
                        timeout_seconds=settings.voice_timeout_seconds)
     try:
         build_serve(settings, app.conversation, voice).run()
+    except CannotListen as problem:
+        print(problem, file=sys.stderr)
+        return 2
     finally:
         app.close()
     return 0

@@ -65,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.cli.startup import Unreachable, keep_trying, telegram_ready
     from bot.logs import configure_logging
+    from bot.metrics_listener import CannotListen
     from bot.reminders.sender import TelegramRefused
 
     settings = Settings.from_env()
@@ -90,7 +91,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except TelegramRefused as refused:
             print(refused, file=err)
             return BAD_USAGE
-        stats = asyncio.run(_dispatch(settings, sessions, args))
+        try:
+            stats = asyncio.run(_dispatch(settings, sessions, args))
+        except CannotListen as problem:
+            print(problem, file=err)
+            return BAD_USAGE
     print(f"Sent {stats.sent}, cancelled {stats.cancelled}, to retry {stats.retried}, failed {stats.failed}, "
           f"blocked {stats.blocked}.", file=out)
     return OK

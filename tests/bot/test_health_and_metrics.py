@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from bot.health import health_routes
 from bot.metrics import OutboxCollector, metrics_routes
-from bot.metrics_listener import MetricsListener, metrics_listener
+from bot.metrics_listener import CannotListen, MetricsListener, metrics_listener
 from bot.settings import Settings
 from casefile import db
 from casefile.models import OutboxMessage
@@ -173,7 +173,7 @@ def test_the_metrics_listener_serves_in_the_loop_it_is_started_in_and_says_at_on
                 assert (await client.get("/metrics")).status_code == 401
                 page = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
                 assert "signpost_outbox_due" in page.text
-            with pytest.raises(OSError):
+            with pytest.raises(CannotListen, match=f"Cannot listen on 127.0.0.1:{listener.port} .*SIGNPOST_METRICS_LISTEN"):
                 await MetricsListener(session_factory, ("127.0.0.1", listener.port), None).start()
             port = listener.port
         with socket.socket() as probe:  # stopped: the port is free again

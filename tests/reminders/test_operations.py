@@ -170,3 +170,29 @@ def test_429s_refusals_and_failures_are_counted_by_channel_as_telegram_answered(
 
 COUNTERS = (("signpost_messages_sent_total", None), ("signpost_rate_limited_total", None),
             ("signpost_send_failures_total", "blocked"), ("signpost_send_failures_total", "server_error"))
+
+
+def test_reminders_run_serves_the_listener_while_it_runs_and_says_plainly_when_its_address_is_taken(
+    db_url: str, session: Session, standin: TelegramStandIn, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], json_logs: io.StringIO,
+) -> None:
+    from bot.cli import main
+
+    [chat] = due_now_in_bulk(session, people=1, per_person=1, real_now=datetime.now(UTC))
+    for name, value in {"TELEGRAM_BOT_TOKEN": standin.token, "DATABASE_URL": db_url,
+                        "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}"}.items():
+        monkeypatch.setenv(name, value)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("SIGNPOST_METRICS_LISTEN", f"127.0.0.1:{taken.getsockname()[1]}")
+        assert main(["reminders", "run", "--once"]) == 2
+    said = capsys.readouterr()
+    assert "Cannot listen on 127.0.0.1:" in said.err and "SIGNPOST_METRICS_LISTEN" in said.err
+    assert "Traceback" not in said.err
+    standin.assert_nothing_sent(chat, within=0.1)
+
+    monkeypatch.setenv("SIGNPOST_METRICS_LISTEN", f"127.0.0.1:{free_port()}")
+    assert main(["reminders", "run", "--once"]) == 0
+    assert "Sent 1," in capsys.readouterr().out
+    assert standin.pop(chat).text
