@@ -5,7 +5,8 @@ is started in the application's post_init and closed in its post_shutdown, and b
 written out here, in the order things must happen. Reminders go out from the same process through
 the application's own Bot, so PTB's rate limiter counts replies and reminders together against
 Telegram's overall limit, while the dispatcher's Pacer adds the one-a-second-per-chat rule. Several
-serve processes may run at once: the dispatcher's claims have leases.
+serve processes may run at once: the dispatcher's claims have leases. With SIGNPOST_METRICS_LISTEN
+set, /healthz and /metrics are served in the same event loop from the start (bot/metrics_listener.py).
 """
 
 from __future__ import annotations
