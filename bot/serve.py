@@ -5,7 +5,8 @@ is started in the application's post_init and closed in its post_shutdown, and b
 written out here, in the order things must happen. Reminders go out from the same process through
 the application's own Bot, so PTB's rate limiter counts replies and reminders together against
 Telegram's overall limit, while the dispatcher's Pacer adds the one-a-second-per-chat rule. Several
-serve processes may run at once: the dispatcher's claims have leases.
+serve processes may run at once: the dispatcher's claims have leases. With SIGNPOST_METRICS_LISTEN
+set, /healthz and /metrics are served in the same event loop from the start (bot/metrics_listener.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import logging
 
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
+from bot.metrics_listener import MetricsListener
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.runner import build_dispatcher, send_timeouts
 from bot.reminders.sender import paced_sender
@@ -85,8 +87,12 @@ class DispatcherTask:
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
     """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
     reminders = DispatcherTask()
+    listener = (MetricsListener(conversation.sessions, settings.metrics_listen, settings.metrics_token)
+                if settings.metrics_listen else None)
 
     async def post_init() -> None:
+        if listener is not None:  # first, so /healthz answers while the rest starts
+            await listener.start()
         await channel.set_commands()
         if voice is not None:
             await voice.start()
@@ -97,6 +103,8 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
         await reminders.stop()
         if voice is not None:
             voice.close()
+        if listener is not None:
+            await listener.stop()
 
     channel = TelegramChannel(conversation, voice, telegram_options(settings),
                               post_init=post_init, post_shutdown=post_shutdown)

@@ -89,6 +89,24 @@ def public_url(raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(raw: str) -> str:
+    chosen = raw.strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"write {' or '.join(LOG_FORMATS)}")
+    return chosen
+
+
+def listen_address(raw: str) -> tuple[str, int]:
+    """host:port, like 127.0.0.1:9464 (a bare :9464 listens on 127.0.0.1)."""
+    host, colon, port = raw.strip().rpartition(":")
+    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("write an address and port, like 127.0.0.1:9464")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
 # A default worked out at start-up: from the environment and the settings read before it.
 Computed = Callable[[Mapping[str, str], Mapping[str, Any]], Any]
 
@@ -222,6 +240,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_PUBLIC_URL", "public_url", "http://127.0.0.1:8000",
             "The staff console's public address, for the sign-in links Signpost prints (never the request's Host).",
             parse=public_url, strict=True),
+    Setting("SIGNPOST_LOG_FORMAT", "log_format", "text",
+            "How `signpost serve`, `signpost reminders run` and `signpost web` write their logs: text, or json "
+            "(one JSON object a line). Neither has names, phone numbers or chat text in it.",
+            parse=log_format, strict=True),
+    Setting("SIGNPOST_METRICS_LISTEN", "metrics_listen", None,
+            "Address and port (like 127.0.0.1:9464) where `signpost serve` and `signpost reminders run` answer "
+            "/healthz and /metrics. Keep it on a private network.",
+            parse=listen_address, strict=True, shown="(none: no listener)"),
+    Setting("SIGNPOST_METRICS_TOKEN", "metrics_token", None,
+            "Secret Prometheus sends as `Authorization: Bearer ...` to read /metrics. The console serves /metrics "
+            "only when it is set; the metrics listener asks for it when it is set.",
+            parse=web_secret, strict=True),
 )
 
 
@@ -267,6 +297,9 @@ class Settings:
     web_workers: int
     forwarded_allow_ips: tuple[str, ...]
     public_url: str
+    log_format: str
+    metrics_listen: tuple[str, int] | None
+    metrics_token: str | None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

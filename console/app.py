@@ -25,6 +25,9 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from bot.health import health_routes
+from bot.logs import configure_logging
+from bot.metrics import metrics_routes
 from bot.settings import Settings
 from casefile import db
 from casefile.linking import CodeHasher
@@ -76,6 +79,8 @@ def create_app(
         logger.warning("GOV.UK Frontend is missing (%s): run ./dev setup. Pages will have no styles.", GOVUK_DIST)
     routes = [
         *auth.routes, *caseload.routes, *diary.routes, *person.routes, *content.routes, *outcomes.routes, *admin.routes,
+        # For the load balancer and Prometheus; /metrics only with a token, as the console faces staff browsers.
+        *health_routes(sessions), *(metrics_routes(sessions, settings.metrics_token) if settings.metrics_token else []),
         Mount("/govuk", app=pages.StaticWithHeaders(StaticFiles(directory=GOVUK_DIST, check_dir=False)),
               name="govuk"),
         Mount("/static", app=pages.StaticWithHeaders(StaticFiles(directory=STATIC_DIR, check_dir=False)),
@@ -123,7 +128,9 @@ def database_threads(engine: Engine) -> int:
 
 def app_from_environment() -> Starlette:
     """The app factory each `signpost web` worker process calls (settings from the environment)."""
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, level=logging.WARNING)  # a fresh process: its own handler
+    return create_app(settings)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -32,7 +32,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import i18n
+from bot import i18n, metrics
 from bot.channels.telegram_replies import ReplyRetry, trouble_of
 from bot.conversation.core import Conversation
 from bot.messages import Incoming, Reply
@@ -43,6 +43,7 @@ from bot.voice import SpeechUnavailable, VoiceNotes
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 PHOTO_CAPTION_LIMIT = 1024
+BOT_CONNECTIONS = 256  # PTB's own default for an Application's Bot
 Hook = Callable[[], Awaitable[None]]  # run as the application starts or stops; it needs no Telegram types
 
 
@@ -102,8 +103,7 @@ class TelegramChannel:
             .token(self.options.token)
             .rate_limiter(AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
             .concurrent_updates(16)
-            .read_timeout(timeouts.answer).write_timeout(timeouts.answer)
-            .connect_timeout(timeouts.connect).pool_timeout(timeouts.pool)
+            .request(timeouts.request(BOT_CONNECTIONS))  # counted for the metrics (bot/metrics.py)
             # Before the Bot shuts down: the replies still waiting for Telegram get a last try.
             .post_stop(_with_application(self.replies.drain))
         )
@@ -174,10 +174,11 @@ class TelegramChannel:
         await self._answer(context, chat.id, incoming)
 
     async def _answer(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming) -> None:
-        # The core uses the database synchronously: keep it off the event loop.
-        replies = await asyncio.to_thread(self.conversation.handle, incoming)
-        for reply in replies:
-            await self.send(context, chat_id, reply)
+        with metrics.reply_timer(CHANNEL):
+            # The core uses the database synchronously: keep it off the event loop.
+            replies = await asyncio.to_thread(self.conversation.handle, incoming)
+            for reply in replies:
+                await self.send(context, chat_id, reply)
 
     # -- outgoing ---------------------------------------------------------------------------------
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:

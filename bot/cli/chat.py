@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import UTC, datetime
 
@@ -121,6 +120,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from bot.app import App, StartupProblem, build_app
     from bot.cli.startup import database_unreachable, keep_trying, telegram_ready
+    from bot.logs import configure_logging
+    from bot.metrics_listener import CannotListen
     from bot.reminders.sender import TelegramRefused
     from bot.serve import build_serve
     from bot.voice import VoiceNotes
@@ -130,9 +131,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.",
               file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs carry the bot's token: keep it out of logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(settings.log_format)  # text or JSON lines, with no personal data (bot/logs.py)
     token = settings.telegram_token
 
     def open_app() -> App:
@@ -157,6 +156,9 @@ def run_serve(args: argparse.Namespace) -> int:
                        timeout_seconds=settings.voice_timeout_seconds)
     try:
         build_serve(settings, app.conversation, voice).run()
+    except CannotListen as problem:
+        print(problem, file=sys.stderr)
+        return 2
     finally:
         app.close()
     return 0

@@ -2,6 +2,7 @@
 
     signpost db upgrade     # make a new database, or update an old one, to this version's schema
     signpost db status      # which schema the database has, and whether it needs updating
+    signpost db backup PATH / signpost db restore PATH   # bot/cli/db_backup.py
 
 Every other command that uses the case file opens it with `case_file`, which refuses an outdated
 database and says which command fixes it. Exit status: 0 fine, 1 the database needs attention.
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     upgrade.set_defaults(func=_upgrade)
     status.set_defaults(func=_status)
+    from bot.cli import db_backup  # `db backup` and `db restore`; imported here, as it builds on this module
+
+    db_backup.register(commands)
     parser.set_defaults(func=lambda _args: _usage(parser))
 
 

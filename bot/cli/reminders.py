@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 from typing import TYPE_CHECKING, TextIO
 
@@ -63,9 +64,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @reports_failures
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.cli.startup import Unreachable, keep_trying, telegram_ready
+    from bot.logs import configure_logging
+    from bot.metrics_listener import CannotListen
     from bot.reminders.sender import TelegramRefused
 
     settings = Settings.from_env()
+    # Until stopped it logs what it does; --once, run by hand or from cron, says only what went wrong.
+    configure_logging(settings.log_format, level=logging.WARNING if args.once else logging.INFO)
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Get a token from BotFather and set it, then try again.", file=err)
         return BAD_USAGE
@@ -86,20 +91,26 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except TelegramRefused as refused:
             print(refused, file=err)
             return BAD_USAGE
-        stats = asyncio.run(_dispatch(settings, sessions, args))
+        try:
+            stats = asyncio.run(_dispatch(settings, sessions, args))
+        except CannotListen as problem:
+            print(problem, file=err)
+            return BAD_USAGE
     print(f"Sent {stats.sent}, cancelled {stats.cancelled}, to retry {stats.retried}, failed {stats.failed}, "
           f"blocked {stats.blocked}.", file=out)
     return OK
 
 
 async def _dispatch(settings: Settings, sessions: sessionmaker[Session], args: argparse.Namespace) -> DispatchStats:
+    from bot.metrics_listener import metrics_listener
     from bot.reminders.runner import dispatcher_for
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    async with dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher:
+    async with (metrics_listener(sessions, settings.metrics_listen, settings.metrics_token),
+                dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher):
         return await dispatcher.run(stop, once=args.once)
 
 

@@ -49,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @reports_failures
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import dataclasses
+    import logging
     import os
     import secrets
 
@@ -57,12 +58,14 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from starlette.applications import Starlette
 
     from bot.cli.startup import database_unreachable, keep_trying
+    from bot.logs import configure_logging
     from bot.settings import Settings
     from casefile.errors import CasefileError
     from console.app import create_app
     from glossary.live import ContentCheckFailed
 
     settings = Settings.from_env()
+    configure_logging(settings.log_format, level=logging.WARNING)
     if args.database_url:
         settings = dataclasses.replace(settings, database_url=args.database_url)
     workers = args.workers if args.workers is not None else settings.web_workers
@@ -91,7 +94,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"Staff console on http://{args.host}:{args.port} with {workers} "
           f"{'process' if workers == 1 else 'processes'} (press Ctrl+C to stop).", file=out)
     if workers == 1:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", log_config=None, proxy_headers=False)
         return OK
     # Each worker process builds its own app from the environment (uvicorn starts them afresh), so the
     # settings chosen here go there. This process only watches over them.
@@ -99,7 +102,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     os.environ["DATABASE_URL"] = settings.database_url
     os.environ["SIGNPOST_WEB_SECRET"] = settings.web_secret or ""
     uvicorn.run("console.app:app_from_environment", factory=True, workers=workers, host=args.host, port=args.port,
-                log_level="warning", proxy_headers=False)
+                log_level="warning", log_config=None, proxy_headers=False)
     return OK
 
 

@@ -21,10 +21,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from http import HTTPStatus
 from typing import Protocol
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram._utils.types import ODVInput
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -34,8 +36,9 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import HTTPXRequest, RequestData
 
+from bot import metrics
 from bot.messages import Button
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.settings import default_of
@@ -67,8 +70,47 @@ class SendTimeouts:
     pool: float = 10.0
 
     def request(self, pool_size: int) -> HTTPXRequest:
-        return HTTPXRequest(connection_pool_size=pool_size, read_timeout=self.answer, write_timeout=self.answer,
-                            connect_timeout=self.connect, pool_timeout=self.pool)
+        return MeteredRequest(connection_pool_size=pool_size, read_timeout=self.answer, write_timeout=self.answer,
+                              connect_timeout=self.connect, pool_timeout=self.pool)
+
+
+class MeteredRequest(HTTPXRequest):
+    """PTB's HTTP request, counting each message sent, 429 and failure for the metrics (bot/metrics.py).
+
+    Every Bot's requests pass here, replies' and reminders' alike, so one place counts them all,
+    as Telegram answered: a 429 that PTB's limiter or the sender then waits out still counts once.
+    """
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
+                         write_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
+                         connect_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE,
+                         pool_timeout: ODVInput[float] = HTTPXRequest.DEFAULT_NONE) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        sending = endpoint.startswith("send") and endpoint != "sendChatAction"
+        try:
+            code, payload = await super().do_request(url, method, request_data, read_timeout, write_timeout,
+                                                     connect_timeout, pool_timeout)
+        except TimedOut:
+            if sending:
+                metrics.send_failed(metrics.TELEGRAM, "timeout")
+            raise
+        except NetworkError:
+            if sending:
+                metrics.send_failed(metrics.TELEGRAM, "network")
+            raise
+        if sending:
+            if code == HTTPStatus.OK:
+                metrics.message_sent(metrics.TELEGRAM)
+            elif code == HTTPStatus.TOO_MANY_REQUESTS:
+                metrics.rate_limited(metrics.TELEGRAM)
+            elif code == HTTPStatus.FORBIDDEN:
+                metrics.send_failed(metrics.TELEGRAM, "blocked")
+            elif code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                metrics.send_failed(metrics.TELEGRAM, "server_error")
+            else:
+                metrics.send_failed(metrics.TELEGRAM, "refused")
+        return code, payload
 
 
 def delivery_uncertain(error: TimedOut) -> bool:
