@@ -56,6 +56,25 @@ def save_state(session: Session, channel: str, chat_id: str, data: str | None, n
     session.execute(delete(SavedChatState).where(SavedChatState.expires_at <= now))
 
 
+def save_state_if_none(session: Session, channel: str, chat_id: str, data: str, now: datetime) -> bool:
+    """Keep `data` as the chat's state only if it has none (or its state ran out); True if it was kept.
+
+    One statement, so of several updates for one chat handled at once (several serve processes, or
+    PTB's concurrent updates) exactly one is first. Part of the caller's unit."""
+    begin_write(session)
+    table = table_of(SavedChatState)
+    expires_at = now + STATE_LIFETIME
+    insert = upsert_insert(session.get_bind().dialect.name)(table)
+    kept = session.execute(
+        insert.values(channel=channel, chat_id=chat_id, data=data, updated_at=now, expires_at=expires_at)
+        .on_conflict_do_update(index_elements=["channel", "chat_id"],
+                               set_={"data": data, "updated_at": now, "expires_at": expires_at},
+                               where=table.c.expires_at <= now)
+        .returning(table.c.chat_id)
+    ).first()
+    return kept is not None
+
+
 def keep_answer(session: Session, channel: str, chat_id: str, token: str, body: str, language: str,
                 now: datetime) -> None:
     """Keep an answer for its Listen button, under the token the button carries."""

@@ -100,10 +100,10 @@ class Conversation:
         language = i18n.choose_language(language_hint)
         now = self.clock()
         with self.sessions() as session:
-            if chat_state.load_state(session, channel, chat_id, now) is not None:
-                return None
-            chat_state.save_state(session, channel, chat_id, PRIVATE_ONLY_TOLD, now)
+            first_time = chat_state.save_state_if_none(session, channel, chat_id, PRIVATE_ONLY_TOLD, now)
             session.commit()
+        if not first_time:
+            return None
         return Reply(text=self.render("chat/private_only.txt.j2", language))
 
     # -- the tools, for the channels (Telegram's own buttons and apologies) and tests ------------

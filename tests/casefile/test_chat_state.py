@@ -54,3 +54,12 @@ def test_forgetting_a_person_drops_what_their_chat_was_keeping(session: Session)
     session.commit()
     assert session.scalars(select(SavedChatState.chat_id)).all() == ["78"]
     assert session.scalar(select(func.count()).select_from(SpokenAnswer)) == 0
+
+
+def test_a_state_kept_only_if_none_is_kept_once_until_it_runs_out(session: Session) -> None:
+    assert chat_state.save_state_if_none(session, "telegram", "-100", "told", NOW) is True
+    assert chat_state.save_state_if_none(session, "telegram", "-100", "again", NOW + timedelta(hours=1)) is False
+    assert chat_state.load_state(session, "telegram", "-100", NOW + timedelta(hours=1)) == "told"
+    later = NOW + chat_state.STATE_LIFETIME + timedelta(seconds=1)
+    assert chat_state.save_state_if_none(session, "telegram", "-100", "next day", later) is True
+    assert chat_state.load_state(session, "telegram", "-100", later) == "next day"
