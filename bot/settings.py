@@ -238,6 +238,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Another Notify API address: a local stand-in in tests, or a self-hosted one."),
     Setting("SIGNPOST_NOTIFY_CALLBACK_TOKEN", "notify_callback_token", None,
             "The bearer token Notify sends with delivery receipts and received texts; other callbacks are refused."),
+    Setting("SIGNPOST_NOTIFY_CALLBACK_LISTEN", "notify_callback_listen", "127.0.0.1:8445",
+            "Address and port `signpost serve` takes Notify's callbacks on (behind your HTTPS proxy), "
+            "e.g. delivery receipts at /notify/delivery-receipts."),
     Setting("SIGNPOST_SMS_PER_MINUTE", "sms_per_minute", "2700",
             "Texts a minute the dispatcher sends at most; a higher value is held to Notify's limit of 3,000.",
             parse=sms_rate),
@@ -305,6 +308,7 @@ class Settings:
     notify_sender_id: str | None
     notify_base_url: str
     notify_callback_token: str | None
+    notify_callback_listen: str
     sms_per_minute: float
     sms_per_day: int
     bot_username: str
