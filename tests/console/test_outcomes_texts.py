@@ -60,3 +60,22 @@ def test_the_outcomes_page_shows_texts_and_fragments_and_downloads_them(console:
     with console.sessions() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("read.outcomes%"))).all()
     assert actions.count("read.outcomes.texts.download") == 1
+
+
+@ONLY_SQLITE
+def test_a_texts_delivery_receipt_shows_on_the_persons_page(console: Console) -> None:
+    from casefile.models import Person
+    from tests.casefile.factories import make_appointment
+
+    now = console.client.app.state.ctx.now()
+    with console.sessions() as session:
+        sam = session.get_one(Person, console.ids["sam"])
+        appointment = make_appointment(session, sam, start=now + timedelta(days=3))
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.appointment_id == appointment.id)
+                               .order_by(OutboxMessage.due_at)).all()
+        rows[0].state, rows[0].sent_at, rows[0].notify_id, rows[0].sms_state = "sent", now, "n-1", "delivered"
+        rows[1].state, rows[1].sent_at, rows[1].notify_id, rows[1].sms_state = "sent", now, "n-2", "permanent-failure"
+        session.commit()
+    page = console.as_user("lou@example.org").get(f"/people/{console.ids['sam']}")
+    assert "Text: delivered to their phone" in page.text
+    assert "Text: the number cannot get texts" in page.text
