@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import logging
 
+from bot.channels.sms_callbacks import CallbackServer, listen_address
+from bot.channels.sms_receipts import receipt_routes
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.metrics_listener import MetricsListener
 from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.runner import build_dispatcher, send_timeouts
+from bot.reminders.runner import build_dispatcher, send_timeouts, sms_sender_for
 from bot.reminders.sender import paced_sender
 from bot.settings import Settings
 from bot.voice import VoiceNotes
@@ -84,11 +86,22 @@ class DispatcherTask:
             log.exception("the reminder dispatcher stopped with an error")
 
 
+def sms_callback_server(settings: Settings, conversation: Conversation) -> CallbackServer | None:
+    """Notify's callbacks (delivery receipts), when a callback token says which callbacks are Notify's."""
+    if not settings.notify_callback_token:
+        log.warning("SIGNPOST_NOTIFY_CALLBACK_TOKEN is not set, so Notify's delivery receipts are not taken")
+        return None
+    host, port = listen_address(settings.notify_callback_listen)
+    return CallbackServer(receipt_routes(conversation.sessions, settings.notify_callback_token), host, port)
+
+
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
     """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
     reminders = DispatcherTask()
     listener = (MetricsListener(conversation.sessions, settings.metrics_listen, settings.metrics_token)
                 if settings.metrics_listen else None)
+    texts = sms_sender_for(settings)
+    callbacks = sms_callback_server(settings, conversation) if texts is not None else None
 
     async def post_init() -> None:
         if listener is not None:  # first, so /healthz answers while the rest starts
@@ -96,11 +109,18 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
         await channel.set_commands()
         if voice is not None:
             await voice.start()
+        if callbacks is not None:
+            await callbacks.start()
         sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
-        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys))
+        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys,
+                                         sms_sender=texts))
 
     async def post_shutdown() -> None:
         await reminders.stop()
+        if callbacks is not None:
+            await callbacks.stop()
+        if texts is not None:
+            texts.close()
         if voice is not None:
             voice.close()
         if listener is not None:
