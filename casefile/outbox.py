@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from casefile import linking
@@ -192,10 +192,15 @@ def add_worker_message(
 
 
 def due_filter(now: datetime) -> Any:
-    """Rows a dispatcher may take: pending and due, or claimed by someone whose lease has run out."""
+    """Rows a dispatcher may take: pending and due, or claimed by someone whose lease has run out.
+
+    The states are written into the SQL, not sent as parameters, so PostgreSQL can use the partial indexes
+    on pending and on claimed rows (ix_outbox_pending_due, ix_outbox_claimed_lease) in every plan it makes,
+    a prepared statement's generic plan too.
+    """
     return or_(
-        and_(OutboxMessage.state == PENDING, OutboxMessage.due_at <= now),
-        and_(OutboxMessage.state == CLAIMED, OutboxMessage.lease_until < now),
+        and_(OutboxMessage.state == literal_column(f"'{PENDING}'"), OutboxMessage.due_at <= now),
+        and_(OutboxMessage.state == literal_column(f"'{CLAIMED}'"), OutboxMessage.lease_until < now),
     )
 
 

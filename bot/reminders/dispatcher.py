@@ -42,10 +42,10 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
@@ -61,7 +61,7 @@ from bot.reminders.planner import (
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult
 from bot.settings import default_of
-from casefile import audit, outbox
+from casefile import audit, outbox, plan_marks
 from casefile.actors import SystemActor
 from casefile.db import begin_write
 from casefile.models import (
@@ -77,6 +77,7 @@ from casefile.models import (
 )
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import ReminderPolicy
+from casefile.retention import Retention, prune
 from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
@@ -90,6 +91,9 @@ _NO_LONGER_APPLIES = f"{PLAN_DROPPED}: it no longer applies"
 # Why a planned row is dropped that, for a row still waiting to be worded, means it never went in time.
 _TOO_LATE_FOR_A_PLAN = (_NO_PLAN, _NO_LONGER_APPLIES)
 _TABLE = table_of(OutboxMessage)
+PRUNE_AT = time(3, 30)  # London: once a day, after the planner's nightly check and long before 08:00
+PRUNE_BATCH = 500  # rows a transaction: each holds a SQLite writer up for milliseconds only
+PRUNE_PAUSE_SECONDS = 0.05  # between batches, so claims and marks get in
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,14 @@ class _Batch:
     jobs: list[Job] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
     unworded: list[Unworded] = field(default_factory=list)
+    # People whose planned row was dropped here (its time moved, it no longer applies): planned again at once.
+    replan: set[int] = field(default_factory=set)
+
+
+def claim_query(now: datetime, batch: int) -> Select[int]:
+    """The ids a claim takes: the oldest due first (bench/scale.py times it with millions of rows)."""
+    return select(OutboxMessage.id).where(outbox.due_filter(now)).order_by(OutboxMessage.due_at, OutboxMessage.id) \
+        .limit(batch)
 
 
 def default_name() -> str:
@@ -174,9 +186,12 @@ class Dispatcher:
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         planner: Planner | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.sessions = sessions
         self.planner = planner
+        self.retention = retention  # with it, the dispatcher prunes the case file once a day (PRUNE_AT)
+        self._pruned_on: date | None = None
         self.sender = sender
         self.composer = composer
         self.policy = policy  # the service's reminder rules (quiet hours), from the settings
@@ -188,14 +203,17 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> DispatchStats:
         """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
         total = DispatchStats()
-        sweep: asyncio.Future[None] | None = None
+        sweep: asyncio.Future[None] | None = None  # the planner's round running beside the sending
+        pruning: asyncio.Future[None] | None = None  # the day's prune, beside both
         failures = 0
         if self.planner is not None:
             await asyncio.to_thread(self._plan)  # at start, so what is due now goes out in this run
         while stop is None or not stop.is_set():
             if self.planner is not None and (sweep is None or sweep.done()) and self.planner.due():
-                # Later sweeps run beside the sending: a long one must not hold reminders back.
+                # Later rounds run beside the sending: a long one (the nightly check) must not hold reminders back.
                 sweep = asyncio.ensure_future(asyncio.to_thread(self._plan))
+            if (pruning is None or pruning.done()) and self._prune_due(self.clock()):
+                pruning = asyncio.ensure_future(asyncio.to_thread(self._prune))
             try:
                 stats = await self.run_once()
             except Exception as error:
@@ -227,18 +245,48 @@ class Dispatcher:
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
-        if sweep is not None:
-            await sweep
+        for running in (sweep, pruning):
+            if running is not None:
+                await running
         return total
 
     def _plan(self) -> None:
-        """The planning sweep, at start and then every few minutes; its trouble never stops sending."""
+        """A planner round (the full sweep at start, then what changed); its trouble never stops sending."""
         assert self.planner is not None
         try:
-            stats = self.planner.sweep(self.clock())
-            log.info("reminder plan: %s", stats.line())
-        except Exception:
-            log.exception("the reminder planning sweep failed; sending goes on")
+            for stats in self.planner.work(self.clock()):
+                if stats.what == "changes" and not stats.people:
+                    continue  # nothing changed: nothing to say every few seconds
+                if stats.what == "nightly check":
+                    # A healthy system changes nothing here: every change was planned when it was made.
+                    log.log(logging.WARNING if stats.rows_changed else logging.INFO,
+                            "reminder plan, nightly check: %s It changed %d rows.", stats.line(), stats.rows_changed)
+                else:
+                    log.info("reminder plan, %s: %s", stats.what, stats.line())
+        except Exception as error:
+            # A busy or absent database: the marks stay, so the next round plans the same people. One plain line.
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            log.error("reminder planning failed, sending goes on and planning tries again: %s: %s",
+                      type(error).__name__, cause)
+            log.debug("the error in full", exc_info=True)
+
+    def _prune_due(self, now: datetime) -> bool:
+        local = now.astimezone(i18n.LONDON)
+        return self.retention is not None and local.time() >= PRUNE_AT and self._pruned_on != local.date()
+
+    def _prune(self) -> None:
+        """The day's prune, in short batches so sending goes on between them; its trouble never stops sending."""
+        assert self.retention is not None
+        now = self.clock()
+        self._pruned_on = now.astimezone(i18n.LONDON).date()  # once a day, even if it failed: tomorrow tries again
+        try:
+            log.info("daily prune: %s", prune(self.sessions, self.retention, now, batch=PRUNE_BATCH,
+                                              pause=PRUNE_PAUSE_SECONDS).line())
+        except Exception as error:
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            log.error("the daily prune failed, sending goes on and it runs again tomorrow: %s: %s",
+                      type(error).__name__, cause)
+            log.debug("the error in full", exc_info=True)
 
     async def run_once(self) -> DispatchStats:
         now = self.clock()
@@ -284,12 +332,7 @@ class Dispatcher:
         lease_until = now + self.settings.lease
         with self.sessions() as session:
             begin_write(session)
-            due = (
-                select(OutboxMessage.id)
-                .where(outbox.due_filter(now))
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(self.settings.batch)
-            )
+            due = claim_query(now, self.settings.batch)
             values = {"state": outbox.CLAIMED, "claimed_by": self.name, "lease_until": lease_until}
             if session.get_bind().dialect.name == "postgresql":
                 ids = list(session.scalars(due.with_for_update(skip_locked=True)))
@@ -351,6 +394,8 @@ class Dispatcher:
                     batch.unworded.append(_given_up(row))  # a planned message whose time passed while unworded
                 else:
                     batch.skipped[row.id] = job_or_reason
+                    if row.kind in PLANNED_KINDS and row.person_id and job_or_reason.startswith(PLAN_DROPPED):
+                        batch.replan.add(row.person_id)
         _log_unworded(batch.unworded)
         return batch
 
@@ -469,6 +514,7 @@ class Dispatcher:
                                                       last_error=bindparam("why")),
                     [{"row_id": row_id, "why": why} for row_id, why in batch.skipped.items()],
                 )
+            plan_marks.mark(connection, batch.replan)
             stats.sent += len(sent)
             stats.cancelled += len(batch.skipped)
             for unworded in batch.unworded:
@@ -543,6 +589,7 @@ class Dispatcher:
         links = table_of(ChatLink)
         connection.execute(update(links).where(links.c.channel == TELEGRAM, links.c.chat_id == job.chat_id)
                            .values(active=False))
+        plan_marks.mark(connection, [job.person_id])  # its planned messages are dropped, not left pending
         audit.record(session, SYSTEM, "write.chat_link.inactive", "chat_link", person_id=job.person_id,
                      detail="Telegram said the bot is blocked", now=now)
         if job.person_id is not None:
