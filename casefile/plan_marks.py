@@ -98,7 +98,10 @@ def mark_changed_people(session: Session, _context: Any) -> None:
             # A link moved from one person to another, or an appointment moved between files: both people.
             history = inspect(record).attrs["person_id"].history  # type: ignore[attr-defined]
             people.update(history.deleted or ())
-    # A file deleted outright (the demo's reset) takes its marks with it (ON DELETE CASCADE).
+    # A file deleted outright (the demo's reset) takes its marks with it (ON DELETE CASCADE); a file closed by
+    # forgetting has had its messages deleted, and keeps nothing about the person, a mark included.
     people -= {record.id for record in session.deleted if isinstance(record, Person)}
+    people -= {record.id for record in (*session.new, *session.dirty)
+               if isinstance(record, Person) and record.closed_at is not None}
     if people - {None}:
         mark(session.connection(), people)

@@ -206,8 +206,10 @@ class Dispatcher:
         sweep: asyncio.Future[None] | None = None  # the planner's round running beside the sending
         pruning: asyncio.Future[None] | None = None  # the day's prune, beside both
         failures = 0
-        if self.planner is not None:
-            await asyncio.to_thread(self._plan)  # at start, so what is due now goes out in this run
+        if self.planner is not None and once:
+            await asyncio.to_thread(self._plan)  # first, so what is due now goes out in this one run
+        # Running on, the first round (the full sweep, minutes at national size) goes beside the sending, as later
+        # rounds do: what was already due is in the outbox and goes out meanwhile.
         while stop is None or not stop.is_set():
             if self.planner is not None and (sweep is None or sweep.done()) and self.planner.due():
                 # Later rounds run beside the sending: a long one (the nightly check) must not hold reminders back.

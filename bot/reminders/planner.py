@@ -264,7 +264,8 @@ class Planner:
         policy = self.policy
         today = now.astimezone(i18n.LONDON).date()
         existing = self._existing(session, person_ids)
-        views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0)
+        views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0,
+                                   with_team=False)
         content = self.content.current()
         changes: dict[int, dict[str, list[Any]]] = {}
         for person_id in person_ids:

@@ -31,9 +31,9 @@ def read_people(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     seen: list[int] = []
     real = planner_module.build_person_views
 
-    def build(session: Session, person_ids: Any, *args: Any) -> Any:
+    def build(session: Session, person_ids: Any, *args: Any, **kwargs: Any) -> Any:
         seen.extend(sorted(person_ids))
-        return real(session, person_ids, *args)
+        return real(session, person_ids, *args, **kwargs)
 
     monkeypatch.setattr(planner_module, "build_person_views", build)
     yield seen
