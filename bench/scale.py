@@ -49,7 +49,7 @@ from bench.casefile import (
     person_view_timings,
     tables,
 )
-from bot.reminders.dispatcher import claim_query
+from bot.reminders.dispatcher import claim_queries
 from bot.reminders.planner import Planner
 from bot.settings import Settings
 from casefile import db, plan_marks
@@ -203,18 +203,22 @@ def p99(call: Callable[[], object], samples: int) -> tuple[float, float]:
 
 
 def claim_timings(engine: Engine) -> tuple[float, float, list[str], int]:
-    """The dispatcher's claim SELECT of 100 due rows, locked and rolled back; its plan; the rows it found."""
-    statement = claim_query(NOW, CLAIM_BATCH).with_for_update(skip_locked=True)
+    """The dispatcher's claim of 100 due rows (its two SELECT ... FOR UPDATE SKIP LOCKED), rolled back; the plans."""
+    statements = [query.with_for_update(skip_locked=True) for query in claim_queries(NOW, CLAIM_BATCH)]
     found: list[int] = []
     with engine.connect() as connection:
         def one() -> None:
             transaction = connection.begin()
-            found[:] = list(connection.execute(statement).scalars())
+            found.clear()
+            for statement in statements:
+                found.extend(connection.execute(statement.limit(CLAIM_BATCH - len(found))).scalars())
             transaction.rollback()
 
         p50, p99_ms = p99(one, CLAIM_SAMPLES)
-        compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-        plan = [row[0] for row in connection.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}"))]
+        plan: list[str] = []
+        for statement in statements:
+            compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+            plan += [row[0] for row in connection.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}"))]
         connection.rollback()
     return p50, p99_ms, plan, len(found)
 
@@ -317,7 +321,7 @@ def report(figures: dict[str, Any], people_count: int, built: float | None, load
     middle = max(len(row[1]) for row in rows)
     for label, figure, target in rows:
         print(f"  {label.ljust(width)}  {figure.ljust(middle)}  {target}")
-    print("\nThe claim query's plan (EXPLAIN ANALYZE):")
+    print("\nThe claim's two queries' plans (EXPLAIN ANALYZE; lease run out, then pending):")
     for line in plan:
         print(f"  {line}")
 

@@ -479,7 +479,6 @@ class UnknownTerm(Base):
 
 OUTBOX_STATES: tuple[str, ...] = ("pending", "claimed", "sent", "failed", "cancelled")
 OUTBOX_FINISHED_STATES: tuple[str, ...] = ("sent", "failed", "cancelled")
-PENDING_WHERE = "state = 'pending'"
 CLAIMED_WHERE = "state = 'claimed'"
 DETAILS_KEPT_WHERE = (f"state IN ({_sql_list(OUTBOX_FINISHED_STATES)}) AND "
                       "(body <> '' OR telegram_message_id IS NOT NULL OR last_error IS NOT NULL)")
@@ -511,11 +510,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_state_due", "state", "due_at"),
         Index("ix_outbox_appointment", "appointment_id"),
         Index("ix_outbox_person_due", "person_id", "due_at"),
-        # The dispatcher's claim (casefile/outbox.py due_filter): pending rows by due time, and claimed rows by
-        # lease, each in an index of its own state only, so a claim reads the due rows and nothing else, however
-        # many sent rows the table keeps or how many are planned for later.
-        Index("ix_outbox_pending_due", "due_at", "id", postgresql_where=text(PENDING_WHERE),
-              sqlite_where=text(PENDING_WHERE)),
+        # The dispatcher's claim (casefile/outbox.py due_filters): pending rows by due time read ix_outbox_state_due
+        # in order; claimed rows by lease read this partial index of claimed rows only, so claiming reads its batch,
+        # however many sent rows the table keeps or how many are due at once.
         Index("ix_outbox_claimed_lease", "lease_until", postgresql_where=text(CLAIMED_WHERE),
               sqlite_where=text(CLAIMED_WHERE)),
         # Finished rows whose message details (words, Telegram's id, the last error) are still kept, by age:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import and_, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from casefile import linking
@@ -191,16 +191,17 @@ def add_worker_message(
     return row
 
 
-def due_filter(now: datetime) -> Any:
-    """Rows a dispatcher may take: pending and due, or claimed by someone whose lease has run out.
+def due_filters(now: datetime) -> tuple[Any, Any]:
+    """Rows a dispatcher may take: claimed by someone whose lease has run out, then pending and due.
 
-    The states are written into the SQL, not sent as parameters, so PostgreSQL can use the partial indexes
-    on pending and on claimed rows (ix_outbox_pending_due, ix_outbox_claimed_lease) in every plan it makes,
-    a prepared statement's generic plan too.
+    Two filters, each matching one index (ix_outbox_claimed_lease, a partial one; ix_outbox_state_due), so each is
+    read in index order and stops at the batch: with thousands due at once (08:00 on a busy day) a claim
+    reads its batch, not every due row. The states are written into the SQL, not sent as parameters, so
+    PostgreSQL can use the partial index in every plan, a prepared statement's generic plan too.
     """
-    return or_(
-        and_(OutboxMessage.state == literal_column(f"'{PENDING}'"), OutboxMessage.due_at <= now),
+    return (
         and_(OutboxMessage.state == literal_column(f"'{CLAIMED}'"), OutboxMessage.lease_until < now),
+        and_(OutboxMessage.state == literal_column(f"'{PENDING}'"), OutboxMessage.due_at <= now),
     )
 
 

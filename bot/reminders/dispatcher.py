@@ -1,6 +1,6 @@
 """The dispatcher: claim due outbox rows with a lease, send them, mark them. Safe to run several at once.
 
-Claiming
+Claiming (rows whose lease ran out first, then pending rows by due time: casefile/outbox.py due_filters)
   PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, then set state='claimed', claimed_by, lease_until
   in the same transaction: two dispatchers never take the same row.
   SQLite: one UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id inside BEGIN IMMEDIATE;
@@ -164,10 +164,11 @@ class _Batch:
     replan: set[int] = field(default_factory=set)
 
 
-def claim_query(now: datetime, batch: int) -> Select[int]:
-    """The ids a claim takes: the oldest due first (bench/scale.py times it with millions of rows)."""
-    return select(OutboxMessage.id).where(outbox.due_filter(now)).order_by(OutboxMessage.due_at, OutboxMessage.id) \
-        .limit(batch)
+def claim_queries(now: datetime, batch: int) -> list[Select[int]]:
+    """The ids a claim takes, a query for each kind: rows whose lease ran out first (work a stopped dispatcher
+    left), then pending rows, the oldest due first (bench/scale.py times them with millions of rows)."""
+    return [select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id).limit(batch)
+            for due in outbox.due_filters(now)]
 
 
 def default_name() -> str:
@@ -334,17 +335,23 @@ class Dispatcher:
         lease_until = now + self.settings.lease
         with self.sessions() as session:
             begin_write(session)
-            due = claim_query(now, self.settings.batch)
             values = {"state": outbox.CLAIMED, "claimed_by": self.name, "lease_until": lease_until}
-            if session.get_bind().dialect.name == "postgresql":
-                ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-                if ids:
-                    session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids)).values(**values))
-            else:
-                ids = list(session.scalars(
-                    update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(**values)
-                    .returning(_TABLE.c.id)
-                ))
+            ids: list[int] = []
+            for due in claim_queries(now, self.settings.batch):
+                room = self.settings.batch - len(ids)
+                if room <= 0:
+                    break
+                due = due.limit(room)
+                if session.get_bind().dialect.name == "postgresql":
+                    taken = list(session.scalars(due.with_for_update(skip_locked=True)))
+                    if taken:
+                        session.execute(update(_TABLE).where(_TABLE.c.id.in_(taken)).values(**values))
+                else:
+                    taken = list(session.scalars(
+                        update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(**values)
+                        .returning(_TABLE.c.id)
+                    ))
+                ids += taken
             session.commit()
             return ids
 

@@ -2,9 +2,9 @@
 
 planning_marks: one row per person whose planned messages must be planned again, written with the change;
 the planner reads these instead of every person. Indexes for the nightly prune (case updates and audit
-events by age, finished outbox rows whose details are still kept) and for the dispatcher's claim (pending
-rows by due time and claimed rows by lease, each a partial index of its own state), so claiming stays quick
-with millions of sent rows kept.
+events by age, finished outbox rows whose details are still kept) and for the dispatcher's claim (claimed
+rows by lease, a partial index of claimed rows only; pending rows use ix_outbox_state_due), so claiming stays
+quick with millions of sent rows kept.
 
 Revision ID: 0019_retention
 Revises: 0015_password_change
@@ -26,7 +26,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Written out here, not imported: a migration must keep meaning what it meant when it was written.
-PENDING_WHERE = "state = 'pending'"
 CLAIMED_WHERE = "state = 'claimed'"
 DETAILS_KEPT_WHERE = ("state IN ('sent', 'failed', 'cancelled') AND "
                       "(body <> '' OR telegram_message_id IS NOT NULL OR last_error IS NOT NULL)")
@@ -43,14 +42,13 @@ def upgrade() -> None:
     op.create_index("ix_planning_marks_marked_at", "planning_marks", ["marked_at"])
     op.create_index("ix_case_updates_at", "case_updates", ["at"])
     op.create_index("ix_audit_events_at", "audit_events", ["at"])
-    for name, columns, where in (("ix_outbox_pending_due", ["due_at", "id"], PENDING_WHERE),
-                                 ("ix_outbox_claimed_lease", ["lease_until"], CLAIMED_WHERE),
+    for name, columns, where in (("ix_outbox_claimed_lease", ["lease_until"], CLAIMED_WHERE),
                                  ("ix_outbox_details_kept", ["due_at"], DETAILS_KEPT_WHERE)):
         op.create_index(name, "outbox", columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where))
 
 
 def downgrade() -> None:
-    for name in ("ix_outbox_details_kept", "ix_outbox_claimed_lease", "ix_outbox_pending_due"):
+    for name in ("ix_outbox_details_kept", "ix_outbox_claimed_lease"):
         op.drop_index(name, table_name="outbox")
     op.drop_index("ix_audit_events_at", table_name="audit_events")
     op.drop_index("ix_case_updates_at", table_name="case_updates")
