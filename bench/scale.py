@@ -30,7 +30,7 @@ compare each with the floor's), 50,000 people then 250,000 (--no-sweeps):
   nightly full sweep         50,000 people, 136 s,  not run (at 2.7 ms a person: about 11 minutes)
                              0 rows changed
 The sweep misses its 60 s target: it builds each person's view (the ORM objects of about ten appointments)
-and plans them in Python, about 1 ms of CPU a person; see the closing note of issue 14's work.
+and plans them in Python, about 1 ms of CPU a person.
 """
 
 from __future__ import annotations
