@@ -184,25 +184,30 @@ def fill_with_copy(url: str, people_count: int, appointments: int) -> None:
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as connection:
         for model, rows in tables(people_count, appointments):
-            table = model.__table__
-            iterator = iter(rows)
-            first = next(iterator, None)
-            if first is None:
-                continue
-            columns = list(first)
-            json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-            with connection.cursor() as cursor, cursor.copy(
-                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
-                for row in _chain(first, iterator):
-                    copy.write_row(tuple(json.dumps(row[name]) if name in json_columns else row[name]
-                                         for name in columns))
-            if "id" in table.c and table.c.id.primary_key:
-                connection.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                   f"COALESCE((SELECT max(id) FROM {table.name}), 1))")
+            copy_rows(connection, model, rows)
         connection.commit()
         connection.autocommit = True
         connection.execute("ANALYZE")
+
+
+def copy_rows(connection: psycopg.Connection[Any], model: Any, rows: Iterable[dict[str, Any]]) -> None:
+    """COPY the rows into the model's table (every row has the first row's columns), then move its id sequence."""
+    table = model.__table__
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return
+    columns = list(first)
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    with connection.cursor() as cursor, cursor.copy(
+        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    ) as copy:
+        for row in _chain(first, iterator):
+            copy.write_row(tuple(json.dumps(row[name]) if name in json_columns else row[name]
+                                 for name in columns))
+    if "id" in table.c and table.c.id.primary_key:
+        connection.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                           f"COALESCE((SELECT max(id) FROM {table.name}), 1))")
 
 
 def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -29,7 +29,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -97,9 +97,10 @@ def read_outbox_figures(session: Session, now: datetime) -> OutboxFigures:
     if session.get_bind().dialect.name == "postgresql":
         # A scrape must never wait long on a busy database; the local setting ends with the transaction.
         session.execute(select(func.set_config("statement_timeout", f"{int(QUERY_TIMEOUT_SECONDS * 1000)}", True)))
-    due = case((outbox.due_filter(now), 1), else_=0)
+    due_now = or_(*outbox.due_filters(now))
+    due = case((due_now, 1), else_=0)
     overdue = case((OutboxMessage.due_at <= now - OVERDUE_AFTER, 1), else_=0)
-    oldest = func.min(case((outbox.due_filter(now), OutboxMessage.due_at), else_=None))
+    oldest = func.min(case((due_now, OutboxMessage.due_at), else_=None))
     rows = session.execute(
         select(OutboxMessage.state, func.count(), func.sum(due), func.sum(overdue), oldest)
         .where(OutboxMessage.state.in_(outbox.OPEN_STATES)).group_by(OutboxMessage.state)

@@ -29,6 +29,7 @@ from casefile.reminder_rules import (
     parse_offsets,
     parse_quiet_hours,
 )
+from casefile.retention import Retention
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_SEND_LIMIT = 30.0  # messages a second, Telegram's own limit for one bot
@@ -265,6 +266,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_SMS_PER_DAY", "sms_per_day", "250000",
             "Texts a day (London day) the dispatcher sends at most: set it to the Notify service's daily limit.",
             parse=positive_int),
+    # How long rows are kept (casefile/retention.py); `signpost db prune` and the dispatcher, once a day, forget
+    # the rest. The README's operator section says why each default.
+    Setting("SIGNPOST_KEEP_SENT_REMINDERS_DAYS", "keep_sent_reminders_days", "400",
+            "Days a sent, failed or cancelled message's record is kept after its time, then deleted.",
+            parse=positive_int),
+    Setting("SIGNPOST_KEEP_MESSAGE_DETAILS_DAYS", "keep_message_details_days", "30",
+            "Days a finished message keeps its details (a worker's words, Telegram's message id, the last error); "
+            "then they are cleared and only the record that it went is kept.",
+            parse=positive_int),
+    Setting("SIGNPOST_KEEP_CASE_UPDATES_DAYS", "keep_case_updates_days", "730",
+            "Days a case update (what changed in a file, and who changed it) is kept, then deleted.",
+            parse=positive_int),
+    Setting("SIGNPOST_KEEP_AUDIT_DAYS", "keep_audit_days", "2557",
+            "Days an audit event (who read or wrote what) is kept, then deleted; never less than the longest "
+            "of the other SIGNPOST_KEEP_ settings.",
+            parse=positive_int),
     Setting("SIGNPOST_BOT_USERNAME", "bot_username", "signpost_bot",
             "The bot's Telegram username, for the QR code on a printed link-code card.",
             parse=username),
@@ -341,6 +358,10 @@ class Settings:
     notify_callback_listen: str
     sms_per_minute: float
     sms_per_day: int
+    keep_sent_reminders_days: int
+    keep_message_details_days: int
+    keep_case_updates_days: int
+    keep_audit_days: int
     bot_username: str
     web_secret: str | None
     web_workers: int
@@ -369,6 +390,13 @@ class Settings:
         """When reminders go, for the case file's appointment writes, the planner and the dispatcher."""
         return ReminderPolicy(offsets=self.reminder_offsets, kind_offsets=self.reminder_kind_offsets,
                               quiet=self.quiet_hours, missed_follow_up=self.missed_follow_up)
+
+    @property
+    def retention(self) -> Retention:
+        """How long the case file keeps finished messages, their details, case updates and audit events."""
+        return Retention(sent_reminders_days=self.keep_sent_reminders_days,
+                         message_details_days=self.keep_message_details_days,
+                         case_updates_days=self.keep_case_updates_days, audit_days=self.keep_audit_days)
 
     @property
     def link_hasher(self) -> CodeHasher:

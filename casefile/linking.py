@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, case, delete, literal, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from casefile import audit
+from casefile import audit, plan_marks
 from casefile.actors import Actor, StaffActor, SystemActor, actor_label
 from casefile.db import begin_write, rows_changed, upsert_insert
 from casefile.errors import (
@@ -396,6 +396,7 @@ def reactivate_if_needed(
             .execution_options(synchronize_session=False)
         ))
         if changed:
+            plan_marks.mark(session.connection(), [owner.person_id])
             audit.record(session, SystemActor(f"chat:{channel}"), "write.chat_link.active", "chat_link",
                          person_id=owner.person_id, detail="the chat wrote again after a block", now=now)
         session.commit()

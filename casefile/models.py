@@ -353,7 +353,10 @@ class CaseUpdate(Base):
     """A change to the case file: who made it, what it was before and after, and whether to tell the person."""
 
     __tablename__ = "case_updates"
-    __table_args__ = (Index("ix_case_updates_person_at", "person_id", "at"),)
+    __table_args__ = (
+        Index("ix_case_updates_person_at", "person_id", "at"),
+        Index("ix_case_updates_at", "at"),  # for pruning by age (casefile/retention.py)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -433,6 +436,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_person_at", "person_id", "at"),
         Index("ix_audit_events_actor", "actor_kind", "actor_id"),
+        Index("ix_audit_events_at", "at"),  # for pruning by age (casefile/retention.py)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -479,6 +483,10 @@ class UnknownTerm(Base):
 
 
 OUTBOX_STATES: tuple[str, ...] = ("pending", "claimed", "sent", "failed", "cancelled")
+OUTBOX_FINISHED_STATES: tuple[str, ...] = ("sent", "failed", "cancelled")
+CLAIMED_WHERE = "state = 'claimed'"
+DETAILS_KEPT_WHERE = (f"state IN ({_sql_list(OUTBOX_FINISHED_STATES)}) AND "
+                      "(body <> '' OR telegram_message_id IS NOT NULL OR last_error IS NOT NULL)")
 OUTBOX_KINDS: tuple[str, ...] = (
     "appointment_reminder",  # before an appointment, at each offset
     "appointment_missed",  # "Missed it? Here is what to do"
@@ -507,6 +515,15 @@ class OutboxMessage(Base):
         Index("ix_outbox_state_due", "state", "due_at"),
         Index("ix_outbox_appointment", "appointment_id"),
         Index("ix_outbox_person_due", "person_id", "due_at"),
+        # The dispatcher's claim (casefile/outbox.py due_filters): pending rows by due time read ix_outbox_state_due
+        # in order; claimed rows by lease read this partial index of claimed rows only, so claiming reads its batch,
+        # however many sent rows the table keeps or how many are due at once.
+        Index("ix_outbox_claimed_lease", "lease_until", postgresql_where=text(CLAIMED_WHERE),
+              sqlite_where=text(CLAIMED_WHERE)),
+        # Finished rows whose message details (words, Telegram's id, the last error) are still kept, by age:
+        # what the nightly prune clears (casefile/retention.py).
+        Index("ix_outbox_details_kept", "due_at", postgresql_where=text(DETAILS_KEPT_WHERE),
+              sqlite_where=text(DETAILS_KEPT_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -537,6 +554,20 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_by: Mapped[str] = mapped_column(String(100), default="system:reminders")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlanningMark(Base):
+    """A person whose planned messages (release day, money, pharmacy) must be planned again.
+
+    Written in the same transaction as the change (casefile/plan_marks.py), so the planner
+    (bot/reminders/planner.py) reads only the people who changed, never everyone. The planner deletes
+    a mark once it has planned the person as they were at `marked_at` or later.
+    """
+
+    __tablename__ = "planning_marks"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 STAFF_ROLES: tuple[str, ...] = ("worker", "editor", "admin")

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from casefile import audit, safe_text  # noqa: F401 - safe_text checks every record's text before each flush
+# safe_text checks every record's text before each flush; plan_marks marks who the planner must plan again.
+from casefile import audit, plan_marks, safe_text  # noqa: F401
 from casefile.actors import Actor, PersonActor, StaffActor, SystemActor, actor_label
 from casefile.db import begin_write, casefile_error_for
 from casefile.errors import ConflictError, InvalidInput, NotFound, PermissionDenied

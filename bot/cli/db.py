@@ -3,6 +3,7 @@
     signpost db upgrade     # make a new database, or update an old one, to this version's schema
     signpost db status      # which schema the database has, and whether it needs updating
     signpost db backup PATH / signpost db restore PATH   # bot/cli/db_backup.py
+    signpost db prune       # forget what the SIGNPOST_KEEP_*_DAYS settings say is kept no longer
 
 Every other command that uses the case file opens it with `case_file`, which refuses an outdated
 database and says which command fixes it. Exit status: 0 fine, 1 the database needs attention.
@@ -15,6 +16,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -25,6 +27,7 @@ from bot.cli.startup import database_unreachable, keep_trying
 from bot.settings import Settings
 from casefile import db
 from casefile.errors import CasefileError, SchemaOutdated
+from casefile.retention import DEFAULT_BATCH, prune
 
 OK, NEEDS_ATTENTION = 0, 1
 
@@ -38,10 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="db_command", metavar="SUBCOMMAND", title="subcommands")
     upgrade = commands.add_parser("upgrade", help="Create or update the database to the current schema.")
     status = commands.add_parser("status", help="Show the database's schema version and whether it is current.")
-    for sub in (upgrade, status):
+    prune = commands.add_parser(
+        "prune", help="Delete what the SIGNPOST_KEEP_*_DAYS settings say is kept no longer, in small batches.",
+        description="Deletes finished messages, case updates and audit events older than the settings keep them, "
+                    "and clears finished messages' details, a batch at a time, so everything else keeps running. "
+                    "The dispatcher also runs this once a day.")
+    prune.add_argument("--batch", type=whole_number(1, 100_000), default=DEFAULT_BATCH, metavar="N",
+                       help=f"rows deleted in each short transaction ({DEFAULT_BATCH})")
+    for sub in (upgrade, status, prune):
         sub.add_argument("--database-url", metavar="URL", help="use this database instead of DATABASE_URL")
     upgrade.set_defaults(func=_upgrade)
     status.set_defaults(func=_status)
+    prune.set_defaults(func=_prune)
     from bot.cli import db_backup  # `db backup` and `db restore`; imported here, as it builds on this module
 
     db_backup.register(commands)
@@ -160,6 +171,15 @@ def _status(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise
     print(f"Database: {db.redacted_url(url)}", file=out)
     print(f"Schema:   {current} (up to date)", file=out)
+    return OK
+
+
+@reports_failures
+def _prune(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    settings = Settings.from_env()
+    with case_file(args.database_url) as sessions:
+        stats = prune(sessions, settings.retention, datetime.now(UTC), batch=args.batch)
+    print(stats.line(), file=out)
     return OK
 
 

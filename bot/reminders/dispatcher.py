@@ -1,6 +1,6 @@
 """The dispatcher: claim due outbox rows with a lease, send them, mark them. Safe to run several at once.
 
-Claiming
+Claiming (rows whose lease ran out first, then pending rows by due time: casefile/outbox.py due_filters)
   PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, then set state='claimed', claimed_by, lease_until
   in the same transaction: two dispatchers never take the same row.
   SQLite: one UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING id inside BEGIN IMMEDIATE;
@@ -52,10 +52,10 @@ import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
@@ -71,7 +71,7 @@ from bot.reminders.planner import (
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult, TextSender
 from bot.settings import default_of
-from casefile import outbox
+from casefile import outbox, plan_marks
 from casefile.db import begin_write
 from casefile.models import (
     APPOINTMENT_OVER,
@@ -86,6 +86,7 @@ from casefile.models import (
 )
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import ReminderPolicy
+from casefile.retention import Retention, prune
 from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
@@ -104,6 +105,9 @@ _TABLE = table_of(OutboxMessage)
 _NOTICE_EVENTS = frozenset({"confirmed", "cant_make_it", "blocked", "failed", URGENT_EVENT})
 # Why a row is not sent again: every channel it still had took it on an earlier try (or is gone).
 _ALREADY_SENT = "every channel left already took it"
+PRUNE_AT = time(3, 30)  # London: once a day, after the planner's nightly check and long before 08:00
+PRUNE_BATCH = 500  # rows a transaction: each holds a SQLite writer up for milliseconds only
+PRUNE_PAUSE_SECONDS = 0.05  # between batches, so claims and marks get in
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,15 @@ class _Batch:
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
     already_sent: list[int] = field(default_factory=list)  # every channel left took it on an earlier try
     unworded: list[Unworded] = field(default_factory=list)
+    # People whose planned row was dropped here (its time moved, it no longer applies): planned again at once.
+    replan: set[int] = field(default_factory=set)
+
+
+def claim_queries(now: datetime, batch: int) -> list[Select[int]]:
+    """The ids a claim takes, a query for each kind: rows whose lease ran out first (work a stopped dispatcher
+    left), then pending rows, the oldest due first (bench/scale.py times them with millions of rows)."""
+    return [select(OutboxMessage.id).where(due).order_by(OutboxMessage.due_at, OutboxMessage.id).limit(batch)
+            for due in outbox.due_filters(now)]
 
 
 def default_name() -> str:
@@ -201,9 +214,12 @@ class Dispatcher:
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         planner: Planner | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.sessions = sessions
         self.planner = planner
+        self.retention = retention  # with it, the dispatcher prunes the case file once a day (PRUNE_AT)
+        self._pruned_on: date | None = None
         self.sender = sender
         self.sms_sender = sms_sender  # None: text messages are not set up (no Notify key), so none are sent
         self.composer = composer
@@ -216,14 +232,19 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event | None = None, *, once: bool = False) -> DispatchStats:
         """Send everything due; with `once`, stop when nothing is due, else keep polling until `stop`."""
         total = DispatchStats()
-        sweep: asyncio.Future[None] | None = None
+        sweep: asyncio.Future[None] | None = None  # the planner's round running beside the sending
+        pruning: asyncio.Future[None] | None = None  # the day's prune, beside both
         failures = 0
-        if self.planner is not None:
-            await asyncio.to_thread(self._plan)  # at start, so what is due now goes out in this run
+        if self.planner is not None and once:
+            await asyncio.to_thread(self._plan)  # first, so what is due now goes out in this one run
+        # Running on, the first round (the full sweep, minutes at national size) goes beside the sending, as later
+        # rounds do: what was already due is in the outbox and goes out meanwhile.
         while stop is None or not stop.is_set():
             if self.planner is not None and (sweep is None or sweep.done()) and self.planner.due():
-                # Later sweeps run beside the sending: a long one must not hold reminders back.
+                # Later rounds run beside the sending: a long one (the nightly check) must not hold reminders back.
                 sweep = asyncio.ensure_future(asyncio.to_thread(self._plan))
+            if (pruning is None or pruning.done()) and self._prune_due(self.clock()):
+                pruning = asyncio.ensure_future(asyncio.to_thread(self._prune))
             try:
                 stats = await self.run_once()
             except Exception as error:
@@ -255,18 +276,48 @@ class Dispatcher:
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
-        if sweep is not None:
-            await sweep
+        for running in (sweep, pruning):
+            if running is not None:
+                await running
         return total
 
     def _plan(self) -> None:
-        """The planning sweep, at start and then every few minutes; its trouble never stops sending."""
+        """A planner round (the full sweep at start, then what changed); its trouble never stops sending."""
         assert self.planner is not None
         try:
-            stats = self.planner.sweep(self.clock())
-            log.info("reminder plan: %s", stats.line())
-        except Exception:
-            log.exception("the reminder planning sweep failed; sending goes on")
+            for stats in self.planner.work(self.clock()):
+                if stats.what == "changes" and not stats.people:
+                    continue  # nothing changed: nothing to say every few seconds
+                if stats.what == "nightly check":
+                    # A healthy system changes nothing here: every change was planned when it was made.
+                    log.log(logging.WARNING if stats.rows_changed else logging.INFO,
+                            "reminder plan, nightly check: %s It changed %d rows.", stats.line(), stats.rows_changed)
+                else:
+                    log.info("reminder plan, %s: %s", stats.what, stats.line())
+        except Exception as error:
+            # A busy or absent database: the marks stay, so the next round plans the same people. One plain line.
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            log.error("reminder planning failed, sending goes on and planning tries again: %s: %s",
+                      type(error).__name__, cause)
+            log.debug("the error in full", exc_info=True)
+
+    def _prune_due(self, now: datetime) -> bool:
+        local = now.astimezone(i18n.LONDON)
+        return self.retention is not None and local.time() >= PRUNE_AT and self._pruned_on != local.date()
+
+    def _prune(self) -> None:
+        """The day's prune, in short batches so sending goes on between them; its trouble never stops sending."""
+        assert self.retention is not None
+        now = self.clock()
+        self._pruned_on = now.astimezone(i18n.LONDON).date()  # once a day, even if it failed: tomorrow tries again
+        try:
+            log.info("daily prune: %s", prune(self.sessions, self.retention, now, batch=PRUNE_BATCH,
+                                              pause=PRUNE_PAUSE_SECONDS).line())
+        except Exception as error:
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            log.error("the daily prune failed, sending goes on and it runs again tomorrow: %s: %s",
+                      type(error).__name__, cause)
+            log.debug("the error in full", exc_info=True)
 
     async def run_once(self) -> DispatchStats:
         now = self.clock()
@@ -320,22 +371,23 @@ class Dispatcher:
         lease_until = now + self.settings.lease
         with self.sessions() as session:
             begin_write(session)
-            due = (
-                select(OutboxMessage.id)
-                .where(outbox.due_filter(now))
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(self.settings.batch)
-            )
             values = {"state": outbox.CLAIMED, "claimed_by": self.name, "lease_until": lease_until}
-            if session.get_bind().dialect.name == "postgresql":
-                ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-                if ids:
-                    session.execute(update(_TABLE).where(_TABLE.c.id.in_(ids)).values(**values))
-            else:
-                ids = list(session.scalars(
-                    update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(**values)
-                    .returning(_TABLE.c.id)
-                ))
+            ids: list[int] = []
+            for due in claim_queries(now, self.settings.batch):
+                room = self.settings.batch - len(ids)
+                if room <= 0:
+                    break
+                due = due.limit(room)
+                if session.get_bind().dialect.name == "postgresql":
+                    taken = list(session.scalars(due.with_for_update(skip_locked=True)))
+                    if taken:
+                        session.execute(update(_TABLE).where(_TABLE.c.id.in_(taken)).values(**values))
+                else:
+                    taken = list(session.scalars(
+                        update(_TABLE).where(_TABLE.c.id.in_(due.scalar_subquery())).values(**values)
+                        .returning(_TABLE.c.id)
+                    ))
+                ids += taken
             session.commit()
             return ids
 
@@ -390,6 +442,8 @@ class Dispatcher:
                     batch.unworded.append(_given_up(row))  # a planned message whose time passed while unworded
                 else:
                     batch.skipped[row.id] = job_or_reason
+                    if row.kind in PLANNED_KINDS and row.person_id and job_or_reason.startswith(PLAN_DROPPED):
+                        batch.replan.add(row.person_id)
         _log_unworded(batch.unworded)
         return batch
 
@@ -542,6 +596,7 @@ class Dispatcher:
             if batch.already_sent:
                 connection.execute(update(_TABLE).where(mine).values(state=outbox.SENT, lease_until=None),
                                    [{"row_id": row_id} for row_id in batch.already_sent])
+            plan_marks.mark(connection, batch.replan)
             stats.sent += len(sent) + len(batch.already_sent)
             stats.cancelled += len(batch.skipped)
             for unworded in batch.unworded:

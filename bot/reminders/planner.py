@@ -1,7 +1,18 @@
-"""The planning sweep: release-day, money-step and pharmacy messages as outbox rows for the next days.
+"""The planner: release-day, money-step and pharmacy messages as outbox rows for the next days.
 
-Run at the dispatcher's start and then at most every ten minutes (`Planner.due`), and by hand with
-`signpost reminders plan`. Safe to run again and again, and from several dispatchers at once:
+It works from what changed, not from everyone (`Planner.work`, every few seconds in the dispatcher):
+  * changes: people marked in `planning_marks` by the write that changed their file (casefile/plan_marks.py:
+    a case update, an appointment, the journey, pharmacy plan, benefit claim, contact choices or chat link);
+  * a new day: at midnight (London) the window of days planned moves on, so the people whose window now
+    holds something (a release date or claim near enough for a money step, a pharmacy plan, a Jobcentre
+    meeting, a pending planned row to check) are planned again (`calendar_candidates`);
+  * new content: journeys content reloaded with other money steps or bank holidays re-plans the same people.
+At start, and once a night (NIGHTLY_CHECK_AT), the full sweep (`sweep`) plans everyone who could have a
+planned message. In a healthy system it changes nothing; the number of rows it changed is logged, and a
+figure above 0 means a write that did not mark its person (a bug to find). `signpost reminders plan` runs
+it by hand.
+
+Safe to run again and again, and from several dispatchers at once:
   * every planned message has a unique `dedupe_key`, and rows are inserted with ON CONFLICT DO
     NOTHING, so two sweeps never make two rows;
   * a pending row whose plan changed (a pick-up time, the day's steps) is updated in place;
@@ -20,7 +31,7 @@ import logging
 import time as monotonic_time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +41,33 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n
 from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
-from casefile import outbox
+from casefile import outbox, plan_marks
 from casefile.db import begin_write
-from casefile.models import ChatLink, JourneyPosition, OutboxMessage, Person, PharmacyPlan, table_of
+from casefile.models import (
+    APPOINTMENT_OVER,
+    Appointment,
+    BenefitClaim,
+    ChatLink,
+    JourneyPosition,
+    OutboxMessage,
+    Person,
+    PharmacyPlan,
+    table_of,
+)
 from casefile.people import build_person_views
 from casefile.reminder_rules import ReminderPolicy
-from journeys.live import LiveJourneys
+from journeys import money
+from journeys.live import JourneyContent, LiveJourneys
+from journeys.person_facts import BOOKED_STEPS
 
 log = logging.getLogger(__name__)
 TELEGRAM = "telegram"
 DEFAULT_DAYS = 2
 MAX_DAYS = 60  # how far ahead an earlier, longer plan is re-checked; rows beyond are left for later
-SWEEP_EVERY_SECONDS = 600.0
+# How often the dispatcher asks the planner for a round: a marked change is planned within this.
+CHANGES_EVERY_SECONDS = 5.0
+NIGHTLY_CHECK_AT = time(3, 0)  # London: the full sweep, after the day's window has moved and before 08:00
+MARKS_READ = 1000  # marks read at a time
 PLAN_DROPPED = "no longer planned"
 # The dispatcher's note, in a row's payload, of the times it could not word the row and since when; and the
 # start of its last_error when its last try stopped there. Re-planning keeps the note and the wait.
@@ -62,6 +88,11 @@ class PlanStats:
     reopened: int = 0
     cancelled: int = 0
     problems: list[str] = field(default_factory=list)
+    what: str = "full sweep"  # which round: "full sweep", "changes", "new day", "new content", "nightly check"
+
+    @property
+    def rows_changed(self) -> int:
+        return self.created + self.updated + self.reopened + self.cancelled
 
     def line(self) -> str:
         return (f"Looked at {self.people} people: {self.created} new, {self.updated} changed, "
@@ -86,25 +117,100 @@ def _insert(dialect: str) -> Any:
 class Planner:
     def __init__(self, sessions: sessionmaker[Session], content: Path | LiveJourneys, *,
                  policy: ReminderPolicy, days: int = DEFAULT_DAYS,
-                 every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
+                 every_seconds: float = CHANGES_EVERY_SECONDS, nightly_at: time = NIGHTLY_CHECK_AT) -> None:
         self.sessions = sessions
         self.content = content if isinstance(content, LiveJourneys) else LiveJourneys(content)
         self.days = days
         self.policy = policy
         self.every_seconds = every_seconds
-        self._last_sweep: float | None = None
+        self.nightly_at = nightly_at
+        self._last_round: float | None = None
+        self._planned_day: date | None = None  # the London day the calendar was last planned for
+        self._planned_with: JourneyContent | None = None  # the content it was planned with
+        self._checked_night: date | None = None  # the London day of the last full sweep after nightly_at
 
     def due(self) -> bool:
-        """True at the first call and then once `every_seconds` have passed since the last sweep."""
-        return self._last_sweep is None or monotonic_time.monotonic() - self._last_sweep >= self.every_seconds
+        """True at the first call and then once `every_seconds` have passed since the last round."""
+        return self._last_round is None or monotonic_time.monotonic() - self._last_round >= self.every_seconds
+
+    def work(self, now: datetime) -> list[PlanStats]:
+        """One round: at the first, the full sweep; then what changed, a new day, new content, the nightly check."""
+        self._last_round = monotonic_time.monotonic()
+        local = now.astimezone(i18n.LONDON)
+        if self._planned_day is None:  # just started: what changed while stopped is not known, so everyone
+            rounds = [self.sweep(now)]
+            if local.time() >= self.nightly_at:
+                self._checked_night = local.date()
+            return rounds
+        rounds = []
+        content = self.content.current()
+        if local.date() != self._planned_day:
+            rounds.append(self.plan_calendar(now, "new day"))
+        elif not _same_plan_content(content, self._planned_with):
+            rounds.append(self.plan_calendar(now, "new content", also=self._planned_with))
+        rounds.append(self.plan_changes(now))
+        if local.time() >= self.nightly_at and self._checked_night != local.date():
+            self._checked_night = local.date()
+            check = self.sweep(now)
+            check.what = "nightly check"
+            rounds.append(check)
+        return rounds
 
     def sweep(self, now: datetime, *, days: int | None = None) -> PlanStats:
         """Bring every planned row in line with the case file as it is `now`."""
-        self._last_sweep = monotonic_time.monotonic()
-        stats = PlanStats()
+        self._last_round = monotonic_time.monotonic()
+        content = self.content.current()
         with self.sessions() as session:
+            marks = plan_marks.marked(session.connection(), None)  # made before the sweep: it plans them all
             people = self._candidates(session)
             session.rollback()
+        stats = self._plan_all(sorted({*people, *(person_id for person_id, _at in marks)}), now, days, "full sweep")
+        self._clear(marks)
+        self._planned_day, self._planned_with = now.astimezone(i18n.LONDON).date(), content
+        return stats
+
+    def _clear(self, marks: list[tuple[int, datetime]]) -> None:
+        if not marks:
+            return
+        with self.sessions() as session:
+            begin_write(session)
+            plan_marks.clear(session.connection(), marks)
+            session.commit()
+
+    def plan_changes(self, now: datetime) -> PlanStats:
+        """Plan the people whose files changed (their marks), then clear the marks not renewed meanwhile."""
+        stats = PlanStats(what="changes")
+        while True:
+            with self.sessions() as session:
+                marks = plan_marks.marked(session.connection(), MARKS_READ)
+                session.rollback()
+            if not marks:
+                return stats
+            for start in range(0, len(marks), SWEEP_BATCH):
+                self._plan_batch([person_id for person_id, _at in marks[start:start + SWEEP_BATCH]], now, stats, None)
+            self._clear(marks)
+            if len(marks) < MARKS_READ:
+                return stats
+
+    def plan_calendar(self, now: datetime, what: str, *, also: JourneyContent | None = None) -> PlanStats:
+        """Plan the people whose planned messages hang on the calendar: after midnight, or new content.
+
+        `also`: content planned with before, whose money steps may have reached further than the new ones.
+        """
+        content = self.content.current()
+        today = now.astimezone(i18n.LONDON).date()
+        spans = calendar_spans(content.money, today, self.days)
+        if also is not None:
+            spans += calendar_spans(also.money, today, self.days)
+        with self.sessions() as session:
+            people = calendar_candidates(session, today, self.days, spans)
+            session.rollback()
+        stats = self._plan_all(people, now, None, what)
+        self._planned_day, self._planned_with = today, content
+        return stats
+
+    def _plan_all(self, people: list[int], now: datetime, days: int | None, what: str) -> PlanStats:
+        stats = PlanStats(what=what)
         for start in range(0, len(people), SWEEP_BATCH):
             self._plan_batch(people[start:start + SWEEP_BATCH], now, stats, days)
         return stats
@@ -112,15 +218,11 @@ class Planner:
     @staticmethod
     def _candidates(session: Session) -> list[int]:
         """People who may need planned rows, and people who have pending ones (to check them)."""
-        linked = select(ChatLink.person_id).where(ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
-                                                  ChatLink.person_id.is_not(None))
         with_release = select(JourneyPosition.person_id).where(JourneyPosition.release_date.is_not(None))
         with_pharmacy = select(PharmacyPlan.person_id)
-        with_rows = select(OutboxMessage.person_id).where(OutboxMessage.state == outbox.PENDING,
-                                                          OutboxMessage.kind.in_(PLANNED_KINDS))
         wanted = or_(
-            and_(Person.id.in_(linked), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
-            Person.id.in_(with_rows),
+            and_(Person.id.in_(_linked()), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
+            Person.id.in_(_with_pending_rows()),
         )
         return list(session.scalars(select(Person.id).where(wanted).order_by(Person.id)))
 
@@ -162,7 +264,8 @@ class Planner:
         policy = self.policy
         today = now.astimezone(i18n.LONDON).date()
         existing = self._existing(session, person_ids)
-        views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0)
+        views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0,
+                                   with_team=False)
         content = self.content.current()
         changes: dict[int, dict[str, list[Any]]] = {}
         for person_id in person_ids:
@@ -236,6 +339,93 @@ class Planner:
                 .values(state=outbox.CANCELLED, last_error=bindparam("why"), lease_until=None),
                 [{"row_id": row_id, "why": why} for row_id, why in changes["cancel"]])
             stats.cancelled += int(result.rowcount or 0)
+
+
+def _linked() -> Any:
+    return select(ChatLink.person_id).where(ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
+                                            ChatLink.person_id.is_not(None))
+
+
+def _with_pending_rows() -> Any:
+    return select(OutboxMessage.person_id).where(OutboxMessage.state == outbox.PENDING,
+                                                 OutboxMessage.kind.in_(PLANNED_KINDS))
+
+
+# A step kept to a working day moves back over a weekend and bank holidays (Christmas: up to four days).
+WORKING_DAY_SLACK = 5
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """Release (or claim) dates for which something can fall in the days planned: `first` to `last`."""
+
+    anchor: str  # money.RELEASE or money.CLAIM
+    first: date
+    last: date
+
+
+def calendar_spans(catalog: money.MoneyCatalog, today: date, days: int) -> list[DateSpan]:
+    """For the days from `today` on: the release and claim dates that put a planned message in them.
+
+    The release day itself, and each money step's start day (a release date plus its offset, or a claim date
+    plus its months and offset, a month being 28 to 31 days, moved back up to WORKING_DAY_SLACK days to a
+    working day). A file with no claim date counts its claim from the day the plan says to claim.
+    """
+    last_day = today + timedelta(days=max(days, 1))
+    spans = [DateSpan(money.RELEASE, today, last_day)]
+    claim_step = catalog.get(money.CLAIM_STEP)
+    for step in catalog.steps:
+        when = step.when
+        slack = WORKING_DAY_SLACK if when.on_working_day else 0
+        low = today - timedelta(days=when.first_day + 31 * when.months)
+        high = last_day - timedelta(days=when.first_day + 28 * when.months) + timedelta(days=slack)
+        spans.append(DateSpan(when.anchor, low, high))
+        if when.anchor == money.CLAIM and claim_step is not None and claim_step.when.anchor == money.RELEASE:
+            shift = timedelta(days=claim_step.when.first_day)
+            spans.append(DateSpan(money.RELEASE, low - shift, high - shift))  # no claim date: the planned one
+    return spans
+
+
+def calendar_candidates(session: Session, today: date, days: int, spans: Iterable[DateSpan]) -> list[int]:
+    """People whose planned messages may change because the days planned moved on (or the content did).
+
+    Linked people with an open file and: a release or claim date in one of the `spans` (calendar_spans); a
+    pharmacy plan (pick-ups are weekly); a Jobcentre meeting in the days planned (it is a money step's day);
+    and anyone with a pending planned row, to check it.
+    """
+    last = today + timedelta(days=max(days, 1))
+    starts, ends = london_midnight(today), london_midnight(last + timedelta(days=1))
+    release = JourneyPosition.release_date
+    near: list[Any] = []
+    for span in spans:
+        if span.anchor == money.RELEASE:
+            near.append(Person.id.in_(select(JourneyPosition.person_id).where(release.between(span.first, span.last))))
+        else:
+            near.append(Person.id.in_(select(BenefitClaim.person_id).where(
+                BenefitClaim.claimed_on.between(span.first, span.last))))
+    with_pharmacy = select(PharmacyPlan.person_id).where(
+        or_(PharmacyPlan.script_end.is_(None), PharmacyPlan.script_end >= today))
+    meeting = select(Appointment.person_id).where(
+        Appointment.kind.in_(tuple(BOOKED_STEPS)), Appointment.starts_at >= starts, Appointment.starts_at < ends,
+        Appointment.status.not_in(APPOINTMENT_OVER))
+    wanted = or_(
+        and_(Person.id.in_(_linked()), Person.closed_at.is_(None),
+             or_(*near, Person.id.in_(with_pharmacy), Person.id.in_(meeting))),
+        Person.id.in_(_with_pending_rows()),
+    )
+    return list(session.scalars(select(Person.id).where(wanted).order_by(Person.id)))
+
+
+def london_midnight(day: date) -> datetime:
+    """Midnight at the start of a London day, as an aware time."""
+    return datetime.combine(day, time(0, 0), tzinfo=i18n.LONDON)
+
+
+def _same_plan_content(content: JourneyContent, before: JourneyContent | None) -> bool:
+    """Whether reloaded content plans the same: only the money steps and the bank holidays are planned from."""
+    if before is None or content is before:
+        return True
+    return content.money == before.money and content.holidays == before.holidays
 
 
 def _open_and_linked(session: Session, person_ids: list[int]) -> set[int]:

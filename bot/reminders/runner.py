@@ -46,10 +46,12 @@ def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender
     `journeys` is the process's one live journeys content (`signpost serve` shares the conversation's).
     """
     composer = Composer(settings.content_dir, journeys)
-    # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
+    # Release-day, money and pharmacy rows are planned by the dispatcher itself: everyone at start and each night,
+    # and in between whoever's file changed (bot/reminders/planner.py).
     planner = Planner(sessions, composer.journeys, policy=settings.reminder_policy)
     return Dispatcher(sessions, sender, composer, policy=settings.reminder_policy,
-                      settings=dispatch_settings(settings, batch), name=name, planner=planner, sms_sender=sms_sender)
+                      settings=dispatch_settings(settings, batch), name=name, planner=planner, sms_sender=sms_sender,
+                      retention=settings.retention)
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from casefile import plan_marks
 from casefile.actors import actor_id, actor_kind, actor_label
 from casefile.errors import ConflictError
 from casefile.importing import bulk
@@ -95,6 +96,8 @@ def apply(ctx: ImportContext, planned: Sequence[Planned]) -> None:
     written = (*new, *changed)
     bulk.insert_rows(connection, table_of(CaseUpdate), [_case_update(ctx, item) for item in written])
     bulk.insert_rows(connection, table_of(AuditEvent), [_audit_event(ctx, item) for item in written])
+    # The bulk write goes round the session, so it marks its people for the planner itself.
+    plan_marks.mark(connection, (item.extra["person_id"] for item in written))
 
 
 def _columns() -> list[Any]:
