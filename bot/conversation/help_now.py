@@ -19,12 +19,15 @@ from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
 from casefile import errors, people, urgent
 from casefile.actors import PersonActor
+from casefile.sms_consent import SMS as SMS_CHANNEL
 from journeys.help_now import CrisisKind, Detection, HelpNow
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 Buttons = tuple[tuple[Button, ...], ...]
+# Marks the crisis answer, so a channel never holds it back (a discreet text still carries it whole).
+HELP_NOW_NOTE = "help_now"
 
 
 class OpenPlaces(Protocol):
@@ -71,10 +74,11 @@ def kind_reply(turn: Turn, kind_key: str) -> Reply:
         return choose(turn)
     language = turn.language
     parts = [_line_text(kind.say, language)]
-    if kind.more:
+    # By text message the answer stays short: what to do now and every line, not the extra step.
+    if kind.more and turn.incoming.channel != SMS_CHANNEL:
         parts.append(_line_text(kind.more, language))
     parts += [_line_text(line.name, language) for line in help_now.lines_for(kind)]
-    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind))
+    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind), notes=(HELP_NOW_NOTE,))
 
 
 def button(turn: Turn, rest: str, open_places: OpenPlaces) -> list[Reply]:
@@ -108,7 +112,8 @@ def _places(turn: Turn, help_now: HelpNow, kind: CrisisKind, open_places: OpenPl
             _line_text(line.name, language) for line in always))
     if later:
         parts.append(help_now.word("opens_later", language) + "\n" + "\n".join(later))
-    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind, places=False))
+    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind, places=False),
+                 notes=(HELP_NOW_NOTE,))
 
 
 def _ask_to_tell(turn: Turn, help_now: HelpNow, kind: CrisisKind) -> Reply:
