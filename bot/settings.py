@@ -32,6 +32,7 @@ from casefile.reminder_rules import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TELEGRAM_SEND_LIMIT = 30.0  # messages a second, Telegram's own limit for one bot
+NOTIFY_SEND_LIMIT = 3000.0  # requests a minute, GOV.UK Notify's own limit for one API key
 
 
 class SettingError(ValueError):
@@ -54,6 +55,26 @@ def positive_int(raw: str) -> int:
 
 def send_rate(raw: str) -> float:
     return min(TELEGRAM_SEND_LIMIT, positive_float(raw))
+
+
+def sms_rate(raw: str) -> float:
+    return min(NOTIFY_SEND_LIMIT, positive_float(raw))
+
+
+def notify_api_key(raw: str) -> str:
+    """A Notify API key is "name-serviceid-secret": the last 73 characters are two UUIDs joined by "-"."""
+    import uuid
+
+    key = raw.strip()
+    try:
+        uuid.UUID(key[-73:-37])
+        uuid.UUID(key[-36:])
+    except ValueError:
+        raise ValueError("paste the whole API key from Notify's API integration page "
+                         "(it ends with two long codes like 26785a09-ab16-4eb0-8407-a37497a57506)") from None
+    if key[-37] != "-":
+        raise ValueError("the key's two long codes should be joined by \"-\"")
+    return key
 
 
 def username(raw: str) -> str:
@@ -206,6 +227,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_SEND_PER_SECOND", "send_per_second", "29.5",
             "Messages a second the dispatcher sends at most; a higher value is held to Telegram's limit of 30.",
             parse=send_rate),
+    Setting("SIGNPOST_NOTIFY_API_KEY", "notify_api_key", None,
+            "GOV.UK Notify API key for text messages (name-serviceid-secret). Without it no texts are sent.",
+            parse=notify_api_key, strict=True),
+    Setting("SIGNPOST_NOTIFY_TEMPLATE_ID", "notify_template_id", None,
+            "The Notify text message template whose whole body is ((body)): Signpost's own words go in it."),
+    Setting("SIGNPOST_NOTIFY_SENDER_ID", "notify_sender_id", None,
+            "Which of the Notify service's text message senders to use (its id). Empty: the service's default."),
+    Setting("SIGNPOST_NOTIFY_BASE_URL", "notify_base_url", "https://api.notifications.service.gov.uk",
+            "Another Notify API address: a local stand-in in tests, or a self-hosted one."),
+    Setting("SIGNPOST_NOTIFY_CALLBACK_TOKEN", "notify_callback_token", None,
+            "The bearer token Notify sends with delivery receipts and received texts; other callbacks are refused."),
+    Setting("SIGNPOST_SMS_PER_MINUTE", "sms_per_minute", "2700",
+            "Texts a minute the dispatcher sends at most; a higher value is held to Notify's limit of 3,000.",
+            parse=sms_rate),
+    Setting("SIGNPOST_SMS_PER_DAY", "sms_per_day", "250000",
+            "Texts a day (London day) the dispatcher sends at most: set it to the Notify service's daily limit.",
+            parse=positive_int),
     Setting("SIGNPOST_BOT_USERNAME", "bot_username", "signpost_bot",
             "The bot's Telegram username, for the QR code on a printed link-code card.",
             parse=username),
@@ -262,6 +300,13 @@ class Settings:
     reminder_max_attempts: int
     reminder_lease_seconds: float
     send_per_second: float
+    notify_api_key: str | None
+    notify_template_id: str | None
+    notify_sender_id: str | None
+    notify_base_url: str
+    notify_callback_token: str | None
+    sms_per_minute: float
+    sms_per_day: int
     bot_username: str
     web_secret: str | None
     web_workers: int

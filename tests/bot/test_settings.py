@@ -147,3 +147,20 @@ def test_the_link_code_hasher_carries_the_pepper() -> None:
     peppered = dataclasses.replace(Settings.from_env({"SIGNPOST_LINK_CODE_PEPPER": "p"}).link_hasher, n=2, r=1)
     plain = dataclasses.replace(Settings.built_in().link_hasher, n=2, r=1)
     assert peppered.hash("ABCD2345") != plain.hash("ABCD2345")
+
+
+def test_the_text_message_rate_is_held_to_notifys_limit_and_the_day_limit_is_read() -> None:
+    settings = Settings.from_env({"SIGNPOST_SMS_PER_MINUTE": "9000", "SIGNPOST_SMS_PER_DAY": "1000"})
+    assert settings.sms_per_minute == 3000.0
+    assert settings.sms_per_day == 1000
+    built_in = Settings.built_in()
+    assert built_in.sms_per_minute < 3000.0
+    assert built_in.notify_base_url == "https://api.notifications.service.gov.uk"
+    assert built_in.notify_api_key is None
+
+
+def test_a_notify_api_key_is_read_whole_and_a_broken_one_stops_start_up() -> None:
+    key = "signpost_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+    assert Settings.from_env({"SIGNPOST_NOTIFY_API_KEY": f" {key} "}).notify_api_key == key
+    with pytest.raises(SettingError, match="SIGNPOST_NOTIFY_API_KEY"):
+        Settings.from_env({"SIGNPOST_NOTIFY_API_KEY": "3d844edf-8d35-48ac-975b-e847b4f122b0"})
