@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 
+from bot.channels.sms_serve import SmsService, sms_service
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.reminders.dispatcher import Dispatcher
@@ -85,16 +86,22 @@ class DispatcherTask:
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
     """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
     reminders = DispatcherTask()
+    # Text messages, when the Notify settings are set: Notify's received-text callback on SIGNPOST_SMS_LISTEN.
+    sms: SmsService | None = sms_service(settings, conversation)
 
     async def post_init() -> None:
         await channel.set_commands()
         if voice is not None:
             await voice.start()
+        if sms is not None:
+            await sms.start()
         sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
         reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys))
 
     async def post_shutdown() -> None:
         await reminders.stop()
+        if sms is not None:
+            await sms.stop()
         if voice is not None:
             voice.close()
 

@@ -244,6 +244,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNPOST_SMS_PER_DAY", "sms_per_day", "250000",
             "Texts a day (London day) the dispatcher sends at most: set it to the Notify service's daily limit.",
             parse=positive_int),
+    Setting("SIGNPOST_SMS_LISTEN", "sms_listen", "127.0.0.1:8444",
+            "Address and port `signpost serve` takes Notify's received texts on (behind your HTTPS proxy), "
+            "when the Notify settings are set."),
     Setting("SIGNPOST_BOT_USERNAME", "bot_username", "signpost_bot",
             "The bot's Telegram username, for the QR code on a printed link-code card.",
             parse=username),
@@ -307,6 +310,7 @@ class Settings:
     notify_callback_token: str | None
     sms_per_minute: float
     sms_per_day: int
+    sms_listen: str
     bot_username: str
     web_secret: str | None
     web_workers: int

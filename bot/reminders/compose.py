@@ -118,6 +118,10 @@ class Composer:
     def worker_blocked(self, name: str, ref: str) -> Composed:
         return Composed(self.render("worker/blocked.txt.j2", "en", name=name, ref=ref))
 
+    def worker_wrong_number(self, name: str, ref: str) -> Composed:
+        """The person's mobile number answered "wrong number": it is unlinked, and the worker should check it."""
+        return Composed(self.render("worker/sms_wrong_number.txt.j2", "en", name=name, ref=ref))
+
     def worker_urgent(self, name: str, ref: str, kind: str) -> Composed:
         """"Tell my worker now": the kind of help in words (content/help-now), never the person's message."""
         found = self.journeys.current().help_now.kinds.get(kind)

@@ -77,6 +77,7 @@ from casefile.models import (
 )
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import ReminderPolicy
+from casefile.sms_consent import WRONG_NUMBER_EVENT
 from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
@@ -394,6 +395,8 @@ class Dispatcher:
                 message = composer.worker_failed(name, ref, int(row.payload.get("tries", 0)))
             elif event == URGENT_EVENT:
                 message = composer.worker_urgent(name, ref, str(row.payload.get("kind", "")))
+            elif event == WRONG_NUMBER_EVENT:
+                message = composer.worker_wrong_number(name, ref)
             else:
                 return f"unknown notice {event!r}"
             return Job(row.id, chat, message, None, row.attempts)
