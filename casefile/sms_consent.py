@@ -71,7 +71,7 @@ def claim_inbound(session: Session, notification_id: str, received_at: datetime,
             .on_conflict_do_nothing(index_elements=["notification_id"])
         )
         claimed = rows_changed(result) == 1
-        session.execute(delete(SmsInbound).where(SmsInbound.received_at < now - HANDLED_KEPT))
+        session.execute(delete(SmsInbound).where(SmsInbound.handled_at < now - HANDLED_KEPT))
         session.commit()
         return claimed
     except BaseException:

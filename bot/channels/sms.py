@@ -290,7 +290,7 @@ class SmsChannel:
             for reply in replies:
                 body, reply_choices = self.render_reply(reply, language, discreet=discreet)
                 if body:
-                    bodies.append(body)
+                    bodies += sms_text.sms_parts(body)  # past Notify's 918 characters: several texts
                     choices = reply_choices
             chat_states.remember_choices(session, CHANNEL, number, choices, now)
             session.commit()
@@ -317,8 +317,8 @@ class SmsChannel:
         return self._render_sms(replace(reply, text=text, buttons=buttons), language)
 
     def _render_sms(self, reply: Reply, language: str) -> tuple[str, tuple[str, ...]]:
-        body = sms_text.render_sms(reply.text, reply.buttons, language)
-        return body, tuple(button.data for row in reply.buttons for button in row)
+        rendered = sms_text.render_sms(reply.text, reply.buttons, language, self.conversation.content_dir / "locale")
+        return rendered.text, tuple(button.data for button in rendered.choices)
 
     # -- out ----------------------------------------------------------------------------------------
     async def send(self, number: str, body: str) -> SmsSendResult:
