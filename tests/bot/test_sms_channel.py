@@ -211,7 +211,7 @@ def test_the_crisis_answer_comes_first_by_text_short_and_complete(sms: SmsHarnes
     assert len(replies) == 1, replies
     answer = replies[0]
     # Complete: what to do now, and every line's number (999, Samaritans, Shout, NHS 111), and the choices.
-    for number in ("999", "116 123", "85258", "111", *(welsh_line,) if welsh_line else ()):
+    for number in ("999", "116 123", "85258", "111", *((welsh_line,) if welsh_line else ())):
         assert number in answer, (number, answer)
     assert "1 " in answer and "2 " in answer
     # Short: the chat's extra sentences are left out, and it is within its bound of fragments.
