@@ -88,9 +88,14 @@ DOSE_MODES: tuple[str, ...] = ("supervised", "take_away")
 
 CHANNELS_MAX = 20
 # Channels Signpost can send to unasked (reminders, a worker's message); a terminal chat only answers.
-MESSAGE_CHANNELS: tuple[str, ...] = ("sms", "telegram")
-# Which channels a person wants their reminders on (casefile.sms_consent.reminder_channels reads it).
+# An "sms" chat link's chat_id is the phone number in E.164 (+447700900123).
+MESSAGE_CHANNELS: tuple[str, ...] = ("telegram", "sms")
+# Which channels a person wants their reminders on (casefile.linking.reminder_channels reads it).
 CHANNEL_CHOICES: tuple[str, ...] = ("both", "telegram", "sms")
+# Where a text message is: Notify's own statuses (from its delivery receipts), and "refused" when Notify
+# would not take it or "failed" when every try was used. Not a CHECK constraint: Notify may add statuses.
+SMS_STATES: tuple[str, ...] = ("sending", "delivered", "permanent-failure", "temporary-failure",
+                               "technical-failure", "refused", "failed")
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -560,6 +565,11 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The text message copy (issue 13): Notify's id (its delivery receipts name it), where it is
+    # (SMS_STATES) and the fragments it cost (what Notify charges for).
+    notify_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    sms_state: Mapped[str | None] = mapped_column(String(20))
+    sms_fragments: Mapped[int | None] = mapped_column(Integer)
     # Only a worker's message keeps its words here: the one text actually sent.
     body: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

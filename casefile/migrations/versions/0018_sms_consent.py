@@ -3,7 +3,7 @@ which received texts were handled (ids and times only); and each person's SMS di
 of channel for reminders.
 
 Revision ID: 0018_sms_consent
-Revises: 0015_password_change
+Revises: 0017_sms_out (S1's, merged into this branch; 0015_password_change before that)
 Create Date: 2026-12-07 23:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from casefile.types import UTCDateTime
 
 revision: str = "0018_sms_consent"
-down_revision: str | Sequence[str] | None = "0015_password_change"
+down_revision: str | Sequence[str] | None = "0017_sms_out"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
