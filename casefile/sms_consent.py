@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -66,11 +67,12 @@ def claim_inbound(session: Session, notification_id: str, received_at: datetime,
     begin_write(session)
     try:
         insert = upsert_insert(session.get_bind().dialect.name)(table_of(SmsInbound))
-        result = session.execute(
+        # RETURNING says whether this call wrote the row (an INSERT's row count is not reliable on PostgreSQL).
+        claimed = session.execute(
             insert.values(notification_id=notification_id[:64], received_at=aware_now(received_at), handled_at=now)
             .on_conflict_do_nothing(index_elements=["notification_id"])
-        )
-        claimed = rows_changed(result) == 1
+            .returning(table_of(SmsInbound).c.notification_id)
+        ).first() is not None
         session.execute(delete(SmsInbound).where(SmsInbound.handled_at < now - HANDLED_KEPT))
         session.commit()
         return claimed
@@ -135,11 +137,11 @@ def new_confirmation_code() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(CONFIRM_DIGITS))
 
 
-def offer_number(session: Session, actor: StaffActor, person_id: int, number_text: str, code: str, *,
-                 hasher: CodeHasher, now: datetime | None = None) -> str:
-    """A worker gives the person's mobile number: it waits for the person to text `code` back (the caller
-    texts it to them). Nothing is linked yet. Returns the number in E.164. Audited; the number is never
-    linked without the person's reply."""
+def offer_number(session: Session, actor: StaffActor, person_id: int, number_text: str, *,
+                 now: datetime | None = None) -> str:
+    """A worker gives the person's mobile number. Nothing is linked: `signpost serve` texts the number a
+    code (`codes_to_text`), and only the person's reply with it links the number. Returns the number in
+    E.164. The code is made by the process that texts it, so it is never stored, only its hash."""
     number = normalise_number(number_text)
     if number is None:
         raise InvalidInput("That does not look like a mobile number. Type it like 07700 900123.")
@@ -149,15 +151,58 @@ def offer_number(session: Session, actor: StaffActor, person_id: int, number_tex
         link = session.scalars(select(ChatLink).where(ChatLink.channel == SMS, ChatLink.chat_id == number)).first()
         if link is not None and link.person_id != person_id:
             raise InvalidInput("That number is already linked to someone else's file.")
+        if link is not None:
+            raise InvalidInput("That number is already linked to this file.")
         row = _number_row(session, number, unit.now)
         if row.stopped_at is not None:
             raise InvalidInput("That number has said STOP. The person can text START to turn messages back on.")
         row.pending_person_id, row.pending_worker_id = person_id, actor.worker_id
-        row.pending_code_hash = hasher.hash(code)
+        row.pending_code_hash = None  # a new code is texted
         row.pending_expires_at = unit.now + CONFIRM_LIFETIME
         unit.record_change("sms.number_offered", "person", person_id, {}, {}, summary=(
-            "A mobile number was added. Signpost texted a code; it is linked only when the person sends it back."))
+            "A mobile number was added. Signpost texts it a code; it is linked only when the person sends it back."))
     return number
+
+
+@dataclass(frozen=True)
+class CodeToText:
+    number: str
+    code: str
+    language: str
+
+
+def codes_to_text(session: Session, now: datetime, *, hasher: CodeHasher) -> list[CodeToText]:
+    """Numbers a worker added that have not been texted their code yet: a code for each, its hash kept.
+    Taken with a conditional update, so with several servers each number gets one code. Commits."""
+    begin_write(session)
+    try:
+        waiting = session.execute(
+            select(SmsNumber.phone_number, Person.language)
+            .join(Person, Person.id == SmsNumber.pending_person_id)
+            .where(SmsNumber.pending_code_hash.is_(None), SmsNumber.pending_expires_at > now,
+                   SmsNumber.stopped_at.is_(None))
+        ).all()
+        found: list[CodeToText] = []
+        for number, language in waiting:
+            code = new_confirmation_code()
+            taken = session.execute(
+                update(SmsNumber).where(SmsNumber.phone_number == number, SmsNumber.pending_code_hash.is_(None))
+                .values(pending_code_hash=hasher.hash(code)).execution_options(synchronize_session=False))
+            if rows_changed(taken):
+                found.append(CodeToText(number, code, language or "en"))
+        session.commit()
+        return found
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def code_not_texted(session: Session, number: str) -> None:
+    """Texting the code failed: it is made and texted again on the next round. Commits."""
+    begin_write(session)
+    session.execute(update(SmsNumber).where(SmsNumber.phone_number == number).values(pending_code_hash=None)
+                    .execution_options(synchronize_session=False))
+    session.commit()
 
 
 def confirm_number(session: Session, number: str, code_text: str, now: datetime, *,
@@ -193,7 +238,7 @@ def confirm_number(session: Session, number: str, code_text: str, now: datetime,
 
 
 def pending_numbers(session: Session, person_id: int, now: datetime) -> list[str]:
-    """Numbers a worker added for this person that still wait for the person's reply (for the console)."""
+    """Numbers a worker added for this person that still wait for the person's reply. Caller checks access."""
     return list(session.scalars(select(SmsNumber.phone_number).where(
         SmsNumber.pending_person_id == person_id, SmsNumber.pending_expires_at > now)))
 
@@ -269,3 +314,29 @@ def sms_discreet(session: Session, person_id: int) -> bool:
     """Whether this person's texts are discreet (True for anyone not found: the safe side)."""
     found = session.scalar(select(Person.sms_discreet).where(Person.id == person_id))
     return True if found is None else bool(found)
+
+
+@dataclass(frozen=True)
+class SmsSummary:
+    """What the console shows about a person's texts. Numbers are shown by their last digits only."""
+
+    numbers: tuple[tuple[str, bool], ...]  # (the number's last 4 digits, stopped)
+    waiting: tuple[str, ...]  # last 4 digits of numbers waiting for the person's reply
+    channel_choice: str
+    discreet: bool
+
+
+def summary(session: Session, person_id: int, now: datetime) -> SmsSummary:
+    """The person's text-message numbers, choice and discreet mode. Caller checks access (the page did)."""
+    person = session.get(Person, person_id)
+    linked = session.execute(
+        select(ChatLink.chat_id, SmsNumber.stopped_at)
+        .outerjoin(SmsNumber, SmsNumber.phone_number == ChatLink.chat_id)
+        .where(ChatLink.person_id == person_id, ChatLink.channel == SMS).order_by(ChatLink.chat_id)
+    ).all()
+    return SmsSummary(
+        numbers=tuple((number[-4:], stopped is not None) for number, stopped in linked),
+        waiting=tuple(number[-4:] for number in pending_numbers(session, person_id, now)),
+        channel_choice=person.channel_choice if person is not None else "both",
+        discreet=bool(person.sms_discreet) if person is not None else True,
+    )

@@ -13,7 +13,7 @@ Before the conversation, in this order (a crisis is never held up by any of it):
   a stopped number gets nothing else but the answers to START and HELP;
   "wrong number" or "not me" unlinks the number and tells the lead professional;
   the confirmation code a worker's request sent links the number;
-  DISCREET ON/OFF and TEXTS/TELEGRAM/BOTH set the person's discreet texts and where reminders go;
+  DISCREET ON/OFF sets the person's discreet texts (REMINDERS is the conversation's /reminders);
   "1", "2" ... press the numbered choices of the last text sent (kept in the chat state, so any process
   can answer), and "yes" or "can't make it" answer the reminder those choices belong to.
 Replies: buttons become numbered choices (bot.channels.sms_text), a picture or a voice note becomes a
@@ -69,8 +69,8 @@ WRONG_NUMBER = ("wrong number", "not me", "wrong person", "who is this", "rhif a
 DISCREET_WORDS = {"discreet on": True, "discreet off": False, "/discreet on": True, "/discreet off": False,
                   "cynnil ymlaen": True, "cynnil i ffwrdd": False, "dyskretnie wlacz": True,
                   "dyskretnie wylacz": False}
-CHANNEL_WORDS = {"texts": "sms", "sms": "sms", "telegram": "telegram", "both": "both", "negeseuon testun": "sms",
-                 "y ddau": "both", "oba": "both", "wiadomosci sms": "sms"}
+# Where reminders go is the conversation's /reminders (Telegram, text messages or both, as numbered choices).
+REMINDERS_WORDS = {"reminders", "nodiadau atgoffa", "przypomnienia"}
 # Words that answer a reminder the way its buttons do, in English, Welsh and Polish.
 YES_WORDS = {"yes", "y", "yeah", "yep", "ok", "okay", "ill be there", "i will be there", "will be there", "coming",
              "ie", "iawn", "bydda", "bydda i yno", "mi fydda i yno", "dof", "tak", "bede", "bede tam", "przyjde"}
@@ -203,8 +203,9 @@ class SmsChannel:
                         return [Outgoing(number, self._help(session, owner, self._language(owner, saved,
                                                                                            HELP_WORDS[word]), now))]
                     return []  # stopped: silence until START
-                if word in START_WORDS and owner is not None:
-                    return [Outgoing(number, self._render("sms/started.txt.j2", language))]
+                if word in START_WORDS and owner is not None:  # texts were not stopped: nothing to turn on
+                    return self._with_introduction(session, number, [self._render("sms/started.txt.j2", language)],
+                                                   language, now)
                 if word in HELP_WORDS:
                     return self._with_introduction(session, number, [self._help(
                         session, owner, self._language(owner, saved, HELP_WORDS[word]), now)], language, now)
@@ -224,6 +225,8 @@ class SmsChannel:
                     if settled is not None:
                         return [Outgoing(number, settled)]
             session.commit()
+        if word in REMINDERS_WORDS or (word in START_WORDS and owner is None):
+            message = f"/{'reminders' if word in REMINDERS_WORDS else 'start'}"
         incoming = self._incoming(number, message, word, saved.choices, crisis is not None)
         replies = self.conversation.handle(incoming)
         return self._outgoing(number, replies, now)
@@ -253,11 +256,6 @@ class SmsChannel:
             on = DISCREET_WORDS[word]
             sms_consent.set_sms_discreet(session, actor, person_id, on, now=now)
             return self._render("sms/discreet.txt.j2", language, discreet=on)
-        for prefix in ("reminders ", "nodiadau atgoffa ", "przypomnienia "):
-            if word.startswith(prefix) and word[len(prefix):] in CHANNEL_WORDS:
-                choice = CHANNEL_WORDS[word[len(prefix):]]
-                sms_consent.set_channel_choice(session, actor, person_id, choice, now=now)
-                return self._render("sms/channel_set.txt.j2", language, choice=choice)
         return None
 
     def _help(self, session: Any, owner: linking.ChatOwner | None, language: str, now: datetime) -> str:
@@ -337,10 +335,32 @@ class SmsChannel:
             log.warning("a reply by text was not sent: %s", result.error)
         return result
 
-    async def send_confirmation(self, number: str, code: str, language: str) -> SmsSendResult:
-        """The text a worker's "add this number" sends: the introduction and the code to send back."""
-        body = self._render("sms/confirm_request.txt.j2", language, code=code)
-        return await self.send(number, body)
+    async def text_codes(self) -> int:
+        """Text each number a worker added its confirmation code (made here, so never stored: only its hash).
+        A code that could not be sent is made and sent again next time. Returns how many went."""
+        waiting = await asyncio.to_thread(self._codes_to_text)
+        sent = 0
+        for item in waiting:
+            body = self._render("sms/confirm_request.txt.j2", item.language, code=item.code)
+            result = await self.send(item.number, body)
+            if result.outcome is SmsOutcome.SENT:
+                sent += 1
+                await asyncio.to_thread(self._introduced, item.number)  # the request says what Signpost is
+            elif result.outcome is not SmsOutcome.REFUSED:  # not a mobile number: never try it again
+                await asyncio.to_thread(self._code_not_texted, item.number)
+        return sent
+
+    def _codes_to_text(self) -> list[sms_consent.CodeToText]:
+        with self.conversation.sessions() as session:
+            return sms_consent.codes_to_text(session, self.clock(), hasher=self.hasher)
+
+    def _introduced(self, number: str) -> None:
+        with self.conversation.sessions() as session:
+            sms_consent.mark_introduced(session, number, self.clock())
+
+    def _code_not_texted(self, number: str) -> None:
+        with self.conversation.sessions() as session:
+            sms_consent.code_not_texted(session, number)
 
 
 # -- the web side: Notify's callback ----------------------------------------------------------------

@@ -22,13 +22,18 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0
+CODES_EVERY_SECONDS = 5.0  # how soon a number a worker added in the console is texted its code
 
 
 class SmsService:
     """The SMS channel's callback server and catch-up, started and stopped with the bot."""
 
-    def __init__(self, channel: SmsChannel, client: NotifyClient, callback_token: str, listen: str) -> None:
+    def __init__(self, channel: SmsChannel, client: NotifyClient, callback_token: str, listen: str, *,
+                 codes_every: float = CODES_EVERY_SECONDS) -> None:
         self.channel = channel
+        self.codes_every = codes_every
+        self._stop = asyncio.Event()
+        self._codes: asyncio.Task[None] | None = None
         self.client = client
         self.routes: list[Route] = inbound_routes(channel, callback_token)
         host, _, port = listen.rpartition(":")
@@ -50,6 +55,18 @@ class SmsService:
             await self.channel.catch_up()
         except Exception:  # Notify down at start: texts the callback brings are still answered
             log.exception("could not read Notify's list of received texts to catch up")
+        self._stop.clear()
+        self._codes = asyncio.create_task(self._text_codes(), name="signpost-sms-codes")
+
+    async def _text_codes(self) -> None:
+        """Numbers workers add in the console (another process) are texted their code from here."""
+        while not self._stop.is_set():
+            try:
+                await self.channel.text_codes()
+            except Exception:
+                log.exception("could not text the confirmation codes; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.codes_every)
 
     @property
     def bound_port(self) -> int:
@@ -58,6 +75,10 @@ class SmsService:
         return int(self._server.servers[0].sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        self._stop.set()
+        if self._codes is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._codes, STOP_SECONDS)
         if self._server is not None and self._task is not None:
             self._server.should_exit = True
             with contextlib.suppress(TimeoutError):

@@ -45,7 +45,8 @@ class SmsHarness:
         client = NotifyClient(self.notify.api_key, self.notify.template_id, base_url=self.notify.base_url,
                               sender_id=self.notify.sender_id)
         channel = SmsChannel(make_conversation(self.sessions), client, hasher=SETTINGS.link_hasher)
-        self.service = SmsService(channel, client, self.notify.callback_token, "127.0.0.1:0")
+        # Codes for numbers workers added are texted when a test asks (`channel.text_codes()`), not on a timer.
+        self.service = SmsService(channel, client, self.notify.callback_token, "127.0.0.1:0", codes_every=3600)
         self.run(self.service.start())
         return self.service
 
