@@ -13,10 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from glossary.normalize import fold_accents
+from glossary.yaml_source import read_yaml
 
 log = logging.getLogger("signpost.content")
 WORDS_FILE = "discreet-words.yaml"
@@ -41,9 +39,8 @@ def _pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(" + "|".join(parts) + r")(?!\w)")
 
 
-def parse(text: str) -> list[str]:
+def parse(raw: object) -> list[str]:
     """Every word of the file, all languages together (a Welsh text can carry an English word)."""
-    raw = YAML(typ="safe", pure=True).load(text)
     if not isinstance(raw, dict):
         raise ValueError("the file should list words under en:, cy: and pl:")
     words: list[str] = []
@@ -68,9 +65,12 @@ def words(content_dir: Path) -> DiscreetWords:
     found = _last_good.get(path)
     if found is not None and found[0] == stamp:
         return found[1]
+    source = read_yaml(path)
     try:
-        loaded = DiscreetWords(_pattern(parse(path.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, YAMLError) as problem:
+        if source.findings:
+            raise ValueError(source.findings[0].format(path.parent))
+        loaded = DiscreetWords(_pattern(parse(source.data)))
+    except ValueError as problem:
         log.error("%s: the discreet words could not be read (%s). The last good list is still used.", path, problem)
         fallback = found[1] if found is not None else DiscreetWords(_pattern(list(_BUILT_IN)))
         _last_good[path] = (stamp, fallback)

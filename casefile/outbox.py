@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from casefile import linking
-from casefile.actors import Actor, StaffActor, actor_label
+from casefile import audit, linking
+from casefile.actors import Actor, StaffActor, SystemActor, actor_label
 from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
-from casefile.models import Appointment, Assignment, OutboxMessage, Person
+from casefile.models import Appointment, Assignment, CaseUpdate, ChatLink, OutboxMessage, Person
 from casefile.reminder_rules import (
     PersonChoices,
     ReminderPolicy,
@@ -173,6 +173,36 @@ def add_worker_notice(
     )
     session.add(row)
     return row
+
+
+def tell_lead(session: Session, person_id: int, event: str, now: datetime, summary: str, *,
+              actor: str = "system:reminders", **extra: Any) -> None:
+    """A case update on the file, and a notice to the lead professional's chat if they have one."""
+    session.add(CaseUpdate(
+        person_id=person_id, worker_id=None, agency_id=None, actor=actor, at=now,
+        kind=f"reminder.{event}", subject="outbox", subject_id=None, field="state", before={}, after={},
+        summary=summary, tell_person=False,
+    ))
+    lead = lead_of(session, person_id)
+    if lead is not None:
+        add_worker_notice(session, lead, person_id, event, now, extra=extra)
+
+
+def chat_gone(session: Session, channel: str, chat_id: str, person_id: int | None, now: datetime, *,
+              detail: str, summary: str, actor: str = "system:reminders") -> bool:
+    """A chat messages can no longer reach (blocked on Telegram, a number Notify cannot text): the link
+    stops, and the lead professional is told once. Returns False when the link had already stopped."""
+    stopped = session.execute(
+        update(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,
+                               ChatLink.active.is_(True))
+        .values(active=False).execution_options(synchronize_session=False))
+    if not rows_changed(stopped):
+        return False
+    audit.record(session, SystemActor(actor.removeprefix("system:")), "write.chat_link.inactive", "chat_link",
+                 person_id=person_id, detail=detail, now=now)
+    if person_id is not None:
+        tell_lead(session, person_id, "blocked", now, summary, actor=actor, by=channel)
+    return True
 
 
 def add_worker_message(

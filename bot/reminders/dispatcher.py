@@ -23,6 +23,16 @@ last_error), never sent again at once, only after `uncertain_wait` or the backof
 most one copy per uncertain try, and a reminder goes out at most SIGNPOST_REMINDER_MAX_ATTEMPTS
 times. A slow Telegram (answers within the timeout, even after several seconds) makes no copies.
 
+Channels: a reminder is one outbox row however many channels it goes on. At send time it goes to each
+of the person's active message links, newest per channel (Telegram, and SMS when Notify is set up), one
+job per channel, each worded for its channel. The row keeps every channel's outcome (Telegram's message
+id; Notify's id, delivery state and fragments) and, in its payload, which channels already took it
+(SENT_ON): a retry sends only to the channels that have not, so a Notify outage never repeats the
+Telegram copy, and the planner, cancelling, the console and the attendance report still see one
+reminder. A row is sent once any channel took it and nothing is left to try; it fails only when no
+channel did. A channel that is gone (blocked on Telegram, a number Notify cannot text) stops its link
+and tells the lead professional, whatever the other channels did.
+
 A row that cannot be worded (a template or catalog an editor broke, or any error while wording it) is
 never cancelled: it goes back to pending and is tried again later, when the templates' and catalogs'
 keep-last-good (bot/text.py, bot/i18n.py) or the editor's fix lets it be worded. Its count of wording
@@ -45,11 +55,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
-from bot.reminders.compose import Composed, Composer
+from bot.conversation import state as chat_states
+from bot.reminders.compose import SMS, TELEGRAM, Composed, Composer, discreet_for
 from bot.reminders.planner import (
     COULD_NOT_WORD,
     PLAN_DROPPED,
@@ -59,16 +70,15 @@ from bot.reminders.planner import (
     waiting_to_be_worded,
 )
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
-from bot.reminders.sender import MessageSender, Outcome, SendResult
+from bot.reminders.sender import MessageSender, Outcome, SendResult, TextSender
 from bot.settings import default_of
-from casefile import audit, outbox
-from casefile.actors import SystemActor
+from casefile import linking, outbox
 from casefile.db import begin_write
 from casefile.models import (
     APPOINTMENT_OVER,
+    MESSAGE_CHANNELS,
     Agency,
     Appointment,
-    CaseUpdate,
     ChatLink,
     OutboxMessage,
     Person,
@@ -82,15 +92,20 @@ from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
 log = logging.getLogger(__name__)
-TELEGRAM = "telegram"
+# In a row's payload: the channels that already took it (or are gone), so a retry skips them; and for a
+# text, what each numbered reply means (the button data, in order), for the SMS channel's inbound side.
+SENT_ON = "sent_on"
+SMS_CHOICES = "sms_choices"
 # A planned message whose time moved later than this is put back for the planner to re-time.
 PLANNED_SLACK = timedelta(minutes=1)
-SYSTEM = SystemActor("reminders")
 _NO_PLAN = f"{PLAN_DROPPED}: the case file has no plan for it"
 _NO_LONGER_APPLIES = f"{PLAN_DROPPED}: it no longer applies"
 # Why a planned row is dropped that, for a row still waiting to be worded, means it never went in time.
 _TOO_LATE_FOR_A_PLAN = (_NO_PLAN, _NO_LONGER_APPLIES)
 _TABLE = table_of(OutboxMessage)
+_NOTICE_EVENTS = frozenset({"confirmed", "cant_make_it", "blocked", "failed", URGENT_EVENT, WRONG_NUMBER_EVENT})
+# Why a row is not sent again: every channel it still had took it on an earlier try (or is gone).
+_ALREADY_SENT = "every channel left already took it"
 
 
 @dataclass(frozen=True)
@@ -131,13 +146,24 @@ class DispatchStats:
 
 @dataclass(frozen=True)
 class Job:
-    """One claimed row, checked and worded, ready to go."""
+    """One claimed row, checked and worded for one channel, ready to go there."""
 
     row_id: int
-    chat_id: str
+    chat_id: str  # a Telegram chat id, or a phone number in E.164 for "sms"
     message: Composed
     person_id: int | None  # the person it is for (None for a notice to a worker)
     attempts: int
+    channel: str = TELEGRAM
+    payload: dict[str, Any] = field(default_factory=dict)  # the row's, as claimed
+
+    @property
+    def sent_on(self) -> tuple[str, ...]:
+        return tuple(self.payload.get(SENT_ON) or ())
+
+
+def sms_reference(row_id: int) -> str:
+    """Notify's `reference` for a text: the outbox row, which says nothing about the person."""
+    return f"outbox-{row_id}"
 
 
 @dataclass(frozen=True)
@@ -156,6 +182,7 @@ class Unworded:
 class _Batch:
     jobs: list[Job] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # row id -> why it was not sent
+    already_sent: list[int] = field(default_factory=list)  # every channel left took it on an earlier try
     unworded: list[Unworded] = field(default_factory=list)
 
 
@@ -171,6 +198,7 @@ class Dispatcher:
         composer: Composer,
         *,
         policy: ReminderPolicy,
+        sms_sender: TextSender | None = None,
         settings: DispatchSettings | None = None,
         name: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -179,6 +207,7 @@ class Dispatcher:
         self.sessions = sessions
         self.planner = planner
         self.sender = sender
+        self.sms_sender = sms_sender  # None: text messages are not set up (no Notify key), so none are sent
         self.composer = composer
         self.policy = policy  # the service's reminder rules (quiet hours), from the settings
         self.settings = settings or DispatchSettings()
@@ -252,33 +281,41 @@ class Dispatcher:
         await asyncio.to_thread(self.finish, batch, results, self.clock(), stats)
         return stats
 
-    async def _send_all(self, jobs: list[Job]) -> dict[int, SendResult]:
+    async def _send_all(self, jobs: list[Job]) -> dict[tuple[int, str], SendResult]:
         """Up to `concurrency` at once, and the messages to any one chat in their order.
 
         Unpaced, each chat's messages go one after another (one in flight per chat). Paced, the
         sender's Pacer already spaces one chat's messages over a second apart, in the order they ask
         (they are started in order); chaining them too left the token bucket idle at the end of each
         batch (bench/reminders.py section 3: 26/s instead of 29.4/s), so then every job asks at once.
+        Texts are always paced (the SmsPacer), so each asks at once too.
         """
         limit = asyncio.Semaphore(self.settings.concurrency)
-        results: dict[int, SendResult] = {}
-        groups: dict[str | int, list[Job]] = {}  # by chat, or one job each when paced
+        results: dict[tuple[int, str], SendResult] = {}
+        groups: dict[tuple[str, str | int], list[Job]] = {}  # by channel and chat, or one job each when paced
         paced = getattr(self.sender, "pacer", None) is not None
         for job in jobs:
-            groups.setdefault(job.row_id if paced else job.chat_id, []).append(job)
+            one_each = paced or job.channel == SMS
+            groups.setdefault((job.channel, job.row_id if one_each else job.chat_id), []).append(job)
 
         async def one_chat(chat_jobs: list[Job]) -> None:
             for job in chat_jobs:
                 async with limit:
                     try:
-                        results[job.row_id] = await self.sender.send(job.chat_id, job.message.text,
-                                                                     job.message.buttons)
+                        results[job.row_id, job.channel] = await self._send(job)
                     except Exception as exc:  # a bug or an odd failure: try again later, never lose it
-                        log.exception("sending outbox row %s failed", job.row_id)
-                        results[job.row_id] = SendResult(Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
+                        log.exception("sending outbox row %s by %s failed", job.row_id, job.channel)
+                        results[job.row_id, job.channel] = SendResult(
+                            Outcome.RETRY, error=f"{type(exc).__name__}: {exc}"[:500])
 
         await asyncio.gather(*(one_chat(chat_jobs) for chat_jobs in groups.values()))
         return results
+
+    async def _send(self, job: Job) -> SendResult:
+        if job.channel == SMS:
+            assert self.sms_sender is not None, "no SMS job is made without an SMS sender"
+            return await self.sms_sender.send_sms(job.chat_id, job.message.text, sms_reference(job.row_id))
+        return await self.sender.send(job.chat_id, job.message.text, job.message.buttons)
 
     # -- claiming -----------------------------------------------------------------------------------
     def claim(self, now: datetime) -> list[int]:
@@ -316,7 +353,8 @@ class Dispatcher:
                 int(r.payload["from_worker"]) for r in rows if r.payload.get("from_worker")}
             people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(people_ids)))}
             person_chats, worker_chats = _chats(session, {r.person_id for r in rows if r.person_id},
-                                                {r.worker_id for r in rows if r.worker_id})
+                                                {r.worker_id for r in rows if r.worker_id},
+                                                MESSAGE_CHANNELS if self.sms_sender is not None else (TELEGRAM,))
             appointments = _appointments(session, {r.appointment_id for r in rows if r.appointment_id})
             views = _views(session, {r.person_id for r in rows if r.kind in PLANNED_KINDS and r.person_id
                                      and r.person_id in person_chats}, now)
@@ -346,8 +384,10 @@ class Dispatcher:
                     log.debug("outbox row %s could not be worded", row.id, exc_info=True)
                     batch.unworded.append(self._unworded(row, text.wording_problem(exc), now))
                     continue
-                if isinstance(job_or_reason, Job):
-                    batch.jobs.append(job_or_reason)
+                if isinstance(job_or_reason, list):
+                    batch.jobs.extend(job_or_reason)
+                elif job_or_reason == _ALREADY_SENT:
+                    batch.already_sent.append(row.id)
                 elif waiting and job_or_reason in _TOO_LATE_FOR_A_PLAN:
                     batch.unworded.append(_given_up(row))  # a planned message whose time passed while unworded
                 else:
@@ -373,48 +413,48 @@ class Dispatcher:
         return Unworded(row.id, row.person_id, problem[:500], payload, failures, retry_at)
 
     def _check(
-        self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, str],
-        worker_chats: dict[int, str], appointments: dict[int, tuple[AppointmentView, str]],
+        self, row: OutboxMessage, people: dict[int, Person], person_chats: dict[int, dict[str, str]],
+        worker_chats: dict[int, dict[str, str]], appointments: dict[int, tuple[AppointmentView, str]],
         senders: dict[int, tuple[Worker, Agency]], views: dict[int, PersonView], now: datetime,
-    ) -> Job | str:
+    ) -> list[Job] | str:
+        """One job per channel the row still has to go on, or why it is not sent."""
         composer = self.composer
+        done = set(row.payload.get(SENT_ON) or ())
+
+        def jobs(chats: dict[str, str], person_id: int | None, word: Callable[[str], Composed]) -> list[Job] | str:
+            left = {channel: chat for channel, chat in chats.items() if channel not in done}
+            if not left and done:
+                return _ALREADY_SENT
+            return [Job(row.id, chat, word(channel), person_id, row.attempts, channel, row.payload)
+                    for channel, chat in left.items()]
+
         if row.worker_id is not None:
-            chat = worker_chats.get(row.worker_id)
-            if chat is None:
+            chats = worker_chats.get(row.worker_id)
+            if not chats and not done:
                 return "the worker has no linked chat"
             about = people.get(int(row.payload.get("person_id") or 0))
             name, ref = (about.preferred_name, about.ref) if about else ("Someone", "?")
             event = str(row.payload.get("event", ""))
-            if event in ("confirmed", "cant_make_it"):
-                found = appointments.get(row.appointment_id or 0)
-                message = composer.worker_answer(name, ref, event, row.payload.get("reason"),
-                                                 found[0] if found else None)
-            elif event == "blocked":
-                message = composer.worker_blocked(name, ref)
-            elif event == "failed":
-                message = composer.worker_failed(name, ref, int(row.payload.get("tries", 0)))
-            elif event == URGENT_EVENT:
-                message = composer.worker_urgent(name, ref, str(row.payload.get("kind", "")))
-            elif event == WRONG_NUMBER_EVENT:
-                message = composer.worker_wrong_number(name, ref)
-            else:
+            if event not in _NOTICE_EVENTS:
                 return f"unknown notice {event!r}"
-            return Job(row.id, chat, message, None, row.attempts)
+            return jobs(chats or {}, None,
+                        lambda channel: self._worker_notice(row, name, ref, event, appointments, channel))
 
         person = people.get(row.person_id or 0)
         if person is None or getattr(person, "closed_at", None) is not None:
             return "the file is closed"
         if person.paused:
             return "the person paused messages"
-        chat = person_chats.get(person.id)
-        if chat is None:
-            return "no active Telegram chat"
-        language, discreet = person.language, person.discreet
+        chats = person_chats.get(person.id)
+        if not chats and not done:
+            return "no active chat"
+        chats = chats or {}
+        language = person.language
         if row.kind == "worker_message":
             sender, agency = senders.get(int(row.payload.get("from_worker") or 0), (None, None))
-            message = composer.worker_message(sender.name if sender else "Your worker",
-                                              agency.name if agency else "", row.body, language, discreet)
-            return Job(row.id, chat, message, person.id, row.attempts)
+            return jobs(chats, person.id, lambda channel: composer.worker_message(
+                sender.name if sender else "Your worker", agency.name if agency else "", row.body, language,
+                discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), channel=channel))
         if row.kind in ("appointment_reminder", "appointment_missed"):
             found = appointments.get(row.appointment_id or 0)
             if found is None:
@@ -429,15 +469,33 @@ class Dispatcher:
                     return f"the appointment is {view.status}"
                 if view.starts_at <= now:
                     return "the appointment has started"
-                return Job(row.id, chat, composer.appointment(view, language, discreet, now), person.id, row.attempts)
+                return jobs(chats, person.id, lambda channel: composer.appointment(
+                    view, language, discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), now, channel=channel))
             if view.status != "missed":
                 return "the appointment is no longer marked missed"
-            return Job(row.id, chat, composer.missed(view, language, discreet, contact), person.id, row.attempts)
+            return jobs(chats, person.id, lambda channel: composer.missed(
+                view, language, discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), contact, channel=channel))
         if row.kind in PLANNED_KINDS:
-            return self._planned_job(row, views.get(person.id), chat, now)
+            return self._planned_jobs(row, views.get(person.id), now, lambda word: jobs(chats, person.id, word))
         return f"no wording yet for {row.kind}"
 
-    def _planned_job(self, row: OutboxMessage, view: PersonView | None, chat: str, now: datetime) -> Job | str:
+    def _worker_notice(self, row: OutboxMessage, name: str, ref: str, event: str,
+                       appointments: dict[int, tuple[AppointmentView, str]], channel: str) -> Composed:
+        composer = self.composer
+        if event in ("confirmed", "cant_make_it"):
+            found = appointments.get(row.appointment_id or 0)
+            return composer.worker_answer(name, ref, event, row.payload.get("reason"), found[0] if found else None,
+                                          channel=channel)
+        if event == "blocked":
+            return composer.worker_blocked(name, ref, by=str(row.payload.get("by") or TELEGRAM), channel=channel)
+        if event == "failed":
+            return composer.worker_failed(name, ref, int(row.payload.get("tries", 0)), channel=channel)
+        if event == WRONG_NUMBER_EVENT:
+            return composer.worker_wrong_number(name, ref, channel=channel)
+        return composer.worker_urgent(name, ref, str(row.payload.get("kind", "")), channel=channel)
+
+    def _planned_jobs(self, row: OutboxMessage, view: PersonView | None, now: datetime,
+                      jobs: Callable[[Callable[[str], Composed]], list[Job] | str]) -> list[Job] | str:
         """Plan the row's day again from the case file as it is now: a step done or a plan changed stops it."""
         day = day_of_key(row.dedupe_key or "")
         if view is None or day is None:
@@ -448,40 +506,60 @@ class Dispatcher:
             return _NO_LONGER_APPLIES
         if item.due_at > now + PLANNED_SLACK:
             return f"{PLAN_DROPPED}: its time moved"  # the next sweep opens it again at the new time
-        return Job(row.id, chat, self.composer.planned(item, view, now), view.person.id, row.attempts)
+        chosen, by_text = view.person.discreet, view.person.sms_discreet
+        return jobs(lambda channel: self.composer.planned(item, view, now, channel=channel,
+                                                         discreet=discreet_for(chosen, channel, sms_discreet=by_text)))
 
     # -- marking ------------------------------------------------------------------------------------
-    def finish(self, batch: _Batch, results: dict[int, SendResult], now: datetime, stats: DispatchStats) -> None:
+    def finish(self, batch: _Batch, results: dict[tuple[int, str], SendResult], now: datetime,
+               stats: DispatchStats) -> None:
         mine = (_TABLE.c.id == bindparam("row_id")) & (_TABLE.c.claimed_by == self.name) & (
             _TABLE.c.state == outbox.CLAIMED)
-        sent = [{"row_id": job.row_id, "message_id": results[job.row_id].message_id}
-                for job in batch.jobs if results.get(job.row_id) and results[job.row_id].outcome is Outcome.SENT]
+        by_row: dict[int, list[tuple[Job, SendResult]]] = {}
+        for job in batch.jobs:
+            result = results.get((job.row_id, job.channel)) or SendResult(Outcome.RETRY, error="not sent")
+            by_row.setdefault(job.row_id, []).append((job, result))
+        # The common case, in one statement: every channel of the row took it. Earlier channels' ids stay.
+        sent = [{"row_id": row_id, **_sent_values(outcomes)} for row_id, outcomes in by_row.items()
+                if all(result.outcome is Outcome.SENT for _job, result in outcomes)]
+        texts = [{"row_id": values["row_id"], "payload": values.pop("payload")} for values in sent
+                 if "payload" in values]
         with self.sessions() as session:
             begin_write(session)
             connection = session.connection()
             if sent:
                 connection.execute(
                     update(_TABLE).where(mine).values(
-                        state=outbox.SENT, sent_at=now, telegram_message_id=bindparam("message_id"),
-                        lease_until=None, last_error=None),
-                    sent,
+                        state=outbox.SENT, sent_at=func.coalesce(_TABLE.c.sent_at, now), lease_until=None,
+                        last_error=None, **{column: func.coalesce(bindparam(column), _TABLE.c[column])
+                                            for column in _SENT_COLUMNS}),
+                    [{column: values.get(column) for column in ("row_id", *_SENT_COLUMNS)} for values in sent],
                 )
+            if texts:
+                connection.execute(update(_TABLE).where(mine).values(payload=bindparam("payload")), texts)
+            # A text's numbered choices are kept in the chat state too, so a reply of "1" answers it whichever
+            # process receives it (bot.channels.sms).
+            for job in batch.jobs:
+                took = results.get((job.row_id, job.channel))
+                if job.channel == SMS and job.message.choices and took is not None and took.outcome is Outcome.SENT:
+                    chat_states.remember_choices(session, SMS, job.chat_id,
+                                                 tuple(button.data for button in job.message.choices), now)
             if batch.skipped:
                 connection.execute(
                     update(_TABLE).where(mine).values(state=outbox.CANCELLED, lease_until=None,
                                                       last_error=bindparam("why")),
                     [{"row_id": row_id, "why": why} for row_id, why in batch.skipped.items()],
                 )
-            stats.sent += len(sent)
+            if batch.already_sent:
+                connection.execute(update(_TABLE).where(mine).values(state=outbox.SENT, lease_until=None),
+                                   [{"row_id": row_id} for row_id in batch.already_sent])
+            stats.sent += len(sent) + len(batch.already_sent)
             stats.cancelled += len(batch.skipped)
             for unworded in batch.unworded:
                 self._wording_failed(session, unworded, now, stats)
-            blocked_chats: set[str] = set()
-            for job in batch.jobs:
-                result = results.get(job.row_id) or SendResult(Outcome.RETRY, error="not sent")
-                if result.outcome is Outcome.SENT:
-                    continue
-                self._trouble(session, job, result, now, stats, blocked_chats)
+            for outcomes in by_row.values():
+                if not all(result.outcome is Outcome.SENT for _job, result in outcomes):
+                    self._trouble(session, outcomes, now, stats)
             session.commit()
 
     def _wording_failed(self, session: Session, unworded: Unworded, now: datetime, stats: DispatchStats) -> None:
@@ -504,53 +582,95 @@ class Dispatcher:
         log.error("outbox row %s could still not be worded when its time came, so it was not sent: %s",
                   unworded.row_id, unworded.problem)
         if unworded.person_id is not None:
-            _tell_lead(session, unworded.person_id, "failed", now,
+            outbox.tell_lead(session, unworded.person_id, "failed", now,
                        f"A message was not sent: Signpost tried {unworded.failures} times to write it, but a "
                        f"content file has a mistake ({unworded.problem[:200]}).", tries=unworded.failures)
 
-    def _trouble(self, session: Session, job: Job, result: SendResult, now: datetime, stats: DispatchStats,
-                 blocked_chats: set[str]) -> None:
+    def _trouble(self, session: Session, outcomes: list[tuple[Job, SendResult]], now: datetime,
+                 stats: DispatchStats) -> None:
+        """A row that some channel did not take: try those again later, or mark it sent or failed."""
         connection = session.connection()
-        row_filter = (_TABLE.c.id == job.row_id) & (_TABLE.c.claimed_by == self.name) & (
+        first = outcomes[0][0]
+        row_filter = (_TABLE.c.id == first.row_id) & (_TABLE.c.claimed_by == self.name) & (
             _TABLE.c.state == outbox.CLAIMED)
-        tries = job.attempts + 1
-        if result.outcome in (Outcome.RETRY, Outcome.UNCERTAIN) and tries < self.settings.max_attempts:
+        tries = first.attempts + 1
+        sent = [(job, result) for job, result in outcomes if result.outcome is Outcome.SENT]
+        again = [(job, result) for job, result in outcomes if result.outcome in (Outcome.RETRY, Outcome.UNCERTAIN)]
+        gone = [job for job, result in outcomes if result.outcome is Outcome.BLOCKED]
+        refused = [job for job, result in outcomes if result.outcome is Outcome.REFUSED]
+        error = "; ".join(result.error for _job, result in outcomes if result.error)[:500] or None
+        values: dict[str, Any] = {"attempts": tries, "last_error": error, "lease_until": None}
+        sent_values = _sent_values(sent)
+        payload = {**first.payload, **sent_values.pop("payload", {})}
+        values.update({column: sent_values[column] for column in _SENT_COLUMNS if sent_values.get(column)})
+        if sent:
+            values["sent_at"] = func.coalesce(_TABLE.c.sent_at, now)
+        delivered = bool(sent) or bool(first.sent_on)
+        if again and tries < self.settings.max_attempts:
             delay = min(self.settings.backoff * 2 ** (tries - 1), timedelta(hours=1))
-            if result.outcome is Outcome.UNCERTAIN:
-                delay = max(delay, self.settings.uncertain_wait)
-                stats.uncertain += 1
-                log.warning("outbox row %s: Telegram did not answer in time, so it may have arrived; "
-                            "trying again in %.0f s", job.row_id, delay.total_seconds())
-            connection.execute(update(_TABLE).where(row_filter).values(
-                state=outbox.PENDING, attempts=tries, last_error=result.error, due_at=now + delay,
-                claimed_by=None, lease_until=None))
-            stats.retried += 1
+            for job, result in again:
+                if result.outcome is Outcome.UNCERTAIN:
+                    delay = max(delay, self.settings.uncertain_wait)
+                    stats.uncertain += 1
+                    log.warning("outbox row %s: %s did not answer in time, so it may have arrived; "
+                                "trying again in %.0f s", job.row_id, job.channel, delay.total_seconds())
+                if result.wait is not None:
+                    delay = max(delay, timedelta(seconds=result.wait))
+            done = set(first.sent_on) | {job.channel for job, _result in sent} | {job.channel for job in gone + refused}
+            if done:
+                payload[SENT_ON] = sorted(done)
+            updated = connection.execute(update(_TABLE).where(row_filter).values(
+                state=outbox.PENDING, due_at=now + delay, claimed_by=None, payload=payload, **values))
+            if updated.rowcount:
+                stats.retried += 1
+                self._chats_gone(session, gone, now)
             return
+        failed_texts = [job for job, _result in again if job.channel == SMS] + [job for job in refused if job.channel == SMS]
+        if failed_texts and not any(job.channel == SMS for job, _result in sent):
+            values["sms_state"] = "refused" if any(job.channel == SMS for job in refused) else "failed"
         updated = connection.execute(update(_TABLE).where(row_filter).values(
-            state=outbox.FAILED, attempts=tries, last_error=result.error, lease_until=None))
+            state=outbox.SENT if delivered else outbox.FAILED, payload=payload, **values))
         if not updated.rowcount:
             return  # someone else owns the row now
-        if result.outcome is Outcome.BLOCKED:
+        self._chats_gone(session, gone, now)
+        if delivered:
+            stats.sent += 1
+        elif gone and not again and not refused:
             stats.blocked += 1
-            if job.chat_id not in blocked_chats:
-                blocked_chats.add(job.chat_id)
-                self._chat_blocked(session, job, now)
-            return
-        stats.failed += 1
-        if job.person_id is not None:
-            _tell_lead(session, job.person_id, "failed", now, f"A message could not be sent after {tries} tries.",
-                       tries=tries)
+        else:
+            stats.failed += 1
+            if first.person_id is not None:
+                outbox.tell_lead(session, first.person_id, "failed", now,
+                                 f"A message could not be sent after {tries} tries.", tries=tries)
 
-    def _chat_blocked(self, session: Session, job: Job, now: datetime) -> None:
-        connection = session.connection()
-        links = table_of(ChatLink)
-        connection.execute(update(links).where(links.c.channel == TELEGRAM, links.c.chat_id == job.chat_id)
-                           .values(active=False))
-        audit.record(session, SYSTEM, "write.chat_link.inactive", "chat_link", person_id=job.person_id,
-                     detail="Telegram said the bot is blocked", now=now)
-        if job.person_id is not None:
-            _tell_lead(session, job.person_id, "blocked", now,
-                       "The person blocked Signpost on Telegram. Reminders have stopped.")
+    def _chats_gone(self, session: Session, gone: list[Job], now: datetime) -> None:
+        for job in gone:
+            if job.channel == SMS:
+                outbox.chat_gone(session, SMS, job.chat_id, job.person_id, now,
+                                 detail="Notify said it cannot text this number",
+                                 summary="Texts cannot reach the person's phone number. Text reminders have stopped.")
+            else:
+                outbox.chat_gone(session, job.channel, job.chat_id, job.person_id, now,
+                                 detail="Telegram said the bot is blocked",
+                                 summary="The person blocked Signpost on Telegram. Reminders have stopped.")
+
+
+_SENT_COLUMNS = ("telegram_message_id", "notify_id", "sms_state", "sms_fragments")
+
+
+def _sent_values(outcomes: Iterable[tuple[Job, SendResult]]) -> dict[str, Any]:
+    """What the channels that took a row leave on it: their ids, a text's state and fragments, its choices."""
+    values: dict[str, Any] = {}
+    for job, result in outcomes:
+        if result.outcome is not Outcome.SENT:
+            continue
+        if job.channel == SMS:
+            values.update(notify_id=result.notify_id, sms_state="sending", sms_fragments=job.message.fragments)
+            if job.message.choices:
+                values["payload"] = {**job.payload, SMS_CHOICES: [button.data for button in job.message.choices]}
+        else:
+            values["telegram_message_id"] = result.message_id
+    return values
 
 
 def _wording_failures(row: OutboxMessage) -> int:
@@ -583,34 +703,29 @@ def _wording_failed_since(row: OutboxMessage, now: datetime) -> datetime:
     return datetime.fromisoformat(since) if isinstance(since, str) else now
 
 
-def _tell_lead(session: Session, person_id: int, event: str, now: datetime, summary: str, **extra: Any) -> None:
-    """A case update on the file, and a notice to the lead professional's chat if they have one."""
-    session.add(CaseUpdate(
-        person_id=person_id, worker_id=None, agency_id=None, actor="system:reminders", at=now,
-        kind=f"reminder.{event}", subject="outbox", subject_id=None, field="state", before={}, after={},
-        summary=summary, tell_person=False,
-    ))
-    lead = outbox.lead_of(session, person_id)
-    if lead is not None:
-        outbox.add_worker_notice(session, lead, person_id, event, now, extra=extra)
-
-
-def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int]) -> tuple[dict[int, str], dict[int, str]]:
+def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int],
+           channels: tuple[str, ...]) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """Each owner's active chats on `channels`: channel -> chat id (a phone number for "sms")."""
     person_ids, worker_ids = set(person_ids), set(worker_ids)
-    person_chats: dict[int, str] = {}
-    worker_chats: dict[int, str] = {}
+    person_chats: dict[int, dict[str, str]] = {}
+    worker_chats: dict[int, dict[str, str]] = {}
     if not person_ids and not worker_ids:
         return person_chats, worker_chats
     owner = ChatLink.person_id.in_(person_ids) | ChatLink.worker_id.in_(worker_ids)
     for link in session.scalars(
-        select(ChatLink).where(ChatLink.channel == TELEGRAM, ChatLink.active.is_(True), owner)
+        select(ChatLink).where(ChatLink.channel.in_(channels), ChatLink.active.is_(True), owner)
         .order_by(ChatLink.linked_at)
     ):
-        # The newest link wins when someone linked more than one Telegram chat.
+        # The newest link on each channel wins when someone linked more than one chat there.
         if link.person_id is not None:
-            person_chats[link.person_id] = link.chat_id
+            person_chats.setdefault(link.person_id, {})[link.channel] = link.chat_id
         elif link.worker_id is not None:
-            worker_chats[link.worker_id] = link.chat_id
+            worker_chats.setdefault(link.worker_id, {})[link.channel] = link.chat_id
+    # A person's messages go only where they chose (Telegram, texts or both), never to a number that said STOP.
+    wanted = linking.reminder_channels_for(session, list(person_chats))
+    person_chats = {person_id: kept for person_id, chats in person_chats.items()
+                    if (kept := {channel: chat for channel, chat in chats.items()
+                                 if channel in wanted.get(person_id, ())})}
     return person_chats, worker_chats
 
 

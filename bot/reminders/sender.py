@@ -79,12 +79,20 @@ def delivery_uncertain(error: TimedOut) -> bool:
 @dataclass(frozen=True)
 class SendResult:
     outcome: Outcome
-    message_id: int | None = None
+    message_id: int | None = None  # Telegram's id for the message sent
     error: str | None = None
+    notify_id: str | None = None  # Notify's id for a text sent (bot/reminders/sender_sms.py)
+    wait: float | None = None  # seconds the channel said to wait before the next try (a day's limit used)
 
 
 class MessageSender(Protocol):
     async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult: ...
+
+
+class TextSender(Protocol):
+    """Text messages (bot/reminders/sender_sms.py): `reference` is an id with no personal data in it."""
+
+    async def send_sms(self, phone_number: str, text: str, reference: str) -> SendResult: ...
 
 
 def markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
