@@ -40,7 +40,7 @@ _SYSTEM = SystemActor(f"chat:{SMS}")
 def normalise_number(text: str) -> str | None:
     """'07700 900123', '447700900123' or '+44 7700 900123' -> '+447700900123'; None when it is not a mobile
     number. Notify gives received numbers without the plus; workers type them the British way."""
-    compact = re.sub(r"[\s().-]", "", text or "")
+    compact = re.sub(r"[\s().-]", "", (text or "").replace("(0)", ""))
     uk = _UK_MOBILE.match(compact)
     if uk:
         return f"+44{uk.group(1)}"

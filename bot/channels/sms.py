@@ -34,11 +34,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import discreet_words, i18n
+from bot import i18n
 from bot.channels import sms_text
 from bot.channels.notify_client import NotifyClient, ReceivedSms, SmsOutcome, SmsSendResult
 from bot.conversation import help_now
@@ -48,6 +49,7 @@ from bot.messages import Button, Incoming, Reply
 from casefile import linking, people, sms_consent
 from casefile.actors import PersonActor
 from casefile.linking import CodeHasher
+from glossary import discreet_words
 from glossary.normalize import fold_accents
 
 log = logging.getLogger(__name__)
@@ -184,52 +186,63 @@ class SmsChannel:
         word = _keyword(message)
         with self.conversation.sessions() as session:
             owner = linking.chat_owner(session, CHANNEL, number)
-            stopped = sms_consent.is_stopped(session, number)
             saved = chat_states.load(session, CHANNEL, number, now)
-            language = self._language(owner, saved, None)
-            if word in STOP_WORDS:
-                changed = sms_consent.set_stopped(session, number, True, now)
-                hint = STOP_WORDS[word]
-                language = self._language(owner, saved, hint)
-                return [Outgoing(number, self._render("sms/stopped.txt.j2", language))] if changed else []
-            crisis = self.conversation.journeys.current().help_now.detect(message)
-            if crisis is None:
-                if stopped:
-                    if word in START_WORDS:
-                        sms_consent.set_stopped(session, number, False, now)
-                        language = self._language(owner, saved, START_WORDS[word])
-                        return [Outgoing(number, self._render("sms/started.txt.j2", language))]
-                    if word in HELP_WORDS:
-                        return [Outgoing(number, self._help(session, owner, self._language(owner, saved,
-                                                                                           HELP_WORDS[word]), now))]
-                    return []  # stopped: silence until START
-                if word in START_WORDS and owner is not None:  # texts were not stopped: nothing to turn on
-                    return self._with_introduction(session, number, [self._render("sms/started.txt.j2", language)],
-                                                   language, now)
-                if word in HELP_WORDS:
-                    return self._with_introduction(session, number, [self._help(
-                        session, owner, self._language(owner, saved, HELP_WORDS[word]), now)], language, now)
-                if word in WRONG_NUMBER:
-                    sms_consent.wrong_number(session, number, now)
-                    chat_states.save(session, CHANNEL, number, chat_states.ChatState(), now)
-                    session.commit()
-                    return [Outgoing(number, self._render("sms/wrong_number.txt.j2", language))]
-                if owner is None:
-                    person_id = sms_consent.confirm_number(session, number, message, now, hasher=self.hasher)
-                    if person_id is not None:
-                        name = people.person_view(session, person_id, today=now.date(), now=now).person.preferred_name
-                        language = self._language(linking.chat_owner(session, CHANNEL, number), saved, None)
-                        return [Outgoing(number, self._render("sms/confirmed.txt.j2", language, name=name))]
-                if owner is not None and owner.person_id is not None:
-                    settled = self._settings_word(session, owner.person_id, word, language, now)
-                    if settled is not None:
-                        return [Outgoing(number, settled)]
+            crisis = self.conversation.journeys.current().help_now.detect(message) if word not in STOP_WORDS else None
+            answered = self._keywords(session, number, message, word, owner, saved, crisis is not None, now)
+            if answered is not None:
+                return answered
             session.commit()
         if word in REMINDERS_WORDS or (word in START_WORDS and owner is None):
             message = f"/{'reminders' if word in REMINDERS_WORDS else 'start'}"
         incoming = self._incoming(number, message, word, saved.choices, crisis is not None)
         replies = self.conversation.handle(incoming)
         return self._outgoing(number, replies, now)
+
+    def _keywords(self, session: Session, number: str, message: str, word: str, owner: linking.ChatOwner | None,
+                  saved: chat_states.ChatState, crisis: bool, now: datetime) -> list[Outgoing] | None:
+        """The answer to STOP, START, HELP, "wrong number", a confirmation code or DISCREET ON/OFF, in the
+        order the module says; None when the text is for the conversation."""
+        stopped = sms_consent.is_stopped(session, number)
+        language = self._language(owner, saved, None)
+        if word in STOP_WORDS:
+            changed = sms_consent.set_stopped(session, number, True, now)
+            language = self._language(owner, saved, STOP_WORDS[word])
+            return [Outgoing(number, self._render("sms/stopped.txt.j2", language))] if changed else []
+        if crisis:
+            return None  # the conversation answers it first, even after STOP
+        if word in WRONG_NUMBER:
+            sms_consent.wrong_number(session, number, now)
+            chat_states.save(session, CHANNEL, number, chat_states.ChatState(), now)
+            session.commit()
+            # After STOP the number hears nothing more, not even this.
+            return [] if stopped else [Outgoing(number, self._render("sms/wrong_number.txt.j2", language))]
+        if stopped:
+            if word in START_WORDS:
+                sms_consent.set_stopped(session, number, False, now)
+                language = self._language(owner, saved, START_WORDS[word])
+                return [Outgoing(number, self._render("sms/started.txt.j2", language))]
+            if word in HELP_WORDS:
+                return [Outgoing(number, self._help(session, owner, self._language(owner, saved, HELP_WORDS[word]),
+                                                    now))]
+            return []  # stopped: silence until START
+        if word in START_WORDS and owner is not None:  # texts were not stopped: nothing to turn on
+            return self._with_introduction(session, number, [self._render("sms/started.txt.j2", language)],
+                                           language, now)
+        if word in HELP_WORDS:
+            help_language = self._language(owner, saved, HELP_WORDS[word])
+            return self._with_introduction(session, number, [self._help(session, owner, help_language, now)],
+                                           help_language, now)
+        if owner is None:
+            person_id = sms_consent.confirm_number(session, number, message, now, hasher=self.hasher)
+            if person_id is not None:
+                name = people.person_view(session, person_id, today=now.date(), now=now).person.preferred_name
+                language = self._language(linking.chat_owner(session, CHANNEL, number), saved, None)
+                return [Outgoing(number, self._render("sms/confirmed.txt.j2", language, name=name))]
+        if owner is not None and owner.person_id is not None and word in DISCREET_WORDS:
+            on = DISCREET_WORDS[word]
+            sms_consent.set_sms_discreet(session, PersonActor(owner.person_id), owner.person_id, on, now=now)
+            return [Outgoing(number, self._render("sms/discreet.txt.j2", language, discreet=on))]
+        return None
 
     def _language(self, owner: linking.ChatOwner | None, saved: chat_states.ChatState, hint: str | None) -> str:
         if owner is not None and owner.language in i18n.LANGUAGES:
@@ -250,15 +263,7 @@ class SmsChannel:
                     return Incoming(CHANNEL, number, button=found)
         return Incoming(CHANNEL, number, text=message)
 
-    def _settings_word(self, session: Any, person_id: int, word: str, language: str, now: datetime) -> str | None:
-        actor = PersonActor(person_id)
-        if word in DISCREET_WORDS:
-            on = DISCREET_WORDS[word]
-            sms_consent.set_sms_discreet(session, actor, person_id, on, now=now)
-            return self._render("sms/discreet.txt.j2", language, discreet=on)
-        return None
-
-    def _help(self, session: Any, owner: linking.ChatOwner | None, language: str, now: datetime) -> str:
+    def _help(self, session: Session, owner: linking.ChatOwner | None, language: str, now: datetime) -> str:
         lead = None
         if owner is not None and owner.person_id is not None:
             lead = people.person_view(session, owner.person_id, today=now.date(), now=now).lead
@@ -268,7 +273,7 @@ class SmsChannel:
     def _render(self, template: str, language: str, **context: Any) -> str:
         return self.conversation.render(template, language, **context)
 
-    def _with_introduction(self, session: Any, number: str, bodies: list[str], language: str,
+    def _with_introduction(self, session: Session, number: str, bodies: list[str], language: str,
                            now: datetime) -> list[Outgoing]:
         """The first text a number ever gets starts with what Signpost is, what it is not, and how to stop."""
         outgoing = [Outgoing(number, body) for body in bodies]

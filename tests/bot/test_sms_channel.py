@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.sms_text import fragment_count
 from bot.conversation import state as chat_states
-from bot.discreet_words import words as discreet_words
 from casefile import linking, sms_consent
 from casefile.models import (
     Appointment,
@@ -23,6 +22,7 @@ from casefile.models import (
     SavedChatState,
     SmsInbound,
 )
+from glossary.discreet_words import words as discreet_words
 from tests.bot.conversation_helpers import CONTENT, Case, make_case
 from tests.bot.sms_harness import SmsHarness
 from tests.casefile.factories import NOW

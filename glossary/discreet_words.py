@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from glossary.findings import Finding
 from glossary.normalize import fold_accents
 from glossary.yaml_source import read_yaml
 
@@ -50,6 +51,22 @@ def parse(raw: object) -> list[str]:
             raise ValueError(f"{language}: should be a list of words")
         words += listed
     return words
+
+
+def check(content_dir: Path) -> list[Finding]:
+    """For `signpost content check`: the list can be read, in each language, with no empty word."""
+    path = content_dir / WORDS_FILE
+    source = read_yaml(path)
+    if source.findings:
+        return list(source.findings)
+    try:
+        found = parse(source.data)
+    except ValueError as problem:
+        return [Finding(path, 1, f"The discreet words cannot be read: {problem}",
+                        "List the words under en:, cy: and pl:, one a line, like   - prison*")]
+    if any(not word.strip(" *") for word in found):
+        return [Finding(path, 1, "A discreet word is empty", "Take out the empty line, or write the word")]
+    return []
 
 
 _last_good: dict[Path, tuple[int, DiscreetWords]] = {}
