@@ -12,6 +12,11 @@ Prints figures beside the issue's targets, and ratios against baselines measured
      figure. Bare sends of each, with no database, in the same run, show what the transport alone
      allows, so the dispatcher's own cost per reminder is the difference.
   3. Sustained rate with limits enforced over 60 s to 60 chats (target at least 29/s, zero 429s).
+  4. Text messages through GOV.UK Notify (issue 13), against the Notify stand-in in its own process:
+     the dispatcher's own work per text (claim, check, word and count fragments, mark; wall and CPU)
+     against a bare send with Notify's official client in the same run (target: at most 0.5 ms of our
+     own work a text); and fragments per reminder, median and maximum, in each language (target:
+     every reminder within two fragments in English).
 Nothing is asserted; PostgreSQL is skipped with a note if it is not reachable.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,13 +36,17 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.lean_sender import BotApiSender
+from bot.channels.notify_client import NotifyClient
 from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.pacing import PaceLimits, Pacer
 from bot.reminders.sender import TelegramSender, make_bot
+from bot.reminders.sender_sms import SmsSender
+from bot.reminders.sms_pacing import SmsLimits, SmsPacer
 from bot.settings import REPO_ROOT, Settings
 from casefile import db, outbox
 from casefile.models import Agency, Appointment, ChatLink, Person, Worker
+from tests.support.notify_standin import NotifyStandIn
 from tests.support.telegram_standin import DEFAULT_TOKEN, TelegramStandIn
 
 CONTENT = REPO_ROOT / "content"
@@ -74,7 +84,8 @@ def drop_postgres(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def people_and_worker(session: Session, count: int, first_chat: int, now: datetime) -> tuple[int, list[int]]:
+def people_and_worker(session: Session, count: int, first_chat: int, now: datetime,
+                      channel: str = "telegram") -> tuple[int, list[int]]:
     agency = Agency(name="Bench Probation", short_name=f"B{first_chat}")
     session.add(agency)
     session.flush()
@@ -86,8 +97,8 @@ def people_and_worker(session: Session, count: int, first_chat: int, now: dateti
         session.add(person)
         session.flush()
         ids.append(person.id)
-        session.add(ChatLink(channel="telegram", chat_id=str(first_chat + number), person_id=person.id,
-                             linked_at=now))
+        chat = str(first_chat + number) if channel == "telegram" else f"+4477009{first_chat + number:05d}"
+        session.add(ChatLink(channel=channel, chat_id=chat, person_id=person.id, linked_at=now))
     session.flush()
     return worker.id, ids
 
@@ -145,9 +156,10 @@ class StandInProcess:
         self.process.wait(timeout=10)
 
 
-def due_reminders(sessions: sessionmaker[Session], count: int, chats: int, now: datetime) -> None:
+def due_reminders(sessions: sessionmaker[Session], count: int, chats: int, now: datetime,
+                  channel: str = "telegram") -> None:
     with sessions() as session:
-        worker_id, person_ids = people_and_worker(session, chats, 10_000, now)
+        worker_id, person_ids = people_and_worker(session, chats, 10_000, now, channel)
         for number in range(count):
             appointment = Appointment(
                 person_id=person_ids[number % chats], worker_id=worker_id,
@@ -286,15 +298,173 @@ def bench_limits(folder: Path, seconds: float) -> None:
               f"429s: {standin.count_429} (target 0)")
 
 
+# -- 4. text messages -----------------------------------------------------------------------------------
+class NotifyProcess:
+    """The Notify stand-in in its own process, as the Telegram one in section 2."""
+
+    def __init__(self) -> None:
+        code = ("import sys;from tests.support.notify_standin import NotifyStandIn;"
+                "s=NotifyStandIn().start();print(s.port,flush=True);sys.stdin.read();s.stop()")
+        self.process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
+        self.standin = NotifyStandIn()  # the same keys and template as the process's
+
+    def client(self) -> NotifyClient:
+        return NotifyClient(self.standin.api_key, self.standin.template_id, base_url=self.url,
+                            sender_id=self.standin.sender_id, threads=SMS_THREADS)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+SMS_THREADS = 8
+UNPACED_TEXTS = SmsLimits(per_minute=1e9, per_day=10**9, burst=10**6)
+SMS_TEXT = "Reminder: appointment tomorrow at 10:30.\nCan you come?\nReply 1 for I'll be there, 2 for I can't make it."
+
+
+def bare_notify_sends(notify: NotifyProcess, count: int) -> tuple[float, float]:
+    """The official client alone, on as many threads as ours: (wall seconds, CPU seconds in this process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    clients = [NotificationsAPIClient(notify.standin.api_key, base_url=notify.url) for _ in range(SMS_THREADS)]
+
+    def send(worker: int) -> None:
+        for number in range(worker, count, SMS_THREADS):
+            clients[worker].send_sms_notification(f"+4477009{10_000 + number % 200:05d}", notify.standin.template_id,
+                                                  personalisation={"body": SMS_TEXT}, reference=f"outbox-{number}")
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(SMS_THREADS) as pool:
+        list(pool.map(send, range(SMS_THREADS)))
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+async def dispatch_texts(sessions: sessionmaker[Session], notify: NotifyProcess) -> tuple[float, float, float, int]:
+    """(wall seconds end to end, our own wall seconds, our own CPU seconds, texts sent)."""
+    own = {"wall": 0.0, "cpu": 0.0}
+    originals = {name: getattr(Dispatcher, name) for name in ("claim", "prepare", "finish")}
+    for name, original in originals.items():
+
+        def timed(self, *args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            started, cpu = time.perf_counter(), time.thread_time()  # these run on a thread of their own
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                own["wall"] += time.perf_counter() - started
+                own["cpu"] += time.thread_time() - cpu
+
+        setattr(Dispatcher, name, timed)
+    texts = SmsSender(notify.client(), SmsPacer(UNPACED_TEXTS))
+    try:
+        # Everyone has only a text link, so the Telegram sender is never asked (its Bot never opens).
+        dispatcher = Dispatcher(sessions, TelegramSender(make_bot(DEFAULT_TOKEN, "http://127.0.0.1:9"), Pacer()),
+                                Composer(CONTENT), policy=POLICY, sms_sender=texts,
+                                settings=DispatchSettings(batch=500, concurrency=PTB_CONCURRENCY), name="bench-sms")
+        started = time.perf_counter()
+        stats = await dispatcher.run(once=True)
+        return time.perf_counter() - started, own["wall"], own["cpu"], stats.sent
+    finally:
+        texts.close()
+        for name, original in originals.items():
+            setattr(Dispatcher, name, original)
+
+
+def bench_texts(folder: Path, count: int) -> None:
+    print(f"\n4. Text messages through Notify, {count:,} due reminders to 200 numbers, Notify stand-in "
+          "(target: at most 0.5 ms of our own work a text)")
+    notify = NotifyProcess()
+    try:
+        bare_wall, bare_cpu = bare_notify_sends(notify, count)
+        print(f"  bare official client send x{count:,} on {SMS_THREADS} threads (the floor): {count / bare_wall:6.0f}/s, "
+              f"{bare_cpu / count * 1000:.3f} ms CPU a text in this process")
+        sessions = db.session_factory(db.make_engine(fresh_sqlite(folder, "texts.db")))
+        due_reminders(sessions, count, 200, datetime.now(UTC) - timedelta(minutes=1), channel="sms")
+        elapsed, own_wall, own_cpu, sent = asyncio.run(dispatch_texts(sessions, notify))
+        cpu_per_text = own_cpu / max(sent, 1) * 1000
+        print(f"  dispatcher by text (SQLite): {sent / elapsed:6.0f}/s end to end "
+              f"({sent / elapsed / (count / bare_wall):.2f}x the bare client); our own work {cpu_per_text:.3f} ms CPU "
+              f"a text ({'meets' if cpu_per_text <= 0.5 else 'misses'} the 0.5 ms target; "
+              f"{cpu_per_text / (bare_cpu / count * 1000):.2f}x the bare client's CPU a send), "
+              f"{own_wall / max(sent, 1) * 1000:.3f} ms wall (sharing the interpreter with the client's threads)")
+    finally:
+        notify.close()
+    bench_fragments()
+
+
+def bench_fragments() -> None:
+    """Every kind of reminder, worded by text as the dispatcher words it, over many days and times."""
+    from types import SimpleNamespace
+
+    from bot.reminders import planning
+    from casefile.views import AppointmentView
+    from journeys.money import MoneyStep
+    from journeys.pharmacy import ChangeNotice, PickupDay, ShutDay, ShutReason
+
+    print("\n   Fragments per reminder by text (discreet, as texts are by default; target: all within 2 in English)")
+    composer = Composer(CONTENT)
+    first = datetime(2027, 1, 4, 9, 30, tzinfo=UTC)  # a Monday; the starts run through the year's months
+    # Each start reminded as the settings do (24h and 2h before) and 48h before, as SIGNPOST_REMINDER_KIND_OFFSETS
+    # may set for some kinds: "today", "tomorrow" and a day and date written out.
+    moments = [(start, start - before)
+               for start in (first + timedelta(days=day, hours=hour) for day in range(0, 365, 11) for hour in (0, 4, 7))
+               for before in (timedelta(hours=2), timedelta(hours=24), timedelta(hours=48))]
+    for language in ("en", "cy", "pl"):
+        counts: dict[str, list[int]] = {}
+        for start, now in moments:
+            a = AppointmentView(id=1, starts_at=start, minutes=60, place="Lewisham probation office",
+                                address="1 High Street, SE13 0AA", kind="probation", bring="Your letter",
+                                status="booked", status_reason=None, worker_name="Dana Brooks",
+                                agency_name="Probation Service", agency_short_name="PS", version=1)
+            counts.setdefault("appointment", []).append(
+                composer.appointment(a, language, True, now, channel="sms").fragments or 0)
+            counts.setdefault("missed", []).append(
+                composer.missed(a, language, True, "07700 900123", channel="sms").fragments or 0)
+            day = start.date()
+            view = SimpleNamespace(person=SimpleNamespace(language=language, discreet=True),
+                                   pharmacy_plan=SimpleNamespace(pharmacy_name="Boots, Lewisham High Street"),
+                                   appointments=(a,))
+            step = MoneyStep(key="claim_online", title="Claim Universal Credit online", what_to_do="Go to the website.",
+                             if_late="", starts=day, due=day, done=False, overdue=False, estimated=False, days_to_due=0)
+            visit = PickupDay(date=day, opens_at=start, closes_at=start, pickup_at=start, usual_time=True, doses=())
+            notice = ChangeNotice(on=day, pickup_at=start, shut_days=(ShutDay(day + timedelta(days=1), ShutReason.BANK_HOLIDAY, day, (day + timedelta(days=1),)),),
+                                  dose_days=(day + timedelta(days=1),))
+            for kind, extra in ((planning.RELEASE_DAY, {"money_steps": (step,), "visit": visit}),
+                                (planning.MONEY_STEP, {"money_steps": (step,)}),
+                                (planning.PHARMACY_PICKUP, {"visit": visit}),
+                                (planning.PHARMACY_CHANGE, {"notice": notice})):
+                item = planning.Planned(key="k", kind=kind, person_id=1, day=day, due_at=now, too_late=now,
+                                        payload={}, **extra)  # type: ignore[arg-type]
+                counts.setdefault(kind, []).append(
+                    composer.planned(item, view, now, channel="sms", discreet=True).fragments or 0)  # type: ignore[arg-type]
+        every = [count for values in counts.values() for count in values]
+        parts = ", ".join(f"{kind} {statistics.median(values):g}/{max(values)}" for kind, values in counts.items())
+        within = sum(count <= 2 for count in every)
+        verdict = (f"; {'meets' if within == len(every) else 'misses'} the target" if language == "en" else "")
+        print(f"  {language}: median {statistics.median(every):g}, max {max(every)} fragments over {len(every)} "
+              f"reminders ({within} within 2{verdict}); by kind median/max: {parts}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke test")
+    parser.add_argument("--only-texts", action="store_true", help="section 4 only (text messages)")
     args = parser.parse_args()
+    if args.only_texts:
+        with tempfile.TemporaryDirectory() as folder:
+            bench_texts(Path(folder), 500 if args.quick else 5_000)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
         bench_scheduling(path, 10_000 if args.quick else 100_000)
         bench_throughput(path, 1_000 if args.quick else 5_000)
         bench_limits(path, 10 if args.quick else 60)
+        bench_texts(path, 500 if args.quick else 5_000)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import logging
 
+from bot.channels.sms_callbacks import CallbackServer, listen_address
+from bot.channels.sms_receipts import receipt_routes
 from bot.channels.sms_serve import SmsService, sms_service
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.runner import build_dispatcher, send_timeouts
+from bot.reminders.runner import build_dispatcher, send_timeouts, sms_sender_for
 from bot.reminders.sender import paced_sender
 from bot.settings import Settings
 from bot.voice import VoiceNotes
@@ -83,25 +85,45 @@ class DispatcherTask:
             log.exception("the reminder dispatcher stopped with an error")
 
 
+def sms_callback_server(settings: Settings, conversation: Conversation, sms: SmsService | None) -> CallbackServer | None:
+    """Notify's callbacks (delivery receipts, and received texts when `sms` takes them), when a callback token
+    says which callbacks are Notify's."""
+    if not settings.notify_callback_token:
+        log.warning("SIGNPOST_NOTIFY_CALLBACK_TOKEN is not set, so Notify's delivery receipts are not taken")
+        return None
+    host, port = listen_address(settings.notify_callback_listen)
+    routes = [*receipt_routes(conversation.sessions, settings.notify_callback_token), *(sms.routes if sms else ())]
+    return CallbackServer(routes, host, port)
+
+
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
     """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
     reminders = DispatcherTask()
-    # Text messages, when the Notify settings are set: Notify's received-text callback on SIGNPOST_SMS_LISTEN.
-    sms: SmsService | None = sms_service(settings, conversation)
+    texts = sms_sender_for(settings)
+    # The conversation by text (bot/channels/sms.py): its received-text route joins the callback server.
+    sms = sms_service(settings, conversation, texts.client) if texts is not None else None
+    callbacks = sms_callback_server(settings, conversation, sms) if texts is not None else None
 
     async def post_init() -> None:
         await channel.set_commands()
         if voice is not None:
             await voice.start()
+        if callbacks is not None:
+            await callbacks.start()
         if sms is not None:
-            await sms.start()
+            await sms.start()  # once received texts can come in: then the ones missed while down
         sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
-        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys))
+        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys,
+                                         sms_sender=texts))
 
     async def post_shutdown() -> None:
         await reminders.stop()
         if sms is not None:
             await sms.stop()
+        if callbacks is not None:
+            await callbacks.stop()
+        if texts is not None:
+            texts.close()
         if voice is not None:
             voice.close()
 

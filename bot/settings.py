@@ -238,15 +238,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Another Notify API address: a local stand-in in tests, or a self-hosted one."),
     Setting("SIGNPOST_NOTIFY_CALLBACK_TOKEN", "notify_callback_token", None,
             "The bearer token Notify sends with delivery receipts and received texts; other callbacks are refused."),
+    Setting("SIGNPOST_NOTIFY_CALLBACK_LISTEN", "notify_callback_listen", "127.0.0.1:8445",
+            "Address and port `signpost serve` takes Notify's callbacks on (behind your HTTPS proxy), "
+            "e.g. delivery receipts at /notify/delivery-receipts."),
     Setting("SIGNPOST_SMS_PER_MINUTE", "sms_per_minute", "2700",
             "Texts a minute the dispatcher sends at most; a higher value is held to Notify's limit of 3,000.",
             parse=sms_rate),
     Setting("SIGNPOST_SMS_PER_DAY", "sms_per_day", "250000",
             "Texts a day (London day) the dispatcher sends at most: set it to the Notify service's daily limit.",
             parse=positive_int),
-    Setting("SIGNPOST_SMS_LISTEN", "sms_listen", "127.0.0.1:8444",
-            "Address and port `signpost serve` takes Notify's received texts on (behind your HTTPS proxy), "
-            "when the Notify settings are set."),
     Setting("SIGNPOST_BOT_USERNAME", "bot_username", "signpost_bot",
             "The bot's Telegram username, for the QR code on a printed link-code card.",
             parse=username),
@@ -308,9 +308,9 @@ class Settings:
     notify_sender_id: str | None
     notify_base_url: str
     notify_callback_token: str | None
+    notify_callback_listen: str
     sms_per_minute: float
     sms_per_day: int
-    sms_listen: str
     bot_username: str
     web_secret: str | None
     web_workers: int

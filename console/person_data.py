@@ -41,6 +41,7 @@ class ReminderLine:
     sent_at: datetime | None
     offset_minutes: int | None
     problem: str | None
+    sms_state: str | None = None  # by text: what Notify's last delivery receipt said (casefile.models.SMS_STATES)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ _RECENT_AND_UPCOMING = (
 )
 _REMINDERS = (
     select(OutboxMessage.appointment_id, OutboxMessage.kind, OutboxMessage.due_at, OutboxMessage.state,
-           OutboxMessage.sent_at, OutboxMessage.offset_minutes, OutboxMessage.last_error)
+           OutboxMessage.sent_at, OutboxMessage.offset_minutes, OutboxMessage.last_error, OutboxMessage.sms_state)
     .where(OutboxMessage.appointment_id.in_(bindparam("appointment_ids", expanding=True)))
     .order_by(OutboxMessage.due_at, OutboxMessage.id)
 )
@@ -153,10 +154,10 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
                                                 version))
     reminders: dict[int, list[ReminderLine]] = {}
     if workers:
-        for (reminded_id, kind, due_at, state, sent_at, offset_minutes, problem) in session.execute(
+        for (reminded_id, kind, due_at, state, sent_at, offset_minutes, problem, sms_state) in session.execute(
                 _REMINDERS, {"appointment_ids": list(workers)}):
             reminders.setdefault(reminded_id or 0, []).append(
-                ReminderLine(kind, due_at, state, sent_at, offset_minutes, problem))
+                ReminderLine(kind, due_at, state, sent_at, offset_minutes, problem, sms_state))
 
     def line(appointment: AppointmentView) -> AppointmentLine:
         return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id))

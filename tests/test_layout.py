@@ -31,6 +31,8 @@ ENTRY_POINTS = {"bot.__main__", "casefile.migrations.env"}
 COMPOSITION_ROOT = ("bot.cli", "bot.__main__")
 # The only places allowed to talk to Telegram's library: the channel, and the dispatcher's sender.
 TELEGRAM_DOORS = ("bot.channels", "bot.reminders.sender")
+# The same for GOV.UK Notify's client: the SMS channel, and the dispatcher's text sender.
+NOTIFY_DOORS = ("bot.channels", "bot.reminders.sender", "bot.reminders.sender_sms")
 
 
 @functools.cache
@@ -141,6 +143,12 @@ def test_only_the_channel_and_the_sender_import_telegram() -> None:
     everywhere = imports_from(PRODUCT, "telegram")
     assert everywhere, "the graph sees no Telegram import at all: is grimp looking at external packages?"
     assert [line for line in everywhere if not in_any(line.split(" -> ")[0], TELEGRAM_DOORS)] == []
+
+
+def test_only_the_channel_and_the_senders_import_notify() -> None:
+    everywhere = imports_from(PRODUCT, "notifications_python_client")
+    assert everywhere, "the graph sees no Notify import at all: is grimp looking at external packages?"
+    assert [line for line in everywhere if not in_any(line.split(" -> ")[0], NOTIFY_DOORS)] == []
 
 
 def test_no_test_module_imports_a_conftest() -> None:

@@ -527,6 +527,8 @@ class Dispatcher:
         with self.sessions() as session:
             begin_write(session)
             connection = session.connection()
+            if texts:  # before they are marked sent: `mine` takes only rows still claimed
+                connection.execute(update(_TABLE).where(mine).values(payload=bindparam("payload")), texts)
             if sent:
                 connection.execute(
                     update(_TABLE).where(mine).values(
@@ -535,8 +537,6 @@ class Dispatcher:
                                             for column in _SENT_COLUMNS}),
                     [{column: values.get(column) for column in ("row_id", *_SENT_COLUMNS)} for values in sent],
                 )
-            if texts:
-                connection.execute(update(_TABLE).where(mine).values(payload=bindparam("payload")), texts)
             # A text's numbered choices are kept in the chat state too, so a reply of "1" answers it whichever
             # process receives it (bot.channels.sms).
             for job in batch.jobs:

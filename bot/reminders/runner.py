@@ -12,6 +12,7 @@ from bot.reminders.compose import Composer
 from bot.reminders.dispatcher import Dispatcher, DispatchSettings
 from bot.reminders.planner import Planner
 from bot.reminders.sender import MessageSender, SendTimeouts, make_bot, paced_sender
+from bot.reminders.sender_sms import SmsSender, notify_sender
 from bot.settings import Settings
 from journeys.live import LiveJourneys
 
@@ -25,9 +26,22 @@ def send_timeouts(settings: Settings) -> SendTimeouts:
     return SendTimeouts(answer=settings.telegram_send_timeout)
 
 
+def sms_sender_for(settings: Settings) -> SmsSender | None:
+    """Texts through Notify, paced by the settings; None when Notify is not set up (no key or template)."""
+    if not (settings.notify_api_key and settings.notify_template_id):
+        return None
+    from bot.channels.notify_client import NotifyClient
+
+    client = NotifyClient(settings.notify_api_key, settings.notify_template_id, base_url=settings.notify_base_url,
+                          sender_id=settings.notify_sender_id)
+    return notify_sender(client, settings.sms_per_minute, settings.sms_per_day)
+
+
 def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender: MessageSender, *,
-                     batch: int = 100, name: str | None = None, journeys: LiveJourneys | None = None) -> Dispatcher:
-    """A dispatcher sending through `sender` (bot/reminders/sender.py's paced_sender).
+                     batch: int = 100, name: str | None = None, journeys: LiveJourneys | None = None,
+                     sms_sender: SmsSender | None = None) -> Dispatcher:
+    """A dispatcher sending through `sender` (bot/reminders/sender.py's paced_sender), and texts through
+    `sms_sender` (sms_sender_for) when there is one.
 
     `journeys` is the process's one live journeys content (`signpost serve` shares the conversation's).
     """
@@ -35,16 +49,22 @@ def build_dispatcher(settings: Settings, sessions: sessionmaker[Session], sender
     # Release-day, money and pharmacy rows are planned by the dispatcher itself: at start, then every 10 minutes.
     planner = Planner(sessions, composer.journeys, policy=settings.reminder_policy)
     return Dispatcher(sessions, sender, composer, policy=settings.reminder_policy,
-                      settings=dispatch_settings(settings, batch), name=name, planner=planner)
+                      settings=dispatch_settings(settings, batch), name=name, planner=planner, sms_sender=sms_sender)
 
 
 @asynccontextmanager
 async def dispatcher_for(settings: Settings, sessions: sessionmaker[Session], *, batch: int = 100,
                          name: str | None = None) -> AsyncIterator[Dispatcher]:
-    """A dispatcher with its own Bot, opened and closed around the block (`signpost reminders run`)."""
+    """A dispatcher with its own Bot (and Notify client), opened and closed around the block
+    (`signpost reminders run`)."""
     assert settings.telegram_token, "a token is checked for before this is called"
     timeouts = send_timeouts(settings)
     bot = make_bot(settings.telegram_token, settings.telegram_api_url, timeouts=timeouts)
-    async with bot:
-        yield build_dispatcher(settings, sessions, paced_sender(bot, settings.send_per_second, timeouts),
-                               batch=batch, name=name)
+    texts = sms_sender_for(settings)
+    try:
+        async with bot:
+            yield build_dispatcher(settings, sessions, paced_sender(bot, settings.send_per_second, timeouts),
+                                   batch=batch, name=name, sms_sender=texts)
+    finally:
+        if texts is not None:
+            texts.close()

@@ -71,6 +71,9 @@ class SmsSender:
         self.pacer.give_back()  # a 5xx or no connection: Notify did not count it either
         return SendResult(Outcome.RETRY, error=result.error)
 
+    def close(self) -> None:
+        self.client.close()
+
 
 def notify_sender(client: NotifyClient, per_minute: float, per_day: int) -> SmsSender:
     """How reminders leave by text: through `client`, at most `per_minute` and `per_day`."""

@@ -36,7 +36,8 @@ class SmsLimits:
 def seconds_to_london_midnight(now: datetime) -> float:
     local = now.astimezone(LONDON)
     tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
-    return max(1.0, (tomorrow - local).total_seconds())
+    # In UTC: between two times in one zone Python subtracts wall clocks, an hour out on the clocks' change days.
+    return max(1.0, (tomorrow.astimezone(UTC) - now.astimezone(UTC)).total_seconds())
 
 
 class SmsPacer:

@@ -1,5 +1,6 @@
 """Outcomes for the partnership: attendance week by week, by agency and kind, split by whether the person
-confirmed the reminder. The numbers come from the same query as `signpost report attendance`.
+confirmed the reminder. The numbers come from the same query as `signpost report attendance`. And what
+text messages cost: texts and fragments month by month, by agency (casefile/text_costs.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from casefile.attendance import OUTCOMES, AttendanceRow, attendance
 from casefile.clock import LONDON
 from casefile.models import Agency
 from casefile.spreadsheet import write_csv
+from casefile.text_costs import TextMonth, texts_by_month
 from console.accounts import Principal
 from console.charts import Series, line_chart, stacked_bars
 from console.pages import context_of, page, render, security_headers
@@ -27,6 +29,7 @@ DEFAULT_WEEKS = 12
 MAX_WEEKS = 52
 CSV_HEADERS = ("week starting", "agency", "kind", "confirmed", "attended", "missed", "cancelled", "not recorded",
                "total", "reminded", "attended %")
+TEXTS_CSV_HEADERS = ("month", "agency", "texts", "fragments")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,20 @@ def _filters(request: Request) -> tuple[int, str | None, str | None]:
     return weeks, agency, kind
 
 
+def load_texts(request: Request, weeks: int, agency: str | None, action: str) -> list[TextMonth]:
+    """Texts and fragments for each month the period touches, by agency."""
+    ctx = context_of(request)
+    user: Principal = request.state.user
+    first = (_monday(ctx.today()) - timedelta(weeks=weeks - 1)).replace(day=1)
+    with ctx.sessions() as session:
+        months = texts_by_month(session, datetime.combine(first, time(), LONDON), ctx.now(), agency)
+        if action:
+            audit.record(session, user.actor, action, "report", now=ctx.now(),
+                         detail=f"texts, {weeks} weeks, agency {agency or 'all'}")
+            session.commit()
+    return months
+
+
 def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | None,
                action: str = "read.outcomes") -> tuple[list[Week], list[str]]:
     ctx = context_of(request)
@@ -77,6 +94,7 @@ def load_weeks(request: Request, weeks: int, agency: str | None, kind: str | Non
 async def outcomes_page(request: Request) -> Response:
     weeks, agency, kind = _filters(request)
     data, agencies = await run_in_threadpool(load_weeks, request, weeks, agency, kind)
+    texts = await run_in_threadpool(load_texts, request, weeks, agency, "")  # the page's read is audited above
     labels = [f"{week.start.day} {week.start:%b}" for week in data]
     share = line_chart(
         "attended-share", "Share of appointments attended, week by week",
@@ -106,7 +124,8 @@ async def outcomes_page(request: Request) -> Response:
     query = request.url.query
     return render(request, "outcomes.html", title="Outcomes", weeks=weeks, agency=agency, kind=kind, data=data,
                   share_chart=share, count_chart=bars, totals=sorted(totals.items()), agencies=agencies,
-                  kinds=kinds, csv_url="/outcomes.csv" + (f"?{query}" if query else ""))
+                  kinds=kinds, csv_url="/outcomes.csv" + (f"?{query}" if query else ""), texts=texts,
+                  texts_csv_url="/outcomes/texts.csv" + (f"?{query}" if query else ""))
 
 
 @page(roles=("worker", "admin"))
@@ -125,7 +144,21 @@ async def outcomes_csv(request: Request) -> Response:
     return response
 
 
+@page(roles=("worker", "admin"))
+async def texts_csv(request: Request) -> Response:
+    weeks, agency, _kind = _filters(request)
+    months = await run_in_threadpool(load_texts, request, weeks, agency, "read.outcomes.texts.download")
+    out = io.StringIO()
+    write_csv(out, TEXTS_CSV_HEADERS, ((month.month.strftime("%Y-%m"), month.agency, month.texts, month.fragments)
+                                       for month in months))
+    response = Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="text-messages.csv"'})
+    security_headers(request, response)
+    return response
+
+
 routes = [
     Route("/outcomes", outcomes_page, methods=["GET"]),
     Route("/outcomes.csv", outcomes_csv, methods=["GET"]),
+    Route("/outcomes/texts.csv", texts_csv, methods=["GET"]),
 ]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.notify_client import NotifyClient
 from bot.channels.sms import INBOUND_PATH, SmsChannel
+from bot.channels.sms_callbacks import CallbackServer
 from bot.channels.sms_serve import SmsService
 from tests.bot.conversation_helpers import SETTINGS, make_conversation
 from tests.support.notify_standin import NotifyStandIn, SentSms
@@ -31,6 +32,8 @@ class SmsHarness:
     sessions: sessionmaker[Session]
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     service: SmsService | None = None
+    server: CallbackServer | None = None
+    client: NotifyClient | None = None
     _thread: threading.Thread | None = None
 
     def __post_init__(self) -> None:
@@ -41,12 +44,15 @@ class SmsHarness:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout=60)
 
     def start(self) -> SmsService:
-        """Start `signpost serve`'s SMS side: the callback on a free port, then the catch-up."""
-        client = NotifyClient(self.notify.api_key, self.notify.template_id, base_url=self.notify.base_url,
-                              sender_id=self.notify.sender_id)
-        channel = SmsChannel(make_conversation(self.sessions), client, hasher=SETTINGS.link_hasher)
+        """Start `signpost serve`'s SMS side as serve does: the callback server on a free port, then the
+        catch-up."""
+        self.client = NotifyClient(self.notify.api_key, self.notify.template_id, base_url=self.notify.base_url,
+                                   sender_id=self.notify.sender_id)
+        channel = SmsChannel(make_conversation(self.sessions), self.client, hasher=SETTINGS.link_hasher)
         # Codes for numbers workers added are texted when a test asks (`channel.text_codes()`), not on a timer.
-        self.service = SmsService(channel, client, self.notify.callback_token, "127.0.0.1:0", codes_every=3600)
+        self.service = SmsService(channel, self.notify.callback_token, codes_every=3600)
+        self.server = CallbackServer(self.service.routes, "127.0.0.1", 0)
+        self.run(self.server.start())
         self.run(self.service.start())
         return self.service
 
@@ -54,6 +60,12 @@ class SmsHarness:
         if self.service is not None:
             self.run(self.service.stop())
             self.service = None
+        if self.server is not None:
+            self.run(self.server.stop())
+            self.server = None
+        if self.client is not None:
+            self.client.close()
+            self.client = None
 
     def close(self) -> None:
         self.stop()
@@ -64,8 +76,8 @@ class SmsHarness:
 
     @property
     def url(self) -> str:
-        assert self.service is not None, "started first"
-        return f"http://127.0.0.1:{self.service.bound_port}{INBOUND_PATH}"
+        assert self.server is not None, "started first"
+        return f"{self.server.url}{INBOUND_PATH}"
 
     def text(self, number: str, message: str, *, token: str | None = None) -> list[str]:
         """A person texts `message` from `number`; the bodies of the texts sent back in answer."""
