@@ -42,7 +42,7 @@ from starlette.routing import Route
 from bot import i18n
 from bot.channels import sms_text
 from bot.channels.notify_client import NotifyClient, ReceivedSms, SmsOutcome, SmsSendResult
-from bot.conversation import help_now
+from bot.conversation import help_now, journey_answers
 from bot.conversation import state as chat_states
 from bot.conversation.core import Conversation
 from bot.messages import Button, Incoming, Reply
@@ -305,9 +305,10 @@ class SmsChannel:
         """One reply as the text of one SMS and the button data its numbers stand for."""
         buttons = without_voice(reply.buttons)
         text = reply.text
-        if reply.photo_png is not None or reply.voice_text is not None:
+        picture = reply.photo_png is not None or journey_answers.PICTURE_NOTE in reply.notes
+        if picture or reply.voice_text is not None:
             no_media = self._render("sms/no_media.txt.j2", language)
-            text = f"{text}\n\n{no_media}" if text and reply.photo_png is not None else no_media
+            text = f"{text}\n\n{no_media}" if text and picture else no_media
         is_help_now = help_now.HELP_NOW_NOTE in reply.notes
         if discreet and not is_help_now:
             found = discreet_words.words(self.conversation.content_dir).found_in(

@@ -192,6 +192,17 @@ def test_words_answer_the_reminder_they_follow(sms: SmsHarness, session: Session
     assert session.get(Appointment, case.appointment_id).status == status  # type: ignore[union-attr]
 
 
+def test_no_picture_or_voice_note_by_text_only_how_to_get_them(sms: SmsHarness, session: Session) -> None:
+    linked(sms, session)
+    sms.text(PHONE, "DISCREET OFF")
+    where = sms.text(PHONE, "where am I")
+    assert any("cannot send pictures or voice notes by text" in body and "Telegram" in body for body in where), where
+    assert all(sms.body for sms in sms.sent_to(E164))  # every one a text: the stand-in takes nothing else
+    listen = sms.text(PHONE, "listen")
+    assert len(listen) == 1 and "cannot send pictures or voice notes by text" in listen[0]
+    assert all("Listen" not in body for body in where + listen), "no Listen choice by text"
+
+
 def test_a_glossary_question_is_answered_by_text(sms: SmsHarness, session: Session) -> None:
     linked(sms, session)
     held = sms.text(PHONE, "what does MAPPA mean")
