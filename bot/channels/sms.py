@@ -29,7 +29,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -62,14 +62,13 @@ CATCH_UP_PAGES = 20  # 250 texts a page: far more than a restart can miss
 # Whole-message keywords, after folding case and accents ("Rezygnuję" -> "rezygnuje"). The language a
 # keyword is in answers it when the number has no language yet.
 STOP_WORDS = {"stop": None, "stopall": "en", "unsubscribe": "en", "cancel": "en", "end": "en", "quit": "en",
-              "stopio": "cy", "diwedd": "cy", "dad-danysgrifio": "cy", "koniec": "pl", "rezygnuje": "pl",
+              "stopio": "cy", "diwedd": "cy", "dad danysgrifio": "cy", "koniec": "pl", "rezygnuje": "pl",
               "wypisz": "pl"}
 START_WORDS = {"start": None, "unstop": "en", "dechrau": "cy", "ailddechrau": "cy", "wznow": "pl"}
 HELP_WORDS = {"help": "en", "info": None, "cymorth": "cy", "help os gwelwch yn dda": "cy", "pomoc": "pl"}
 WRONG_NUMBER = ("wrong number", "not me", "wrong person", "who is this", "rhif anghywir", "nid fi", "dim fi",
                 "zly numer", "pomylka", "to nie ja", "nie ja")
-DISCREET_WORDS = {"discreet on": True, "discreet off": False, "/discreet on": True, "/discreet off": False,
-                  "cynnil ymlaen": True, "cynnil i ffwrdd": False, "dyskretnie wlacz": True,
+DISCREET_WORDS = {"discreet on": True, "discreet off": False, "cynnil ymlaen": True, "cynnil i ffwrdd": False, "dyskretnie wlacz": True,
                   "dyskretnie wylacz": False}
 # Where reminders go is the conversation's /reminders (Telegram, text messages or both, as numbered choices).
 REMINDERS_WORDS = {"reminders", "nodiadau atgoffa", "przypomnienia"}
@@ -78,7 +77,6 @@ YES_WORDS = {"yes", "y", "yeah", "yep", "ok", "okay", "ill be there", "i will be
              "ie", "iawn", "bydda", "bydda i yno", "mi fydda i yno", "dof", "tak", "bede", "bede tam", "przyjde"}
 NO_WORDS = {"no", "n", "nope", "na", "nac ydw", "nie", "nie przyjde", "nie dam rady"}
 _DIGITS = re.compile(r"^\d{1,2}$")
-Send = Callable[[str, str, str], Awaitable[SmsSendResult]]
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,8 @@ class Outgoing:
 
 
 def _keyword(message: str) -> str:
-    return fold_accents(message).strip(" .!")
+    """A message as the keywords are written: "Rezygnuję!" -> "rezygnuje", "Wrong number." -> "wrong number"."""
+    return fold_accents(message)
 
 
 def without_voice(buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button, ...], ...]:
