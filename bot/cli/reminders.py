@@ -145,6 +145,8 @@ def _list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         due = row.due_at.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
         who = person_ref or f"worker {worker_ref}"
         note = row.last_error or (f"{row.offset_minutes // 60}h before" if row.offset_minutes else "")
+        if row.sms_state:
+            note = f"{note}; text {row.sms_state}" if note else f"text {row.sms_state}"
         print(f"{row.id:>7}  {due:16}  {row.state:9}  {row.kind:20}  {who:14}  {note}", file=out)
     return OK
 
