@@ -101,7 +101,7 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
     reminders = DispatcherTask()
     texts = sms_sender_for(settings)
     # The conversation by text (bot/channels/sms.py): its received-text route joins the callback server.
-    sms = sms_service(settings, conversation, texts.client) if texts is not None else None
+    sms = sms_service(settings, conversation, texts) if texts is not None else None
     callbacks = sms_callback_server(settings, conversation, sms) if texts is not None else None
 
     async def post_init() -> None:

@@ -41,11 +41,13 @@ from starlette.routing import Route
 
 from bot import i18n
 from bot.channels import sms_text
-from bot.channels.notify_client import NotifyClient, ReceivedSms, SmsOutcome, SmsSendResult
+from bot.channels.notify_client import ReceivedSms
 from bot.conversation import help_now, journey_answers
 from bot.conversation import state as chat_states
 from bot.conversation.core import Conversation
 from bot.messages import Button, Incoming, Reply
+from bot.reminders.sender import Outcome
+from bot.reminders.sender_sms import SmsSender
 from casefile import linking, people, sms_consent
 from casefile.actors import PersonActor
 from casefile.linking import CodeHasher
@@ -122,10 +124,13 @@ def without_voice(buttons: tuple[tuple[Button, ...], ...]) -> tuple[tuple[Button
 
 
 class SmsChannel:
-    def __init__(self, conversation: Conversation, client: NotifyClient, *, hasher: CodeHasher,
+    def __init__(self, conversation: Conversation, texts: SmsSender, *, hasher: CodeHasher,
                  clock: Callable[[], datetime] | None = None) -> None:
+        """`texts` is the process's one way out by text (the dispatcher's too), so replies and reminders
+        share Notify's minute and day limits; its client also reads Notify's list of received texts."""
         self.conversation = conversation
-        self.client = client
+        self.texts = texts
+        self.client = texts.client
         self.hasher = hasher
         self.clock = clock or conversation.clock
 
@@ -324,21 +329,20 @@ class SmsChannel:
         return rendered.text, tuple(button.data for button in rendered.choices)
 
     # -- out ----------------------------------------------------------------------------------------
-    async def send(self, number: str, body: str) -> SmsSendResult:
-        """Send one reply; a 5xx, a lost connection or the per-minute limit is tried again a few times.
-        The reference Notify keeps is a random id: it says nothing about the person."""
+    async def send(self, number: str, body: str) -> bool:
+        """Send one reply, paced with every other text; one Notify did not take (a 5xx, no connection) is
+        tried again a few times. The reference Notify keeps is a random id: it says nothing about the person."""
         wait = FIRST_RETRY_SECONDS
-        result = SmsSendResult(SmsOutcome.RETRY, error="not tried")
         for attempt in range(SEND_TRIES):
-            result = await self.client.send_sms(number, body, f"reply-{secrets.token_hex(8)}")
-            if result.outcome not in (SmsOutcome.RETRY, SmsOutcome.RATE_LIMITED) or result.daily:
+            result = await self.texts.send_sms(number, body, f"reply-{secrets.token_hex(8)}")
+            if result.outcome is not Outcome.RETRY or result.wait is not None:  # sent, refused, or the day is used up
                 break
             if attempt + 1 < SEND_TRIES:
                 await asyncio.sleep(wait)
                 wait *= 2
-        if result.outcome is not SmsOutcome.SENT:
+        if result.outcome is not Outcome.SENT:
             log.warning("a reply by text was not sent: %s", result.error)
-        return result
+        return result.outcome is Outcome.SENT
 
     async def text_codes(self) -> int:
         """Text each number a worker added its confirmation code (made here, so never stored: only its hash).
@@ -347,11 +351,10 @@ class SmsChannel:
         sent = 0
         for item in waiting:
             body = self._render("sms/confirm_request.txt.j2", item.language, code=item.code)
-            result = await self.send(item.number, body)
-            if result.outcome is SmsOutcome.SENT:
+            if await self.send(item.number, body):
                 sent += 1
                 await asyncio.to_thread(self._introduced, item.number)  # the request says what Signpost is
-            elif result.outcome is not SmsOutcome.REFUSED:  # not a mobile number: never try it again
+            else:  # a new code next round (a number Notify cannot text waits for the worker to fix it)
                 await asyncio.to_thread(self._code_not_texted, item.number)
         return sent
 

@@ -1,6 +1,6 @@
 """The conversation by text in `signpost serve`: the SMS channel, its received-text route, its catch-up.
 
-All the wiring is here, in one place. `sms_service(settings, conversation, client)` gives None when the
+All the wiring is here, in one place. `sms_service(settings, conversation, texts)` gives None when the
 Notify settings are not set, else an `SmsService` whose `routes` join whichever Starlette app takes
 Notify's callbacks (bot/channels/sms_callbacks.py in `signpost serve`), and whose `start`, once that app
 listens, answers the texts missed while Signpost was down and then texts the confirmation codes for
@@ -15,9 +15,9 @@ import logging
 
 from starlette.routing import Route
 
-from bot.channels.notify_client import NotifyClient
 from bot.channels.sms import SmsChannel, inbound_routes
 from bot.conversation.core import Conversation
+from bot.reminders.sender_sms import SmsSender
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,10 @@ class SmsService:
             self._codes = None
 
 
-def sms_service(settings: Settings, conversation: Conversation, client: NotifyClient) -> SmsService | None:
-    """The SMS channel when the callback token is set (without it no received text could be trusted)."""
+def sms_service(settings: Settings, conversation: Conversation, texts: SmsSender) -> SmsService | None:
+    """The SMS channel when the callback token is set (without it no received text could be trusted).
+    `texts` is the dispatcher's sender, so replies and reminders keep to Notify's limits together."""
     if not settings.notify_callback_token:
         return None
-    channel = SmsChannel(conversation, client, hasher=settings.link_hasher)
+    channel = SmsChannel(conversation, texts, hasher=settings.link_hasher)
     return SmsService(channel, settings.notify_callback_token)

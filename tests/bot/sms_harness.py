@@ -20,10 +20,14 @@ from bot.channels.notify_client import NotifyClient
 from bot.channels.sms import INBOUND_PATH, SmsChannel
 from bot.channels.sms_callbacks import CallbackServer
 from bot.channels.sms_serve import SmsService
+from bot.reminders.sender_sms import SmsSender
+from bot.reminders.sms_pacing import SmsLimits, SmsPacer
 from tests.bot.conversation_helpers import SETTINGS, make_conversation
 from tests.support.notify_standin import NotifyStandIn, SentSms
 
 T = TypeVar("T")
+# Far faster than Notify allows, so tests do not wait.
+FAST = SmsLimits(per_minute=600_000.0, per_day=100_000, burst=100, rate_limited_pause=0.05)
 
 
 @dataclass
@@ -48,7 +52,8 @@ class SmsHarness:
         catch-up."""
         self.client = NotifyClient(self.notify.api_key, self.notify.template_id, base_url=self.notify.base_url,
                                    sender_id=self.notify.sender_id)
-        channel = SmsChannel(make_conversation(self.sessions), self.client, hasher=SETTINGS.link_hasher)
+        texts = SmsSender(self.client, SmsPacer(FAST))
+        channel = SmsChannel(make_conversation(self.sessions), texts, hasher=SETTINGS.link_hasher)
         # Codes for numbers workers added are texted when a test asks (`channel.text_codes()`), not on a timer.
         self.service = SmsService(channel, self.notify.callback_token, codes_every=3600)
         self.server = CallbackServer(self.service.routes, "127.0.0.1", 0)

@@ -329,3 +329,10 @@ def test_channel_choice_by_text_and_reminders_follow_it(sms: SmsHarness, session
     fresh(session)
     assert linking.reminder_channels(session, case.person.id) == ("sms",)
     assert session.scalars(select(ChatLink).where(ChatLink.channel == "sms")).one().active
+
+
+def test_a_reply_notify_did_not_take_is_sent_again(sms: SmsHarness, session: Session) -> None:
+    sms.notify.fail_next(503)
+    replies = sms.text(PHONE, "HELP")
+    assert len(replies) == 2 and "not an emergency service" in replies[0] and "hard words" in replies[1]
+    assert sms.notify.count_5xx == 1
