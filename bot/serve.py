@@ -17,6 +17,7 @@ import logging
 
 from bot.channels.sms_callbacks import CallbackServer, listen_address
 from bot.channels.sms_receipts import receipt_routes
+from bot.channels.sms_serve import SmsService, sms_service
 from bot.channels.telegram import TelegramChannel, TelegramOptions
 from bot.conversation.core import Conversation
 from bot.metrics_listener import MetricsListener
@@ -86,13 +87,15 @@ class DispatcherTask:
             log.exception("the reminder dispatcher stopped with an error")
 
 
-def sms_callback_server(settings: Settings, conversation: Conversation) -> CallbackServer | None:
-    """Notify's callbacks (delivery receipts), when a callback token says which callbacks are Notify's."""
+def sms_callback_server(settings: Settings, conversation: Conversation, sms: SmsService | None) -> CallbackServer | None:
+    """Notify's callbacks (delivery receipts, and received texts when `sms` takes them), when a callback token
+    says which callbacks are Notify's."""
     if not settings.notify_callback_token:
         log.warning("SIGNPOST_NOTIFY_CALLBACK_TOKEN is not set, so Notify's delivery receipts are not taken")
         return None
     host, port = listen_address(settings.notify_callback_listen)
-    return CallbackServer(receipt_routes(conversation.sessions, settings.notify_callback_token), host, port)
+    routes = [*receipt_routes(conversation.sessions, settings.notify_callback_token), *(sms.routes if sms else ())]
+    return CallbackServer(routes, host, port)
 
 
 def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
@@ -101,7 +104,9 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
     listener = (MetricsListener(conversation.sessions, settings.metrics_listen, settings.metrics_token)
                 if settings.metrics_listen else None)
     texts = sms_sender_for(settings)
-    callbacks = sms_callback_server(settings, conversation) if texts is not None else None
+    # The conversation by text (bot/channels/sms.py): its received-text route joins the callback server.
+    sms = sms_service(settings, conversation, texts) if texts is not None else None
+    callbacks = sms_callback_server(settings, conversation, sms) if texts is not None else None
 
     async def post_init() -> None:
         if listener is not None:  # first, so /healthz answers while the rest starts
@@ -111,12 +116,16 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
             await voice.start()
         if callbacks is not None:
             await callbacks.start()
+        if sms is not None:
+            await sms.start()  # once received texts can come in: then the ones missed while down
         sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
         reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys,
                                          sms_sender=texts))
 
     async def post_shutdown() -> None:
         await reminders.stop()
+        if sms is not None:
+            await sms.stop()
         if callbacks is not None:
             await callbacks.stop()
         if texts is not None:

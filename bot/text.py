@@ -134,6 +134,11 @@ _filled: dict[tuple[Path, str], jinja2.Template] = {}
 _reported: set[tuple[Path, str, int]] = set()
 
 
+def has_template(content_dir: Path, template: str) -> bool:
+    """Whether the editors wrote this template (for optional variants, such as a text message's)."""
+    return (content_dir / "templates" / template).is_file()
+
+
 def render(content_dir: Path, template: str, language: str, **context: Any) -> str:
     """Render `template` (a path under content/templates) in `language`, stripped of outer blank lines."""
     env = _environment(content_dir)

@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from casefile import chat_state
+from casefile import chat_state, sms_consent
 from casefile.actors import Actor
 from casefile.db import rows_changed
 from casefile.errors import InvalidInput, NotFound
@@ -112,6 +112,7 @@ def forget_person(session: Session, actor: Actor, person_ref: str, *, now: datet
             session.execute(
                 delete(LinkAttempt).where(LinkAttempt.channel == channel, LinkAttempt.chat_id == chat_id))
             chat_state.forget_chat(session, channel, chat_id)
+        sms_consent.forget_person(session, person.id)
         kept = session.execute(
             update(AuditEvent).where(AuditEvent.person_id == person.id).values(detail="")
             .execution_options(synchronize_session=False)

@@ -29,7 +29,7 @@ from casefile.errors import (
     NotFound,
     PermissionDenied,
 )
-from casefile.models import MESSAGE_CHANNELS, ChatLink, LinkAttempt, LinkCode, Person, Worker
+from casefile.models import MESSAGE_CHANNELS, ChatLink, LinkAttempt, LinkCode, Person, SmsNumber, Worker
 from casefile.types import UTCDateTime
 from casefile.unit import aware_now, unit_of_work
 
@@ -348,11 +348,19 @@ _CHAT_OWNER = (
 )
 
 
+# A chat Signpost may send to unasked: linked, not blocked, and (a text-message number) not stopped.
+_REACHABLE = (
+    ChatLink.active.is_(True) & ChatLink.channel.in_(MESSAGE_CHANNELS)
+    & ~select(SmsNumber.phone_number).where(SmsNumber.phone_number == ChatLink.chat_id, ChatLink.channel == "sms",
+                                            SmsNumber.stopped_at.is_not(None)).exists()
+)
+
+
 def message_channels(session: Session, person_id: int) -> tuple[str, ...]:
-    """The channels a message can reach this person on now (linked and not blocked). Caller checks access."""
+    """The channels a message can reach this person on now (linked, not blocked, not stopped). Caller checks
+    access."""
     return tuple(session.scalars(
-        select(ChatLink.channel).distinct()
-        .where(ChatLink.person_id == person_id, ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
+        select(ChatLink.channel).distinct().where(ChatLink.person_id == person_id, _REACHABLE)
         .order_by(ChatLink.channel)
     ))
 
@@ -362,9 +370,31 @@ def people_with_message_channels(session: Session, person_ids: list[int]) -> set
     if not person_ids:
         return set()
     return set(session.scalars(
-        select(ChatLink.person_id).distinct()
-        .where(ChatLink.person_id.in_(person_ids), ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
+        select(ChatLink.person_id).distinct().where(ChatLink.person_id.in_(person_ids), _REACHABLE)
     ))
+
+
+def reminder_channels(session: Session, person_id: int) -> tuple[str, ...]:
+    """Where this person's reminders and workers' messages go now: the channels they chose (Telegram, SMS or
+    both) that can reach them (linked, not blocked, a number not stopped). Empty: send nothing."""
+    return reminder_channels_for(session, [person_id]).get(person_id, ())
+
+
+def reminder_channels_for(session: Session, person_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """`reminder_channels` for many people in one query (the dispatcher's batch); people with none are left out."""
+    if not person_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(ChatLink.person_id, ChatLink.channel, Person.channel_choice).distinct()
+        .join(Person, Person.id == ChatLink.person_id)
+        .where(ChatLink.person_id.in_(person_ids), _REACHABLE)
+        .order_by(ChatLink.person_id, ChatLink.channel)
+    )
+    for person_id, channel, choice in rows:
+        if person_id is not None and (choice in (None, "both") or choice == channel):
+            found.setdefault(person_id, []).append(channel)
+    return {person_id: tuple(channels) for person_id, channels in found.items()}
 
 
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:

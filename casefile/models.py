@@ -90,6 +90,8 @@ CHANNELS_MAX = 20
 # Channels Signpost can send to unasked (reminders, a worker's message); a terminal chat only answers.
 # An "sms" chat link's chat_id is the phone number in E.164 (+447700900123).
 MESSAGE_CHANNELS: tuple[str, ...] = ("telegram", "sms")
+# Which channels a person wants their reminders on (casefile.linking.reminder_channels reads it).
+CHANNEL_CHOICES: tuple[str, ...] = ("both", "telegram", "sms")
 # Where a text message is: Notify's own statuses (from its delivery receipts), and "refused" when Notify
 # would not take it or "failed" when every try was used. Not a CHECK constraint: Notify may add statuses.
 SMS_STATES: tuple[str, ...] = ("sending", "delivered", "permanent-failure", "temporary-failure",
@@ -156,6 +158,11 @@ class Person(Base):
     discreet: Mapped[bool] = mapped_column(Boolean, default=False)
     # Paused by /stop: no messages are sent until the person starts again.
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Discreet on text messages, on unless the person or their worker turns it off: a text shows on the
+    # lock screen and on a shared phone. (`discreet` above is the Telegram chat's choice.)
+    sms_discreet: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Where reminders go: CHANNEL_CHOICES.
+    channel_choice: Mapped[str] = mapped_column(String(10), default="both", server_default=text("'both'"))
     # Contact preferences, read by the reminders.
     reminders_on: Mapped[bool] = mapped_column(Boolean, default=True)
     remind_day_before: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -395,6 +402,39 @@ class ChatLink(Base):
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # False once Telegram said the person blocked the bot: reminders stop until they link again.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class SmsNumber(Base):
+    """A mobile number Signpost has met: whether it said STOP, whether it had the first text (what
+    Signpost is), and a confirmation a worker started for it. Never the messages.
+
+    A number is linked only by a ChatLink (channel "sms"), made when the person texts a link code or the
+    confirmation code a worker's request sent them. A number that said STOP keeps its row (without a
+    person) so that nothing is sent to it again until it says START.
+    """
+
+    __tablename__ = "sms_numbers"
+
+    phone_number: Mapped[str] = mapped_column(String(20), primary_key=True)  # E.164: +447700900123
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first text went
+    # A worker added this number for a person: a code was texted, and only its hash is kept.
+    pending_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    pending_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id", ondelete="SET NULL"))
+    pending_code_hash: Mapped[str | None] = mapped_column(String(128))
+    pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsInbound(Base):
+    """Which received texts were handled (Notify's id and when it arrived), never what they said: so the
+    same text is answered once, and a restart catches up from the newest one handled."""
+
+    __tablename__ = "sms_inbound"
+
+    notification_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LinkCode(Base):

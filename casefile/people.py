@@ -376,6 +376,7 @@ def _person_info(person: Person) -> PersonInfo:
         quiet_from=person.quiet_from,
         quiet_until=person.quiet_until,
         version=person.version,
+        sms_discreet=person.sms_discreet,
     )
 
 

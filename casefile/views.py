@@ -29,6 +29,7 @@ class PersonInfo:
     quiet_from: time | None
     quiet_until: time | None
     version: int
+    sms_discreet: bool = True  # texts are discreet unless the person or their worker turned it off
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from casefile import linking, notes, staff
+from casefile import linking, notes, sms_consent, staff
 from casefile.actors import StaffActor
 from casefile.clock import LONDON
 from casefile.health_access import sees_health_details
@@ -85,6 +85,7 @@ class PersonPage:
     viewer_worker_id: int
     urgent: tuple[UrgentLine, ...] = ()  # "Tell my worker now" requests not seen yet, oldest first
     linked_channels: tuple[str, ...] = ()  # where a message can reach the person now; empty: not linked yet
+    sms: sms_consent.SmsSummary | None = None  # text messages: numbers, stopped, waiting, channel choice, discreet
     notes: tuple[notes.NoteView, ...] = ()  # newest first
     sees_health: bool = True  # pharmacy and health details: the lead and the health or drug worker only
 
@@ -173,6 +174,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         viewer_worker_id=actor.worker_id,
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
         linked_channels=linking.message_channels(session, person_id),
+        sms=sms_consent.summary(session, person_id, now),
         notes=tuple(notes.notes_for(session, actor, person_id, now)),
         sees_health=any(sees_health_details(m.is_lead, m.assignment_role) for m in view.team
                         if m.worker_id == actor.worker_id),

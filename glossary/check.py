@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from casefile.clock import london_today
+from glossary import discreet_words
 from glossary.findings import Finding, Severity
 from glossary.plain_language import (
     MAX_EXPLANATION_SENTENCES,
@@ -99,6 +100,9 @@ def check_glossary(content_dir: Path, *, today: date | None = None) -> CheckRepo
     plain_words, plain_findings = read_plain_words(content_dir)
     report.findings += plain_findings
     report.file_count += 1
+    if (content_dir / discreet_words.WORDS_FILE).exists():  # the words no discreet text may carry
+        report.findings += discreet_words.check(content_dir)
+        report.file_count += 1
     blocks, file_findings, file_count = _read_glossary_files(content_dir, today or london_today())
     report.findings += file_findings
     report.file_count += file_count

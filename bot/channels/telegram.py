@@ -67,6 +67,7 @@ def command_list(conversation: Conversation, language: str) -> list[BotCommand]:
         BotCommand("help", _("What I can do")),
         BotCommand("language", _("Change language")),
         BotCommand("discreet", _("Hide private words on your lock screen")),
+        BotCommand("reminders", _("Choose where reminders come: Telegram, texts or both")),
         BotCommand("stop", _("Pause my messages")),
         BotCommand("forget", _("Unlink this chat and delete its data")),
     ]

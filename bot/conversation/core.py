@@ -29,7 +29,7 @@ from journeys.live import LiveJourneys
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "stop", "forget", "language", "help", "menu", "discreet")
+COMMANDS = ("start", "stop", "forget", "language", "help", "menu", "discreet", "reminders")
 PRIVATE_ONLY_TOLD = '{"private_only_told": true}'  # a group chat's only state: it was told once
 
 

@@ -31,8 +31,8 @@ def dispatch(turn: Turn) -> list[Reply]:
     gets the Help now answer (bot.conversation.help_now): a sure one gets only that, a maybe gets a gentle
     line before its normal answer, and a key worker's message keeps its flow after it. Then a key worker's
     chat goes to worker_answers; otherwise a button (`_button`: m:, h:, q:, ask:, lang:, listen:, code,
-    forget:, appt:, tell:, discreet:), then a /command (`_command`: start, stop, menu, help, language, forget,
-    discreet), then free text (`_free_text`: the awaited answer, STOP, a link code, a short menu phrase,
+    forget:, appt:, tell:, discreet:, rem:), then a /command (`_command`: start, stop, menu, help, language, forget,
+    discreet, reminders), then free text (`_free_text`: the awaited answer, STOP, a link code, a short menu phrase,
     the questions library, a glossary word, and last an honest "I can't answer that yet")."""
     crisis = help_now.detect(turn)
     if crisis is not None and crisis.sure and turn.worker_id is None:
@@ -71,6 +71,8 @@ def _command(turn: Turn, name: str, argument: str) -> list[Reply]:
         return [_forget_ask(turn)]
     if name == "discreet":
         return person_answers.toggle_discreet(turn)
+    if name == "reminders":
+        return [person_answers.reminder_channel_question(turn)]
     return [
         Reply(
             text=turn.render("chat/unknown_command.txt.j2", turn.language, command=name),
@@ -128,6 +130,8 @@ def _button(turn: Turn, data: str) -> list[Reply]:
         return person_answers.tell_lead(turn)
     if kind == "discreet" and rest in ("on", "off"):
         return person_answers.set_discreet(turn, rest == "on")
+    if kind == "rem":
+        return [person_answers.set_reminder_channel(turn, rest)]
     return [_expired(turn)]
 
 

@@ -11,6 +11,7 @@ menu is `m:help_now`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -19,12 +20,15 @@ from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
 from casefile import errors, people, urgent
 from casefile.actors import PersonActor
+from casefile.sms_consent import SMS as SMS_CHANNEL
 from journeys.help_now import CrisisKind, Detection, HelpNow
 
 if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 Buttons = tuple[tuple[Button, ...], ...]
+# Marks the crisis answer, so a channel never holds it back (a discreet text still carries it whole).
+HELP_NOW_NOTE = "help_now"
 
 
 class OpenPlaces(Protocol):
@@ -70,11 +74,15 @@ def kind_reply(turn: Turn, kind_key: str) -> Reply:
     if kind is None:
         return choose(turn)
     language = turn.language
+    by_text = turn.incoming.channel == SMS_CHANNEL
     parts = [_line_text(kind.say, language)]
-    if kind.more:
+    # By text message the answer stays short and complete: what to do now, and every line's number, not
+    # the extra step.
+    if kind.more and not by_text:
         parts.append(_line_text(kind.more, language))
-    parts += [_line_text(line.name, language) for line in help_now.lines_for(kind)]
-    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind))
+    lines = [_line_text(line.name, language) for line in help_now.lines_for(kind)]
+    parts += [numbers_only(line) for line in lines] if by_text else lines
+    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind), notes=(HELP_NOW_NOTE,))
 
 
 def button(turn: Turn, rest: str, open_places: OpenPlaces) -> list[Reply]:
@@ -108,7 +116,8 @@ def _places(turn: Turn, help_now: HelpNow, kind: CrisisKind, open_places: OpenPl
             _line_text(line.name, language) for line in always))
     if later:
         parts.append(help_now.word("opens_later", language) + "\n" + "\n".join(later))
-    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind, places=False))
+    return Reply(text="\n\n".join(parts), buttons=_buttons(turn, help_now, kind, places=False),
+                 notes=(HELP_NOW_NOTE,))
 
 
 def _ask_to_tell(turn: Turn, help_now: HelpNow, kind: CrisisKind) -> Reply:
@@ -163,6 +172,16 @@ def _choose_row(turn: Turn, help_now: HelpNow) -> Buttons:
     language = turn.language
     return ((Button(help_now.word("help_now", language), "m:help_now"),
              Button(help_now.word("menu", language), "m:menu")),)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def numbers_only(line: str) -> str:
+    """A line's sentences that carry a number to call or text ("Samaritans: call 116 123."), for a text
+    message; the whole line when none does."""
+    kept = [sentence for sentence in _SENTENCE_END.split(line) if any(char.isdigit() for char in sentence)]
+    return " ".join(kept) or line
 
 
 def _line_text(texts: Mapping[str, str], language: str) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.conversation.intents import Intent
 from bot.messages import Reply
+from casefile.sms_consent import SMS as SMS_CHANNEL
 from casefile.views import PersonView
 from journeys import money, pharmacy, stages, timeline, where
 from journeys.person_facts import claim_facts, journey_facts, pharmacy_facts
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from bot.conversation.turn import Turn
 
 PHARMACY_DAYS_SHOWN = 7
+# Marks the reply that carries the journey picture where a channel cannot show one (bot.channels.sms).
+PICTURE_NOTE = "picture"
 
 
 # -- where am I -----------------------------------------------------------------------------------
@@ -26,9 +29,11 @@ def answer_where(turn: Turn, view: PersonView) -> list[Reply]:
     content = turn.journeys
     answer = where.where_am_i(journey_facts(view), turn.today, content.stages, language=turn.language,
                               holidays=content.holidays)
-    picture = _timeline_png(tuple(answer.timeline_stages), answer.stage.key, turn.language, answer.labels)
     caption = f"{answer.labels.you_are_here}: {answer.stage.title}"
     body = turn.render("journeys/where.txt.j2", turn.language, answer=answer)
+    if turn.incoming.channel == SMS_CHANNEL:  # a text cannot carry the picture: it is not drawn, only named
+        return [Reply(text=caption, notes=(PICTURE_NOTE,)), turn.answer(body)]
+    picture = _timeline_png(tuple(answer.timeline_stages), answer.stage.key, turn.language, answer.labels)
     return [Reply(text=caption, photo_png=picture), turn.answer(body)]
 
 

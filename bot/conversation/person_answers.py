@@ -16,8 +16,9 @@ from bot.conversation import journey_answers
 from bot.conversation.intents import Intent
 from bot.conversation.state import Waiting
 from bot.messages import Button, Reply
-from casefile import errors, linking, people, services
+from casefile import errors, linking, people, services, sms_consent
 from casefile.actors import PersonActor
+from casefile.models import CHANNEL_CHOICES
 from casefile.views import AppointmentView, PersonView, TeamMember
 from casefile.working_hours import read_working_hours
 from glossary.normalize import fold_accents
@@ -261,6 +262,24 @@ def set_discreet(turn: Turn, on: bool) -> list[Reply]:
     switch = Button(_("Turn it off"), "discreet:off") if on else Button(_("Turn it on"), "discreet:on")
     return [Reply(text=turn.render("chat/discreet.txt.j2", turn.language, discreet=on),
                   buttons=((switch,), *turn.menu_row(turn.language)))]
+
+
+def reminder_channel_question(turn: Turn) -> Reply:
+    """/reminders: where the person wants their reminders, Telegram, text messages or both."""
+    if turn.person_id is None:
+        return Reply(text=turn.render("chat/not_linked.txt.j2", turn.language), buttons=turn.menu_buttons(turn.language))
+    _ = turn.gettext(turn.language)
+    return Reply(text=turn.render("chat/reminder_channel.txt.j2", turn.language),
+                 buttons=((Button(_("Telegram"), "rem:telegram"), Button(_("Text messages"), "rem:sms")),
+                          (Button(_("Both"), "rem:both"),)))
+
+
+def set_reminder_channel(turn: Turn, choice: str) -> Reply:
+    if turn.person_id is None or choice not in CHANNEL_CHOICES:
+        return _expired(turn)
+    sms_consent.set_channel_choice(turn.session, PersonActor(turn.person_id), turn.person_id, choice, now=turn.now)
+    return Reply(text=turn.render("chat/reminder_channel_set.txt.j2", turn.language, choice=choice),
+                 buttons=turn.menu_row(turn.language))
 
 
 def tell_lead(turn: Turn) -> list[Reply]:

@@ -61,6 +61,9 @@ class ChatState:
     worker_flow: Flow | None = None
     # A question nobody could answer, kept only until the person says whether to send it to the editors.
     pending_question: str | None = None
+    # On a channel without buttons (SMS): the data of the numbered choices the last message offered, so
+    # a reply of "1" presses the first. Button data only (our own words), never the message.
+    choices: tuple[str, ...] = ()
 
 
 def state_to_json(state: ChatState) -> str | None:
@@ -73,6 +76,7 @@ def state_to_json(state: ChatState) -> str | None:
         "language": state.language,
         "unknown_term": state.unknown_term,
         "pending_question": state.pending_question,
+        "choices": list(state.choices),
         "worker_flow": None if flow is None else {
             **dataclasses.asdict(flow),
             "day": flow.day.isoformat() if flow.day else None,
@@ -93,6 +97,7 @@ def state_from_json(text: str | None) -> ChatState:
             language=raw.get("language"),
             unknown_term=raw.get("unknown_term"),
             pending_question=raw.get("pending_question"),
+            choices=tuple(str(data) for data in raw.get("choices") or ()),
             worker_flow=None if flow is None else Flow(**{
                 **flow,
                 "day": date.fromisoformat(flow["day"]) if flow.get("day") else None,
@@ -112,3 +117,13 @@ def load(session: Session, channel: str, chat_id: str, now: datetime) -> ChatSta
 def save(session: Session, channel: str, chat_id: str, state: ChatState, now: datetime) -> None:
     """Write the chat's state as part of the turn's unit; a chat back at the start keeps no row."""
     chat_state.save_state(session, channel, chat_id, state_to_json(state), now)
+
+
+def remember_choices(session: Session, channel: str, chat_id: str, choices: tuple[str, ...], now: datetime) -> None:
+    """Keep the numbered choices of the message just sent to a chat without buttons (an SMS reply or a
+    reminder), so the next "1" or "2" answers it, whichever process receives it. Part of the caller's unit."""
+    state = load(session, channel, chat_id, now)
+    if state.choices == choices:
+        return
+    state.choices = choices
+    save(session, channel, chat_id, state, now)

@@ -24,6 +24,7 @@ from bot.messages import Button, Incoming, Reply
 from casefile import chat_state, people
 from casefile.linking import CodeHasher
 from casefile.reminder_rules import ReminderPolicy
+from casefile.sms_consent import SMS as SMS_CHANNEL
 from glossary.live import LiveGlossary, LiveQuestions
 from glossary.question_match import QuestionIndex
 from glossary.questions import QuestionLibrary
@@ -163,6 +164,10 @@ class Turn:
         return self.tools.link_hasher
 
     def render(self, template: str, language: str, **context: Any) -> str:
+        """The template's words; by text message, its short SMS variant (content/templates/sms/<same name>)
+        when the editors wrote one, since a text is paid by the 160 characters and has no buttons."""
+        if self.incoming.channel == SMS_CHANNEL and text.has_template(self.content_dir, f"sms/{template}"):
+            template = f"sms/{template}"
         return self.tools.render(template, language, **context)
 
     def gettext(self, language: str) -> Callable[[str], str]:

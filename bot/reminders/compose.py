@@ -164,6 +164,11 @@ class Composer:
         body = self.render("worker/blocked.txt.j2", "en", name=name, ref=ref, by=by)
         return self.for_channel(Composed(body), "en", channel)
 
+    def worker_wrong_number(self, name: str, ref: str, *, channel: str = TELEGRAM) -> Composed:
+        """The person's mobile number answered "wrong number": it is unlinked, and the worker should check it."""
+        return self.for_channel(Composed(self.render("worker/sms_wrong_number.txt.j2", "en", name=name, ref=ref)),
+                                "en", channel)
+
     def worker_urgent(self, name: str, ref: str, kind: str, *, channel: str = TELEGRAM) -> Composed:
         """"Tell my worker now": the kind of help in words (content/help-now), never the person's message."""
         found = self.journeys.current().help_now.kinds.get(kind)

@@ -59,6 +59,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n, text
+from bot.conversation import state as chat_states
 from bot.reminders.compose import SMS, TELEGRAM, Composed, Composer, discreet_for
 from bot.reminders.planner import (
     COULD_NOT_WORD,
@@ -71,7 +72,7 @@ from bot.reminders.planner import (
 from bot.reminders.planning import PLANNED_KINDS, day_of_key, plan_person
 from bot.reminders.sender import MessageSender, Outcome, SendResult, TextSender
 from bot.settings import default_of
-from casefile import outbox, plan_marks
+from casefile import linking, outbox, plan_marks
 from casefile.db import begin_write
 from casefile.models import (
     APPOINTMENT_OVER,
@@ -87,6 +88,7 @@ from casefile.models import (
 from casefile.people import appointment_view, build_person_views
 from casefile.reminder_rules import ReminderPolicy
 from casefile.retention import Retention, prune
+from casefile.sms_consent import WRONG_NUMBER_EVENT
 from casefile.urgent import URGENT_EVENT
 from casefile.views import AppointmentView, PersonView
 
@@ -102,7 +104,7 @@ _NO_LONGER_APPLIES = f"{PLAN_DROPPED}: it no longer applies"
 # Why a planned row is dropped that, for a row still waiting to be worded, means it never went in time.
 _TOO_LATE_FOR_A_PLAN = (_NO_PLAN, _NO_LONGER_APPLIES)
 _TABLE = table_of(OutboxMessage)
-_NOTICE_EVENTS = frozenset({"confirmed", "cant_make_it", "blocked", "failed", URGENT_EVENT})
+_NOTICE_EVENTS = frozenset({"confirmed", "cant_make_it", "blocked", "failed", URGENT_EVENT, WRONG_NUMBER_EVENT})
 # Why a row is not sent again: every channel it still had took it on an earlier try (or is gone).
 _ALREADY_SENT = "every channel left already took it"
 PRUNE_AT = time(3, 30)  # London: once a day, after the planner's nightly check and long before 08:00
@@ -506,7 +508,7 @@ class Dispatcher:
             sender, agency = senders.get(int(row.payload.get("from_worker") or 0), (None, None))
             return jobs(chats, person.id, lambda channel: composer.worker_message(
                 sender.name if sender else "Your worker", agency.name if agency else "", row.body, language,
-                discreet_for(person.discreet, channel), channel=channel))
+                discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), channel=channel))
         if row.kind in ("appointment_reminder", "appointment_missed"):
             found = appointments.get(row.appointment_id or 0)
             if found is None:
@@ -522,11 +524,11 @@ class Dispatcher:
                 if view.starts_at <= now:
                     return "the appointment has started"
                 return jobs(chats, person.id, lambda channel: composer.appointment(
-                    view, language, discreet_for(person.discreet, channel), now, channel=channel))
+                    view, language, discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), now, channel=channel))
             if view.status != "missed":
                 return "the appointment is no longer marked missed"
             return jobs(chats, person.id, lambda channel: composer.missed(
-                view, language, discreet_for(person.discreet, channel), contact, channel=channel))
+                view, language, discreet_for(person.discreet, channel, sms_discreet=person.sms_discreet), contact, channel=channel))
         if row.kind in PLANNED_KINDS:
             return self._planned_jobs(row, views.get(person.id), now, lambda word: jobs(chats, person.id, word))
         return f"no wording yet for {row.kind}"
@@ -542,6 +544,8 @@ class Dispatcher:
             return composer.worker_blocked(name, ref, by=str(row.payload.get("by") or TELEGRAM), channel=channel)
         if event == "failed":
             return composer.worker_failed(name, ref, int(row.payload.get("tries", 0)), channel=channel)
+        if event == WRONG_NUMBER_EVENT:
+            return composer.worker_wrong_number(name, ref, channel=channel)
         return composer.worker_urgent(name, ref, str(row.payload.get("kind", "")), channel=channel)
 
     def _planned_jobs(self, row: OutboxMessage, view: PersonView | None, now: datetime,
@@ -556,9 +560,9 @@ class Dispatcher:
             return _NO_LONGER_APPLIES
         if item.due_at > now + PLANNED_SLACK:
             return f"{PLAN_DROPPED}: its time moved"  # the next sweep opens it again at the new time
-        chosen = view.person.discreet
+        chosen, by_text = view.person.discreet, view.person.sms_discreet
         return jobs(lambda channel: self.composer.planned(item, view, now, channel=channel,
-                                                         discreet=discreet_for(chosen, channel)))
+                                                         discreet=discreet_for(chosen, channel, sms_discreet=by_text)))
 
     # -- marking ------------------------------------------------------------------------------------
     def finish(self, batch: _Batch, results: dict[tuple[int, str], SendResult], now: datetime,
@@ -587,6 +591,13 @@ class Dispatcher:
                                             for column in _SENT_COLUMNS}),
                     [{column: values.get(column) for column in ("row_id", *_SENT_COLUMNS)} for values in sent],
                 )
+            # A text's numbered choices are kept in the chat state too, so a reply of "1" answers it whichever
+            # process receives it (bot.channels.sms).
+            for job in batch.jobs:
+                took = results.get((job.row_id, job.channel))
+                if job.channel == SMS and job.message.choices and took is not None and took.outcome is Outcome.SENT:
+                    chat_states.remember_choices(session, SMS, job.chat_id,
+                                                 tuple(button.data for button in job.message.choices), now)
             if batch.skipped:
                 connection.execute(
                     update(_TABLE).where(mine).values(state=outbox.CANCELLED, lease_until=None,
@@ -765,6 +776,11 @@ def _chats(session: Session, person_ids: Iterable[int], worker_ids: Iterable[int
             person_chats.setdefault(link.person_id, {})[link.channel] = link.chat_id
         elif link.worker_id is not None:
             worker_chats.setdefault(link.worker_id, {})[link.channel] = link.chat_id
+    # A person's messages go only where they chose (Telegram, texts or both), never to a number that said STOP.
+    wanted = linking.reminder_channels_for(session, list(person_chats))
+    person_chats = {person_id: kept for person_id, chats in person_chats.items()
+                    if (kept := {channel: chat for channel, chat in chats.items()
+                                 if channel in wanted.get(person_id, ())})}
     return person_chats, worker_chats
 
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from casefile import directory, export, linking, notes, outbox, records, staff
+from casefile import directory, export, linking, notes, outbox, records, sms_consent, staff
 from casefile.actors import StaffActor
 from casefile.errors import InvalidInput
 from casefile.models import APPOINTMENT_KINDS
@@ -55,6 +55,9 @@ DONE_MESSAGES = {
     "team": "The team is changed. The person is told in the chat.",
     "licence": "The licence conditions are saved. The person is told in the chat.",
     "urgent_seen": SEEN_DONE,
+    "sms_number": "Signpost will text that number a code. The number is linked only when the person texts the "
+                  "code back.",
+    "sms_settings": "Their text message settings are saved.",
 }
 # The key dates a lead can change here, with their labels. Top-up supervision is left out: the
 # Sentencing Act 2026 ended it, so nobody should be given a new top-up date.
@@ -301,6 +304,51 @@ async def add_note(request: Request) -> Response:
     return redirect(f"/people/{ids[0]}?done=note#notes")
 
 
+async def _page_with_error(request: Request, person_id: int, field: str, message: str, **values: Any) -> Response:
+    ctx = context_of(request)
+    journeys = _journeys(request)
+    data = await _with_session(request, lambda s: load_person_page(s, _actor(request), person_id, ctx.today(),
+                                                                    ctx.now(), journeys))
+    return render(request, "person/page.html", status_code=400, title=data.view.person.preferred_name, p=data,
+                  done=None, error_list=[{"text": message, "href": f"#{field}"}],
+                  **{f"{field}_error": message}, **values)
+
+
+@page(roles=("worker",))
+async def add_mobile_number(request: Request) -> Response:
+    """A worker adds the person's mobile number: Signpost texts it a code, and links it only on the reply."""
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    form = await read_form(request)
+    number = text_field(form, "sms_number")
+    try:
+        await _with_session(request, lambda s: sms_consent.offer_number(s, _actor(request), ids[0], number,
+                                                                        now=ctx.now()))
+    except InvalidInput as problem:
+        return await _page_with_error(request, ids[0], "sms_number", problem.message, sms_number_text=number)
+    return redirect(f"/people/{ids[0]}?done=sms_number#texts")
+
+
+@page(roles=("worker",))
+async def sms_settings(request: Request) -> Response:
+    """Where reminders go (Telegram, texts or both) and whether texts are discreet, as the person asked."""
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    form = await read_form(request)
+    choice = text_field(form, "channel_choice")
+    discreet = text_field(form, "sms_discreet") != "off"
+
+    def save(session: Session) -> None:
+        sms_consent.set_channel_choice(session, _actor(request), ids[0], choice, now=ctx.now())
+        sms_consent.set_sms_discreet(session, _actor(request), ids[0], discreet, now=ctx.now())
+
+    try:
+        await _with_session(request, save)
+    except InvalidInput as problem:
+        return await _page_with_error(request, ids[0], "channel_choice", problem.message)
+    return redirect(f"/people/{ids[0]}?done=sms_settings#texts")
+
+
 @page(roles=("worker",))
 async def change_team(request: Request) -> Response:
     """The lead adds someone to the team, changes their role, or hands the lead to them."""
@@ -498,6 +546,8 @@ routes = [
     Route("/people/{person_id:int}/journey", journey_form, methods=["GET"]),
     Route("/people/{person_id:int}/journey", journey, methods=["POST"]),
     Route("/people/{person_id:int}/notes", add_note, methods=["POST"]),
+    Route("/people/{person_id:int}/texts/number", add_mobile_number, methods=["POST"]),
+    Route("/people/{person_id:int}/texts/settings", sms_settings, methods=["POST"]),
     Route("/people/{person_id:int}/team", change_team, methods=["POST"]),
     Route("/people/{person_id:int}/team/{worker_id:int}/end", end_team_member, methods=["POST"]),
     Route("/people/{person_id:int}/export.json", export_file, methods=["GET"]),

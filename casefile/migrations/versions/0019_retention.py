@@ -21,7 +21,7 @@ from alembic import op
 from casefile.types import UTCDateTime
 
 revision: str = "0019_retention"
-down_revision: str | Sequence[str] | None = "0017_sms_out"
+down_revision: str | Sequence[str] | None = "0018_sms_consent"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
