@@ -4,9 +4,16 @@ In the style of python-telegram-bot's examples (the rules-bot): what the bot sha
 is started in the application's post_init and closed in its post_shutdown, and both hooks are
 written out here, in the order things must happen. Reminders go out from the same process through
 the application's own Bot, so PTB's rate limiter counts replies and reminders together against
-Telegram's overall limit, while the dispatcher's Pacer adds the one-a-second-per-chat rule. Several
-serve processes may run at once: the dispatcher's claims have leases. With SIGNPOST_METRICS_LISTEN
-set, /healthz and /metrics are served in the same event loop from the start (bot/metrics_listener.py).
+Telegram's overall limit, while the dispatcher's Pacer adds the one-a-second-per-chat rule.
+
+Several serve processes (and `signpost reminders run` processes) may run at once. On PostgreSQL they
+share one send budget (casefile/send_budget.py): replies take their moment from it through PTB's
+rate-limiter hook, reminders through the dispatcher's own Bot, so together they keep Telegram's
+limits; the dispatcher's claims have leases. On SQLite (or SIGNPOST_SEND_BUDGET=local) each process
+paces itself, and only the one holding the sending lease sends reminders (bot/reminders/lease.py).
+With SIGNPOST_METRICS_LISTEN set, /healthz and /metrics are served in the same event loop from the
+start (bot/metrics_listener.py). With GOV.UK Notify set up, texts go out and come in beside Telegram
+(bot/channels/sms_serve.py), their callbacks on their own small server.
 """
 
 from __future__ import annotations
@@ -14,18 +21,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from starlette.routing import BaseRoute
 
 from bot.channels.sms_callbacks import CallbackServer, listen_address
 from bot.channels.sms_receipts import receipt_routes
 from bot.channels.sms_serve import SmsService, sms_service
 from bot.channels.telegram import TelegramChannel, TelegramOptions
+from bot.channels.telegram_webhook import ChatTurns
 from bot.conversation.core import Conversation
 from bot.metrics_listener import MetricsListener
-from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.runner import build_dispatcher, send_timeouts, sms_sender_for
-from bot.reminders.sender import paced_sender
+from bot.reminders.pacing import pace_limits
+from bot.reminders.runner import (
+    ReminderSending,
+    build_dispatcher,
+    send_timeouts,
+    sending_lease,
+    shared_pacer,
+    shares_budget,
+    sms_sender_for,
+)
+from bot.reminders.sender import TelegramSender, make_bot, paced_sender
 from bot.settings import Settings
 from bot.voice import VoiceNotes
+from casefile.db import make_coordination_engine
 
 log = logging.getLogger(__name__)
 DISPATCHER_STOP_SECONDS = 30
@@ -45,6 +66,15 @@ RESTART_FIRST_SECONDS = 1.0
 RESTART_MOST_SECONDS = 60.0
 
 
+class Sending(Protocol):
+    """What sends the reminders (bot/reminders/runner.py's ReminderSending): it runs until told to stop."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def run(self, stop: asyncio.Event) -> object: ...
+
+
 class DispatcherTask:
     """The reminder dispatcher running as a task beside the bot's updates."""
 
@@ -52,25 +82,25 @@ class DispatcherTask:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[object] | None = None
 
-    def start(self, dispatcher: Dispatcher) -> None:
-        self._task = asyncio.create_task(self._supervise(dispatcher), name="signpost-reminders")
-        log.info("reminder dispatcher %s started", dispatcher.name)
+    def start(self, sending: Sending) -> None:
+        self._task = asyncio.create_task(self._supervise(sending), name="signpost-reminders")
+        log.info("reminder dispatcher %s started", sending.name)
 
-    async def _supervise(self, dispatcher: Dispatcher) -> None:
+    async def _supervise(self, sending: Sending) -> None:
         """Keep the dispatcher running for as long as the bot does: if it ever stops by itself, say so and
         start it again, so the bot never goes on answering while no reminder is sent."""
         wait = RESTART_FIRST_SECONDS
         while not self._stop.is_set():
             try:
-                await dispatcher.run(self._stop)
+                await sending.run(self._stop)
             except Exception:
                 log.exception("the reminder dispatcher %s stopped with an error; starting it again in %.0f s",
-                              dispatcher.name, wait)
+                              sending.name, wait)
             else:
                 if self._stop.is_set():
                     return
                 log.error("the reminder dispatcher %s stopped by itself; starting it again in %.0f s",
-                          dispatcher.name, wait)
+                          sending.name, wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), wait)
             wait = min(wait * 2, RESTART_MOST_SECONDS)
@@ -98,9 +128,19 @@ def sms_callback_server(settings: Settings, conversation: Conversation, sms: Sms
     return CallbackServer(routes, host, port)
 
 
-def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None) -> TelegramChannel:
-    """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher."""
+def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNotes | None, *,
+                routes: Sequence[BaseRoute] = ()) -> TelegramChannel:
+    """The Telegram channel whose start and stop also run voice, the command menu and the dispatcher.
+
+    `routes` go on the webhook server's app beside Telegram's (other channels' callbacks).
+    """
     reminders = DispatcherTask()
+    engine = conversation.sessions.kw["bind"]
+    coordination = make_coordination_engine(engine.url) if engine.dialect.name == "postgresql" else None
+    pacer = shared_pacer(settings, coordination) if coordination is not None and shares_budget(settings, engine) \
+        else None
+    timeouts = send_timeouts(settings)
+    own_senders: list[TelegramSender] = []  # senders with a Bot of their own, shut down at the end
     listener = (MetricsListener(conversation.sessions, settings.metrics_listen, settings.metrics_token)
                 if settings.metrics_listen else None)
     texts = sms_sender_for(settings)
@@ -118,9 +158,22 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
             await callbacks.start()
         if sms is not None:
             await sms.start()  # once received texts can come in: then the ones missed while down
-        sender = paced_sender(channel.application.bot, settings.send_per_second, send_timeouts(settings))
-        reminders.start(build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys,
-                                         sms_sender=texts))
+        if pacer is not None:
+            # Reminders take their moments from the shared budget themselves: a Bot without PTB's limiter.
+            assert settings.telegram_token, "a token is checked for before this is called"
+            bot = make_bot(settings.telegram_token, settings.telegram_api_url, timeouts=timeouts)
+            await bot.initialize()
+            sender = paced_sender(bot, pacer, timeouts)
+            own_senders.append(sender)
+            dispatcher = build_dispatcher(settings, conversation.sessions, sender, journeys=conversation.journeys,
+                                          sms_sender=texts)
+            reminders.start(ReminderSending(dispatcher, None))
+            log.info("replies and reminders take their turn from the send budget every process shares")
+            return
+        local = paced_sender(channel.application.bot, pace_limits(settings), timeouts)
+        dispatcher = build_dispatcher(settings, conversation.sessions, local, journeys=conversation.journeys,
+                                      sms_sender=texts)
+        reminders.start(ReminderSending(dispatcher, sending_lease(settings, conversation.sessions, dispatcher)))
 
     async def post_shutdown() -> None:
         await reminders.stop()
@@ -130,11 +183,16 @@ def build_serve(settings: Settings, conversation: Conversation, voice: VoiceNote
             await callbacks.stop()
         if texts is not None:
             texts.close()
+        for own in own_senders:
+            await own.bot.shutdown()
         if voice is not None:
             voice.close()
         if listener is not None:
             await listener.stop()
+        if coordination is not None:
+            coordination.dispose()
 
-    channel = TelegramChannel(conversation, voice, telegram_options(settings),
-                              post_init=post_init, post_shutdown=post_shutdown)
+    channel = TelegramChannel(conversation, voice, telegram_options(settings), post_init=post_init,
+                              post_shutdown=post_shutdown, pacer=pacer,
+                              turns=ChatTurns(conversation.sessions, coordination), routes=routes)
     return channel

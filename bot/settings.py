@@ -32,8 +32,8 @@ from casefile.reminder_rules import (
 from casefile.retention import Retention
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TELEGRAM_SEND_LIMIT = 30.0  # messages a second, Telegram's own limit for one bot
 NOTIFY_SEND_LIMIT = 3000.0  # requests a minute, GOV.UK Notify's own limit for one API key
+SEND_BUDGETS = ("database", "local")
 
 
 class SettingError(ValueError):
@@ -54,8 +54,26 @@ def positive_int(raw: str) -> int:
     return value
 
 
-def send_rate(raw: str) -> float:
-    return min(TELEGRAM_SEND_LIMIT, positive_float(raw))
+@dataclass(frozen=True)
+class TelegramLimits:
+    """Telegram's flood limits for one bot: messages a second overall, and to any one chat."""
+
+    overall: float
+    per_chat: float
+
+
+def telegram_limits(raw: str) -> TelegramLimits:
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) != 2:
+        raise ValueError("write two numbers: messages a second overall, then to one chat (like 30,1)")
+    return TelegramLimits(positive_float(parts[0]), positive_float(parts[1]))
+
+
+def send_budget(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SEND_BUDGETS:
+        raise ValueError(f"use one of {', '.join(SEND_BUDGETS)}")
+    return value
 
 
 def sms_rate(raw: str) -> float:
@@ -156,6 +174,8 @@ class Setting:
     strict: bool = False
     computed: Computed | None = None
     shown: str | None = None
+    # Holds the value read (or the default) within what earlier settings allow.
+    bound: Callable[[Any, Mapping[str, Any]], Any] | None = None
 
     @property
     def readme_default(self) -> str:
@@ -170,6 +190,10 @@ class Setting:
         return None if self.default is None else self.parse(self.default)
 
     def read(self, env: Mapping[str, str], read: Mapping[str, Any]) -> Any:
+        value = self._read(env, read)
+        return value if self.bound is None else self.bound(value, read)
+
+    def _read(self, env: Mapping[str, str], read: Mapping[str, Any]) -> Any:
         raw = env.get(self.name)
         if not raw or not raw.strip():
             return self.default_value(env, read)
@@ -218,6 +242,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header; other requests are refused."),
     Setting("SIGNPOST_WEBHOOK_LISTEN", "webhook_listen", "127.0.0.1:8443",
             "Address and port the webhook server listens on (behind your HTTPS proxy)."),
+    Setting("SIGNPOST_TELEGRAM_LIMITS", "telegram_limits", "30,1",
+            "Telegram's flood limits for one bot that Signpost keeps under: messages a second overall, then to one "
+            "chat. Change them only for a Bot API server with other limits (a test stand-in).",
+            parse=telegram_limits, strict=True),
+    Setting("SIGNPOST_SEND_BUDGET", "send_budget", "database",
+            "How processes share Telegram's limits. `database`: on PostgreSQL every process takes its sends from "
+            "one budget there; on SQLite, which cannot share one, it is as `local`. `local`: each process paces "
+            "itself, and only the process holding the sending lease sends reminders.",
+            parse=send_budget, strict=True),
     Setting("SIGNPOST_TELEGRAM_RATE", "telegram_rate", "30",
             "Most chat replies sent per second overall (Telegram's own limit is about 30).",
             parse=positive_float),
@@ -244,8 +277,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long a dispatcher holds claimed reminders; after a crash others send them once this runs out.",
             parse=positive_float),
     Setting("SIGNPOST_SEND_PER_SECOND", "send_per_second", "29.5",
-            "Messages a second the dispatcher sends at most; a higher value is held to Telegram's limit of 30.",
-            parse=send_rate),
+            "Messages a second sent at most (reminders; with a database budget, replies and reminders of every "
+            "process together); a higher value is held to Telegram's overall limit.",
+            parse=positive_float, bound=lambda value, read: min(value, read["telegram_limits"].overall)),
     Setting("SIGNPOST_NOTIFY_API_KEY", "notify_api_key", None,
             "GOV.UK Notify API key for text messages (name-serviceid-secret). Without it no texts are sent.",
             parse=notify_api_key, strict=True),
@@ -341,6 +375,8 @@ class Settings:
     webhook_url: str | None
     webhook_secret: str | None
     webhook_listen: str
+    telegram_limits: TelegramLimits
+    send_budget: str
     telegram_rate: float
     telegram_send_timeout: float
     reminder_offsets: tuple[timedelta, ...]

@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, CursorResult, Result, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,6 +57,17 @@ def make_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS, **kwargs
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def make_coordination_engine(url: str | URL, *, connections: int = 12) -> Engine:
+    """An engine for the statements processes coordinate with (casefile/send_budget.py, casefile/chat_turns.py).
+
+    Autocommit, so a row or advisory lock is held no longer than its statement or session; a pool of its
+    own, so a chat waiting its turn never takes the connection a unit of work needs; and no ping before
+    each use, since these statements are many and short (a broken connection fails one and is replaced).
+    """
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=connections // 2,
+                         max_overflow=connections - connections // 2)
 
 
 def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -705,6 +706,53 @@ class SpokenAnswer(Base):
     body: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
+
+
+class HandledUpdate(Base):
+    """The newest Telegram update handled for a chat, so a redelivered or overtaken one is not answered twice.
+
+    Several `signpost serve` processes may take one chat's updates in turn (bot/channels/telegram_webhook.py).
+    Holds an update number only, never what was said; rows go a day after the chat last wrote.
+    """
+
+    __tablename__ = "handled_updates"
+
+    channel: Mapped[str] = mapped_column(String(CHANNELS_MAX), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SendBudget(Base):
+    """One send budget shared by every process on PostgreSQL (casefile/send_budget.py): "telegram", "notify".
+
+    `next_slot` is the next free moment to send, in seconds since 1970 on the database's clock.
+    """
+
+    __tablename__ = "send_budgets"
+
+    name: Mapped[str] = mapped_column(String(CHANNELS_MAX), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Double)
+
+
+class SendBudgetChat(Base):
+    """When a budget may next send to one chat (Telegram: one message a second to a chat)."""
+
+    __tablename__ = "send_budget_chats"
+
+    budget: Mapped[str] = mapped_column(String(CHANNELS_MAX), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Double, index=True)
+
+
+class SendingLease(Base):
+    """Which process sends reminders when processes cannot share a budget (SQLite, or a local budget)."""
+
+    __tablename__ = "sending_leases"
+
+    name: Mapped[str] = mapped_column(String(CHANNELS_MAX), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 # The directory of local services (casefile/services.py), in the shape of Open Referral UK: organisations
 # run services; a service has categories, places, phone numbers, weekly opening hours and holiday changes.

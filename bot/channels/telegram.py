@@ -8,17 +8,21 @@ so a slow or failing API never earns the person a "Sorry, something went wrong".
 `send_timeout` seconds for Telegram's answer (PTB's default is 5 s; Telegram under load can take
 longer, and a request it has taken is delivered anyway). What starts and stops with the application
 (voice, the command list, the reminder dispatcher) is the caller's post_init and post_shutdown, given
-to TelegramChannel: `signpost serve` wires them in bot/serve.py.
+to TelegramChannel: `signpost serve` wires them in bot/serve.py. Updates come by long polling (PTB's
+Updater), or through our own webhook server (bot/channels/telegram_webhook.py), which several processes
+can share. Replies are paced by PTB's AIORateLimiter in one process, or take their turn from the send
+budget every process shares (bot/channels/telegram_limiter.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.routing import BaseRoute
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import Forbidden, NetworkError, TelegramError
@@ -33,9 +37,12 @@ from telegram.ext import (
 )
 
 from bot import i18n, metrics
+from bot.channels.telegram_limiter import BudgetRateLimiter
 from bot.channels.telegram_replies import ReplyRetry, trouble_of
+from bot.channels.telegram_webhook import ChatTurns, WebhookServer
 from bot.conversation.core import Conversation
 from bot.messages import Incoming, Reply
+from bot.reminders.pacing import SendPacer
 from bot.reminders.sender import SendTimeouts
 from bot.settings import default_of
 from bot.voice import SpeechUnavailable, VoiceNotes
@@ -89,25 +96,37 @@ def _with_application(hook: Hook) -> Callable[[Application], Coroutine[Any, Any,
 
 
 class TelegramChannel:
+    """`pacer`: where replies take their moment to send (the budget every process shares); without one,
+    PTB's AIORateLimiter paces this process's replies. `turns` and `routes` are for the webhook server
+    (bot/channels/telegram_webhook.py): one chat's updates in order, and other routes on its app."""
+
     def __init__(self, conversation: Conversation, voice: VoiceNotes | None, options: TelegramOptions, *,
-                 post_init: Hook | None = None, post_shutdown: Hook | None = None) -> None:
+                 post_init: Hook | None = None, post_shutdown: Hook | None = None, pacer: SendPacer | None = None,
+                 turns: ChatTurns | None = None, routes: Sequence[BaseRoute] = ()) -> None:
         self.conversation = conversation
         self.voice = voice
         self.options = options
         self.replies = ReplyRetry()
+        self.pacer = pacer
+        self.turns = turns or ChatTurns(conversation.sessions, None)
+        self.routes = tuple(routes)
         self.application = self._build(post_init, post_shutdown)
 
     def _build(self, post_init: Hook | None, post_shutdown: Hook | None) -> Application:
         timeouts = SendTimeouts(answer=self.options.send_timeout)
+        limiter = (BudgetRateLimiter(self.pacer) if self.pacer is not None
+                   else AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
         builder = (
             ApplicationBuilder()
             .token(self.options.token)
-            .rate_limiter(AIORateLimiter(overall_max_rate=self.options.rate_per_second, max_retries=5))
+            .rate_limiter(limiter)
             .concurrent_updates(16)
             .request(timeouts.request(BOT_CONNECTIONS))  # counted for the metrics (bot/metrics.py)
             # Before the Bot shuts down: the replies still waiting for Telegram get a last try.
             .post_stop(_with_application(self.replies.drain))
         )
+        if self.options.webhook_url:
+            builder = builder.updater(None)  # updates come in through our own webhook server
         if post_init is not None:
             builder = builder.post_init(_with_application(post_init))
         if post_shutdown is not None:
@@ -261,17 +280,9 @@ class TelegramChannel:
 
         `signpost serve` has checked that Telegram answers before this (bot/cli/startup.py); should it go
         away in the moment between, PTB tries its start again (bootstrap_retries=-1) instead of failing.
+        The webhook is our own server (bot/channels/telegram_webhook.py), so several processes can share it.
         """
         if self.options.webhook_url:
-            path = "telegram"
-            self.application.run_webhook(
-                listen=self.options.webhook_listen,
-                port=self.options.webhook_port,
-                url_path=path,
-                webhook_url=self.options.webhook_url,
-                secret_token=self.options.webhook_secret,
-                allowed_updates=["message", "callback_query"],
-                bootstrap_retries=-1,
-            )
+            asyncio.run(WebhookServer(self, self.turns, self.routes).serve())
         else:
             self.application.run_polling(allowed_updates=["message", "callback_query"], bootstrap_retries=-1)

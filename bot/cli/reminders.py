@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import select
@@ -110,8 +111,20 @@ async def _dispatch(settings: Settings, sessions: sessionmaker[Session], args: a
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     async with (metrics_listener(sessions, settings.metrics_listen, settings.metrics_token),
-                dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as dispatcher):
-        return await dispatcher.run(stop, once=args.once)
+                dispatcher_for(settings, sessions, batch=args.batch, name=args.name) as sending):
+        if sending.lease is not None:
+            _say_who_sends()
+        return await sending.run(stop, once=args.once)
+
+
+def _say_who_sends() -> None:
+    """The sending lease's one line (which process sends the reminders) on stderr, where nothing else logs."""
+    lease_log = logging.getLogger("bot.reminders.lease")
+    if not logging.getLogger().handlers and not lease_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        lease_log.addHandler(handler)
+        lease_log.setLevel(logging.INFO)
 
 
 @reports_failures

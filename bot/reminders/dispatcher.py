@@ -328,9 +328,40 @@ class Dispatcher:
         if not ids:
             return stats
         batch = await asyncio.to_thread(self.prepare, ids, now)
-        results = await self._send_all(batch.jobs)
+        keeper = asyncio.ensure_future(self._keep_claims([job.row_id for job in batch.jobs]))
+        try:
+            results = await self._send_all(batch.jobs)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         await asyncio.to_thread(self.finish, batch, results, self.clock(), stats)
         return stats
+
+    async def _keep_claims(self, ids: list[int]) -> None:
+        """While a batch waits its turn to send, renew its claims a few times a lease.
+
+        With several processes sharing one send budget, a batch can wait longer than a lease for its
+        moments (bot/reminders/pacing.py's SharedPacer); without renewing, another dispatcher would take
+        rows still on their way and send them again. A dispatcher that dies stops renewing, so its rows
+        are free one lease later, as before.
+        """
+        every = self.settings.lease.total_seconds() / 3
+        while ids:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(self._renew_claims, ids)
+            except Exception as error:  # the next renewal, or the lease running out, deals with it
+                log.warning("reminder dispatcher %s: could not renew its claims: %s", self.name,
+                            type(error).__name__)
+
+    def _renew_claims(self, ids: list[int]) -> None:
+        with self.sessions() as session:
+            begin_write(session)
+            session.execute(update(_TABLE).where(
+                _TABLE.c.id.in_(ids), _TABLE.c.claimed_by == self.name, _TABLE.c.state == outbox.CLAIMED,
+            ).values(lease_until=self.clock() + self.settings.lease))
+            session.commit()
 
     async def _send_all(self, jobs: list[Job]) -> dict[tuple[int, str], SendResult]:
         """Up to `concurrency` at once, and the messages to any one chat in their order.

@@ -40,7 +40,7 @@ from telegram.request import HTTPXRequest, RequestData
 
 from bot import metrics
 from bot.messages import Button
-from bot.reminders.pacing import PaceLimits, Pacer
+from bot.reminders.pacing import PaceLimits, Pacer, SendPacer
 from bot.settings import default_of
 
 log = logging.getLogger(__name__)
@@ -192,9 +192,10 @@ def reach_telegram(token: str, api_url: str | None) -> None:
         loop.close()
 
 
-def paced_sender(bot: Bot, per_second: float, timeouts: SendTimeouts | None = None) -> TelegramSender:
-    """How reminders leave: through `bot`, at most `per_second` overall and one a second to a chat."""
-    return TelegramSender(bot, Pacer(PaceLimits(per_second=per_second)), timeouts)
+def paced_sender(bot: Bot, pace: PaceLimits | SendPacer, timeouts: SendTimeouts | None = None) -> TelegramSender:
+    """How reminders leave: through `bot`, paced by this process alone (PaceLimits) or by a shared pacer."""
+    pacer = Pacer(pace) if isinstance(pace, PaceLimits) else pace
+    return TelegramSender(bot, pacer, timeouts)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -202,9 +203,9 @@ def _seconds(value: int | float | timedelta) -> float:
 
 
 class TelegramSender:
-    """Sends through a PTB Bot, each message waiting its turn from the Pacer (Telegram's flood limits)."""
+    """Sends through a PTB Bot, each message waiting its turn from the pacer (Telegram's flood limits)."""
 
-    def __init__(self, bot: Bot, pacer: Pacer, timeouts: SendTimeouts | None = None) -> None:
+    def __init__(self, bot: Bot, pacer: SendPacer, timeouts: SendTimeouts | None = None) -> None:
         self.bot = bot
         self.pacer = pacer
         # Given with each send, so the Bot's own defaults (PTB's 5 s in `signpost serve`) never apply.
@@ -214,12 +215,12 @@ class TelegramSender:
 
     async def send(self, chat_id: str, text: str, buttons: tuple[tuple[Button, ...], ...]) -> SendResult:
         for _try in range(RETRY_AFTER_TRIES):
-            await self.pacer.acquire(chat_id)
             try:
-                message = await self.bot.send_message(
-                    chat_id=chat_id, text=text, reply_markup=markup(buttons), read_timeout=self.timeouts.answer,
-                    write_timeout=self.timeouts.answer, connect_timeout=self.timeouts.connect,
-                    pool_timeout=self.timeouts.pool)
+                async with self.pacer.turn(chat_id):
+                    message = await self.bot.send_message(
+                        chat_id=chat_id, text=text, reply_markup=markup(buttons), read_timeout=self.timeouts.answer,
+                        write_timeout=self.timeouts.answer, connect_timeout=self.timeouts.connect,
+                        pool_timeout=self.timeouts.pool)
             except RetryAfter as flood:
                 self.retry_after_count += 1
                 wait = _seconds(flood.retry_after)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.settings import REPO_ROOT, SETTINGS, SettingError, Settings, default_of
+from bot.settings import REPO_ROOT, SETTINGS, SettingError, Settings, TelegramLimits, default_of
 from casefile.reminder_rules import QuietHours
 
 
@@ -164,3 +164,15 @@ def test_a_notify_api_key_is_read_whole_and_a_broken_one_stops_start_up() -> Non
     assert Settings.from_env({"SIGNPOST_NOTIFY_API_KEY": f" {key} "}).notify_api_key == key
     with pytest.raises(SettingError, match="SIGNPOST_NOTIFY_API_KEY"):
         Settings.from_env({"SIGNPOST_NOTIFY_API_KEY": "3d844edf-8d35-48ac-975b-e847b4f122b0"})
+
+
+def test_the_send_rate_is_held_to_the_telegram_limits_set_and_the_send_budget_is_checked() -> None:
+    assert Settings.built_in().telegram_limits == TelegramLimits(30.0, 1.0)
+    assert Settings.built_in().send_budget == "database"
+    faster = Settings.from_env({"SIGNPOST_TELEGRAM_LIMITS": "300, 10", "SIGNPOST_SEND_PER_SECOND": "295"})
+    assert faster.telegram_limits == TelegramLimits(300.0, 10.0) and faster.send_per_second == 295.0
+    assert Settings.from_env({"SIGNPOST_TELEGRAM_LIMITS": "20,1"}).send_per_second == 20.0
+    for name, bad in (("SIGNPOST_TELEGRAM_LIMITS", "30"), ("SIGNPOST_TELEGRAM_LIMITS", "0,1"),
+                      ("SIGNPOST_SEND_BUDGET", "redis")):
+        with pytest.raises(SettingError, match=name):
+            Settings.from_env({name: bad})

@@ -34,10 +34,17 @@ def one_due_reminder_per_appointment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNPOST_QUIET_HOURS", "00:00-00:00")  # equal edges: no quiet hours on the real clock
 
 
+# On PostgreSQL the dispatchers share one send budget at Telegram's limits; this stand-in enforces none,
+# so they are told it allows ten times as much, and the test takes seconds.
+STANDIN_LIMITS = {"SIGNPOST_TELEGRAM_LIMITS": "300,10", "SIGNPOST_SEND_PER_SECOND": "295"}
+
+
 def start_dispatcher(db_url: str, standin: TelegramStandIn, name: str, lease_seconds: int = 2,
-                     batch: int = BATCH, content_dir: Path | None = None) -> subprocess.Popen[bytes]:
+                     batch: int = BATCH, content_dir: Path | None = None,
+                     limits: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(limits or {}),
         "DATABASE_URL": db_url,
         "TELEGRAM_BOT_TOKEN": standin.token,
         "SIGNPOST_TELEGRAM_API_URL": f"http://127.0.0.1:{standin.port}",
@@ -128,7 +135,8 @@ def test_two_dispatcher_processes_on_postgresql_send_each_reminder_once(postgres
 
 def _two_dispatchers(db_url: str, session_factory: sessionmaker[Session]) -> None:
     with TelegramStandIn() as standin:
-        processes = [start_dispatcher(db_url, standin, name, lease_seconds=60, batch=100) for name in ("alpha", "beta")]
+        processes = [start_dispatcher(db_url, standin, name, lease_seconds=60, batch=100, limits=STANDIN_LIMITS)
+                     for name in ("alpha", "beta")]
         try:
             wait_until(lambda: sent_count(session_factory) == 600, 90, "all 600 reminders marked sent")
         finally:

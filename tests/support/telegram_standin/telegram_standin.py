@@ -258,6 +258,16 @@ class TelegramStandIn:
         return self._state.message_update(chat_id, text, user_id=user_id, language_code=language_code,
                                           first_name=first_name)
 
+    def callback_update(self, message: SentMessage, label: str, *, user_id: int | None = None) -> dict[str, Any]:
+        """Builds the Update of a tap on the button labelled `label` without sending it (`deliver_webhook`)."""
+        return self._state.callback_update(message.chat_id, message.callback_data_for(label),
+                                           message_id=message.message_id, user_id=user_id)
+
+    def callback_update_for_data(self, message: SentMessage, data: str, *,
+                                 user_id: int | None = None) -> dict[str, Any]:
+        """As `callback_update`, for the button carrying callback `data`."""
+        return self._state.callback_update(message.chat_id, data, message_id=message.message_id, user_id=user_id)
+
     def _dispatch(self, update: dict[str, Any]) -> dict[str, Any]:
         webhook = self._state.enqueue(update)
         loop, delivery = self._loop, self._delivery
@@ -310,6 +320,12 @@ class TelegramStandIn:
     def calls(self) -> list[Call]:
         with self._state.lock:
             return list(self._state.calls)
+
+    @property
+    def call_count(self) -> int:
+        """How many calls the bot has made (cheap: a benchmark watching thousands asks often)."""
+        with self._state.lock:
+            return len(self._state.calls)
 
     def calls_to(self, method: str) -> list[Call]:
         wanted = method.lower()
