@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from casefile import linking, people, staff
+from casefile import linking, notes, people, staff
 from casefile.actors import PersonActor, StaffActor
 from casefile.clock import LONDON
 from casefile.models import (
@@ -532,3 +532,32 @@ def test_buttons_for_another_agencys_appointments_show_only_to_those_who_may_cha
     refused = post_form(hal, person, outcome, {"status": "attended", "version": "1"})
     assert refused.status_code == 403 and "another agency" in refused.text
     assert post_form(hal, person, cancel, {"version": "1", "reason": "x"}).status_code == 403
+
+
+def test_the_person_page_puts_the_days_things_first_and_folds_long_lists_the_print_view_shows_all(
+        console: Console) -> None:
+    sam = console.ids["sam"]
+    with console.sessions() as session:
+        person = session.get_one(Person, sam)
+        lou = session.get_one(Worker, console.ids["lou"])
+        make_appointment(session, person, lou, start=NOW + timedelta(days=2), place="Next office")
+        for n in range(8):
+            notes.add_note(session, StaffActor(lou.id), sam, f"Note {n} about the bus pass.", now=NOW)
+    lou_browser = console.as_user("lou@example.org")
+    page = lou_browser.get(f"/people/{sam}").text
+    order = [page.index(marker) for marker in ('id="at-a-glance"', "Next office", 'id="team"', 'id="notes"',
+                                               'id="updates"', 'id="stage"')]
+    assert order == sorted(order), order  # next appointment and team before the long lists and the dates
+    glance = page[page.index('id="at-a-glance"'):page.index('id="appointments"')]
+    assert "Next office" in glance and "Lou Lead" in glance
+    shown, folded = page.split('id="all-case-notes"')
+    assert [f"Note {n} " in shown.split('id="case-notes"')[1] for n in range(8)] == [False] * 3 + [True] * 5
+    assert all(f"Note {n} " in folded for n in range(3)) and "Show all 8 case notes" in folded
+    assert '<details class="govuk-details" id="all-case-notes">' in page  # closed on the page
+    printed = lou_browser.get(f"/people/{sam}/print")
+    assert printed.status_code == 200
+    assert '<details class="govuk-details" id="all-case-notes" open>' in printed.text
+    assert all(f"Note {n} " in printed.text for n in range(8))
+    assert 'action="/people/' not in printed.text  # no forms on the print view
+    assert "data-print" in printed.text
+    assert console.as_user("cat@example.org").get(f"/people/{sam}/print").status_code == 403  # not Cat's person
