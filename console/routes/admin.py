@@ -132,7 +132,9 @@ async def account_change(request: Request) -> Response:
         check.error(f"change-{account_id}", problem.message)
         return await _accounts(request, check=check, status_code=400)
     said = {"disable": "is switched off and signed out everywhere", "enable": "is switched on again",
-            "unlock": "is unlocked", "role": f"is now {role}"}[change]
+            "unlock": "is unlocked", "role": f"is now {role}",
+            "reset_second_factor": "has no second factor now and is signed out everywhere. They set up a new one "
+                                   "from their account (an admin is asked to at sign-in)"}[change]
     return await _accounts(request, done=f"{email} {said}.")
 
 
