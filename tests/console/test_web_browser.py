@@ -205,7 +205,8 @@ def test_a_worker_finds_a_person_writes_a_note_corrects_an_outcome_and_sees_the_
         recent.locator("button:has-text('Mark as missed')").click()
     tab.check()
     assert "Marked as missed" in page.content()
-    corrected = page.locator(".govuk-summary-card", has_text="Browser past office").locator(".govuk-details")
+    corrected = page.locator(".govuk-summary-card", has_text="Browser past office").locator(
+        ".govuk-details", has_text="Marked wrongly")
     corrected.locator("summary").click()
     corrected.locator("textarea").fill("They came in late and signed in at reception.")
     with page.expect_navigation():
@@ -313,6 +314,7 @@ def test_every_page_passes_the_accessibility_check(browser: Any, site: dict[str,
     tab.click("button:has-text('Add the note')")  # no words: the page again with its error
     assert "There is a problem" in page.content()
     tab.go(person)
+    page.click("summary:has-text('Add someone')")
     tab.click("button:has-text('Save the team')")  # no reference: refused plainly
     tab.go("/account/second-factor")  # optional for a worker: the set-up page
     assert "Set up your second factor" in page.content()
