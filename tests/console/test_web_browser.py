@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -73,8 +74,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "SIGNPOST_CONTENT_DIR": str(content),
            "SIGNPOST_WEB_SECRET": "browser-test-secret-0123456789", "SIGNPOST_LINK_CODE_PEPPER": ""}
+    # Its own process group, so a server that never answers is stopped with its worker processes, which
+    # hold its output open.
     server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+                              stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # two cores shared with other work: a slow start is not a failure
     while True:
@@ -83,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()  # first: reading its output waits for the end of it
+                os.killpg(server.pid, signal.SIGKILL)  # first: reading its output waits for the end of it
                 output = server.stdout.read().decode() if server.stdout else ""
                 pytest.fail(f"signpost web did not start:\n{output}")
             time.sleep(0.2)
