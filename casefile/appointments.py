@@ -230,7 +230,7 @@ def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, vers
     if appointment is None or (person_id is not None and appointment.person_id != person_id):
         raise NotFound("Sorry, we could not find that appointment.")
     unit.require_person(appointment.person_id, staff_only=staff_only)
-    if isinstance(unit.actor, StaffActor) and not unit.is_lead:
+    if isinstance(unit.actor, StaffActor):
         _require_own_agency(unit, appointment)
     if version_required or expected_version is not None:
         check_version(appointment, expected_version)
@@ -240,16 +240,28 @@ def _load(unit: Unit, appointment_id: int, expected_version: int | None, *, vers
 OTHER_AGENCY = "This appointment is with another agency. Ask the lead professional to change it."
 
 
-def _require_own_agency(unit: Unit, appointment: Appointment) -> None:
+def may_change(*, is_lead: bool, worker_agency_id: int | None, appointment_agency_id: int | None) -> bool:
     """A team member changes their own agency's appointments; the lead professional can change any.
 
     The Lewisham model: partners update the shared file through the lead, so a housing worker cannot move,
-    cancel or mark a probation appointment (a missed one can mean a breach).
+    cancel or mark a probation appointment (a missed one can mean a breach). The case file refuses with this
+    rule and the console's pages show the buttons with it, so the two cannot drift apart.
+    `appointment_agency_id`: see `appointment_agency`.
     """
+    return is_lead or (worker_agency_id is not None and worker_agency_id == appointment_agency_id)
+
+
+def appointment_agency(owner_agency_id: int | None, source_agency_id: int | None) -> int | None:
+    """Whose appointment it is: the agency of the worker it is with, else the agency whose feed sent it."""
+    return owner_agency_id if owner_agency_id is not None else source_agency_id
+
+
+def _require_own_agency(unit: Unit, appointment: Appointment) -> None:
     worker = unit.worker
     owner = unit.session.get(Worker, appointment.worker_id) if appointment.worker_id is not None else None
-    agency_id = owner.agency_id if owner is not None else appointment.source_agency_id
-    if worker is None or agency_id is None or worker.agency_id != agency_id:
+    agency_id = appointment_agency(owner.agency_id if owner is not None else None, appointment.source_agency_id)
+    if not may_change(is_lead=unit.is_lead, worker_agency_id=worker.agency_id if worker else None,
+                      appointment_agency_id=agency_id):
         raise PermissionDenied(OTHER_AGENCY)
 
 

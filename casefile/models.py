@@ -642,6 +642,14 @@ class StaffAccount(Base):
     sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor (TOTP, console/second_factor.py). The secret must be readable to check a code, so it
+    # is kept as it is (base32); no page shows it once set up. `totp_pending_secret` is one being set up,
+    # until its first code confirms it. `totp_last_step`: the 30-second step of the last code used, so a
+    # code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    totp_set_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     worker: Mapped[Worker | None] = relationship()
 

@@ -54,6 +54,7 @@ class Principal:
     worker_name: str | None
     sessions_valid_after: datetime | None
     must_change_password: bool = False
+    second_factor: bool = False  # a TOTP app is set up (console/second_factor.py); admins must have one
 
     @property
     def actor(self) -> Actor:
@@ -190,7 +191,7 @@ def set_temporary_password(session: Session, actor: Actor, account_id: int, pass
         raise
 
 
-ACCOUNT_CHANGES = ("disable", "enable", "unlock", "role")
+ACCOUNT_CHANGES = ("disable", "enable", "unlock", "role", "reset_second_factor")
 
 
 def change_account(session: Session, actor: Actor, account_id: int, change: str, *, role: str | None = None,
@@ -206,6 +207,8 @@ def change_account(session: Session, actor: Actor, account_id: int, change: str,
         if account_id == acting_account_id and change in ("disable", "role"):
             # An admin who switched themself off, or stopped being an admin, could lock everyone out.
             raise InvalidInput("You cannot switch off your own account or change your own role. Ask another admin.")
+        if account_id == acting_account_id and change == "reset_second_factor":
+            raise InvalidInput("You cannot reset your own second factor. Ask another admin.")
         detail = change
         if change == "disable":
             account.active = False
@@ -214,6 +217,14 @@ def change_account(session: Session, actor: Actor, account_id: int, change: str,
             account.active = True
         elif change == "unlock":
             account.failed_sign_ins, account.locked_until = 0, None
+        elif change == "reset_second_factor":
+            # Someone lost their phone: they sign in with their password alone and set up a new app
+            # (an admin is sent to set it up at once). Their sessions end, so a stolen one goes too.
+            if account.totp_secret is None and account.totp_pending_secret is None:
+                raise InvalidInput(f"{account.email} has no second factor to reset.")
+            account.totp_secret = account.totp_pending_secret = None
+            account.totp_last_step = account.totp_set_up_at = None
+            account.sessions_valid_after = now
         else:
             if role not in STAFF_ROLES:
                 raise InvalidInput(f"The role must be one of: {', '.join(STAFF_ROLES)}.")
@@ -343,7 +354,8 @@ def sign_out_everywhere(session: Session, account_id: int, *, now: datetime) -> 
 # Every page asks this, so it is one statement built once, selecting plain columns (no ORM objects).
 _PRINCIPAL = (
     select(StaffAccount.id, StaffAccount.email, StaffAccount.role, StaffAccount.worker_id, Worker.name,
-           StaffAccount.sessions_valid_after, StaffAccount.active, Worker.active, StaffAccount.must_change_password)
+           StaffAccount.sessions_valid_after, StaffAccount.active, Worker.active, StaffAccount.must_change_password,
+           StaffAccount.totp_secret.is_not(None))
     .outerjoin(Worker, Worker.id == StaffAccount.worker_id)
     .where(StaffAccount.id == bindparam("account_id"))
 )
@@ -354,8 +366,10 @@ def load_principal(session: Session | Connection, account_id: int) -> Principal 
     row = session.execute(_PRINCIPAL, {"account_id": account_id}).first()
     if row is None:
         return None
-    account, email, role, worker_id, worker_name, valid_after, account_active, worker_active, must_change = row
-    principal = Principal(account, email, role, worker_id, worker_name, valid_after, bool(must_change))
+    (account, email, role, worker_id, worker_name, valid_after, account_active, worker_active, must_change,
+     second_factor) = row
+    principal = Principal(account, email, role, worker_id, worker_name, valid_after, bool(must_change),
+                          bool(second_factor))
     if not account_active or (principal.worker_id is not None and not worker_active):
         return None
     return principal
@@ -364,4 +378,4 @@ def load_principal(session: Session | Connection, account_id: int) -> Principal 
 def principal_of(session: Session, account: StaffAccount) -> Principal:
     worker = session.get(Worker, account.worker_id) if account.worker_id else None
     return Principal(account.id, account.email, account.role, account.worker_id, worker.name if worker else None,
-                     account.sessions_valid_after, account.must_change_password)
+                     account.sessions_valid_after, account.must_change_password, account.totp_secret is not None)

@@ -11,7 +11,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from jinja2.runtime import Macro
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,8 +74,15 @@ def make_templates() -> Environment:
     env.filters["short_time"] = _short_time
     env.filters["london_input"] = _london_input
     env.filters["words"] = lambda key: (key or "").replace("_", " ")
+    env.filters["lines"] = one_per_line
     env.globals["tag"] = _tag_maker(env)
     return env
+
+
+def one_per_line(messages: list[str]) -> Markup:
+    """Messages one to a line, each escaped. (Jinja's join escapes its separator once any item is markup,
+    so `map("e")|join("<br>")` showed a literal <br>.)"""
+    return Markup("<br>").join(escape(message) for message in messages)
 
 
 def _tag_maker(env: Environment) -> Callable[..., Markup]:

@@ -107,6 +107,9 @@ HSTS = "max-age=31536000; includeSubDomains"
 CHANGE_PASSWORD = "/account/password"
 # An admin's temporary password opens only these: choosing one's own password, and leaving.
 PASSWORD_CHANGE_PATHS = frozenset({CHANGE_PASSWORD, "/sign-out"})
+SECOND_FACTOR = "/account/second-factor"
+# An admin with no second factor yet may only set one up, or leave.
+SECOND_FACTOR_PATHS = frozenset({SECOND_FACTOR, "/sign-out"})
 
 
 def security_headers(request: Request, response: Response) -> None:
@@ -230,6 +233,9 @@ async def _guarded_response(request: Request, endpoint: Endpoint, data: SessionD
         return redirect(f"/sign-in?next={quote(target, safe='')}")
     if user is not None and user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
         return redirect(CHANGE_PASSWORD)
+    if (user is not None and user.role == "admin" and not user.second_factor
+            and request.url.path not in SECOND_FACTOR_PATHS):
+        return redirect(SECOND_FACTOR)
     if user is not None and allowed and user.role not in allowed:
         await audit_denied(request, user, f"{request.method} {request.url.path}: role {user.role}")
         return forbidden(request)
@@ -266,6 +272,13 @@ def sign_in_as(request: Request, user: Principal) -> None:
     ctx = context_of(request)
     request.state.session = ctx.codec.new(user.account_id, now=ctx.now().timestamp())
     request.state.user = user
+
+
+def await_code(request: Request, user: Principal) -> None:
+    """The password (or link) was right: a fresh session that waits for the second factor's code. Not signed in."""
+    ctx = context_of(request)
+    request.state.session = ctx.codec.new(now=ctx.now().timestamp(), awaiting_code=user.account_id)
+    request.state.user = None
 
 
 def sign_out(request: Request) -> None:

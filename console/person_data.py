@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from casefile import linking, notes, sms_consent, staff
 from casefile.actors import StaffActor
+from casefile.appointments import appointment_agency, may_change
 from casefile.clock import LONDON
 from casefile.health_access import sees_health_details
 from casefile.models import Agency, Appointment, CaseUpdate, OutboxMessage, Worker
@@ -49,6 +50,7 @@ class AppointmentLine:
     view: AppointmentView
     reminders: tuple[ReminderLine, ...]
     worker_id: int | None
+    changeable: bool = False  # the viewer may move, cancel or mark it (the case file's may_change)
 
     @property
     def finished(self) -> bool:
@@ -91,14 +93,15 @@ class PersonPage:
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
-# ORM objects was much of what a page cost. Four queries after the person's file, three when no worker has
+# ORM objects was much of what a page cost. Five queries after the person's file, four when no worker has
 # written to them.
 # The recent past, and the upcoming ones again for who each is with (the file's view does not say): an
 # AppointmentView's columns in its order, then the worker's id.
 _RECENT_AND_UPCOMING = (
     select(Appointment.id, Appointment.starts_at, Appointment.minutes, Appointment.place, Appointment.address,
            Appointment.kind, Appointment.bring, Appointment.status, Appointment.status_reason, Worker.name,
-           Agency.name, Agency.short_name, Appointment.version, Appointment.worker_id)
+           Agency.name, Agency.short_name, Appointment.version, Appointment.worker_id, Worker.agency_id,
+           Appointment.source_agency_id)
     .outerjoin(Worker, Worker.id == Appointment.worker_id)
     .outerjoin(Agency, Agency.id == Worker.agency_id)
     .where(
@@ -133,6 +136,7 @@ _MESSAGES = (
     .limit(MESSAGES_SHOWN)
 )
 _WORKER_NAMES = select(Worker.id, Worker.name).where(Worker.id.in_(bindparam("worker_ids", expanding=True)))
+_WORKER_AGENCY = select(Worker.agency_id).where(Worker.id == bindparam("worker_id"))
 
 
 def load_person_page(session: Session, actor: StaffActor, person_id: int, today: date, now: datetime,
@@ -144,10 +148,12 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
     }).all()
     upcoming = set(upcoming_ids)
     workers: dict[int, int | None] = {}
+    agencies: dict[int, int | None] = {}
     recent_views: list[AppointmentView] = []
     for (appointment_id, starts_at, minutes, place, address, kind, bring, status, status_reason, worker_name,
-         agency_name, agency_short_name, version, worker_id) in rows:
+         agency_name, agency_short_name, version, worker_id, owner_agency_id, source_agency_id) in rows:
         workers[appointment_id] = worker_id
+        agencies[appointment_id] = appointment_agency(owner_agency_id, source_agency_id)
         if appointment_id not in upcoming and starts_at < now:
             recent_views.append(AppointmentView(appointment_id, starts_at, minutes, place, address, kind, bring,
                                                 status, status_reason, worker_name, agency_name, agency_short_name,
@@ -159,8 +165,13 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
             reminders.setdefault(reminded_id or 0, []).append(
                 ReminderLine(kind, due_at, state, sent_at, offset_minutes, problem, sms_state))
 
+    viewer_is_lead = any(m.is_lead and m.worker_id == actor.worker_id for m in view.team)
+    viewer_agency = session.execute(_WORKER_AGENCY, {"worker_id": actor.worker_id}).scalar()
+
     def line(appointment: AppointmentView) -> AppointmentLine:
-        return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id))
+        return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id),
+                               may_change(is_lead=viewer_is_lead, worker_agency_id=viewer_agency,
+                                          appointment_agency_id=agencies.get(appointment.id)))
 
     return PersonPage(
         view=view,
@@ -170,7 +181,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         messages=_messages(session, person_id),
         money_steps=_money(view, today, journeys),
         pharmacy=_pharmacy(view, today, journeys),
-        viewer_is_lead=any(m.is_lead and m.worker_id == actor.worker_id for m in view.team),
+        viewer_is_lead=viewer_is_lead,
         viewer_worker_id=actor.worker_id,
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
         linked_channels=linking.message_channels(session, person_id),

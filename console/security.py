@@ -86,7 +86,10 @@ def hash_token(token: str) -> str:
 class SessionData:
     account_id: int | None  # None: not signed in yet (the nonce still guards the sign-in form)
     nonce: str
-    signed_in_at: float  # seconds since the epoch; 0 when not signed in
+    signed_in_at: float  # seconds since the epoch; 0 when not signed in; when the password was right if awaiting
+    # The password (or link) was right for this account and its second factor's code is awaited. Not signed
+    # in: every page but the code page treats the session as signed out.
+    awaiting_code: int | None = None
 
 
 class SessionCodec:
@@ -98,23 +101,29 @@ class SessionCodec:
         self.idle = idle
         self.lifetime = lifetime
 
-    def new(self, account_id: int | None = None, now: float | None = None) -> SessionData:
-        signed_in = (now or time.time()) if account_id is not None else 0.0
-        return SessionData(account_id, secrets.token_urlsafe(18), signed_in)
+    def new(self, account_id: int | None = None, now: float | None = None, *,
+            awaiting_code: int | None = None) -> SessionData:
+        signed_in = (now or time.time()) if account_id is not None or awaiting_code is not None else 0.0
+        return SessionData(None if awaiting_code is not None else account_id, secrets.token_urlsafe(18), signed_in,
+                           awaiting_code)
 
     def dump(self, data: SessionData) -> str:
-        return self._serializer.dumps([data.account_id, data.nonce, data.signed_in_at])
+        return self._serializer.dumps([data.account_id, data.nonce, data.signed_in_at, data.awaiting_code])
 
     def load(self, cookie: str | None, now: float | None = None) -> SessionData | None:
         """The session in the cookie, or None if there is none, it was tampered with or it ran out."""
         if not cookie:
             return None
         try:
-            account_id, nonce, signed_in_at = self._serializer.loads(cookie, max_age=self.idle)
+            account_id, nonce, signed_in_at, awaiting = self._serializer.loads(cookie, max_age=self.idle)
         except (BadSignature, SignatureExpired, ValueError, TypeError):
             return None
         if not isinstance(nonce, str) or not isinstance(signed_in_at, int | float):
             return None
+        if awaiting is not None:
+            if not isinstance(awaiting, int) or account_id is not None:
+                return None
+            return SessionData(None, nonce, float(signed_in_at), awaiting)
         if account_id is not None and (not isinstance(account_id, int)
                                        or (now or time.time()) - signed_in_at > self.lifetime):
             return None

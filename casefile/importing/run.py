@@ -154,7 +154,7 @@ def _check(
         raise ImportRefused([*problems, Problem(
             None,
             f'Signpost does not know the agency "{feed.agency}" yet. To add it, give its full name: '
-            '"agency_name" in a JSON feed, or --agency-name.',
+            f'"agency_name" in a JSON feed, or {feed.surface.give_agency_name}.',
         )])
     more, planned = handler.plan(ctx, checked)
     problems = [*problems, *more, *_reference_problems(ctx, flawed)]

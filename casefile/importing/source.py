@@ -2,9 +2,10 @@
 
 JSON: {"feed": "...", "agency": "...", "rows": [{...}, ...]}; rows are numbered from 1 in list order.
 CSV: a header row, then one row per record; rows are numbered as a spreadsheet shows them, so the
-header is row 1 and the first record is row 2. The feed type comes from `--feed`, else a `feed`
-column, else the start of the file name (`appointments-2026-03.csv`); the agency from `--agency`,
-else an `agency` column.
+header is row 1 and the first record is row 2. The feed type comes from the person's choice (`--feed`
+on the command line, "Kind of feed" on the console's import form), else a `feed` column, else the start
+of the file name (`appointments-2026-03.csv`); the agency from theirs (`--agency`, "Agency"), else an
+`agency` column. Messages name those choices as the surface the person used shows them (`Surface`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,40 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class Surface:
+    """How the person gave the choices that go with a file, so advice names what they can change.
+
+    `names`: each choice (feed, agency, agency_name) as this surface shows it; `said`: how to say what they
+    chose, with {name} and {value}; `choose_kind`, `give_agency`, `give_agency_name`: what to do when the file does not say.
+    """
+
+    names: dict[str, str]
+    said: str
+    choose_kind: str
+    give_agency: str
+    give_agency_name: str
+
+    def you_said(self, choice: str, value: str) -> str:
+        return self.said.format(name=self.names[choice], value=value)
+
+
+COMMAND_LINE = Surface(
+    names={"feed": "--feed", "agency": "--agency", "agency_name": "--agency-name"},
+    said="You said {name} {value}",
+    choose_kind="Use --feed ({kinds})",
+    give_agency="Give its short name, like --agency PS",
+    give_agency_name="--agency-name",
+)
+WEB_FORM = Surface(
+    names={"feed": "Kind of feed", "agency": "Agency short name", "agency_name": "Agency full name"},
+    said='You chose "{value}" for {name}',
+    choose_kind='Choose one under "Kind of feed" ({kinds})',
+    give_agency='Write its short name, like PS, under "Agency short name"',
+    give_agency_name='under "Agency full name" on the form',
+)
+
+
+@dataclass(frozen=True)
 class Feed:
     kind: str
     agency: str
@@ -58,12 +93,14 @@ class Feed:
     file_name: str
     file_format: str  # json or csv
     columns: tuple[str, ...] = ()  # the CSV header
+    surface: Surface = COMMAND_LINE  # where the file came in, so later advice names the right choices
 
 
 def read_feed(
     path: Path, *, kind: str | None = None, agency: str | None = None, agency_name: str | None = None
 ) -> Feed:
-    """Read `path` as a feed. Options given here win over what the file says, if they agree."""
+    """Read `path` as a feed (the command line's choices). Options given here win over what the file says,
+    if they agree."""
     with _opened(path) as handle:
         try:
             first = handle.read(_FIRST_CHUNK)
@@ -162,7 +199,7 @@ def _too_deep(file_name: str) -> str:
 
 def parse_json(
     text: str, file_name: str, *, kind: str | None = None, agency: str | None = None,
-    agency_name: str | None = None,
+    agency_name: str | None = None, surface: Surface = COMMAND_LINE,
 ) -> Feed:
     document = load_json(text, file_name)
     if not isinstance(document, dict):
@@ -174,9 +211,9 @@ def parse_json(
             f'{file_name} has "{shown(unknown[0])}" at the top. '
             "Only feed, agency, agency_name and rows go there."
         )
-    found_kind = _agree("feed", kind, document.get("feed"), file_name)
-    found_agency = _agree("agency", agency, document.get("agency"), file_name)
-    found_name = _agree("agency_name", agency_name, document.get("agency_name"), file_name)
+    found_kind = _agree("feed", kind, document.get("feed"), file_name, surface)
+    found_agency = _agree("agency", agency, document.get("agency"), file_name, surface)
+    found_name = _agree("agency_name", agency_name, document.get("agency_name"), file_name, surface)
     rows = document.get("rows")
     if not isinstance(rows, list):
         raise FeedFileError(f'{file_name} needs "rows": a list of rows in [ ].')
@@ -184,25 +221,26 @@ def parse_json(
         raise FeedFileError(_too_many_rows(file_name))
     return Feed(
         kind=_check_kind(found_kind, file_name),
-        agency=_check_agency(found_agency, file_name),
+        agency=_check_agency(found_agency, file_name, surface),
         agency_name=found_name,
         rows=tuple(SourceRow(number, values) for number, values in enumerate(rows, start=1)),
         file_name=file_name,
         file_format="json",
+        surface=surface,
     )
 
 
 def parse_csv(
     text: str, file_name: str, *, kind: str | None = None, agency: str | None = None,
-    agency_name: str | None = None,
+    agency_name: str | None = None, surface: Surface = COMMAND_LINE,
 ) -> Feed:
     return parse_csv_lines(io.StringIO(text, newline=""), file_name, kind=kind, agency=agency,
-                           agency_name=agency_name)
+                           agency_name=agency_name, surface=surface)
 
 
 def parse_csv_lines(
     lines: Iterable[str], file_name: str, *, kind: str | None = None, agency: str | None = None,
-    agency_name: str | None = None,
+    agency_name: str | None = None, surface: Surface = COMMAND_LINE,
 ) -> Feed:
     """A CSV feed from its lines (each with its line ending), read as they come: at most MAX_ROWS rows."""
     lines = iter(lines)
@@ -235,14 +273,14 @@ def parse_csv_lines(
         rows.append(SourceRow(index, dict(zip(header, record, strict=False))))
     found_kind = kind or _column_value("feed", rows, file_name) or _kind_from_name(file_name)
     if kind and (column := _column_value("feed", rows, file_name)) and column != kind:
-        raise FeedFileError(f'You said --feed {kind}, but {file_name} says its feed is "{shown(column)}".')
+        raise FeedFileError(f'{surface.you_said("feed", kind)}, but {file_name} says its feed is "{shown(column)}".')
     found_agency = agency or _column_value("agency", rows, file_name)
     if agency and (column := _column_value("agency", rows, file_name)) and column != agency:
         raise FeedFileError(
-            f'You said --agency {agency}, but {file_name} says its agency is "{shown(column)}".')
+            f'{surface.you_said("agency", agency)}, but {file_name} says its agency is "{shown(column)}".')
     if found_kind is None:
         raise FeedFileError(
-            f"Signpost cannot tell what kind of feed {file_name} is. Use --feed ({_KINDS_LISTED}), "
+            f"Signpost cannot tell what kind of feed {file_name} is. {surface.choose_kind.format(kinds=_KINDS_LISTED)}, "
             "add a feed column, or start the file name with the feed type."
         )
     for row in rows:
@@ -250,12 +288,13 @@ def parse_csv_lines(
             row.values.pop(column, None)
     return Feed(
         kind=_check_kind(found_kind, file_name),
-        agency=_check_agency(found_agency, file_name),
+        agency=_check_agency(found_agency, file_name, surface),
         agency_name=(agency_name or "").strip() or None,
         rows=tuple(rows),
         file_name=file_name,
         file_format="csv",
         columns=tuple(column for column in header if column not in CSV_EXTRA_COLUMNS),
+        surface=surface,
     )
 
 
@@ -325,13 +364,12 @@ def _decode(data: bytes, path: Path) -> str:
         ) from None
 
 
-def _agree(what: str, option: str | None, in_file: Any, file_name: str) -> str | None:
+def _agree(what: str, option: str | None, in_file: Any, file_name: str, surface: Surface) -> str | None:
     if in_file is not None and not isinstance(in_file, str):
         raise FeedFileError(f'In {file_name}, "{what}" must be text in quote marks.')
     in_file = (in_file or "").strip() or None
     if option and in_file and option != in_file:
-        option_name = what.replace("_", "-")
-        raise FeedFileError(f'You said --{option_name} {option}, but {file_name} says "{in_file}".')
+        raise FeedFileError(f'{surface.you_said(what, option)}, but {file_name} says "{in_file}".')
     return option or in_file
 
 
@@ -359,11 +397,9 @@ def _check_kind(kind: str | None, file_name: str) -> str:
     return kind
 
 
-def _check_agency(agency: str | None, file_name: str) -> str:
+def _check_agency(agency: str | None, file_name: str, surface: Surface) -> str:
     if not agency:
-        raise FeedFileError(
-            f"Signpost needs to know which agency sent {file_name}. Give its short name, like --agency PS."
-        )
+        raise FeedFileError(f"Signpost needs to know which agency sent {file_name}. {surface.give_agency}.")
     if len(agency) > 40:
         raise FeedFileError("The agency's short name is too long (at most 40 letters).")
     return agency

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from casefile import audit
 from casefile.errors import CasefileError
 from casefile.importing import FEED_KINDS, Feed, FeedFileError, ImportRefused, ImportResult, import_feed
-from casefile.importing.source import parse_csv, parse_json
+from casefile.importing.source import WEB_FORM, parse_csv, parse_json
 from casefile.models import STAFF_ROLES
 from console import accounts
 from console.accounts import Principal
@@ -132,24 +132,31 @@ async def account_change(request: Request) -> Response:
         check.error(f"change-{account_id}", problem.message)
         return await _accounts(request, check=check, status_code=400)
     said = {"disable": "is switched off and signed out everywhere", "enable": "is switched on again",
-            "unlock": "is unlocked", "role": f"is now {role}"}[change]
+            "unlock": "is unlocked", "role": f"is now {role}",
+            "reset_second_factor": "has no second factor now and is signed out everywhere. They set up a new one "
+                                   "from their account (an admin is asked to at sign-in)"}[change]
     return await _accounts(request, done=f"{email} {said}.")
+
+
+# What goes with a file, as `signpost casefile import` takes it: --feed, --agency and --agency-name.
+CHOICES = ("kind", "agency", "agency_name")
 
 
 @page(roles=("admin",))
 async def import_form(request: Request) -> Response:
     return render(request, "admin/import.html", title="Import a feed", kinds=FEED_KINDS, problems=None,
-                  result=None, payload=None, file_name=None, errors={}, applied=None)
+                  result=None, payload=None, file_name=None, errors={}, applied=None, choices={})
 
 
-def _parse(data: bytes, file_name: str) -> Feed:
+def _parse(data: bytes, file_name: str, choices: dict[str, str]) -> Feed:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FeedFileError(f"{file_name} is not UTF-8 text. Save it as UTF-8 (CSV UTF-8 in a spreadsheet).") from None
+    given = {name: choices.get(name) or None for name in CHOICES}
     if file_name.lower().endswith(".json") or (not file_name.lower().endswith(".csv") and text.lstrip().startswith("{")):
-        return parse_json(text, file_name)
-    return parse_csv(text, file_name)
+        return parse_json(text, file_name, **given, surface=WEB_FORM)
+    return parse_csv(text, file_name, **given, surface=WEB_FORM)
 
 
 @page(roles=("admin",), max_part_size=MAX_FEED_BYTES)
@@ -160,6 +167,9 @@ async def import_check(request: Request) -> Response:
     form = await read_form(request, MAX_FEED_BYTES)
     step = form.get("step")
     upload = form.get("feed")
+    choices = {name: str(form.get(name) or "").strip()[:200] for name in CHOICES}
+    if choices["kind"] and choices["kind"] not in FEED_KINDS:
+        choices["kind"] = ""  # only the list's own choices: anything else reads as "what the file says"
     if step == "apply":
         file_name = str(form.get("file_name") or "feed")[:200]
         try:
@@ -171,16 +181,16 @@ async def import_check(request: Request) -> Response:
         data = await upload.read(MAX_FEED_BYTES + 1)
     else:
         return render(request, "admin/import.html", status_code=400, title="Import a feed", kinds=FEED_KINDS,
-                      problems=None, result=None, payload=None, file_name=None, applied=None,
+                      problems=None, result=None, payload=None, file_name=None, applied=None, choices=choices,
                       errors={"feed": "Choose a feed file (CSV or JSON)"},
                       error_list=[{"text": "Choose a feed file (CSV or JSON)", "href": "#feed"}])
     if len(data) > MAX_FEED_BYTES:
         return _import_result(request, file_name, None, ["The file is bigger than 5 MB. Split it into smaller files."],
-                              None, applied=False)
+                              None, applied=False, choices=choices)
     apply = step == "apply"
 
     def run() -> ImportResult:
-        feed = _parse(data, file_name)
+        feed = _parse(data, file_name, choices)
         result = import_feed(ctx.engine, feed, policy=ctx.settings.reminder_policy, now=ctx.now(), dry_run=not apply)
         with ctx.sessions() as session:
             audit.record(session, user.actor, "write.import" if apply else "read.import.check", "feed",
@@ -191,19 +201,20 @@ async def import_check(request: Request) -> Response:
     try:
         result = await run_in_threadpool(run)
     except FeedFileError as problem:
-        return _import_result(request, file_name, None, [problem.message], None, applied=False)
+        return _import_result(request, file_name, None, [problem.message], None, applied=False, choices=choices)
     except ImportRefused as refused:
         lines = [str(p) for p in refused.problems]
-        return _import_result(request, file_name, refused.message, lines, None, applied=False)
+        return _import_result(request, file_name, refused.message, lines, None, applied=False, choices=choices)
     payload = None if apply else base64.b64encode(data).decode()
-    return _import_result(request, file_name, None, None, result, applied=apply, payload=payload)
+    return _import_result(request, file_name, None, None, result, applied=apply, payload=payload, choices=choices)
 
 
 def _import_result(request: Request, file_name: str, headline: str | None, problems: list[str] | None,
-                   result: ImportResult | None, *, applied: bool, payload: str | None = None) -> Response:
+                   result: ImportResult | None, *, applied: bool, choices: dict[str, str],
+                   payload: str | None = None) -> Response:
     return render(request, "admin/import.html", status_code=400 if problems else 200, title="Import a feed",
                   kinds=FEED_KINDS, headline=headline, problems=problems, result=result, payload=payload,
-                  file_name=file_name, errors={}, applied=applied)
+                  file_name=file_name, errors={}, applied=applied, choices=choices)
 
 
 routes = [

@@ -103,7 +103,20 @@ async def person_page(request: Request) -> Response:
     data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
                                                                     ctx.now(), journeys))
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    return render(request, "person/page.html", title=data.view.person.preferred_name, p=data, done=done)
+    return render(request, "person/page.html", title=data.view.person.preferred_name, p=data, done=done,
+                  printing=False)
+
+
+@page(roles=("worker",))
+async def print_view(request: Request) -> Response:
+    """The whole page with every list open and no forms: what the page holds, on paper."""
+    ids = _ids(request, "person_id")
+    ctx = context_of(request)
+    journeys = _journeys(request)
+    data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
+                                                                    ctx.now(), journeys))
+    return render(request, "person/page.html", title=f"{data.view.person.preferred_name}: print view", p=data,
+                  done=None, printing=True)
 
 
 async def _file(request: Request, person_id: int) -> PersonView:
@@ -299,7 +312,7 @@ async def add_note(request: Request) -> Response:
         data = await _with_session(request, lambda s: load_person_page(s, _actor(request), ids[0], ctx.today(),
                                                                         ctx.now(), journeys))
         return render(request, "person/page.html", status_code=400, title=data.view.person.preferred_name, p=data,
-                      done=None, note_error=problem.message, note_text=text,
+                      done=None, printing=False, note_error=problem.message, note_text=text,
                       error_list=[{"text": problem.message, "href": "#note"}])
     return redirect(f"/people/{ids[0]}?done=note#notes")
 
@@ -536,6 +549,7 @@ async def link_card(request: Request) -> Response:
 
 routes = [
     Route("/people/{person_id:int}", person_page, methods=["GET"]),
+    Route("/people/{person_id:int}/print", print_view, methods=["GET"]),
     Route("/people/{person_id:int}/appointments/new", book_form, methods=["GET"]),
     Route("/people/{person_id:int}/appointments/new", book, methods=["POST"]),
     Route("/people/{person_id:int}/appointments/{appointment_id:int}/move", move_form, methods=["GET"]),

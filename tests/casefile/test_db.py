@@ -138,3 +138,28 @@ def test_the_recalled_stage_migration_keeps_journeys_and_still_refuses_unknown_s
             assert connection.execute(text("SELECT stage FROM journey_positions")).scalar() == "in_prison"
     finally:
         engine.dispose()
+
+
+def test_the_second_factor_migration_goes_back_and_forth_keeping_accounts_and_their_links(blank_url: str) -> None:
+    from console import accounts
+    from console.security import password_hasher
+
+    engine = db.make_engine(blank_url)
+    sessions = db.session_factory(engine)
+    try:
+        db.upgrade(engine)
+        with sessions() as session:
+            account = accounts.add_account(session, SYSTEM, "ada@example.org", "admin", hasher=password_hasher(fast=True),
+                                           now=NOW)
+            accounts.issue_sign_in_link(session, SYSTEM, account.id, now=NOW)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE staff_accounts SET totp_secret = 'JBSWY3DPEHPK3PXP', totp_last_step = 1"))
+        db.downgrade(engine, "0015_password_change")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM staff_accounts")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM sign_in_tokens")).scalar() == 1  # no cascade
+        db.upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT totp_secret FROM staff_accounts")).scalar() is None
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casefile import demo
 from casefile.importing import FeedFileError, ImportRefused, import_feed, read_feed
+from casefile.importing.source import WEB_FORM, parse_csv, parse_json
 from casefile.linking import CodeHasher
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -63,6 +64,25 @@ def test_the_csv_feed_type_comes_from_the_option_then_a_column_then_the_file_nam
         "workers, assignments), add a feed column, or start the file name with the feed type.")
     assert file_problem(write(tmp_path, "workers.csv", "ref,name,role\nW-1,Dee,Officer\n")) == (
         "Signpost needs to know which agency sent workers.csv. Give its short name, like --agency PS.")
+
+
+def test_the_web_forms_advice_names_its_own_choices_never_a_command_line_option() -> None:
+    def problem(text: str, file_name: str, **choices: str) -> str:
+        try:
+            (parse_json if file_name.endswith(".json") else parse_csv)(text, file_name, surface=WEB_FORM, **choices)
+        except FeedFileError as error:
+            return error.message
+        raise AssertionError("the file was read")
+
+    assert problem("person,release_date\nP-1,2027-07-02\n", "roll.csv", agency="X") == (
+        'Signpost cannot tell what kind of feed roll.csv is. Choose one under "Kind of feed" (people, release_dates, '
+        "appointments, workers, assignments), add a feed column, or start the file name with the feed type.")
+    assert problem("ref,name,role\nW-1,Dee,Officer\n", "workers.csv") == (
+        'Signpost needs to know which agency sent workers.csv. Write its short name, like PS, under "Agency short name".')
+    assert problem("feed,agency,ref\nworkers,PS,W-1\n", "x.csv", kind="people") == (
+        'You chose "people" for Kind of feed, but x.csv says its feed is "workers".')
+    assert problem('{"feed": "workers", "agency": "PS", "rows": []}', "x.json", agency="HMPX") == (
+        'You chose "HMPX" for Agency short name, but x.json says "PS".')
 
 
 def test_file_level_problems_are_plain(tmp_path: Path) -> None:

@@ -135,6 +135,38 @@ def test_an_import_lists_every_bad_row_before_anything_is_applied(console: Conso
 
 
 @ONLY_SQLITE
+def test_the_import_page_advises_in_the_forms_words_and_takes_the_kind_and_agency(console: Console) -> None:
+    ada = console.as_user("ada@example.org")
+    token = csrf(ada.get("/admin/import"))
+    roll = b"ref,name,role\nW-NEW,Dee Day,Officer\n"  # no feed or agency column, a name that says neither
+    refused = ada.post("/admin/import", data={"csrf_token": token, "step": "check"},
+                       files={"feed": ("roll.csv", roll, "text/csv")})
+    assert refused.status_code == 400
+    assert "--" not in refused.text.split('id="problems"')[1].split("</ul>")[0]  # no command-line advice
+    assert "Choose one under &#34;Kind of feed&#34;" in refused.text or "Choose one under &quot;Kind of feed&quot;" in refused.text
+    no_agency = ada.post("/admin/import", data={"csrf_token": token, "step": "check", "kind": "workers"},
+                         files={"feed": ("roll.csv", roll, "text/csv")})
+    assert "Agency short name" in no_agency.text.split('id="problems"')[1]
+    assert 'value="workers" selected' in no_agency.text  # the choice is kept
+    new_agency = ada.post("/admin/import", data={"csrf_token": token, "step": "check", "kind": "workers",
+                                                 "agency": "NEWAG"}, files={"feed": ("roll.csv", roll, "text/csv")})
+    problems = new_agency.text.split('id="problems"')[1].split("</ul>")[0]
+    assert "under &#34;Agency full name&#34; on the form" in problems or "under &quot;Agency full name&quot;" in problems
+    assert "--agency-name" not in problems
+    mismatch = ada.post("/admin/import", data={"csrf_token": token, "step": "check", "kind": "people", "agency": "PS"},
+                        files={"feed": ("roll.csv", b"feed,ref,name,role\nworkers,W-NEW,Dee Day,Officer\n", "text/csv")})
+    assert "You chose &#34;people&#34; for Kind of feed" in mismatch.text or "You chose &quot;people&quot;" in mismatch.text
+    checked = ada.post("/admin/import", data={"csrf_token": token, "step": "check", "kind": "workers", "agency": "PS"},
+                       files={"feed": ("roll.csv", roll, "text/csv")})
+    assert checked.status_code == 200 and "1 would be new" in checked.text, checked.text
+    payload = re.search(r'name="payload" value="([^"]+)"', checked.text).group(1)  # type: ignore[union-attr]
+    assert 'name="kind" value="workers"' in checked.text and 'name="agency" value="PS"' in checked.text
+    applied = ada.post("/admin/import", data={"csrf_token": csrf(checked), "step": "apply", "payload": payload,
+                                              "file_name": "roll.csv", "kind": "workers", "agency": "PS"})
+    assert applied.status_code == 200 and "Imported 1 row" in applied.text
+
+
+@ONLY_SQLITE
 def test_outcomes_draw_charts_with_a_table_and_download_as_csv(console: Console) -> None:
     with console.sessions() as session:
         sam = session.get_one(Person, console.ids["sam"])

@@ -3,6 +3,8 @@ that keeps the file's comments and is served at once, and new entries from the g
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -119,3 +121,18 @@ def test_gaps_lead_to_a_prefilled_new_entry(editing_console: Console,
     assert "- term: tag meeting" in (console.content_dir / "glossary/probation.yaml").read_text()
     assert not check_content(console.content_dir).has_errors
     assert console.client.app.state.ctx.glossary.index.lookup("tag meeting").found
+
+
+@ONLY_SQLITE
+def test_several_errors_on_one_field_show_one_per_line_and_stay_escaped(editing_console: Console) -> None:
+    ed = editing_console.as_user("ed@example.org")
+    response = post_form(ed, MAPPA_EDIT, MAPPA_EDIT,
+                         _mappa_form(editing_console, related=f"{XSS}, No Such Entry At All"))
+    assert response.status_code == 400
+    error = re.search(r'<p id="related-error" class="govuk-error-message">(.*?)</p>', response.text, re.S)
+    assert error, response.text
+    lines = error.group(1).split("<br>")
+    assert len(lines) >= 2, error.group(1)  # a real line break between the messages
+    assert "&lt;br&gt;" not in error.group(1)
+    assert XSS not in response.text and "&lt;script&gt;" in lines[0] + lines[1]
+    assert "No Such Entry At All" in error.group(1)

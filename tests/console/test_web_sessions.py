@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyotp
 from sqlalchemy import update
 
 from casefile.models import StaffAccount, Worker
@@ -32,6 +33,12 @@ def test_a_new_role_counts_from_the_next_page(console: Console) -> None:
     assert ed.get("/content").status_code == 200
     with console.sessions() as session:
         session.execute(update(StaffAccount).where(StaffAccount.email == "ed@example.org").values(role="admin"))
+        session.commit()
+    # An admin with no second factor is sent to set one up first, from any page.
+    assert ed.get("/content").headers["location"] == "/account/second-factor"
+    with console.sessions() as session:
+        session.execute(update(StaffAccount).where(StaffAccount.email == "ed@example.org")
+                        .values(totp_secret=pyotp.random_base32()))
         session.commit()
     assert ed.get("/content").status_code == 403
     assert ed.get("/admin/accounts").status_code == 200

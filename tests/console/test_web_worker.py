@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from casefile import linking, people, staff
+from casefile import linking, notes, people, staff
 from casefile.actors import PersonActor, StaffActor
 from casefile.clock import LONDON
 from casefile.models import (
@@ -20,8 +20,18 @@ from casefile.models import (
     PharmacyPlan,
     Worker,
 )
-from tests.casefile.factories import NOW, POLICY, SYSTEM, link_telegram, make_appointment
-from tests.console.console_helpers import CHEAP_CODES, Console, post_form
+from console import accounts
+from tests.casefile.factories import (
+    NOW,
+    POLICY,
+    SYSTEM,
+    assign,
+    link_telegram,
+    make_agency,
+    make_appointment,
+    make_worker,
+)
+from tests.console.console_helpers import CHEAP_CODES, FAST_HASHER, PASSWORD, Console, post_form
 
 
 def _booking(console: Console, **changes: str) -> dict[str, str]:
@@ -490,3 +500,64 @@ def test_the_lead_downloads_the_subject_access_export_and_nobody_else_does(conso
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "read.export")).all()
     assert {(event.actor_name, event.outcome) for event in events} == {
         (f"staff:{console.ids['bo']}", "denied"), (f"staff:{console.ids['lou']}", "ok")}
+
+
+def test_buttons_for_another_agencys_appointments_show_only_to_those_who_may_change_them(console: Console) -> None:
+    with console.sessions() as session:
+        sam = session.get_one(Person, console.ids["sam"])
+        lou = session.get_one(Worker, console.ids["lou"])
+        hal = make_worker(session, make_agency(session, "HOUSE"), name="Hal Housing", ref="W-HAL")
+        assign(session, sam, hal, role="Housing worker")
+        accounts.add_account(session, SYSTEM, "hal@example.org", "worker", worker_ref="W-HAL", password=PASSWORD,
+                             hasher=FAST_HASHER, now=NOW)
+        coming = make_appointment(session, sam, lou, start=NOW + timedelta(days=2), place="Probation office")
+        past = make_appointment(session, sam, lou, start=NOW - timedelta(days=1), place="Past probation office")
+        own = make_appointment(session, sam, hal, start=NOW + timedelta(days=3), place="Housing office",
+                               kind="housing")
+    person = f"/people/{console.ids['sam']}"
+    move, cancel = f"{person}/appointments/{coming.id}/move", f"{person}/appointments/{coming.id}/cancel"
+    outcome = f"{person}/appointments/{past.id}/outcome"
+    hal_page = console.as_user("hal@example.org").get(person).text
+    assert "Probation office" in hal_page and "Past probation office" in hal_page
+    assert move not in hal_page and cancel not in hal_page and outcome not in hal_page
+    assert f"{person}/appointments/{own.id}/move" in hal_page  # their own agency's: theirs to change
+    assert "ask the lead professional to move or cancel it" in hal_page
+    for who in ("lou@example.org", "bo@example.org"):  # the lead; a worker of the appointment's own agency
+        page = console.as_user(who).get(person).text
+        assert move in page and cancel in page and outcome in page, who
+    lead_page = console.as_user("lou@example.org").get(person).text
+    assert f"{person}/appointments/{own.id}/move" in lead_page  # the lead changes any agency's
+    # A crafted request from Hal is still refused by the case file.
+    hal = console.as_user("hal@example.org")
+    refused = post_form(hal, person, outcome, {"status": "attended", "version": "1"})
+    assert refused.status_code == 403 and "another agency" in refused.text
+    assert post_form(hal, person, cancel, {"version": "1", "reason": "x"}).status_code == 403
+
+
+def test_the_person_page_puts_the_days_things_first_and_folds_long_lists_the_print_view_shows_all(
+        console: Console) -> None:
+    sam = console.ids["sam"]
+    with console.sessions() as session:
+        person = session.get_one(Person, sam)
+        lou = session.get_one(Worker, console.ids["lou"])
+        make_appointment(session, person, lou, start=NOW + timedelta(days=2), place="Next office")
+        for n in range(8):
+            notes.add_note(session, StaffActor(lou.id), sam, f"Note {n} about the bus pass.", now=NOW)
+    lou_browser = console.as_user("lou@example.org")
+    page = lou_browser.get(f"/people/{sam}").text
+    order = [page.index(marker) for marker in ('id="at-a-glance"', "Next office", 'id="team"', 'id="notes"',
+                                               'id="updates"', 'id="stage"')]
+    assert order == sorted(order), order  # next appointment and team before the long lists and the dates
+    glance = page[page.index('id="at-a-glance"'):page.index('id="appointments"')]
+    assert "Next office" in glance and "Lou Lead" in glance
+    shown, folded = page.split('id="all-case-notes"')
+    assert [f"Note {n} " in shown.split('id="case-notes"')[1] for n in range(8)] == [False] * 3 + [True] * 5
+    assert all(f"Note {n} " in folded for n in range(3)) and "Show all 8 case notes" in folded
+    assert '<details class="govuk-details" id="all-case-notes">' in page  # closed on the page
+    printed = lou_browser.get(f"/people/{sam}/print")
+    assert printed.status_code == 200
+    assert '<details class="govuk-details" id="all-case-notes" open>' in printed.text
+    assert all(f"Note {n} " in printed.text for n in range(8))
+    assert 'action="/people/' not in printed.text  # no forms on the print view
+    assert "data-print" in printed.text
+    assert console.as_user("cat@example.org").get(f"/people/{sam}/print").status_code == 403  # not Cat's person

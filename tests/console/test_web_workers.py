@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -178,17 +179,19 @@ def two_process_console(db_url: str, session_factory: sessionmaker[Session]) -> 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SIGNPOST_WEB_WORKERS": "2"}
     env.pop("SIGNPOST_WEB_SECRET", None)  # the processes must still agree on one
+    # Its own process group, so a server that never answers is stopped with its worker processes, which
+    # hold its output open.
     server = subprocess.Popen([str(SIGNPOST), "web", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # two cores shared with other work: a slow start is not a failure
     while True:
         try:
             with urllib.request.urlopen(f"{base}/sign-in", timeout=2):
                 break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
+                os.killpg(server.pid, signal.SIGKILL)
                 pytest.fail(f"signpost web did not start:\n{server.stdout.read() if server.stdout else ''}")
             time.sleep(0.2)
     workers = [pid for pid in _children(server.pid)

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_sms_out"
-down_revision: str | Sequence[str] | None = "0016_shared_sending"
+down_revision: str | Sequence[str] | None = "0016_staff_totp"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
