@@ -350,21 +350,28 @@ _CHAT_OWNER = (
 
 def message_channels(session: Session, person_id: int) -> tuple[str, ...]:
     """The channels a message can reach this person on now (linked and not blocked). Caller checks access."""
-    return tuple(session.scalars(
-        select(ChatLink.channel).distinct()
-        .where(ChatLink.person_id == person_id, ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
-        .order_by(ChatLink.channel)
-    ))
+    return tuple(session.scalars(_CHANNELS_OF, {"person_id": person_id}))
 
 
 def people_with_message_channels(session: Session, person_ids: list[int]) -> set[int]:
     """Which of these people a message can reach now. Caller checks access (a caseload it has just shown)."""
     if not person_ids:
         return set()
-    return set(session.scalars(
-        select(ChatLink.person_id).distinct()
-        .where(ChatLink.person_id.in_(person_ids), ChatLink.active.is_(True), ChatLink.channel.in_(MESSAGE_CHANNELS))
-    ))
+    return set(session.scalars(_PEOPLE_REACHABLE, {"person_ids": person_ids}))
+
+
+# Built once: the person's page and the caseload ask on every view.
+_CHANNELS_OF = (
+    select(ChatLink.channel).distinct()
+    .where(ChatLink.person_id == bindparam("person_id"), ChatLink.active.is_(True),
+           ChatLink.channel.in_(MESSAGE_CHANNELS))
+    .order_by(ChatLink.channel)
+)
+_PEOPLE_REACHABLE = (
+    select(ChatLink.person_id).distinct()
+    .where(ChatLink.person_id.in_(bindparam("person_ids", expanding=True)), ChatLink.active.is_(True),
+           ChatLink.channel.in_(MESSAGE_CHANNELS))
+)
 
 
 def chat_owner(session: Session, channel: str, chat_id: str | int) -> ChatOwner | None:

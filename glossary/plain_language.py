@@ -110,11 +110,6 @@ def count_words(text: str) -> int:
     return len(text.split()) - len(_WORDLESS.findall(text))
 
 
-def looks_like_acronym(word: str) -> bool:
-    """Two capitals in one word: "HDC", "OASys", "MoJ", "CAS3" (the same test the glossary model uses)."""
-    return bool(word) and not any(ch.isspace() for ch in word) and sum(ch.isupper() for ch in word) >= 2
-
-
 def acronyms_in(text: str) -> list[str]:
     """Every acronym-looking word in `text`, once each, in order of first use."""
     return list(_acronyms(text))
