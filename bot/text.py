@@ -90,7 +90,8 @@ class CheckedLoader(jinja2.BaseLoader):
         stamp = _stamp(path)
         try:
             source, filename, uptodate = self._files.get_source(environment, template)
-            environment.compile(source, template, filename)  # unknown filters and tags fail here too
+            # Unknown filters and tags fail here too; raw, since Jinja compiles it for real when it loads it.
+            environment.compile(source, template, filename, raw=True)
         except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound, UnicodeDecodeError, OSError) as error:
             good = self._good.get(template)
             if good is None and isinstance(error, jinja2.TemplateNotFound):

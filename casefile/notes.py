@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from casefile import audit
@@ -65,13 +65,23 @@ def notes_for(session: Session, actor: StaffActor, person_id: int, now: datetime
                       audit_success=False) as unit:
         unit.require_person(person_id)
         unit.subject_id = person_id
-        rows = session.execute(
-            select(CaseNote.id, CaseNote.text, CaseNote.shared, CaseNote.created_at, Worker.name, Agency.short_name)
-            .outerjoin(Worker, Worker.id == CaseNote.worker_id)
-            .outerjoin(Agency, Agency.id == CaseNote.agency_id)
-            .where(CaseNote.person_id == person_id)
-            .order_by(CaseNote.created_at.desc(), CaseNote.id.desc()).limit(limit)
-        ).all()
+        found = read_notes(session, person_id, limit=limit)
         audit.record_read(session, actor, "read.case_notes", "person", subject_id=person_id, person_id=person_id,
                           now=unit.now)
-        return [NoteView(*row) for row in rows]
+        return found
+
+
+def read_notes(session: Session, person_id: int, *, limit: int = 50) -> list[NoteView]:
+    """The notes themselves, newest first, with no check and no audit: for a caller that has checked the
+    reader is on the team and records the read as "read.case_notes" (as `notes_for` does)."""
+    rows = session.execute(_NOTES, {"person_id": person_id, "limit": limit}).all()
+    return [NoteView(*row) for row in rows]
+
+
+_NOTES = (
+    select(CaseNote.id, CaseNote.text, CaseNote.shared, CaseNote.created_at, Worker.name, Agency.short_name)
+    .outerjoin(Worker, Worker.id == CaseNote.worker_id)
+    .outerjoin(Agency, Agency.id == CaseNote.agency_id)
+    .where(CaseNote.person_id == bindparam("person_id"))
+    .order_by(CaseNote.created_at.desc(), CaseNote.id.desc()).limit(bindparam("limit"))
+)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from casefile import audit
+from casefile import audit, notes
 from casefile.actors import Actor, StaffActor
 from casefile.appointments import (
     book_appointment,
@@ -35,6 +35,7 @@ from casefile.models import (
     Person,
     Worker,
 )
+from casefile.notes import NoteView
 from casefile.people import build_person_view, team_of
 from casefile.records import (
     set_licence_conditions,
@@ -148,6 +149,21 @@ def person_file(
     session: Session, actor: StaffActor, person_id: int, today: date, now: datetime
 ) -> PersonView:
     """One person's whole file, for a worker on their team (or Signpost itself). Audited."""
+    return _person_file(session, actor, person_id, today, now, with_notes=False)[0]
+
+
+def person_file_and_notes(
+    session: Session, actor: StaffActor, person_id: int, today: date, now: datetime
+) -> tuple[PersonView, list[NoteView]]:
+    """`person_file` and the case notes (`notes.notes_for`) in one check of the team and one write of
+    both audit events ("read.person_file" and "read.case_notes"), as the person's page shows them."""
+    view, found = _person_file(session, actor, person_id, today, now, with_notes=True)
+    assert found is not None
+    return view, found
+
+
+def _person_file(session: Session, actor: StaffActor, person_id: int, today: date, now: datetime, *,
+                 with_notes: bool) -> tuple[PersonView, list[NoteView] | None]:
     now = aware_now(now)
     with unit_of_work(session, actor, "read.person_file", "person", now=now, write=False,
                       audit_success=False) as unit:
@@ -156,10 +172,14 @@ def person_file(
         view = build_person_view(session, person_id, today, now, upcoming_limit=50, unseen_limit=50)
         if not sees_health_details(unit.is_lead, unit.assignment_role):
             view = dataclasses.replace(view, pharmacy_plan=None)
+        found = notes.read_notes(session, person_id) if with_notes else None
         # Recorded before the file is returned, without holding SQLite's write lock during the reads.
         audit.record_read(session, actor, "read.person_file", "person", subject_id=person_id,
                           person_id=person_id, now=now)
-        return view
+        if with_notes:  # in the same write as the file's event: record_read again would commit in between
+            audit.record(session, actor, "read.case_notes", "person", subject_id=person_id, person_id=person_id,
+                         now=now)
+        return view, found
 
 
 def coming_appointments(session: Session, worker_id: int, now: datetime, *, limit: int = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from casefile import audit, outbox
@@ -60,20 +60,25 @@ def raise_urgent(session: Session, actor: PersonActor, person_id: int, kind: str
         return UrgentRaised(request.id, tuple(member.name for member in told))
 
 
+# Built once: every caseload and person's page asks.
+_OPEN_URGENT = (
+    select(UrgentRequest.id, UrgentRequest.person_id, Person.ref, Person.preferred_name, UrgentRequest.kind,
+           UrgentRequest.raised_at)
+    .join(Person, Person.id == UrgentRequest.person_id)
+    .join(Assignment, Assignment.person_id == UrgentRequest.person_id)
+    .where(Assignment.worker_id == bindparam("worker_id"), Assignment.ended_at.is_(None),
+           UrgentRequest.seen_at.is_(None))
+    .order_by(UrgentRequest.raised_at, UrgentRequest.id)
+)
+
+
 def open_urgent(session: Session, worker_id: int, *, now: datetime | None = None) -> list[OpenUrgent]:
     """Requests not yet seen from the worker's current people, oldest first. Audited as a caseload read."""
     actor = StaffActor(worker_id)
     with unit_of_work(session, actor, "read.urgent_requests", "caseload", now=now, write=False,
                       audit_success=False) as unit:
         unit.subject_id = worker_id
-        found = session.execute(
-            select(UrgentRequest.id, UrgentRequest.person_id, Person.ref, Person.preferred_name, UrgentRequest.kind,
-                   UrgentRequest.raised_at)
-            .join(Person, Person.id == UrgentRequest.person_id)
-            .join(Assignment, Assignment.person_id == UrgentRequest.person_id)
-            .where(Assignment.worker_id == worker_id, Assignment.ended_at.is_(None), UrgentRequest.seen_at.is_(None))
-            .order_by(UrgentRequest.raised_at, UrgentRequest.id)
-        ).all()
+        found = session.execute(_OPEN_URGENT, {"worker_id": worker_id}).all()
         rows = [OpenUrgent(*row) for row in found]
         if rows:
             audit.record_read(session, actor, "read.urgent_requests", "caseload", subject_id=worker_id,

@@ -141,7 +141,8 @@ _WORKER_AGENCY = select(Worker.agency_id).where(Worker.id == bindparam("worker_i
 
 def load_person_page(session: Session, actor: StaffActor, person_id: int, today: date, now: datetime,
                      journeys: JourneyContent) -> PersonPage:
-    view = staff.person_file(session, actor, person_id, today, now)  # permission check and audit
+    # The permission check, and the audit of the file and its notes in one write.
+    view, notes_read = staff.person_file_and_notes(session, actor, person_id, today, now)
     upcoming_ids = [a.id for a in view.appointments]
     rows = session.execute(_RECENT_AND_UPCOMING, {
         "person_id": person_id, "since": now - timedelta(days=RECENT_DAYS), "now": now, "upcoming_ids": upcoming_ids,
@@ -186,7 +187,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
         urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
         linked_channels=linking.message_channels(session, person_id),
         sms=sms_consent.summary(session, person_id, now),
-        notes=tuple(notes.notes_for(session, actor, person_id, now)),
+        notes=tuple(notes_read),
         sees_health=any(sees_health_details(m.is_lead, m.assignment_role) for m in view.team
                         if m.worker_id == actor.worker_id),
     )

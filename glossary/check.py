@@ -214,7 +214,7 @@ class NameUse:
 
 def normalise(name: str) -> str:
     """Names compare without case, dots or spaces: "M.A.P.P.A" and "mappa" are the same name."""
-    return "".join(ch for ch in name.casefold() if ch != "." and not ch.isspace())
+    return "".join(name.casefold().replace(".", "").split())  # split() drops what isspace() calls a space
 
 
 def _names_of(block: EntryBlock, index: int) -> list[NameUse]:

@@ -84,7 +84,7 @@ def _read(path: Path) -> str | ContentError:
 
 
 def _load_file(path: Path, text: str) -> list[Entry]:
-    source = parse_yaml_text(text, path)
+    source = parse_yaml_text(text, path, positions=False)  # lines come from the values: line_of
     if source.findings and not source.empty:  # an empty file gets the message below, saying how to start it
         first = source.findings[0]
         problem = f"this is not valid YAML: {first.problem}" if source.syntax_error else first.problem

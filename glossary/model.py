@@ -49,7 +49,9 @@ def looks_like_acronym(word: str) -> bool:
 
     Two capitals in one word is the mark: ordinary words have at most one (at the start).
     """
-    if not word or any(ch.isspace() for ch in word):
+    if not word or word[1:].islower():  # no capital after the first letter: the usual word, at C speed
+        return False
+    if word.split() != [word]:  # a space anywhere
         return False
     return sum(1 for ch in word if ch.isupper()) >= 2
 

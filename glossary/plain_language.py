@@ -41,24 +41,45 @@ _NEVER_ENDS_SENTENCE = frozenset(
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _CLOSERS = "\"')]\u201d\u2019"
 _OPENERS = "\"'([\u201c\u2018"
-_WORD = re.compile(r"[^\W_]", re.UNICODE)
+# A word with no letter or digit in it, such as "-" or "&": not counted as a word.
+_WORDLESS = re.compile(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)")
 # A run of letters and digits, so "DWP's" gives "DWP" and "HMP/YOI" gives "HMP" and "YOI".
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences as a reader sees them: "e.g. your", "Mr. Khan" and "J. Smith" do not end a sentence."""
-    tokens = text.split()
+    return list(_sentences(text))
+
+
+# A word that may end a sentence: a full stop, ! or ? before any closing quotes or brackets, at its end.
+_MAY_END_SENTENCE = re.compile(r"[.!?][" + re.escape(_CLOSERS) + r"]*(?= |$)")
+
+
+@functools.lru_cache(maxsize=16384)
+def _sentences(text: str) -> tuple[str, ...]:
+    """The sentences of `text`, its spaces made single; remembered, as several rules ask for the same text.
+
+    Only the words that end in ".", "!" or "?" can end a sentence, so the regex finds those and each is
+    judged with the word after it; the rest are never looked at one by one.
+    """
+    flat = " ".join(text.split())
     sentences: list[str] = []
-    current: list[str] = []
-    for index, token in enumerate(tokens):
-        current.append(token)
-        if _ends_sentence(token, tokens[index + 1] if index + 1 < len(tokens) else None):
-            sentences.append(" ".join(current))
-            current = []
-    if current:
-        sentences.append(" ".join(current))
-    return sentences
+    start = 0
+    for match in _MAY_END_SENTENCE.finditer(flat):
+        end = match.end()
+        word_start = max(start, flat.rfind(" ", start, end) + 1)
+        if end == len(flat):
+            following = None
+        else:
+            after = flat.find(" ", end + 1)
+            following = flat[end + 1 : after if after != -1 else len(flat)]
+        if _ends_sentence(flat[word_start:end], following):
+            sentences.append(flat[start:end])
+            start = end + 1
+    if start < len(flat):
+        sentences.append(flat[start:])
+    return tuple(sentences)
 
 
 def _ends_sentence(token: str, following: str | None) -> bool:
@@ -83,22 +104,28 @@ def reading_age(text: str) -> float:
     return 5 + float(textstat.flesch_kincaid_grade(" ".join(text.split())))
 
 
+@functools.lru_cache(maxsize=16384)
 def count_words(text: str) -> int:
-    return sum(1 for token in text.split() if _WORD.search(token))
-
-
-def looks_like_acronym(word: str) -> bool:
-    """Two capitals in one word: "HDC", "OASys", "MoJ", "CAS3" (the same test the glossary model uses)."""
-    return bool(word) and not any(ch.isspace() for ch in word) and sum(ch.isupper() for ch in word) >= 2
+    """Words with a letter or digit in them (remembered: each sentence is counted by several rules)."""
+    return len(text.split()) - len(_WORDLESS.findall(text))
 
 
 def acronyms_in(text: str) -> list[str]:
     """Every acronym-looking word in `text`, once each, in order of first use."""
+    return list(_acronyms(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _acronyms(text: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for token in _TOKEN.findall(text):
-        if looks_like_acronym(token):
+        # Most words have no capital after their first letter, so cannot have two: str.islower says so
+        # at C speed. A token is never empty and has no spaces, so the capitals are all left to count.
+        if token[1:].islower():
+            continue
+        if sum(ch.isupper() for ch in token) >= 2:
             seen.setdefault(token, None)
-    return list(seen)
+    return tuple(seen)
 
 
 @dataclass(frozen=True)

@@ -329,15 +329,20 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
-def parse_yaml_text(text: str, path: Path) -> YamlSource:
+def parse_yaml_text(text: str, path: Path, *, positions: bool = True) -> YamlSource:
+    """Read `text` as the file at `path`. With `positions` off, the source's tables of lines, spans and
+    yes/no words by key path are left empty (the values still know their lines, see `line_of`): for
+    readers such as the glossary's loader that ask nothing else, and are spared building them."""
     with collector_paused():
-        return _parse_yaml_text(text, path)
+        return _parse_yaml_text(text, path, positions)
 
 
-def _parse_yaml_text(text: str, path: Path) -> YamlSource:
+def _parse_yaml_text(text: str, path: Path, positions: bool) -> YamlSource:
     source = YamlSource(path=path, source_lines=text.splitlines())
     try:
         root = _compose(text)
@@ -366,7 +371,7 @@ def _parse_yaml_text(text: str, path: Path) -> YamlSource:
             )
         )
         return source
-    source.data = _build(root, (), source)
+    source.data = _build(root, (), source) if positions else _build_values(root, (), source)
     return source
 
 
@@ -400,15 +405,7 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
             key_line = key_node.start_mark.line + 1
             if key in key_lines:
-                first = key_lines[key]
-                source.findings.append(
-                    Finding(
-                        source.path,
-                        key_line,
-                        f'"{key}" appears twice {_place(keypath)} (lines {first} and {key_line})',
-                        "Keep one of them and delete the other",
-                    )
-                )
+                source.findings.append(_repeated_key(source, keypath, key, key_lines[key], key_line))
                 continue  # keep the first, so every line we report stays true
             path = keypath + (key,)
             lines[path] = key_line
@@ -420,6 +417,41 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
                 spans[path] = (key_line, span[1])
         return mapping
     return None
+
+
+def _build_values(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
+    """`_build` without the source's tables by key path: the same values, lines and repeated keys."""
+    if isinstance(node, ScalarNode):
+        return _scalar_value(node, str(node.value))
+    if isinstance(node, SequenceNode):
+        items = LinedList(node.start_mark.line + 1)
+        item_lines = items.item_lines
+        for index, child in enumerate(node.value):
+            item_lines.append(child.start_mark.line + 1)
+            items.append(_build_values(child, (*keypath, index), source))
+        return items
+    if isinstance(node, MappingNode):
+        mapping = LinedDict(node.start_mark.line + 1)
+        key_lines = mapping.key_lines
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
+            key_line = key_node.start_mark.line + 1
+            if key in key_lines:
+                source.findings.append(_repeated_key(source, keypath, key, key_lines[key], key_line))
+                continue
+            key_lines[key] = key_line
+            mapping[key] = _build_values(value_node, (*keypath, key), source)
+        return mapping
+    return None
+
+
+def _repeated_key(source: YamlSource, keypath: KeyPath, key: str, first: int, again: int) -> Finding:
+    return Finding(
+        source.path,
+        again,
+        f'"{key}" appears twice {_place(keypath)} (lines {first} and {again})',
+        "Keep one of them and delete the other",
+    )
 
 
 def _place(keypath: KeyPath) -> str:
