@@ -251,20 +251,41 @@ def day_of_changes(engine: Engine, sessions: sessionmaker[Session], people_count
     return time.perf_counter() - started, stats.people, stats.rows_changed
 
 
+def database_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend on this database (from /proc: the server is local)."""
+    with engine.connect() as connection:
+        pids = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        seconds: dict[int, float] = {}
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # not on this machine, or not readable: PostgreSQL's share is not measured
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def timed(engine: Engine, call: Callable[[], Any]) -> tuple[Any, float, float, float]:
+    """(result, wall seconds, CPU seconds of this process, CPU seconds of the database's backends)."""
+    database_before, cpu_before, started = database_cpu(engine), time.process_time(), time.perf_counter()
+    result = call()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+    database = sum(seconds - database_before.get(pid, 0.0) for pid, seconds in database_cpu(engine).items())
+    return result, wall, cpu, database
+
+
 def new_day_and_night(engine: Engine, sessions: sessionmaker[Session]) -> dict[str, Any]:
     with engine.begin() as connection:  # the day's planned messages went out, as the dispatchers would have sent
         connection.execute(text("UPDATE outbox SET state = 'sent', sent_at = due_at WHERE state = 'pending' "
                                 "AND dedupe_key IS NOT NULL AND due_at < :midnight"), {"midnight": LONDON_MIDNIGHT_AFTER})
         connection.execute(text("ANALYZE outbox"))
     work = planner(sessions)
-    started = time.perf_counter()
-    day = work.plan_calendar(LONDON_MIDNIGHT_AFTER, "new day")
-    day_s = time.perf_counter() - started
-    started = time.perf_counter()
-    night = work.sweep(NIGHTLY_AT)
-    night_s = time.perf_counter() - started
-    return {"day_s": day_s, "day_people": day.people, "day_rows": day.rows_changed, "night_s": night_s,
-            "night_people": night.people, "night_rows": night.rows_changed}
+    day, day_s, day_cpu, day_db = timed(engine, lambda: work.plan_calendar(LONDON_MIDNIGHT_AFTER, "new day"))
+    night, night_s, night_cpu, night_db = timed(engine, lambda: work.sweep(NIGHTLY_AT))
+    return {"day_s": day_s, "day_people": day.people, "day_rows": day.rows_changed, "day_cpu": (day_cpu, day_db),
+            "night_s": night_s, "night_people": night.people, "night_rows": night.rows_changed,
+            "night_cpu": (night_cpu, night_db)}
 
 
 def measure(url: str, people_count: int, sweeps: bool) -> dict[str, Any]:
@@ -294,6 +315,14 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def per_person(figures: dict[str, Any], which: str) -> str:
+    """Wall and CPU time a person, and the CPU in all: this process's and PostgreSQL's backends'."""
+    people = max(figures[f"{which}_people"], 1)
+    cpu, database = figures[f"{which}_cpu"]
+    return (f" ({figures[f'{which}_s'] * 1000 / people:.2f} ms a person; CPU: planner {cpu:.1f} s, "
+            f"{cpu * 1000 / people:.2f} ms a person, PostgreSQL {database:.1f} s)")
+
+
 def report(figures: dict[str, Any], people_count: int, built: float | None, load: tuple[float, float]) -> None:
     counts = figures["counts"]
     print(f"\nPostgreSQL at scale: {counts['people']:,} people, {counts['appointments']:,} appointments, "
@@ -321,9 +350,9 @@ def report(figures: dict[str, Any], people_count: int, built: float | None, load
     if "day_s" in figures:
         rows += [
             (f"planner: the new day ({figures['day_people']:,} people)",
-             f"{figures['day_s']:.1f} s, {figures['day_rows']:,} rows changed", ""),
+             f"{figures['day_s']:.1f} s{per_person(figures, 'day')}, {figures['day_rows']:,} rows changed", ""),
             (f"planner: nightly full sweep ({figures['night_people']:,} people)",
-             f"{figures['night_s']:.1f} s, {figures['night_rows']:,} rows changed",
+             f"{figures['night_s']:.1f} s{per_person(figures, 'night')}, {figures['night_rows']:,} rows changed",
              f"< {TARGET_SWEEP_S:g} s: {verdict(figures['night_s'] < TARGET_SWEEP_S)}; 0 rows: "
              f"{verdict(figures['night_rows'] == 0)}"),
         ]

@@ -76,8 +76,10 @@ WORDING_FAILED_SINCE = "wording_failed_since"
 COULD_NOT_WORD = "could not word it: "
 CREATED_BY = "system:planner"
 _TABLE = table_of(OutboxMessage)
-_UPCOMING = 20  # appointments read per person: the release-day message lists that day's
-SWEEP_BATCH = 200  # people read together: six queries a batch instead of nine a person
+_UPCOMING = 20  # appointments read per person: as many as the dispatcher's full view holds
+# The appointments a plan hangs on: a Jobcentre meeting books a money step (the rest are the dispatcher's).
+_PLANNED_FROM_APPOINTMENTS = frozenset(BOOKED_STEPS)
+SWEEP_BATCH = 2000  # people read together: five queries a batch instead of a few a person
 
 
 @dataclass
@@ -265,7 +267,7 @@ class Planner:
         today = now.astimezone(i18n.LONDON).date()
         existing = self._existing(session, person_ids)
         views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0,
-                                   with_team=False)
+                                   with_team=False, appointment_kinds=_PLANNED_FROM_APPOINTMENTS)
         content = self.content.current()
         changes: dict[int, dict[str, list[Any]]] = {}
         for person_id in person_ids:
