@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from casefile import appointments as _appointments
 from casefile.actors import Actor, PersonActor, StaffActor
-from casefile.db import rows_changed
+from casefile.db import among, rows_changed
 from casefile.errors import InvalidInput, NotFound, PermissionDenied
 from casefile.models import (
     Agency,
@@ -261,20 +261,28 @@ def planning_views(session: Session, ids: Sequence[int], today: date, now: datet
     who they are with (worker and agency None) and with no place, address or things to bring: the
     planner's messages are worded later, from a full view. No team, licence conditions or updates.
     """
-    rows: list[Any] = list(session.execute(
+    connection = session.connection()  # plain rows: no ORM loading step
+    dialect = connection.dialect.name
+    rows: list[Any] = list(connection.execute(
         select(*_PERSON_COLUMNS, *_JOURNEY_COLUMNS, *_PHARMACY_COLUMNS)
         .outerjoin(JourneyPosition, JourneyPosition.person_id == Person.id)
         .outerjoin(PharmacyPlan, PharmacyPlan.person_id == Person.id)
-        .where(Person.id.in_(ids))
+        .where(among(Person.id, list(ids), dialect))
     ))
-    appointments = _by_person(session.execute(
+    since = now - _LONGEST_APPOINTMENT
+    # Only people with an appointment of those kinds need their appointments read (to know whether it is
+    # among the ones the full view holds): for most people, none are.
+    with_kinds = (select(Appointment.person_id)
+                  .where(among(Appointment.person_id, list(ids), dialect), Appointment.starts_at >= since,
+                         Appointment.kind.in_(sorted(appointment_kinds))))
+    appointments = _by_person(connection.execute(
         select(Appointment.person_id, Appointment.id, Appointment.starts_at, Appointment.minutes, Appointment.kind,
                Appointment.status, Appointment.version)
-        .where(Appointment.person_id.in_(ids), Appointment.starts_at >= now - _LONGEST_APPOINTMENT)
+        .where(Appointment.person_id.in_(with_kinds), Appointment.starts_at >= since)
         .order_by(Appointment.starts_at, Appointment.id)
     ), lambda row: row[0])
-    claims = _by_person(session.execute(
-        select(*_CLAIM_COLUMNS).where(BenefitClaim.person_id.in_(ids)).order_by(BenefitClaim.id)
+    claims = _by_person(connection.execute(
+        select(*_CLAIM_COLUMNS).where(among(BenefitClaim.person_id, list(ids), dialect)).order_by(BenefitClaim.id)
     ), lambda row: row[0])
     person_end = len(_PERSON_COLUMNS)
     journey_end = person_end + len(_JOURNEY_COLUMNS)

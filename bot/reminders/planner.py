@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import i18n
 from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
 from casefile import outbox, plan_marks
-from casefile.db import begin_write
+from casefile.db import among, begin_write
 from casefile.models import (
     APPOINTMENT_OVER,
     Appointment,
@@ -297,7 +297,8 @@ class Planner:
         rows = session.execute(
             select(OutboxMessage.person_id, OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.state,
                    OutboxMessage.due_at, OutboxMessage.payload, OutboxMessage.last_error)
-            .where(OutboxMessage.person_id.in_(person_ids), OutboxMessage.kind.in_(PLANNED_KINDS),
+            .where(among(OutboxMessage.person_id, person_ids, session.get_bind().dialect.name),
+                   OutboxMessage.kind.in_(PLANNED_KINDS),
                    OutboxMessage.dedupe_key.is_not(None))
         ).all()
         existing: dict[int, list[_Existing]] = {}
@@ -434,7 +435,7 @@ def _open_and_linked(session: Session, person_ids: list[int]) -> set[int]:
     """Which of these people have an open file and an active Telegram chat: only they get planned messages."""
     return set(session.scalars(
         select(ChatLink.person_id).join(Person, Person.id == ChatLink.person_id)
-        .where(ChatLink.person_id.in_(person_ids), ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
+        .where(among(ChatLink.person_id, person_ids, session.get_bind().dialect.name), ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
                Person.closed_at.is_(None))
     ))
 
