@@ -322,6 +322,8 @@ def _pharmacy_plan_of(row: Sequence[Any]) -> PharmacyPlanView:
 def _planning_appointments(rows: Sequence[Any], now: datetime, upcoming_limit: int,
                            kinds: frozenset[str]) -> tuple[AppointmentView, ...]:
     # The full view's limits, in its order (see _assemble_view), then only the kinds asked for.
+    if not rows:
+        return ()
     read = rows[:upcoming_limit + _RECENTLY_ENDED_ALLOWANCE]
     upcoming = [row for row in read if row[2] + timedelta(minutes=row[3]) > now][:upcoming_limit]
     return tuple(
