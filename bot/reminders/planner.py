@@ -164,7 +164,7 @@ class Planner:
         content = self.content.current()
         with self.sessions() as session:
             marks = plan_marks.marked(session.connection(), None)  # made before the sweep: it plans them all
-            people = self._candidates(session)
+            people = self._candidates(session, now.astimezone(i18n.LONDON).date())
             session.rollback()
         stats = self._plan_all(sorted({*people, *(person_id for person_id, _at in marks)}), now, days, "full sweep")
         self._clear(marks)
@@ -218,12 +218,22 @@ class Planner:
         return stats
 
     @staticmethod
-    def _candidates(session: Session) -> list[int]:
-        """People who may need planned rows, and people who have pending ones (to check them)."""
+    def _candidates(session: Session, today: date) -> list[int]:
+        """People who may need planned rows, and people who have pending ones (to check them).
+
+        The filter is what planning itself needs (plan_person plans nothing without it): an open file with
+        an active chat, messages not paused and reminders on, and a release date (the release day and every
+        money step hang on it) or a pharmacy plan whose prescription has not ended. It reads the files, not
+        the marks, so the sweep stays a check of the planning from changes: a write that forgot to mark its
+        person is still planned, and every pending planned row is checked whoever it belongs to, so one a
+        change should have cancelled (a pause, a chat gone, a release date taken away) is cancelled here.
+        """
         with_release = select(JourneyPosition.person_id).where(JourneyPosition.release_date.is_not(None))
-        with_pharmacy = select(PharmacyPlan.person_id)
+        with_pharmacy = select(PharmacyPlan.person_id).where(
+            or_(PharmacyPlan.script_end.is_(None), PharmacyPlan.script_end >= today))
         wanted = or_(
-            and_(Person.id.in_(_linked()), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
+            and_(Person.id.in_(_linked()), Person.closed_at.is_(None), Person.paused.is_(False),
+                 Person.reminders_on.is_(True), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
             Person.id.in_(_with_pending_rows()),
         )
         return list(session.scalars(select(Person.id).where(wanted).order_by(Person.id)))

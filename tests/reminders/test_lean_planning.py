@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from reminder_helpers import CONTENT, NOW, World, book, make_world, outbox_rows, reminder_policy
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import i18n
@@ -14,7 +15,7 @@ from bot.reminders.planner import Planner
 from bot.reminders.planning import Planned, plan_person
 from casefile import appointments, people, records
 from casefile.actors import PersonActor, StaffActor
-from casefile.models import JourneyPosition
+from casefile.models import JourneyPosition, Person, PlanningMark
 from casefile.views import PersonView
 from journeys.live import LiveJourneys
 
@@ -128,3 +129,26 @@ def test_the_sweep_writes_each_linked_persons_own_plan(
             and row.kind in {"release_day", "money_step", "pharmacy_pickup", "pharmacy_change"}}
     assert rows == expected and stats.created == len(expected) > 20
     assert not stats.problems
+
+
+def test_the_sweep_still_catches_writes_that_marked_nobody(
+    session: Session, session_factory: sessionmaker[Session],
+) -> None:
+    """Its filter reads the files, not the marks: a pause or a new release date written round the case file
+    (no mark) is planned by the next sweep, though the paused person no longer passes the filter."""
+    paused, moved = make_world(session, number=1), make_world(session, number=2)
+    released(session, paused, TODAY)
+    session.commit()
+    planner = Planner(session_factory, CONTENT, policy=reminder_policy())
+    first = planner.sweep(NOW).created
+    assert first >= 1
+    session.execute(update(Person).where(Person.id == paused.person_id).values(paused=True))
+    session.execute(insert(JourneyPosition).values(person_id=moved.person_id, stage="in_prison", version=1,
+                                                   updated_at=NOW, release_date=date(2027, 6, 10)))
+    session.execute(delete(PlanningMark))
+    session.commit()
+    stats = planner.sweep(NOW)
+    assert (stats.people, stats.cancelled) == (2, first) and stats.created >= 1
+    assert {row.state for row in outbox_rows(session, person_id=paused.person_id)} == {"cancelled"}
+    assert {(row.dedupe_key, row.state) for row in outbox_rows(session, kind="release_day")} == {
+        (f"release:{paused.person_id}:2027-06-09", "cancelled"), (f"release:{moved.person_id}:2027-06-10", "pending")}
