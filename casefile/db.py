@@ -99,7 +99,7 @@ def among(column: Any, ids: list[int], dialect_name: str) -> ColumnElement[bool]
     """`column IN (ids)` for thousands of ids: on PostgreSQL one array parameter (`= ANY`), which costs a
     fraction of thousands of parameters to build and send; elsewhere the plain IN."""
     if dialect_name == "postgresql":
-        return column == any_(bindparam("among_ids", ids, type_=postgresql.ARRAY(Integer)))
+        return column == any_(bindparam("among_ids", ids, type_=postgresql.ARRAY(Integer), unique=True))
     return column.in_(ids)
 
 
