@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Integer, any_, bindparam, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -104,6 +104,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def upsert_insert(dialect_name: str) -> Any:
     """The INSERT that can say ON CONFLICT for this database: SQLite's or PostgreSQL's (both are supported)."""
     return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+def among(column: Any, ids: list[int], dialect_name: str) -> ColumnElement[bool]:
+    """`column IN (ids)` for thousands of ids: on PostgreSQL one array parameter (`= ANY`), which costs a
+    fraction of thousands of parameters to build and send; elsewhere the plain IN."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam("among_ids", ids, type_=postgresql.ARRAY(Integer), unique=True))
+    return column.in_(ids)
 
 
 def rows_changed(result: Result[Any]) -> int:

@@ -10,6 +10,6 @@ that the templates in content/templates/journeys/ turn into words:
   money.money_plan(release_date, ClaimFacts | None, today, catalog=...) -> list[MoneyStep]   journeys/money.txt.j2
   calendar.load_bank_holidays(content_dir) -> BankHolidays  content/journeys/bank-holidays.yaml
   pharmacy.pharmacy_answer(PharmacyFacts, today, holidays) -> PharmacyAnswer   journeys/pharmacy.txt.j2
-  pharmacy.changes_ahead(PharmacyFacts, start, days, holidays) -> list[ChangeNotice]  journeys/pharmacy_notice.txt.j2
+  pharmacy.changes_ahead(PharmacyFacts, start, days, holidays[, schedule]) -> list[ChangeNotice]  journeys/pharmacy_notice.txt.j2
   check.check_journeys(content_dir) -> list[Finding]        (run by `signpost content check`)
 """

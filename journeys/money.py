@@ -64,6 +64,18 @@ class StepContent:
 @dataclass(frozen=True)
 class MoneyCatalog:
     steps: tuple[StepContent, ...]
+    # Each step's title, what to do and if late, by language, worked out once: the planner's sweep asks
+    # for them for every person.
+    _texts: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def texts(self, language: str) -> tuple[tuple[str, str, str], ...]:
+        """(title, what to do, if late) of each step, in the steps' order, in `language`."""
+        found = self._texts.get(language)
+        if found is None:
+            found = self._texts[language] = tuple(
+                (localised(step.raw, "title", language), localised(step.raw, "what_to_do", language),
+                 localised(step.raw, "if_late", language)) for step in self.steps)
+        return found
 
     def get(self, key: str) -> StepContent | None:
         return next((step for step in self.steps if step.key == key), None)
@@ -125,7 +137,7 @@ def money_plan(
     holidays = holidays or BankHolidays.rules_only()
     claim_day = claim.claim_date or _planned_claim_day(release_date, catalog)
     plan: list[MoneyStep] = []
-    for step in catalog.steps:
+    for step, (title, what_to_do, if_late) in zip(catalog.steps, catalog.texts(language), strict=True):
         base = release_date if step.when.anchor == RELEASE else add_months(claim_day, step.when.months)
         starts = base + timedelta(days=step.when.first_day)
         due = base + timedelta(days=step.when.last_day)
@@ -137,9 +149,9 @@ def money_plan(
         done = step.key in claim.steps_done
         plan.append(MoneyStep(
             key=step.key,
-            title=localised(step.raw, "title", language),
-            what_to_do=localised(step.raw, "what_to_do", language),
-            if_late=localised(step.raw, "if_late", language),
+            title=title,
+            what_to_do=what_to_do,
+            if_late=if_late,
             starts=starts,
             due=due,
             done=done,

@@ -248,14 +248,20 @@ def shut_days(facts: PharmacyFacts, start: date, days: int, holidays: BankHolida
     ]
 
 
-def changes_ahead(facts: PharmacyFacts, start: date, days: int, holidays: BankHolidays) -> list[ChangeNotice]:
-    """One notice per visit in the window that collects doses early because the pharmacy will be shut."""
+def changes_ahead(facts: PharmacyFacts, start: date, days: int, holidays: BankHolidays, *,
+                  schedule: list[PickupDay] | None = None) -> list[ChangeNotice]:
+    """One notice per visit in the window that collects doses early because the pharmacy will be shut.
+
+    `schedule`: `pickup_schedule` of the same facts, days and holidays, when the caller has it already.
+    """
+    if schedule is None:
+        schedule = pickup_schedule(facts, start, days, holidays)
+    visits = [(visit, moved) for visit in schedule if (moved := visit.moved_doses)]
+    if not visits:  # most weeks: nothing moved, so the shut days need not be worked out (the sweep's cost)
+        return []
     shut = shut_days(facts, start, days + MAX_DAYS_EARLY, holidays)
     notices: list[ChangeNotice] = []
-    for visit in pickup_schedule(facts, start, days, holidays):
-        moved = visit.moved_doses
-        if not moved:
-            continue
+    for visit, moved in visits:
         notices.append(ChangeNotice(
             on=visit.date,
             pickup_at=visit.pickup_at,

@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import i18n
 from bot.reminders.planning import PLANNED_KINDS, Planned, day_of_key, plan_person
 from casefile import outbox, plan_marks
-from casefile.db import begin_write
+from casefile.db import among, begin_write
 from casefile.models import (
     APPOINTMENT_OVER,
     Appointment,
@@ -76,8 +76,10 @@ WORDING_FAILED_SINCE = "wording_failed_since"
 COULD_NOT_WORD = "could not word it: "
 CREATED_BY = "system:planner"
 _TABLE = table_of(OutboxMessage)
-_UPCOMING = 20  # appointments read per person: the release-day message lists that day's
-SWEEP_BATCH = 200  # people read together: six queries a batch instead of nine a person
+_UPCOMING = 20  # appointments read per person: as many as the dispatcher's full view holds
+# The appointments a plan hangs on: a Jobcentre meeting books a money step (the rest are the dispatcher's).
+_PLANNED_FROM_APPOINTMENTS = frozenset(BOOKED_STEPS)
+SWEEP_BATCH = 2000  # people read together: five queries a batch instead of a few a person
 
 
 @dataclass
@@ -162,7 +164,7 @@ class Planner:
         content = self.content.current()
         with self.sessions() as session:
             marks = plan_marks.marked(session.connection(), None)  # made before the sweep: it plans them all
-            people = self._candidates(session)
+            people = self._candidates(session, now.astimezone(i18n.LONDON).date())
             session.rollback()
         stats = self._plan_all(sorted({*people, *(person_id for person_id, _at in marks)}), now, days, "full sweep")
         self._clear(marks)
@@ -216,12 +218,22 @@ class Planner:
         return stats
 
     @staticmethod
-    def _candidates(session: Session) -> list[int]:
-        """People who may need planned rows, and people who have pending ones (to check them)."""
+    def _candidates(session: Session, today: date) -> list[int]:
+        """People who may need planned rows, and people who have pending ones (to check them).
+
+        The filter is what planning itself needs (plan_person plans nothing without it): an open file with
+        an active chat, messages not paused and reminders on, and a release date (the release day and every
+        money step hang on it) or a pharmacy plan whose prescription has not ended. It reads the files, not
+        the marks, so the sweep stays a check of the planning from changes: a write that forgot to mark its
+        person is still planned, and every pending planned row is checked whoever it belongs to, so one a
+        change should have cancelled (a pause, a chat gone, a release date taken away) is cancelled here.
+        """
         with_release = select(JourneyPosition.person_id).where(JourneyPosition.release_date.is_not(None))
-        with_pharmacy = select(PharmacyPlan.person_id)
+        with_pharmacy = select(PharmacyPlan.person_id).where(
+            or_(PharmacyPlan.script_end.is_(None), PharmacyPlan.script_end >= today))
         wanted = or_(
-            and_(Person.id.in_(_linked()), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
+            and_(Person.id.in_(_linked()), Person.closed_at.is_(None), Person.paused.is_(False),
+                 Person.reminders_on.is_(True), or_(Person.id.in_(with_release), Person.id.in_(with_pharmacy))),
             Person.id.in_(_with_pending_rows()),
         )
         return list(session.scalars(select(Person.id).where(wanted).order_by(Person.id)))
@@ -265,7 +277,7 @@ class Planner:
         today = now.astimezone(i18n.LONDON).date()
         existing = self._existing(session, person_ids)
         views = build_person_views(session, _open_and_linked(session, person_ids), today, now, _UPCOMING, 0,
-                                   with_team=False)
+                                   with_team=False, appointment_kinds=_PLANNED_FROM_APPOINTMENTS)
         content = self.content.current()
         changes: dict[int, dict[str, list[Any]]] = {}
         for person_id in person_ids:
@@ -295,7 +307,8 @@ class Planner:
         rows = session.execute(
             select(OutboxMessage.person_id, OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.state,
                    OutboxMessage.due_at, OutboxMessage.payload, OutboxMessage.last_error)
-            .where(OutboxMessage.person_id.in_(person_ids), OutboxMessage.kind.in_(PLANNED_KINDS),
+            .where(among(OutboxMessage.person_id, person_ids, session.get_bind().dialect.name),
+                   OutboxMessage.kind.in_(PLANNED_KINDS),
                    OutboxMessage.dedupe_key.is_not(None))
         ).all()
         existing: dict[int, list[_Existing]] = {}
@@ -432,7 +445,7 @@ def _open_and_linked(session: Session, person_ids: list[int]) -> set[int]:
     """Which of these people have an open file and an active Telegram chat: only they get planned messages."""
     return set(session.scalars(
         select(ChatLink.person_id).join(Person, Person.id == ChatLink.person_id)
-        .where(ChatLink.person_id.in_(person_ids), ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
+        .where(among(ChatLink.person_id, person_ids, session.get_bind().dialect.name), ChatLink.channel == TELEGRAM, ChatLink.active.is_(True),
                Person.closed_at.is_(None))
     ))
 

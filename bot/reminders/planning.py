@@ -184,7 +184,8 @@ def _pharmacy(view: PersonView, holidays: BankHolidays, start: date, days: int, 
         return []
     person_id = view.person.id
     plan: list[Planned] = []
-    for visit in pharmacy.pickup_schedule(facts, start, days, holidays):
+    schedule = pharmacy.pickup_schedule(facts, start, days, holidays)
+    for visit in schedule:
         pickup_at = visit.pickup_at.astimezone(UTC)
         due = settle(pickup_at - PICKUP_NOTICE, pickup_at, now, quiet)
         if due is None:
@@ -194,7 +195,7 @@ def _pharmacy(view: PersonView, holidays: BankHolidays, start: date, days: int, 
             day=visit.date, due_at=due, too_late=pickup_at,
             payload={"day": visit.date.isoformat(), "pickup_at": pickup_at.isoformat()}, visit=visit,
         ))
-    for notice in pharmacy.changes_ahead(facts, start, days, holidays):
+    for notice in pharmacy.changes_ahead(facts, start, days, holidays, schedule=schedule):
         pickup_at = notice.pickup_at.astimezone(UTC)
         wanted = min(london(notice.on, CHANGE_MORNING), pickup_at - CHANGE_AT_LEAST)
         due = settle(wanted, pickup_at, now, quiet)
