@@ -347,6 +347,11 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def child_environment() -> dict[str, str]:
+    """The environment a helper program Signpost runs (pg_dump, pg_restore) starts with: this process's own."""
+    return dict(os.environ)
+
+
 def setting_for(field_name: str) -> Setting:
     return next(setting for setting in SETTINGS if setting.field == field_name)
 

@@ -14,7 +14,6 @@ When they are not installed, `pg_commands` gives the exact commands to run by ha
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -218,9 +217,11 @@ def have(program: str) -> bool:
     return shutil.which(program) is not None
 
 
-def run_pg(command: PgCommand) -> None:
-    """Run pg_dump or pg_restore; a failure raises BackupProblem with the tool's own first line."""
-    env = dict(os.environ)
+def run_pg(command: PgCommand, environment: Mapping[str, str]) -> None:
+    """Run pg_dump or pg_restore in `environment` (the caller's, from bot/settings.py: the case file never reads
+    the process's own), with the password in PGPASSWORD rather than on the command line. A failure raises
+    BackupProblem with the tool's own first line."""
+    env = dict(environment)
     if command.password:
         env["PGPASSWORD"] = command.password
     result = subprocess.run(command.argv, env=env, capture_output=True, text=True, check=False)

@@ -17,6 +17,7 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.db import CommandFailed, database_url, reports_failures
+from bot.settings import child_environment
 from casefile import backup, db
 
 OK, PROBLEM, NO_TOOLS = 0, 1, 2
@@ -57,7 +58,7 @@ def _backup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return NO_TOOLS
         if path.exists():
             raise backup.BackupProblem(f"{path} is there already. Choose a new file name, so no backup is overwritten.")
-        backup.run_pg(dump)
+        backup.run_pg(dump, child_environment())
     except backup.BackupProblem as problem:
         raise CommandFailed(problem.message) from problem
     print(f"Backed up {db.redacted_url(url)} to {path} with pg_dump ({path.stat().st_size} bytes).", file=out)
@@ -90,7 +91,7 @@ def _restore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise backup.BackupProblem(
                     f"The database {db.redacted_url(url)} is not empty ({before.line()}). A restore replaces all of "
                     "it: stop Signpost, back up what is there, then run the restore again with --force.")
-            backup.run_pg(restore)
+            backup.run_pg(restore, child_environment())
             after = backup.contents(engine)
         finally:
             engine.dispose()

@@ -56,9 +56,11 @@ async def _holder(lease: SendingLease) -> str | None:
     try:
         return await asyncio.to_thread(lease.hold)
     except Exception as problem:  # SQLAlchemy's errors, and the case file's own CaseFileBusy and CaseFileFull
-        # The kind only: the dispatcher's own line says what is wrong with the case file.
-        log.warning("could not check the sending lease (%s); checking again in %.0f s", type(problem).__name__,
-                    lease.every)
+        # The kind and the database's own first line ("database or disk is full"), never SQLAlchemy's later lines,
+        # which carry the statement's parameters: while no lease is held, no dispatcher line says what is wrong.
+        said = str(getattr(problem, "orig", None) or problem).strip().splitlines()
+        log.warning("could not check the sending lease (%s: %s); checking again in %.0f s", type(problem).__name__,
+                    said[0][:200] if said else "no message", lease.every)
         return None
 
 

@@ -51,7 +51,12 @@ def _check_run(standin: TelegramStandIn, log: str) -> None:
     seen = deliveries(standin)
     assert len(seen) == REMINDERS  # every reminder reached its chat...
     assert sum(seen.values()) - REMINDERS <= BATCH  # ...and only those in flight at the fault went twice
-    assert "trying again" in log and "sending again after" in log and "Traceback" not in log
+    # The fault is met either by the dispatcher mid-batch, or first by its check of the sending lease (on SQLite
+    # one process holds it, bot/reminders/lease.py): either way it says so plainly, waits, and carries on.
+    by_dispatcher = "trying again" in log and "sending again after" in log
+    by_lease_check = "could not check the sending lease (OperationalError: database" in log
+    assert by_dispatcher or by_lease_check, log[-3000:]
+    assert "Traceback" not in log
 
 
 def test_another_process_holding_the_write_lock_stops_no_reminder(tmp_path: Path) -> None:
