@@ -174,19 +174,25 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
                                may_change(is_lead=viewer_is_lead, worker_agency_id=viewer_agency,
                                           appointment_agency_id=agencies.get(appointment.id)))
 
+    updates, messages = _updates(session, person_id), _messages(session, person_id)
+    linked_channels = linking.message_channels(session, person_id)
+    sms = sms_consent.summary(session, person_id, now)
+    # Last of the reads: its unit of work ends the transaction the reads above share (one transaction for
+    # them all), and audits what it found before the page is shown.
+    urgent = open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id)
     return PersonPage(
         view=view,
         upcoming=tuple(line(a) for a in view.appointments),
         recent=tuple(line(a) for a in recent_views),
-        updates=_updates(session, person_id),
-        messages=_messages(session, person_id),
+        updates=updates,
+        messages=messages,
         money_steps=_money(view, today, journeys),
         pharmacy=_pharmacy(view, today, journeys),
         viewer_is_lead=viewer_is_lead,
         viewer_worker_id=actor.worker_id,
-        urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
-        linked_channels=linking.message_channels(session, person_id),
-        sms=sms_consent.summary(session, person_id, now),
+        urgent=urgent,
+        linked_channels=linked_channels,
+        sms=sms,
         notes=tuple(notes_read),
         sees_health=any(sees_health_details(m.is_lead, m.assignment_role) for m in view.team
                         if m.worker_id == actor.worker_id),

@@ -168,8 +168,10 @@ async def caseload_page(request: Request) -> Response:
     def load() -> tuple[tuple[UrgentLine, ...], list[CaseloadLine]]:
         with ctx.sessions() as session:
             now = ctx.now()
-            requests = open_requests(session, user.own_worker_id, now, help_now)
-            return requests, load_caseload(session, user.own_worker_id, now, ctx.today())
+            everyone = load_caseload(session, user.own_worker_id, now, ctx.today())
+            # Last: it reads in the same transaction as the attention notes (one transaction fewer), and its
+            # audit, when there is anything to show, is still written before the page is.
+            return open_requests(session, user.own_worker_id, now, help_now), everyone
 
     requests, everyone = await run_in_threadpool(load)
     view = CaseloadView.from_params(request.query_params)
