@@ -366,14 +366,14 @@ _PEOPLE_REACHABLE = select(ChatLink.person_id).distinct().where(
 def message_channels(session: Session, person_id: int) -> tuple[str, ...]:
     """The channels a message can reach this person on now (linked, not blocked, not stopped). Caller checks
     access."""
-    return tuple(session.scalars(_CHANNELS_OF, {"person_id": person_id}))
+    return tuple(session.connection().scalars(_CHANNELS_OF, {"person_id": person_id}))
 
 
 def people_with_message_channels(session: Session, person_ids: list[int]) -> set[int]:
     """Which of these people a message can reach now. Caller checks access (a caseload it has just shown)."""
     if not person_ids:
         return set()
-    return set(session.scalars(_PEOPLE_REACHABLE, {"person_ids": person_ids}))
+    return set(session.connection().scalars(_PEOPLE_REACHABLE, {"person_ids": person_ids}))
 
 
 def reminder_channels(session: Session, person_id: int) -> tuple[str, ...]:

@@ -239,7 +239,7 @@ def confirm_number(session: Session, number: str, code_text: str, now: datetime,
 
 def pending_numbers(session: Session, person_id: int, now: datetime) -> list[str]:
     """Numbers a worker added for this person that still wait for the person's reply. Caller checks access."""
-    return list(session.scalars(_PENDING, {"person_id": person_id, "now": now}))
+    return list(session.connection().scalars(_PENDING, {"person_id": person_id, "now": now}))
 
 
 def wrong_number(session: Session, number: str, now: datetime) -> int | None:
@@ -340,8 +340,8 @@ _PENDING = select(SmsNumber.phone_number).where(SmsNumber.pending_person_id == b
 def summary(session: Session, person_id: int, now: datetime) -> SmsSummary:
     """The person's text-message numbers, choice and discreet mode. Caller checks access (the page did)."""
     about = {"person_id": person_id}
-    choices = session.execute(_CHOICES, about).first()
-    linked = session.execute(_SMS_LINKED, about).all()
+    choices = session.connection().execute(_CHOICES, about).first()
+    linked = session.connection().execute(_SMS_LINKED, about).all()
     return SmsSummary(
         numbers=tuple((number[-4:], stopped is not None) for number, stopped in linked),
         waiting=tuple(number[-4:] for number in pending_numbers(session, person_id, now)),

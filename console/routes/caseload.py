@@ -136,7 +136,7 @@ def attention_notes(session: Session, person_ids: list[int], now: datetime,
     notes: dict[int, list[str]] = {person_id: [] for person_id in person_ids}
     if not person_ids:
         return notes
-    found = session.execute(_ATTENTION, {"person_ids": person_ids, "since": now - LOOK_BACK,
+    found = session.connection().execute(_ATTENTION, {"person_ids": person_ids, "since": now - LOOK_BACK,
                                          "hour_ago": now - timedelta(hours=1)}).all()
     for person_id, reason, count in sorted(found, key=lambda row: row[1]):
         if int(reason) == _PICKUPS and health_for is not None and person_id not in health_for:
