@@ -74,7 +74,7 @@ def notes_for(session: Session, actor: StaffActor, person_id: int, now: datetime
 def read_notes(session: Session, person_id: int, *, limit: int = 50) -> list[NoteView]:
     """The notes themselves, newest first, with no check and no audit: for a caller that has checked the
     reader is on the team and records the read as "read.case_notes" (as `notes_for` does)."""
-    rows = session.execute(_NOTES, {"person_id": person_id, "limit": limit}).all()
+    rows = session.connection().execute(_NOTES, {"person_id": person_id, "limit": limit}).all()
     return [NoteView(*row) for row in rows]
 
 

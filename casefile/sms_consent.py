@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from casefile import audit, outbox
@@ -239,8 +239,7 @@ def confirm_number(session: Session, number: str, code_text: str, now: datetime,
 
 def pending_numbers(session: Session, person_id: int, now: datetime) -> list[str]:
     """Numbers a worker added for this person that still wait for the person's reply. Caller checks access."""
-    return list(session.scalars(select(SmsNumber.phone_number).where(
-        SmsNumber.pending_person_id == person_id, SmsNumber.pending_expires_at > now)))
+    return list(session.connection().scalars(_PENDING, {"person_id": person_id, "now": now}))
 
 
 def wrong_number(session: Session, number: str, now: datetime) -> int | None:
@@ -326,17 +325,26 @@ class SmsSummary:
     discreet: bool
 
 
+# The summary's reads, built once with bound parameters and reading plain columns (no ORM objects): the
+# person's page asks for it every time.
+_CHOICES = select(Person.channel_choice, Person.sms_discreet).where(Person.id == bindparam("person_id"))
+_SMS_LINKED = (
+    select(ChatLink.chat_id, SmsNumber.stopped_at)
+    .outerjoin(SmsNumber, SmsNumber.phone_number == ChatLink.chat_id)
+    .where(ChatLink.person_id == bindparam("person_id"), ChatLink.channel == SMS).order_by(ChatLink.chat_id)
+)
+_PENDING = select(SmsNumber.phone_number).where(SmsNumber.pending_person_id == bindparam("person_id"),
+                                                SmsNumber.pending_expires_at > bindparam("now"))
+
+
 def summary(session: Session, person_id: int, now: datetime) -> SmsSummary:
     """The person's text-message numbers, choice and discreet mode. Caller checks access (the page did)."""
-    person = session.get(Person, person_id)
-    linked = session.execute(
-        select(ChatLink.chat_id, SmsNumber.stopped_at)
-        .outerjoin(SmsNumber, SmsNumber.phone_number == ChatLink.chat_id)
-        .where(ChatLink.person_id == person_id, ChatLink.channel == SMS).order_by(ChatLink.chat_id)
-    ).all()
+    about = {"person_id": person_id}
+    choices = session.connection().execute(_CHOICES, about).first()
+    linked = session.connection().execute(_SMS_LINKED, about).all()
     return SmsSummary(
         numbers=tuple((number[-4:], stopped is not None) for number, stopped in linked),
         waiting=tuple(number[-4:] for number in pending_numbers(session, person_id, now)),
-        channel_choice=person.channel_choice if person is not None else "both",
-        discreet=bool(person.sms_discreet) if person is not None else True,
+        channel_choice=choices.channel_choice if choices is not None else "both",
+        discreet=bool(choices.sms_discreet) if choices is not None else True,
     )

@@ -121,7 +121,7 @@ def caseload(session: Session, worker_id: int, today: date, now: datetime) -> li
     with unit_of_work(session, actor, "read.caseload", "caseload", now=now, write=False,
                       audit_success=False) as unit:
         unit.subject_id = worker_id
-        found = session.execute(_CASELOAD, {"worker_id": worker_id, "now": now}).all()
+        found = session.connection().execute(_CASELOAD, {"worker_id": worker_id, "now": now}).all()
         # Only an empty caseload needs asking whether the worker is there at all.
         if not found and session.execute(_WORKER_EXISTS, {"worker_id": worker_id}).first() is None:
             raise NotFound("Sorry, we could not find that worker.")

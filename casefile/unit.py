@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,6 +30,19 @@ NOT_YOURS = "Sorry, you can only see and change your own details."
 LEAD_ONLY = "Only the lead professional for this person can do this."
 STAFF_ONLY = "Your key worker looks after this part of your file. Please ask them to change it."
 FILE_CLOSED = "This file has been closed, so nothing can be added to it or changed."
+
+# Whether a worker is on a person's team, built once with bound parameters: every staff read and write
+# asks it, and building the statement cost more than running it.
+_ON_TEAM = (
+    select(Assignment.is_lead, Worker, Assignment.role)
+    .join(Worker, Worker.id == Assignment.worker_id)
+    .where(
+        Assignment.worker_id == bindparam("worker_id"),
+        Assignment.person_id == bindparam("person_id"),
+        Assignment.ended_at.is_(None),
+        Worker.active.is_(True),
+    )
+)
 
 
 @dataclass
@@ -57,16 +70,7 @@ class Unit:
         self.person_id = person_id
         actor = self.actor
         if isinstance(actor, StaffActor):
-            row = self.session.execute(
-                select(Assignment.is_lead, Worker, Assignment.role)
-                .join(Worker, Worker.id == Assignment.worker_id)
-                .where(
-                    Assignment.worker_id == actor.worker_id,
-                    Assignment.person_id == person_id,
-                    Assignment.ended_at.is_(None),
-                    Worker.active.is_(True),
-                )
-            ).first()
+            row = self.session.execute(_ON_TEAM, {"worker_id": actor.worker_id, "person_id": person_id}).first()
             # A person who does not exist looks the same as one not on the caseload: no probing.
             if row is None:
                 raise PermissionDenied(NOT_ON_CASELOAD)

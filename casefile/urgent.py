@@ -78,7 +78,7 @@ def open_urgent(session: Session, worker_id: int, *, now: datetime | None = None
     with unit_of_work(session, actor, "read.urgent_requests", "caseload", now=now, write=False,
                       audit_success=False) as unit:
         unit.subject_id = worker_id
-        found = session.execute(_OPEN_URGENT, {"worker_id": worker_id}).all()
+        found = session.connection().execute(_OPEN_URGENT, {"worker_id": worker_id}).all()
         rows = [OpenUrgent(*row) for row in found]
         if rows:
             audit.record_read(session, actor, "read.urgent_requests", "caseload", subject_id=worker_id,

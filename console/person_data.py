@@ -93,7 +93,8 @@ class PersonPage:
 
 
 # The statements are built once, with bound parameters, and select plain columns: building statements and
-# ORM objects was much of what a page cost. Five queries after the person's file, four when no worker has
+# ORM objects was much of what a page cost. They run on the session's connection (the same transaction),
+# which skips the ORM's execution layer: these rows are plain tuples anyway. Five queries after the person's file, four when no worker has
 # written to them.
 # The recent past, and the upcoming ones again for who each is with (the file's view does not say): an
 # AppointmentView's columns in its order, then the worker's id.
@@ -144,7 +145,7 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
     # The permission check, and the audit of the file and its notes in one write.
     view, notes_read = staff.person_file_and_notes(session, actor, person_id, today, now)
     upcoming_ids = [a.id for a in view.appointments]
-    rows = session.execute(_RECENT_AND_UPCOMING, {
+    rows = session.connection().execute(_RECENT_AND_UPCOMING, {
         "person_id": person_id, "since": now - timedelta(days=RECENT_DAYS), "now": now, "upcoming_ids": upcoming_ids,
     }).all()
     upcoming = set(upcoming_ids)
@@ -161,32 +162,38 @@ def load_person_page(session: Session, actor: StaffActor, person_id: int, today:
                                                 version))
     reminders: dict[int, list[ReminderLine]] = {}
     if workers:
-        for (reminded_id, kind, due_at, state, sent_at, offset_minutes, problem, sms_state) in session.execute(
-                _REMINDERS, {"appointment_ids": list(workers)}):
+        for (reminded_id, kind, due_at, state, sent_at, offset_minutes, problem, sms_state) in (
+                session.connection().execute(_REMINDERS, {"appointment_ids": list(workers)})):
             reminders.setdefault(reminded_id or 0, []).append(
                 ReminderLine(kind, due_at, state, sent_at, offset_minutes, problem, sms_state))
 
     viewer_is_lead = any(m.is_lead and m.worker_id == actor.worker_id for m in view.team)
-    viewer_agency = session.execute(_WORKER_AGENCY, {"worker_id": actor.worker_id}).scalar()
+    viewer_agency = session.connection().execute(_WORKER_AGENCY, {"worker_id": actor.worker_id}).scalar()
 
     def line(appointment: AppointmentView) -> AppointmentLine:
         return AppointmentLine(appointment, tuple(reminders.get(appointment.id, ())), workers.get(appointment.id),
                                may_change(is_lead=viewer_is_lead, worker_agency_id=viewer_agency,
                                           appointment_agency_id=agencies.get(appointment.id)))
 
+    updates, messages = _updates(session, person_id), _messages(session, person_id)
+    linked_channels = linking.message_channels(session, person_id)
+    sms = sms_consent.summary(session, person_id, now)
+    # Last of the reads: its unit of work ends the transaction the reads above share (one transaction for
+    # them all), and audits what it found before the page is shown.
+    urgent = open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id)
     return PersonPage(
         view=view,
         upcoming=tuple(line(a) for a in view.appointments),
         recent=tuple(line(a) for a in recent_views),
-        updates=_updates(session, person_id),
-        messages=_messages(session, person_id),
+        updates=updates,
+        messages=messages,
         money_steps=_money(view, today, journeys),
         pharmacy=_pharmacy(view, today, journeys),
         viewer_is_lead=viewer_is_lead,
         viewer_worker_id=actor.worker_id,
-        urgent=open_requests(session, actor.worker_id, now, journeys.help_now, person_id=person_id),
-        linked_channels=linking.message_channels(session, person_id),
-        sms=sms_consent.summary(session, person_id, now),
+        urgent=urgent,
+        linked_channels=linked_channels,
+        sms=sms,
         notes=tuple(notes_read),
         sees_health=any(sees_health_details(m.is_lead, m.assignment_role) for m in view.team
                         if m.worker_id == actor.worker_id),
@@ -207,7 +214,7 @@ def _who(actor: str, worker: str | None, agency: str | None) -> str:
 
 
 def _updates(session: Session, person_id: int) -> tuple[UpdateLine, ...]:
-    rows = session.execute(_UPDATES, {"person_id": person_id})
+    rows = session.connection().execute(_UPDATES, {"person_id": person_id})
     return tuple(UpdateLine(at, kind, update_words(kind, before or {}, after or {}, summary),
                             _who(actor, worker, agency))
                  for at, kind, summary, actor, before, after, worker, agency in rows)
@@ -268,10 +275,10 @@ def update_words(kind: str, before: dict[str, Any], after: dict[str, Any], summa
 
 
 def _messages(session: Session, person_id: int) -> tuple[MessageLine, ...]:
-    rows = session.execute(_MESSAGES, {"person_id": person_id}).all()
+    rows = session.connection().execute(_MESSAGES, {"person_id": person_id}).all()
     senders = [_from_worker(row.payload) for row in rows]
     ids = sorted({sender for sender in senders if sender is not None})
-    names: dict[int, str] = dict(session.execute(_WORKER_NAMES, {"worker_ids": ids}).all()) if ids else {}
+    names: dict[int, str] = dict(session.connection().execute(_WORKER_NAMES, {"worker_ids": ids}).all()) if ids else {}
     return tuple(MessageLine(row.body, row.due_at, row.state, row.sent_at,
                              names.get(sender) if sender is not None else None)
                  for row, sender in zip(rows, senders, strict=True))
