@@ -377,15 +377,7 @@ def _parse_yaml_text(text: str, path: Path, positions: bool) -> YamlSource:
 
 def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
     if isinstance(node, ScalarNode):
-        first = node.start_mark.line + 1
-        end_mark = node.end_mark
-        last = end_mark.line + (0 if end_mark.column == 0 else 1)
-        source.spans[keypath] = (first, last if last > first else first)
-        value = str(node.value)
-        # A plain scalar has no style: None from the pure parser, "" from the C one.
-        if not node.style and len(value) <= _LONGEST_BOOL_LIKE and value.casefold() in BOOL_LIKE_WORDS:
-            source.bool_like[keypath] = value
-        return _scalar_value(node, value)
+        return _build_scalar(node, keypath, source)
     lines = source.lines
     if isinstance(node, SequenceNode):
         items = LinedList(node.start_mark.line + 1)
@@ -395,7 +387,9 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             path = keypath + (index,)
             lines[path] = line
             item_lines.append(line)
-            items.append(_build(child, path, source))
+            # Most values are scalars: built here, without a second call through _build.
+            items.append(_build_scalar(child, path, source) if isinstance(child, ScalarNode)
+                         else _build(child, path, source))
         return items
     if isinstance(node, MappingNode):
         mapping = LinedDict(node.start_mark.line + 1)
@@ -410,13 +404,26 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             path = keypath + (key,)
             lines[path] = key_line
             key_lines[key] = key_line
-            mapping[key] = _build(value_node, path, source)
+            mapping[key] = (_build_scalar(value_node, path, source) if isinstance(value_node, ScalarNode)
+                            else _build(value_node, path, source))
             # A short value on the key's own line: its span starts at the key.
             span = spans.get(path)
             if span is not None and span[0] > key_line:
                 spans[path] = (key_line, span[1])
         return mapping
     return None
+
+
+def _build_scalar(node: ScalarNode, keypath: KeyPath, source: YamlSource) -> Any:
+    first = node.start_mark.line + 1
+    end_mark = node.end_mark
+    last = end_mark.line + (0 if end_mark.column == 0 else 1)
+    source.spans[keypath] = (first, last if last > first else first)
+    value = str(node.value)
+    # A plain scalar has no style: None from the pure parser, "" from the C one.
+    if not node.style and len(value) <= _LONGEST_BOOL_LIKE and value.casefold() in BOOL_LIKE_WORDS:
+        source.bool_like[keypath] = value
+    return _scalar_value(node, value)
 
 
 def _build_values(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
@@ -428,7 +435,8 @@ def _build_values(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
         item_lines = items.item_lines
         for index, child in enumerate(node.value):
             item_lines.append(child.start_mark.line + 1)
-            items.append(_build_values(child, (*keypath, index), source))
+            items.append(_scalar_value(child, str(child.value)) if isinstance(child, ScalarNode)
+                         else _build_values(child, (*keypath, index), source))
         return items
     if isinstance(node, MappingNode):
         mapping = LinedDict(node.start_mark.line + 1)
@@ -440,7 +448,8 @@ def _build_values(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
                 source.findings.append(_repeated_key(source, keypath, key, key_lines[key], key_line))
                 continue
             key_lines[key] = key_line
-            mapping[key] = _build_values(value_node, (*keypath, key), source)
+            mapping[key] = (_scalar_value(value_node, str(value_node.value)) if isinstance(value_node, ScalarNode)
+                            else _build_values(value_node, (*keypath, key), source))
         return mapping
     return None
 
@@ -471,6 +480,8 @@ def _place(keypath: KeyPath) -> str:
 def _scalar_value(node: ScalarNode, text: str) -> Any:
     tag = node.ctag
     kind = _TAG_KINDS.get(id(tag)) if tag is not None else None
+    if kind == "str":  # nearly every value: answered before the other kinds are tried
+        return text
     if kind is None:
         written = str(node.tag)
         kind = written[len(_TAG_PREFIX):] if written.startswith(_TAG_PREFIX) else ""
