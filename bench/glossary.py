@@ -230,6 +230,7 @@ def _cold(call: Callable[[], object]) -> tuple[float, float]:
     """CPU and wall seconds of one call with no file read before in the process, and no text's
     sentences, words, acronyms or reading age remembered from an earlier run."""
     yaml_source._compose.cache_clear()
+    yaml_source.shared_yaml_text.cache_clear()
     load._LOADED.clear()
     for remembered in (plain_language.reading_age, plain_language._sentences, plain_language.count_words,
                        plain_language._acronyms):

@@ -190,7 +190,7 @@ def _read_glossary_files(content_dir: Path, today: date) -> tuple[list[EntryBloc
         )
     blocks: list[EntryBlock] = []
     for path in paths:
-        source = read_yaml(path)
+        source = read_yaml(path, shared=True)  # the loader reads the same files
         findings += source.findings
         if source.data is None:
             continue

@@ -18,7 +18,7 @@ from glossary.findings import ContentError
 from glossary.model import NATIONS, Entry, Glossary, Meaning, Translation
 from glossary.reviewing import read_reviewed, read_sources
 from glossary.schema import ENTRY_FIELDS, MEANING_FIELDS, TRANSLATION_LANGUAGES, WALES_FIELDS
-from glossary.yaml_source import collector_paused, line_of, parse_yaml_text
+from glossary.yaml_source import collector_paused, line_of, shared_yaml_text
 
 GLOSSARY_FOLDER = "glossary"
 
@@ -84,7 +84,7 @@ def _read(path: Path) -> str | ContentError:
 
 
 def _load_file(path: Path, text: str) -> list[Entry]:
-    source = parse_yaml_text(text, path, positions=False)  # lines come from the values: line_of
+    source = shared_yaml_text(text, path)  # the checker reads the same files: built once for both
     if source.findings and not source.empty:  # an empty file gets the message below, saying how to start it
         first = source.findings[0]
         problem = f"this is not valid YAML: {first.problem}" if source.syntax_error else first.problem

@@ -553,8 +553,10 @@ def _check_text(
     if field_name not in data:
         return []
     value = data[field_name]
-    line = where.line(field_name)
     written = where.bool_like(field_name)
+    if written is None and isinstance(value, str) and (required or value.strip()):
+        return []  # the usual case: found before the line is looked up, which only a finding needs
+    line = where.line(field_name)
     if written is not None or isinstance(value, bool):
         return [yaml11_trap(where.path, line, written or str(value).lower())]
     if isinstance(value, str):
@@ -613,21 +615,23 @@ def _check_text_list(data: Mapping[str, Any], field_name: str, where: Locator, n
         ]
     findings: list[Finding] = []
     for index, item in enumerate(value):
-        item_line = where.line(field_name, index)
         written = where.bool_like(field_name, index)
+        if written is None and isinstance(item, str) and item.strip():
+            continue  # the usual case: the item's line is only looked up for a finding
         if written is not None or isinstance(item, bool):
-            findings.append(yaml11_trap(where.path, item_line, written or str(item).lower()))
-        elif isinstance(item, str) and not item.strip():
+            findings.append(yaml11_trap(where.path, where.line(field_name, index), written or str(item).lower()))
+        elif isinstance(item, str):
             findings.append(
                 Finding(
-                    where.path, item_line, f"Item {index + 1} of {field_name} in {name} is empty", "Delete it"
+                    where.path, where.line(field_name, index), f"Item {index + 1} of {field_name} in {name} is empty",
+                    "Delete it"
                 )
             )
-        elif not isinstance(item, str):
+        else:
             findings.append(
                 Finding(
                     where.path,
-                    item_line,
+                    where.line(field_name, index),
                     f"Item {index + 1} of {field_name} in {name} should be text, but it is {_describe(item)}",
                     _text_fix(field_name, item),
                 )

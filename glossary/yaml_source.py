@@ -136,8 +136,9 @@ class YamlSource:
         return span[0]
 
 
-def read_yaml(path: Path) -> YamlSource:
-    """Read and compose one file; problems become findings, never exceptions."""
+def read_yaml(path: Path, *, shared: bool = False) -> YamlSource:
+    """Read and compose one file; problems become findings, never exceptions. `shared`: see
+    `shared_yaml_text`."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -166,7 +167,7 @@ def read_yaml(path: Path) -> YamlSource:
                 )
             ],
         )
-    return parse_yaml_text(text, path)
+    return shared_yaml_text(text, path) if shared else parse_yaml_text(text, path)
 
 
 class _Resolver(VersionedResolver):
@@ -334,15 +335,22 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_yaml_text(text: str, path: Path, *, positions: bool = True) -> YamlSource:
-    """Read `text` as the file at `path`. With `positions` off, the source's tables of lines, spans and
-    yes/no words by key path are left empty (the values still know their lines, see `line_of`): for
-    readers such as the glossary's loader that ask nothing else, and are spared building them."""
+def parse_yaml_text(text: str, path: Path) -> YamlSource:
+    """Read `text` as the file at `path`."""
     with collector_paused():
-        return _parse_yaml_text(text, path, positions)
+        return _parse_yaml_text(text, path)
 
 
-def _parse_yaml_text(text: str, path: Path, positions: bool) -> YamlSource:
+@functools.lru_cache(maxsize=64)
+def shared_yaml_text(text: str, path: Path) -> YamlSource:
+    """`parse_yaml_text`, remembered by path and text, for readers that only read what they are given:
+    the glossary's loader and its checker. `signpost content check` runs both on the same files, so
+    each glossary file's values and tables are built once, not twice. Changed text is a new key, so
+    an edited file is always read afresh. The source and its values must not be changed."""
+    return parse_yaml_text(text, path)
+
+
+def _parse_yaml_text(text: str, path: Path) -> YamlSource:
     source = YamlSource(path=path, source_lines=text.splitlines())
     try:
         root = _compose(text)
@@ -371,21 +379,13 @@ def _parse_yaml_text(text: str, path: Path, positions: bool) -> YamlSource:
             )
         )
         return source
-    source.data = _build(root, (), source) if positions else _build_values(root, (), source)
+    source.data = _build(root, (), source)
     return source
 
 
 def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
     if isinstance(node, ScalarNode):
-        first = node.start_mark.line + 1
-        end_mark = node.end_mark
-        last = end_mark.line + (0 if end_mark.column == 0 else 1)
-        source.spans[keypath] = (first, last if last > first else first)
-        value = str(node.value)
-        # A plain scalar has no style: None from the pure parser, "" from the C one.
-        if not node.style and len(value) <= _LONGEST_BOOL_LIKE and value.casefold() in BOOL_LIKE_WORDS:
-            source.bool_like[keypath] = value
-        return _scalar_value(node, value)
+        return _build_scalar(node, keypath, source)
     lines = source.lines
     if isinstance(node, SequenceNode):
         items = LinedList(node.start_mark.line + 1)
@@ -395,7 +395,9 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             path = keypath + (index,)
             lines[path] = line
             item_lines.append(line)
-            items.append(_build(child, path, source))
+            # Most values are scalars: built here, without a second call through _build.
+            items.append(_build_scalar(child, path, source) if isinstance(child, ScalarNode)
+                         else _build(child, path, source))
         return items
     if isinstance(node, MappingNode):
         mapping = LinedDict(node.start_mark.line + 1)
@@ -410,7 +412,8 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
             path = keypath + (key,)
             lines[path] = key_line
             key_lines[key] = key_line
-            mapping[key] = _build(value_node, path, source)
+            mapping[key] = (_build_scalar(value_node, path, source) if isinstance(value_node, ScalarNode)
+                            else _build(value_node, path, source))
             # A short value on the key's own line: its span starts at the key.
             span = spans.get(path)
             if span is not None and span[0] > key_line:
@@ -419,30 +422,16 @@ def _build(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
     return None
 
 
-def _build_values(node: Node, keypath: KeyPath, source: YamlSource) -> Any:
-    """`_build` without the source's tables by key path: the same values, lines and repeated keys."""
-    if isinstance(node, ScalarNode):
-        return _scalar_value(node, str(node.value))
-    if isinstance(node, SequenceNode):
-        items = LinedList(node.start_mark.line + 1)
-        item_lines = items.item_lines
-        for index, child in enumerate(node.value):
-            item_lines.append(child.start_mark.line + 1)
-            items.append(_build_values(child, (*keypath, index), source))
-        return items
-    if isinstance(node, MappingNode):
-        mapping = LinedDict(node.start_mark.line + 1)
-        key_lines = mapping.key_lines
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "(complex key)"
-            key_line = key_node.start_mark.line + 1
-            if key in key_lines:
-                source.findings.append(_repeated_key(source, keypath, key, key_lines[key], key_line))
-                continue
-            key_lines[key] = key_line
-            mapping[key] = _build_values(value_node, (*keypath, key), source)
-        return mapping
-    return None
+def _build_scalar(node: ScalarNode, keypath: KeyPath, source: YamlSource) -> Any:
+    first = node.start_mark.line + 1
+    end_mark = node.end_mark
+    last = end_mark.line + (0 if end_mark.column == 0 else 1)
+    source.spans[keypath] = (first, last if last > first else first)
+    value = str(node.value)
+    # A plain scalar has no style: None from the pure parser, "" from the C one.
+    if not node.style and len(value) <= _LONGEST_BOOL_LIKE and value.casefold() in BOOL_LIKE_WORDS:
+        source.bool_like[keypath] = value
+    return _scalar_value(node, value)
 
 
 def _repeated_key(source: YamlSource, keypath: KeyPath, key: str, first: int, again: int) -> Finding:
@@ -471,6 +460,8 @@ def _place(keypath: KeyPath) -> str:
 def _scalar_value(node: ScalarNode, text: str) -> Any:
     tag = node.ctag
     kind = _TAG_KINDS.get(id(tag)) if tag is not None else None
+    if kind == "str":  # nearly every value: answered before the other kinds are tried
+        return text
     if kind is None:
         written = str(node.tag)
         kind = written[len(_TAG_PREFIX):] if written.startswith(_TAG_PREFIX) else ""
